@@ -1,0 +1,256 @@
+//! The case use cases: submit an application, act on a case, view and list cases,
+//! and my open tasks.
+
+use serde::Serialize;
+
+use onestamp_domain::assignment::{choose_assignee, Candidate};
+use onestamp_domain::case::{
+    allowed_actions, decide, open_case, Action, Applicant, ApplicantKind, Case, CaseEvent,
+    Channel, Command, Stage, Task,
+};
+use onestamp_domain::catalogue::Item;
+use onestamp_domain::role::Role;
+
+use crate::auth::Session;
+use crate::store::{AuditFact, CaseChange, CaseQuery, CaseSummary, NewCase};
+use crate::{App, AppError};
+
+/// Most cases a list returns at once.
+pub const MAX_PAGE: u32 = 200;
+
+/// An application as submitted.
+#[derive(Debug, Clone)]
+pub struct Application {
+    pub item_code: String,
+    pub channel: Channel,
+    pub form: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A case as shown to one caller: what they may see and do.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseView {
+    #[serde(flatten)]
+    pub case: Case,
+    pub item_name: String,
+    pub status_label: String,
+    /// The actions the caller may take now.
+    pub actions: Vec<Action>,
+    pub events: Vec<CaseEvent>,
+}
+
+impl App {
+    /// Files an application under the item's current version and assigns the first task.
+    pub async fn submit_application(
+        &self,
+        session: &Session,
+        application: Application,
+    ) -> Result<CaseView, AppError> {
+        session.require(&[Role::Applicant])?;
+        let stored = self.get_item(&application.item_code).await?;
+        let item = stored.item;
+        let now = self.clock.now();
+        let user = &session.user;
+        let applicant = Applicant {
+            user_id: user.id,
+            kind: applicant_kind(&user.identity),
+            name: user.display_name.clone(),
+            identity: user.identity.clone(),
+        };
+        let (mut case, event) = open_case(
+            &item,
+            stored.version,
+            applicant,
+            application.channel,
+            application.form,
+            false,
+            now,
+            local_date(now),
+        )?;
+        let status = case.status;
+        if let Some(stage) = status.stage() {
+            case.task = Some(self.assign(&case, &item, stage).await?);
+        }
+        let audit = AuditFact {
+            actor_id: Some(user.id),
+            kind: "case.submit".into(),
+            subject: item.code.clone(),
+            detail: serde_json::json!({"item_version": stored.version, "channel": application.channel, "status": status}),
+        };
+        let number_prefix = format!(
+            "{}-{}",
+            self.settings.district_code,
+            local_date(now).format("%Y%m%d")
+        );
+        let case = self
+            .store
+            .create_case(NewCase { case, number_prefix, event, audit })
+            .await?;
+        tracing::info!(case_no = %case.number, item = %case.item_code, actor = %user.username, "case submitted");
+        self.view(session, case, &item).await
+    }
+
+    /// Takes an action on a case: the domain decides, the store commits if nobody
+    /// changed the case meanwhile.
+    pub async fn act_on_case(
+        &self,
+        session: &Session,
+        case_id: i64,
+        command: Command,
+    ) -> Result<CaseView, AppError> {
+        let case = self.visible_case(session, case_id).await?;
+        let item = self.item_of(&case).await?;
+        let now = self.clock.now();
+        let decision = decide(&case, &item, &session.actor(), &command, now)?;
+        let mut next = decision.case;
+        if let Some(stage) = decision.assign {
+            next.task = Some(self.assign(&next, &item, stage).await?);
+        }
+        let audit = AuditFact {
+            actor_id: Some(session.user.id),
+            kind: format!("case.{}", command.action.as_str()),
+            subject: case.number.clone(),
+            detail: serde_json::json!({
+                "from": case.status,
+                "to": next.status,
+                "version": case.version,
+                "opinion": decision.event.opinion,
+                "assignee": next.task.as_ref().map(|t| t.assignee),
+            }),
+        };
+        self.store
+            .commit_case(CaseChange {
+                case: next.clone(),
+                expected_version: case.version,
+                event: decision.event,
+                audit,
+            })
+            .await?;
+        tracing::info!(case_no = %case.number, action = %command.action, actor = %session.user.username, "case action");
+        self.view(session, next, &item).await
+    }
+
+    /// One case as the caller may see it.
+    pub async fn get_case(&self, session: &Session, case_id: i64) -> Result<CaseView, AppError> {
+        let case = self.visible_case(session, case_id).await?;
+        let item = self.item_of(&case).await?;
+        self.view(session, case, &item).await
+    }
+
+    /// Cases the caller may see, newest first, keyset-paginated.
+    pub async fn list_cases(
+        &self,
+        session: &Session,
+        mut query: CaseQuery,
+    ) -> Result<Vec<CaseSummary>, AppError> {
+        if !session.is_staff() {
+            session.require(&[Role::Applicant])?;
+            query.applicant = Some(session.user.id);
+        } else if !can_see_all_cases(session) {
+            return Err(AppError::Forbidden("该角色不能查看办件列表".into()));
+        }
+        query.limit = query.limit.clamp(1, MAX_PAGE);
+        Ok(self.store.cases(&query).await?)
+    }
+
+    /// The caller's open tasks, earliest deadline first.
+    pub async fn my_tasks(&self, session: &Session) -> Result<Vec<CaseSummary>, AppError> {
+        if !session.is_staff() {
+            return Err(AppError::Forbidden("只有工作人员有待办任务".into()));
+        }
+        Ok(self.store.tasks_of(session.user.id, MAX_PAGE).await?)
+    }
+
+    async fn visible_case(&self, session: &Session, case_id: i64) -> Result<Case, AppError> {
+        let not_found = || AppError::NotFound(format!("办件 {case_id} "));
+        let case = self.store.case(case_id).await?.ok_or_else(not_found)?;
+        let own = case.applicant.user_id == session.user.id;
+        // Applicants see only their own cases; another's case does not exist for them.
+        if own || can_see_all_cases(session) {
+            Ok(case)
+        } else if session.is_staff() {
+            Err(AppError::Forbidden("该角色不能查看办件".into()))
+        } else {
+            Err(not_found())
+        }
+    }
+
+    async fn item_of(&self, case: &Case) -> Result<Item, AppError> {
+        self.store
+            .item_version(&case.item_code, case.item_version)
+            .await?
+            .map(|s| s.item)
+            .ok_or_else(|| AppError::NotFound(format!("事项 {} 第 {} 版", case.item_code, case.item_version)))
+    }
+
+    /// Picks the holder of `stage`'s task by the domain's assignment policy.
+    async fn assign(&self, case: &Case, _item: &Item, stage: Stage) -> Result<Task, AppError> {
+        let role = stage.role();
+        let candidates: Vec<Candidate> = self
+            .store
+            .staff_load(role)
+            .await?
+            .into_iter()
+            .map(|(user_id, load)| Candidate { user_id, load })
+            .collect();
+        let chosen = self.with_rng(|rng| choose_assignee(case, stage, &candidates, rng));
+        let assignee = chosen.ok_or_else(|| AppError::NoAssignee(role.label_zh().to_string()))?;
+        Ok(Task {
+            stage,
+            assignee,
+            started_at: self.clock.now(),
+            deadline: None,
+        })
+    }
+
+    async fn view(&self, session: &Session, mut case: Case, item: &Item) -> Result<CaseView, AppError> {
+        let actions = allowed_actions(&case, item, &session.actor());
+        let mut events = self.store.case_events(case.id).await?;
+        if !session.is_staff() {
+            // 双盲: applicants never learn who handles their case.
+            case.handlers.clear();
+            if let Some(t) = case.task.as_mut() {
+                t.assignee = 0;
+            }
+            for e in &mut events {
+                if e.actor_role != Role::Applicant {
+                    e.actor_id = 0;
+                }
+            }
+        }
+        Ok(CaseView {
+            status_label: case.status.label_zh().to_string(),
+            item_name: item.name.clone(),
+            case,
+            actions,
+            events,
+        })
+    }
+}
+
+fn can_see_all_cases(session: &Session) -> bool {
+    [
+        Role::Clerk,
+        Role::Reviewer,
+        Role::Inspector,
+        Role::Approver,
+        Role::Officer,
+        Role::Supervisor,
+        Role::Admin,
+    ]
+    .iter()
+    .any(|r| session.has(*r))
+}
+
+fn applicant_kind(identity: &str) -> ApplicantKind {
+    let b = identity.as_bytes();
+    let person = b.len() == 18
+        && b[..17].iter().all(u8::is_ascii_digit)
+        && (b[17].is_ascii_digit() || b[17] == b'X');
+    if person { ApplicantKind::Person } else { ApplicantKind::Organisation }
+}
+
+
+/// The calendar date of an instant in the bureau's zone (UTC+8, no daylight saving).
+pub(crate) fn local_date(now: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
+    (now + chrono::Duration::hours(8)).date_naive()
+}

@@ -1,0 +1,49 @@
+//! The demo: a realistic catalogue of the bureau and one user of every role,
+//! each with the password `demo`. Loading it twice changes nothing.
+
+use onestamp_domain::role::Role;
+
+use crate::catalogue::{parse_catalogue, Format};
+use crate::store::ImportSummary;
+use crate::{App, AppError};
+
+/// The demo catalogue (事项清单), embedded in the binary.
+pub const CATALOGUE_YAML: &str = include_str!("demo/catalogue.yaml");
+
+/// The password of every demo user.
+pub const PASSWORD: &str = "demo";
+
+/// A demo user: user name, display name, roles, identity number.
+pub struct DemoUser {
+    pub username: &'static str,
+    pub display_name: &'static str,
+    pub roles: &'static [Role],
+    pub identity: &'static str,
+}
+
+pub const USERS: &[DemoUser] = &[
+    DemoUser { username: "admin", display_name: "系统管理员", roles: &[Role::Admin], identity: "" },
+    DemoUser { username: "clerk", display_name: "受理员 王敏", roles: &[Role::Clerk], identity: "" },
+    DemoUser { username: "reviewer", display_name: "审查员 李强", roles: &[Role::Reviewer], identity: "" },
+    DemoUser { username: "inspector", display_name: "踏勘员 赵磊", roles: &[Role::Inspector], identity: "" },
+    DemoUser { username: "approver", display_name: "核准人 陈静", roles: &[Role::Approver], identity: "" },
+    DemoUser { username: "officer", display_name: "制证员 刘洋", roles: &[Role::Officer], identity: "" },
+    DemoUser { username: "supervisor", display_name: "监察 周涛", roles: &[Role::Supervisor], identity: "" },
+    DemoUser { username: "regulator", display_name: "区市场监管局 监管员 吴芳", roles: &[Role::Regulator], identity: "" },
+    DemoUser { username: "zhangsan", display_name: "张三", roles: &[Role::Applicant], identity: "510107199003071236" },
+    DemoUser { username: "lisi", display_name: "李四", roles: &[Role::Applicant], identity: "510107198511122242" },
+    DemoUser { username: "jinjiang_books", display_name: "成都锦江书香文化有限公司", roles: &[Role::Applicant], identity: "91510107MA6C11110G" },
+];
+
+impl App {
+    /// Loads the demo catalogue and users; returns the import summary.
+    pub async fn load_demo(&self) -> Result<ImportSummary, AppError> {
+        let catalogue = parse_catalogue(CATALOGUE_YAML, Format::Yaml)?;
+        let summary = self.import_catalogue(None, &catalogue).await?;
+        for u in USERS {
+            self.save_user(None, u.username, u.display_name, u.roles.to_vec(), u.identity, PASSWORD)
+                .await?;
+        }
+        Ok(summary)
+    }
+}

@@ -1,0 +1,73 @@
+//! The use cases of onestamp: the only entry point for the API, the pages and the
+//! command line. Each use case authorises the actor, loads what it needs through
+//! the [`Store`], lets the domain decide, and commits the new state together with
+//! its events and audit facts in one store call (one transaction).
+
+pub mod auth;
+pub mod cases;
+pub mod catalogue;
+pub mod clock;
+pub mod demo;
+pub mod error;
+pub mod store;
+pub mod users;
+
+use std::sync::{Arc, Mutex};
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+pub use clock::{Clock, SystemClock};
+pub use error::AppError;
+pub use store::Store;
+
+/// Settings the use cases need (parsed and validated by the caller).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The bureau's 6-digit region code, the prefix of case numbers.
+    pub district_code: String,
+    /// How long a login token lives.
+    pub token_ttl: chrono::Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            district_code: "510107".into(),
+            token_ttl: chrono::Duration::hours(12),
+        }
+    }
+}
+
+/// The application: the store, the clock, the random source and the settings.
+/// Cheap to clone; shared by every request.
+#[derive(Clone)]
+pub struct App {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub settings: Arc<Settings>,
+    rng: Arc<Mutex<StdRng>>,
+}
+
+impl App {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, settings: Settings) -> App {
+        App {
+            store,
+            clock,
+            settings: Arc::new(settings),
+            rng: Arc::new(Mutex::new(StdRng::from_os_rng())),
+        }
+    }
+
+    /// Makes random draws reproducible (tests).
+    pub fn with_seed(mut self, seed: u64) -> App {
+        self.rng = Arc::new(Mutex::new(StdRng::seed_from_u64(seed)));
+        self
+    }
+
+    pub(crate) fn with_rng<T>(&self, f: impl FnOnce(&mut StdRng) -> T) -> T {
+        // A poisoned lock only means another draw panicked; the generator is still usable.
+        let mut guard = self.rng.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut guard)
+    }
+}

@@ -1,0 +1,163 @@
+//! The Store trait: what the use cases need from persistence, shaped by use case.
+//! Implementations live in the `onestamp-store` crate (SQLite, PostgreSQL); every
+//! method that changes state is one transaction and appends its audit facts to
+//! the SM3 chain in that same transaction.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use onestamp_domain::audit::AuditEntry;
+use onestamp_domain::case::{Case, CaseEvent, CaseStatus, Stage, UserId};
+use onestamp_domain::catalogue::{Catalogue, Department, Item, Theme};
+use onestamp_domain::role::Role;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("version conflict: given {given}, current {current}")]
+    VersionConflict { given: i64, current: i64 },
+    #[error("{0} already exists")]
+    Duplicate(String),
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
+    #[error("database: {0}")]
+    Database(String),
+}
+
+/// A user as the app sees it (no password hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub roles: Vec<Role>,
+    /// Applicants: citizen ID or credit code; staff: empty.
+    pub identity: String,
+    pub active: bool,
+}
+
+/// A user to create or update (by user name).
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub roles: Vec<Role>,
+    pub identity: String,
+    pub password_hash: String,
+}
+
+/// A fact to append to the audit chain with a change.
+#[derive(Debug, Clone)]
+pub struct AuditFact {
+    pub actor_id: Option<UserId>,
+    pub kind: String,
+    pub subject: String,
+    pub detail: serde_json::Value,
+}
+
+/// An item as stored: its definition and version.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredItem {
+    pub version: i64,
+    #[serde(flatten)]
+    pub item: Item,
+}
+
+/// What an import changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ImportSummary {
+    pub departments: usize,
+    pub items_new: usize,
+    pub items_changed: usize,
+    pub items_unchanged: usize,
+    pub themes: usize,
+}
+
+/// A new case to store: the store assigns its id and number.
+#[derive(Debug, Clone)]
+pub struct NewCase {
+    /// The case with id 0 and an empty number.
+    pub case: Case,
+    /// `<district>-<YYYYMMDD>`: the store appends the day's next 6-digit serial.
+    pub number_prefix: String,
+    pub event: CaseEvent,
+    pub audit: AuditFact,
+}
+
+/// A change to an existing case, accepted only if the stored version is still `expected_version`.
+#[derive(Debug, Clone)]
+pub struct CaseChange {
+    pub case: Case,
+    pub expected_version: i64,
+    pub event: CaseEvent,
+    pub audit: AuditFact,
+}
+
+/// Filters for case lists; the permission filter is part of the query.
+#[derive(Debug, Clone, Default)]
+pub struct CaseQuery {
+    /// Only this applicant's cases.
+    pub applicant: Option<UserId>,
+    pub status: Option<CaseStatus>,
+    pub item_code: Option<String>,
+    pub number: Option<String>,
+    /// Keyset pagination: cases with id below this.
+    pub before_id: Option<i64>,
+    pub limit: u32,
+}
+
+/// A line of a case list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CaseSummary {
+    pub id: i64,
+    pub number: String,
+    pub item_code: String,
+    pub applicant_name: String,
+    pub status: CaseStatus,
+    pub priority: bool,
+    pub submitted_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub task_stage: Option<Stage>,
+    pub task_deadline: Option<DateTime<Utc>>,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    // Users and sessions.
+    /// Creates the user, or updates roles, name and password of an existing one.
+    async fn upsert_user(&self, user: NewUser, audit: AuditFact) -> Result<User, StoreError>;
+    /// The user and their password hash.
+    async fn user_credentials(&self, username: &str) -> Result<Option<(User, String)>, StoreError>;
+    async fn user(&self, id: UserId) -> Result<Option<User>, StoreError>;
+    async fn users(&self) -> Result<Vec<User>, StoreError>;
+    /// Active staff holding `role`, each with their count of open tasks.
+    async fn staff_load(&self, role: Role) -> Result<Vec<(UserId, u32)>, StoreError>;
+    async fn create_token(&self, token_hash: &str, user: UserId, expires_at: DateTime<Utc>) -> Result<(), StoreError>;
+    async fn token_user(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<User>, StoreError>;
+    async fn revoke_token(&self, token_hash: &str) -> Result<(), StoreError>;
+
+    // Catalogue.
+    /// Stores a validated catalogue whole: a new version for every changed item.
+    async fn import_catalogue(&self, catalogue: &Catalogue, audit: AuditFact) -> Result<ImportSummary, StoreError>;
+    async fn departments(&self) -> Result<Vec<Department>, StoreError>;
+    /// Current version of every item, by code.
+    async fn items(&self) -> Result<Vec<StoredItem>, StoreError>;
+    async fn item(&self, code: &str) -> Result<Option<StoredItem>, StoreError>;
+    async fn item_version(&self, code: &str, version: i64) -> Result<Option<StoredItem>, StoreError>;
+    async fn themes(&self) -> Result<Vec<Theme>, StoreError>;
+
+    // Cases.
+    /// Stores a new case with its first event; assigns id and the day's case number.
+    async fn create_case(&self, new: NewCase) -> Result<Case, StoreError>;
+    async fn case(&self, id: i64) -> Result<Option<Case>, StoreError>;
+    async fn case_events(&self, id: i64) -> Result<Vec<CaseEvent>, StoreError>;
+    /// Applies a change if the stored version is still the expected one.
+    async fn commit_case(&self, change: CaseChange) -> Result<(), StoreError>;
+    async fn cases(&self, query: &CaseQuery) -> Result<Vec<CaseSummary>, StoreError>;
+    /// Open tasks assigned to `user`, earliest deadline first.
+    async fn tasks_of(&self, user: UserId, limit: u32) -> Result<Vec<CaseSummary>, StoreError>;
+
+    // Audit.
+    /// Audit entries with `seq` above `after`, in order.
+    async fn audit_entries(&self, after: i64, limit: u32) -> Result<Vec<AuditEntry>, StoreError>;
+}

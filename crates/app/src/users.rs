@@ -1,0 +1,72 @@
+//! Users: listing (admin) and creation.
+
+use onestamp_domain::role::Role;
+
+use crate::auth::{hash_password, Session};
+use crate::store::{AuditFact, NewUser, User};
+use crate::{App, AppError};
+
+impl App {
+    /// Every user with their roles (admin only).
+    pub async fn list_users(&self, session: &Session) -> Result<Vec<User>, AppError> {
+        session.require(&[Role::Admin])?;
+        Ok(self.store.users().await?)
+    }
+
+    /// Creates or updates a user. `actor` is `None` when the operator runs a command.
+    pub async fn save_user(
+        &self,
+        actor: Option<&Session>,
+        username: &str,
+        display_name: &str,
+        roles: Vec<Role>,
+        identity: &str,
+        password: &str,
+    ) -> Result<User, AppError> {
+        if let Some(s) = actor {
+            s.require(&[Role::Admin])?;
+        }
+        let username = username.trim();
+        if username.is_empty()
+            || username.len() > 64
+            || !username
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
+        {
+            return Err(AppError::invalid("用户名须为 1-64 位字母、数字、'.'、'_' 或 '-'"));
+        }
+        if roles.is_empty() {
+            return Err(AppError::invalid("至少需要一个角色"));
+        }
+        if password.chars().count() < 4 {
+            return Err(AppError::invalid("密码至少 4 位"));
+        }
+        let password = password.to_string();
+        let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
+            .await
+            .map_err(|e| AppError::invalid(e.to_string()))??;
+        let audit = AuditFact {
+            actor_id: actor.map(|s| s.user.id),
+            kind: "user.save".into(),
+            subject: username.to_string(),
+            detail: serde_json::json!({
+                "roles": roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+                "display_name": display_name,
+            }),
+        };
+        let user = self
+            .store
+            .upsert_user(
+                NewUser {
+                    username: username.to_string(),
+                    display_name: display_name.to_string(),
+                    roles,
+                    identity: identity.to_string(),
+                    password_hash,
+                },
+                audit,
+            )
+            .await?;
+        Ok(user)
+    }
+}

@@ -1,0 +1,352 @@
+//! The case (办件) and its pipeline: stages, statuses, actions and the one
+//! function, [`decide`], that says whether an actor may take an action on a case
+//! now and what the case becomes.
+//!
+//! Guarantees: a case only moves along its item's stage plan; every action is
+//! checked for status, role, assignment, ownership and version before anything
+//! changes; every accepted action yields exactly one [`CaseEvent`].
+
+mod form;
+mod number;
+mod stage;
+
+pub use form::validate_form;
+pub use number::CaseNumber;
+pub use stage::{Action, CaseStatus, Channel, Stage};
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::catalogue::Item;
+use crate::error::DomainError;
+use crate::role::Role;
+
+/// Longest opinion text accepted, in characters.
+pub const MAX_OPINION_CHARS: usize = 2000;
+
+pub type UserId = i64;
+
+/// Who applies: a person (citizen ID) or an organisation (unified social credit code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApplicantKind {
+    Person,
+    Organisation,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Applicant {
+    pub user_id: UserId,
+    pub kind: ApplicantKind,
+    pub name: String,
+    /// Citizen ID number or unified social credit code.
+    pub identity: String,
+}
+
+/// The open task of a case: the stage in hand and who holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Task {
+    pub stage: Stage,
+    pub assignee: UserId,
+    pub started_at: DateTime<Utc>,
+    pub deadline: Option<DateTime<Utc>>,
+}
+
+/// A case as the domain sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Case {
+    pub id: i64,
+    pub number: String,
+    pub item_code: String,
+    pub item_version: i64,
+    pub applicant: Applicant,
+    pub channel: Channel,
+    pub form: serde_json::Map<String, serde_json::Value>,
+    pub status: CaseStatus,
+    /// While in correction: the stage the case returns to on resubmission.
+    pub correction_return: Option<Stage>,
+    /// Green channel (绿色通道).
+    pub priority: bool,
+    /// Optimistic concurrency: bumped by every action.
+    pub version: i64,
+    pub submitted_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub task: Option<Task>,
+    /// Who handled each stage so far (for separation of duties).
+    pub handlers: BTreeMap<Stage, UserId>,
+}
+
+/// The person acting, with the roles they hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: UserId,
+    pub roles: Vec<Role>,
+}
+
+impl Actor {
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+}
+
+/// A command on an existing case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Command {
+    pub action: Action,
+    pub opinion: Option<String>,
+    /// The case version the actor saw.
+    pub version: i64,
+}
+
+/// One entry of a case's append-only event log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseEvent {
+    pub at: DateTime<Utc>,
+    pub actor_id: UserId,
+    pub actor_role: Role,
+    /// `submit` or an [`Action`] name.
+    pub action: String,
+    pub opinion: Option<String>,
+    pub from_status: Option<CaseStatus>,
+    pub to_status: CaseStatus,
+    /// The version of the case the action was taken on (0 for submission).
+    pub version: i64,
+}
+
+/// What an accepted action does.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    /// The case after the action, version bumped, task cleared.
+    pub case: Case,
+    pub event: CaseEvent,
+    /// The stage whose task must now be assigned, if the case moved to a staff stage.
+    pub assign: Option<Stage>,
+}
+
+/// The event name of a submission.
+pub const SUBMIT: &str = "submit";
+
+/// Opens a case: checks the form against the item and puts the case at the
+/// channel's first stage. The store gives it its id and number.
+#[expect(clippy::too_many_arguments, reason = "the facts of a submission, each needed")]
+pub fn open_case(
+    item: &Item,
+    item_version: i64,
+    applicant: Applicant,
+    channel: Channel,
+    form: serde_json::Map<String, serde_json::Value>,
+    priority: bool,
+    now: DateTime<Utc>,
+    today: chrono::NaiveDate,
+) -> Result<(Case, CaseEvent), DomainError> {
+    let problems = validate_form(item, &form, today);
+    if !problems.is_empty() {
+        return Err(DomainError::InvalidForm(problems));
+    }
+    let status = CaseStatus::at(channel.first_stage());
+    let event = CaseEvent {
+        at: now,
+        actor_id: applicant.user_id,
+        actor_role: Role::Applicant,
+        action: SUBMIT.to_string(),
+        opinion: None,
+        from_status: None,
+        to_status: status,
+        version: 0,
+    };
+    let case = Case {
+        id: 0,
+        number: String::new(),
+        item_code: item.code.clone(),
+        item_version,
+        applicant,
+        channel,
+        form,
+        status,
+        correction_return: None,
+        priority,
+        version: 1,
+        submitted_at: now,
+        updated_at: now,
+        task: None,
+        handlers: BTreeMap::new(),
+    };
+    Ok((case, event))
+}
+
+/// The role an action needs.
+pub fn role_for(action: Action, status: CaseStatus) -> Role {
+    match action {
+        Action::Resubmit | Action::Withdraw => Role::Applicant,
+        Action::Accept | Action::NotAccept => Role::Clerk,
+        Action::RequestCorrection => match status {
+            CaseStatus::Review => Role::Reviewer,
+            _ => Role::Clerk,
+        },
+        Action::Review => Role::Reviewer,
+        Action::Inspect => Role::Inspector,
+        Action::Approve | Action::Deny => Role::Approver,
+        Action::Produce | Action::Issue => Role::Officer,
+    }
+}
+
+/// The status an action leads to from `case`, or why it cannot be taken there.
+/// Only status and plan are considered here; roles, assignment and versions are
+/// checked by [`decide`].
+fn target(case: &Case, item: &Item, action: Action) -> Result<CaseStatus, DomainError> {
+    use CaseStatus as S;
+    let refused = || DomainError::TransitionNotAllowed {
+        action,
+        status: case.status,
+    };
+    let after = |stage: Stage| -> Result<CaseStatus, DomainError> {
+        item.next_stage(stage)
+            .map(CaseStatus::at)
+            .ok_or_else(refused)
+    };
+    // A case can only be at a stage of its item's plan; anything else is refused.
+    if let Some(stage) = case.status.stage()
+        && stage != Stage::PreReview
+        && !item.has_stage(stage)
+    {
+        return Err(refused());
+    }
+    match (action, case.status) {
+        (Action::Accept, S::PreReview | S::Intake) => after(Stage::Intake),
+        (Action::NotAccept, S::PreReview | S::Intake) => Ok(S::NotAccepted),
+        (Action::RequestCorrection, S::PreReview | S::Intake | S::Review) => Ok(S::Correction),
+        (Action::Resubmit, S::Correction) => case
+            .correction_return
+            .map(CaseStatus::at)
+            .ok_or_else(refused),
+        (Action::Review, S::Review) => after(Stage::Review),
+        (Action::Inspect, S::Inspection) => after(Stage::Inspection),
+        (Action::Approve, S::Approval) => after(Stage::Approval),
+        (Action::Deny, S::Approval) => Ok(S::Denied),
+        (Action::Produce, S::Production) => after(Stage::Production),
+        (Action::Issue, S::Issuance) => Ok(S::Issued),
+        (
+            Action::Withdraw,
+            S::PreReview | S::Intake | S::Review | S::Inspection | S::Approval | S::Correction,
+        ) => Ok(S::Withdrawn),
+        _ => Err(refused()),
+    }
+}
+
+/// Whether `actor` may take `action` on `case` now, ignoring the opinion text and version.
+fn permitted(case: &Case, item: &Item, actor: &Actor, action: Action) -> Result<CaseStatus, DomainError> {
+    let to = target(case, item, action)?;
+    let needed = role_for(action, case.status);
+    if !actor.has(needed) {
+        return Err(DomainError::WrongRole { action, needed });
+    }
+    if needed == Role::Applicant {
+        if case.applicant.user_id != actor.user_id {
+            return Err(DomainError::NotOwnCase);
+        }
+    } else {
+        match &case.task {
+            Some(t) if t.assignee == actor.user_id => {}
+            _ => return Err(DomainError::NotAssignee),
+        }
+        if let Some(stage) = case.status.stage() {
+            separation_of_duties(case, stage, actor.user_id)?;
+        }
+    }
+    Ok(to)
+}
+
+/// 接不管审、审不管核、核不管发: nobody does two of intake, review, approval and
+/// production on one case.
+pub fn separation_of_duties(case: &Case, stage: Stage, user: UserId) -> Result<(), DomainError> {
+    let Some(duty) = stage.duty() else {
+        return Ok(());
+    };
+    for (done, who) in &case.handlers {
+        if *who == user
+            && let Some(other) = done.duty()
+            && other != duty
+        {
+            return Err(DomainError::SeparationOfDuties(format!(
+                "{}与{}",
+                other.label_zh(),
+                duty.label_zh()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The actions `actor` may take on `case` now (the case's `"actions"` in the API).
+pub fn allowed_actions(case: &Case, item: &Item, actor: &Actor) -> Vec<Action> {
+    Action::ALL
+        .into_iter()
+        .filter(|a| permitted(case, item, actor, *a).is_ok())
+        .collect()
+}
+
+/// Decide a command: the single gate every case action passes.
+pub fn decide(
+    case: &Case,
+    item: &Item,
+    actor: &Actor,
+    command: &Command,
+    now: DateTime<Utc>,
+) -> Result<Decision, DomainError> {
+    let to = permitted(case, item, actor, command.action)?;
+    if command.version != case.version {
+        return Err(DomainError::VersionConflict {
+            given: command.version,
+            current: case.version,
+        });
+    }
+    let opinion = command
+        .opinion
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
+    if let Some(o) = &opinion
+        && o.chars().count() > MAX_OPINION_CHARS
+    {
+        return Err(DomainError::OpinionTooLong {
+            max: MAX_OPINION_CHARS,
+        });
+    }
+    if command.action.needs_opinion() && opinion.is_none() {
+        return Err(DomainError::OpinionRequired(command.action));
+    }
+    let role = role_for(command.action, case.status);
+    let mut next = case.clone();
+    if let Some(stage) = case.status.stage() {
+        next.handlers.insert(stage, actor.user_id);
+    }
+    next.correction_return = match to {
+        CaseStatus::Correction => case.status.stage(),
+        _ => None,
+    };
+    next.status = to;
+    next.version = case.version + 1;
+    next.updated_at = now;
+    next.task = None;
+    let event = CaseEvent {
+        at: now,
+        actor_id: actor.user_id,
+        actor_role: role,
+        action: command.action.as_str().to_string(),
+        opinion,
+        from_status: Some(case.status),
+        to_status: to,
+        version: case.version,
+    };
+    Ok(Decision {
+        assign: to.stage(),
+        case: next,
+        event,
+    })
+}
+
+#[cfg(test)]
+mod tests;

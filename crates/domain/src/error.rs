@@ -1,0 +1,41 @@
+//! The one error type of the domain: named rule violations, each with a reason.
+
+use crate::case::{Action, CaseStatus};
+use crate::role::Role;
+
+/// Why the domain refused a command. Variants are nouns of what went wrong;
+/// the web layer maps each to a stable public code and an HTTP status.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DomainError {
+    #[error("动作 {action} 在当前状态（{status}）下不可执行")]
+    TransitionNotAllowed { action: Action, status: CaseStatus },
+    #[error("动作 {action} 需要角色：{needed}")]
+    WrongRole { action: Action, needed: Role },
+    #[error("该任务未分派给您")]
+    NotAssignee,
+    #[error("只有申请人本人可以对自己的办件执行此动作")]
+    NotOwnCase,
+    #[error("办件已被他人更新（您提交的版本 {given}，当前版本 {current}），请刷新后重试")]
+    VersionConflict { given: i64, current: i64 },
+    #[error("动作 {0} 需要填写意见")]
+    OpinionRequired(Action),
+    #[error("意见过长（最多 {max} 字）")]
+    OpinionTooLong { max: usize },
+    #[error("违反岗位分离：同一人不得在同一办件中承担{0}")]
+    SeparationOfDuties(String),
+    #[error("申请表填写有误：{}", .0.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("；"))]
+    InvalidForm(Vec<FieldProblem>),
+}
+
+/// A problem with one field of an application form.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FieldProblem {
+    pub field: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for FieldProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}：{}", self.field, self.message)
+    }
+}

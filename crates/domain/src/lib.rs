@@ -1,0 +1,17 @@
+//! The bureau's domain: the catalogue of items, the case state machine, the roles
+//! that may act, the working-day calendar, assignment policy, validators and the
+//! content of audit entries.
+//!
+//! Everything here is pure: no I/O, no async, no database or web types. Time and
+//! randomness come in as arguments, so every rule can be unit tested exhaustively.
+
+pub mod assignment;
+pub mod audit;
+pub mod calendar;
+pub mod case;
+pub mod catalogue;
+pub mod error;
+pub mod role;
+pub mod validate;
+
+pub use error::DomainError;

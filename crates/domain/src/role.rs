@@ -1,0 +1,99 @@
+//! The roles of the people who use onestamp (DESIGN "who uses it").
+
+use serde::{Deserialize, Serialize};
+
+/// A role a user holds. A user may hold several, but separation of duties
+/// (see [`crate::assignment`]) keeps one person off two handling stages of one case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 申请人: a citizen or an enterprise.
+    Applicant,
+    /// 受理员: intake at the window, pre-review of online submissions.
+    Clerk,
+    /// 审查员: examines materials against the item's standard.
+    Reviewer,
+    /// 踏勘员: site inspection.
+    Inspector,
+    /// 核准人: grants or denies.
+    Approver,
+    /// 制证员: produces and issues the certificate.
+    Officer,
+    /// 监察: sees every clock, reassigns, audits samples.
+    Supervisor,
+    /// 监管部门: receives approvals of its domain.
+    Regulator,
+    /// Operator of the installation: users and catalogue.
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 9] = [
+        Role::Applicant,
+        Role::Clerk,
+        Role::Reviewer,
+        Role::Inspector,
+        Role::Approver,
+        Role::Officer,
+        Role::Supervisor,
+        Role::Regulator,
+        Role::Admin,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Applicant => "applicant",
+            Role::Clerk => "clerk",
+            Role::Reviewer => "reviewer",
+            Role::Inspector => "inspector",
+            Role::Approver => "approver",
+            Role::Officer => "officer",
+            Role::Supervisor => "supervisor",
+            Role::Regulator => "regulator",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// Chinese name, for pages and messages.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Role::Applicant => "申请人",
+            Role::Clerk => "受理员",
+            Role::Reviewer => "审查员",
+            Role::Inspector => "踏勘员",
+            Role::Approver => "核准人",
+            Role::Officer => "制证员",
+            Role::Supervisor => "监察",
+            Role::Regulator => "监管部门",
+            Role::Admin => "管理员",
+        }
+    }
+
+    /// Staff who handle cases (everyone but applicants).
+    pub fn is_staff(self) -> bool {
+        self != Role::Applicant
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_role_round_trips_through_its_name() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+        }
+        assert_eq!(Role::parse("king"), None);
+    }
+}

@@ -1,0 +1,187 @@
+//! The SQLite store. One writer connection (SQLite has one writer anyway; this
+//! keeps writers from failing with SQLITE_BUSY and keeps the audit chain
+//! strictly ordered) and a pool of readers, all in WAL mode with
+//! `synchronous=FULL` so that a committed action survives a crash.
+
+mod cases;
+mod catalogue;
+mod users;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, SecondsFormat, Utc};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, SqliteConnection, SqlitePool};
+
+use onestamp_app::store::*;
+use onestamp_domain::audit::{entry_hash, AuditEntry, GENESIS};
+use onestamp_domain::case::{Case, CaseEvent, UserId};
+use onestamp_domain::catalogue::{Catalogue, Department, Theme};
+use onestamp_domain::role::Role;
+
+use crate::db_err;
+
+pub struct SqliteStore {
+    writer: SqlitePool,
+    reader: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file and applies migrations.
+    pub async fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        let options = SqliteConnectOptions::from_str("sqlite://")
+            .map_err(db_err)?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await
+            .map_err(|e| StoreError::Database(format!("cannot open {}: {e}", path.display())))?;
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&writer)
+            .await
+            .map_err(|e| StoreError::Database(format!("migration failed: {e}")))?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options.read_only(true))
+            .await
+            .map_err(db_err)?;
+        Ok(SqliteStore { writer, reader })
+    }
+}
+
+/// Appends one fact to the audit chain inside the caller's transaction.
+pub(crate) async fn append_audit(
+    conn: &mut SqliteConnection,
+    at: DateTime<Utc>,
+    fact: &AuditFact,
+) -> Result<(), StoreError> {
+    let last = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    let (prev_seq, prev_hash) = match last {
+        Some(r) => (r.try_get::<i64, _>(0).map_err(db_err)?, r.try_get::<String, _>(1).map_err(db_err)?),
+        None => (0, GENESIS.to_string()),
+    };
+    let seq = prev_seq + 1;
+    let at = at.to_rfc3339_opts(SecondsFormat::Millis, true);
+    let detail = crate::codec::json(&fact.detail)?;
+    let hash = entry_hash(&prev_hash, seq, &at, fact.actor_id, &fact.kind, &fact.subject, &detail);
+    sqlx::query(
+        "INSERT INTO audit_log (seq, at, actor_id, kind, subject, detail, prev_hash, hash)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(seq)
+    .bind(at)
+    .bind(fact.actor_id)
+    .bind(&fact.kind)
+    .bind(&fact.subject)
+    .bind(detail)
+    .bind(prev_hash)
+    .bind(hash)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn upsert_user(&self, user: NewUser, audit: AuditFact) -> Result<User, StoreError> {
+        users::upsert(&self.writer, user, audit).await
+    }
+    async fn user_credentials(&self, username: &str) -> Result<Option<(User, String)>, StoreError> {
+        users::credentials(&self.reader, username).await
+    }
+    async fn user(&self, id: UserId) -> Result<Option<User>, StoreError> {
+        users::by_id(&self.reader, id).await
+    }
+    async fn users(&self) -> Result<Vec<User>, StoreError> {
+        users::all(&self.reader).await
+    }
+    async fn staff_load(&self, role: Role) -> Result<Vec<(UserId, u32)>, StoreError> {
+        users::staff_load(&self.reader, role).await
+    }
+    async fn create_token(&self, token_hash: &str, user: UserId, expires_at: DateTime<Utc>) -> Result<(), StoreError> {
+        users::create_token(&self.writer, token_hash, user, expires_at).await
+    }
+    async fn token_user(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<User>, StoreError> {
+        users::token_user(&self.reader, token_hash, now).await
+    }
+    async fn revoke_token(&self, token_hash: &str) -> Result<(), StoreError> {
+        users::revoke_token(&self.writer, token_hash).await
+    }
+
+    async fn import_catalogue(&self, catalogue: &Catalogue, audit: AuditFact) -> Result<ImportSummary, StoreError> {
+        catalogue::import(&self.writer, catalogue, audit).await
+    }
+    async fn departments(&self) -> Result<Vec<Department>, StoreError> {
+        catalogue::departments(&self.reader).await
+    }
+    async fn items(&self) -> Result<Vec<StoredItem>, StoreError> {
+        catalogue::items(&self.reader).await
+    }
+    async fn item(&self, code: &str) -> Result<Option<StoredItem>, StoreError> {
+        catalogue::item(&self.reader, code, None).await
+    }
+    async fn item_version(&self, code: &str, version: i64) -> Result<Option<StoredItem>, StoreError> {
+        catalogue::item(&self.reader, code, Some(version)).await
+    }
+    async fn themes(&self) -> Result<Vec<Theme>, StoreError> {
+        catalogue::themes(&self.reader).await
+    }
+
+    async fn create_case(&self, new: NewCase) -> Result<Case, StoreError> {
+        cases::create(&self.writer, new).await
+    }
+    async fn case(&self, id: i64) -> Result<Option<Case>, StoreError> {
+        cases::by_id(&self.reader, id).await
+    }
+    async fn case_events(&self, id: i64) -> Result<Vec<CaseEvent>, StoreError> {
+        cases::events(&self.reader, id).await
+    }
+    async fn commit_case(&self, change: CaseChange) -> Result<(), StoreError> {
+        cases::commit(&self.writer, change).await
+    }
+    async fn cases(&self, query: &CaseQuery) -> Result<Vec<CaseSummary>, StoreError> {
+        cases::list(&self.reader, query).await
+    }
+    async fn tasks_of(&self, user: UserId, limit: u32) -> Result<Vec<CaseSummary>, StoreError> {
+        cases::tasks_of(&self.reader, user, limit).await
+    }
+
+    async fn audit_entries(&self, after: i64, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT seq, at, actor_id, kind, subject, detail, prev_hash, hash
+             FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?",
+        )
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await
+        .map_err(db_err)?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditEntry {
+                    seq: r.try_get(0).map_err(db_err)?,
+                    at: r.try_get(1).map_err(db_err)?,
+                    actor_id: r.try_get(2).map_err(db_err)?,
+                    kind: r.try_get(3).map_err(db_err)?,
+                    subject: r.try_get(4).map_err(db_err)?,
+                    detail: r.try_get(5).map_err(db_err)?,
+                    prev_hash: r.try_get(6).map_err(db_err)?,
+                    hash: r.try_get(7).map_err(db_err)?,
+                })
+            })
+            .collect()
+    }
+}
