@@ -37,10 +37,41 @@ pub enum ItemKind {
 /// A time limit, in working days or working hours of the bureau's calendar.
 /// Serialised as `{days: 5}` or `{hours: 3}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(try_from = "TimeLimitRepr", into = "TimeLimitRepr")]
 pub enum TimeLimit {
     Days(u32),
     Hours(u32),
+}
+
+/// The file form of a limit: exactly one of `days` and `hours`.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TimeLimitRepr {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    days: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    hours: Option<u32>,
+}
+
+impl TryFrom<TimeLimitRepr> for TimeLimit {
+    type Error = String;
+
+    fn try_from(r: TimeLimitRepr) -> Result<Self, String> {
+        match (r.days, r.hours) {
+            (Some(d), None) => Ok(TimeLimit::Days(d)),
+            (None, Some(h)) => Ok(TimeLimit::Hours(h)),
+            _ => Err("a time limit is either {days: N} or {hours: N}".into()),
+        }
+    }
+}
+
+impl From<TimeLimit> for TimeLimitRepr {
+    fn from(t: TimeLimit) -> Self {
+        match t {
+            TimeLimit::Days(d) => TimeLimitRepr { days: Some(d), hours: None },
+            TimeLimit::Hours(h) => TimeLimitRepr { days: None, hours: Some(h) },
+        }
+    }
 }
 
 impl TimeLimit {

@@ -12,6 +12,7 @@ pub mod case;
 pub mod catalogue;
 pub mod error;
 pub mod role;
+pub mod rules;
 pub mod validate;
 
 pub use error::DomainError;

@@ -20,7 +20,11 @@ fn the_demo_catalogue_validates() -> Result<(), serde_yaml::Error> {
     for p in &problems {
         eprintln!("{p}");
     }
-    assert!(problems.is_empty(), "{} problems in the demo catalogue", problems.len());
+    assert!(
+        problems.is_empty(),
+        "{} problems in the demo catalogue",
+        problems.len()
+    );
     Ok(())
 }
 
@@ -28,9 +32,17 @@ fn the_demo_catalogue_validates() -> Result<(), serde_yaml::Error> {
 fn the_demo_catalogue_is_rich_enough() -> Result<(), serde_yaml::Error> {
     let c = load()?;
     assert!(c.items.len() >= 12, "only {} items", c.items.len());
-    assert!(c.departments.len() >= 5, "only {} departments", c.departments.len());
+    assert!(
+        c.departments.len() >= 5,
+        "only {} departments",
+        c.departments.len()
+    );
     let used: BTreeSet<&str> = c.items.iter().map(|i| i.department.as_str()).collect();
-    assert!(used.len() >= 5, "items come from only {} departments", used.len());
+    assert!(
+        used.len() >= 5,
+        "items come from only {} departments",
+        used.len()
+    );
     assert_eq!(c.themes.len(), 3);
     let instant = c.items.iter().filter(|i| i.instant).count();
     assert!(instant >= 4, "only {instant} instant items");
@@ -64,18 +76,34 @@ fn the_demo_items_are_coherent() -> Result<(), serde_yaml::Error> {
         );
         // Inspection stops the clock; an instant item has no review or inspection.
         if let Some(entry) = item.stage_entry(Stage::Inspection) {
-            assert!(entry.clock_stops, "{code}: inspection should stop the clock");
+            assert!(
+                entry.clock_stops,
+                "{code}: inspection should stop the clock"
+            );
         }
         if item.instant {
-            assert!(!item.has_stage(Stage::Review), "{code}: instant item with a review stage");
-            assert!(!item.has_stage(Stage::Inspection), "{code}: instant item with an inspection");
+            assert!(
+                !item.has_stage(Stage::Review),
+                "{code}: instant item with a review stage"
+            );
+            assert!(
+                !item.has_stage(Stage::Inspection),
+                "{code}: instant item with an inspection"
+            );
         }
-        assert!(item.supervising_department.is_some(), "{code}: no supervising department");
+        assert!(
+            item.supervising_department.is_some(),
+            "{code}: no supervising department"
+        );
         assert!(!item.conditions.is_empty(), "{code}: no conditions");
         // Materials that a licence stands in for name a licence the catalogue issues.
         for m in &item.materials {
             for t in &m.licence_types {
-                assert!(issued.contains(t.as_str()), "{code}/{}: no item issues {t}", m.code);
+                assert!(
+                    issued.contains(t.as_str()),
+                    "{code}/{}: no item issues {t}",
+                    m.code
+                );
             }
         }
         // Rules may refer only to form fields the item defines.
@@ -94,7 +122,11 @@ fn the_demo_items_are_coherent() -> Result<(), serde_yaml::Error> {
     let items: BTreeSet<&str> = c.items.iter().map(|i| i.code.as_str()).collect();
     for t in &c.themes {
         for code in &t.items {
-            assert!(items.contains(code.as_str()), "theme {}: unknown item {code}", t.code);
+            assert!(
+                items.contains(code.as_str()),
+                "theme {}: unknown item {code}",
+                t.code
+            );
         }
     }
     Ok(())

@@ -1,0 +1,30 @@
+//! Sealed electronic licences (电子证照): the signed content, the bureau's SM2 seal,
+//! and the printable PDF.
+//!
+//! What this crate guarantees:
+//!
+//! - [`LicenceDocument::canonical_bytes`] is deterministic and changes when any part
+//!   of the licence changes; it is the only thing that is signed.
+//! - [`Seal`] signs with SM2 over SM3 and the fixed signer id [`SIGNER_ID`]; a
+//!   [`Verifier`] built from a stored public key hex verifies old signatures after the
+//!   bureau rotates its key. Verification of anything malformed is `false`, never a
+//!   panic.
+//! - [`render_pdf`] produces a one-page A4 PDF whose text (title, fields, licence
+//!   id) is extractable, with the font subset embedded, a vector seal and a vector QR
+//!   code that decodes exactly to the verification URL.
+//!
+//! No database, no HTTP, no global state: pure functions, plus [`load_or_create`]
+//! for the key file and [`FontSource`] for reading the font.
+
+mod document;
+mod error;
+mod font;
+mod pdf;
+mod qr;
+mod seal;
+
+pub use document::{CANONICAL_FORMAT, HolderIdentity, LicenceDocument, chinese_date, validity_text};
+pub use error::CertificateError;
+pub use font::{FONT_ENV, FontSource, SYSTEM_FONTS};
+pub use pdf::render_pdf;
+pub use seal::{SIGNER_ID, Seal, Verifier, load_or_create};

@@ -1,0 +1,236 @@
+//! What each command does, over the app's use cases.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+use chrono::{NaiveDate, NaiveDateTime, TimeZone};
+
+use onestamp_app::audit::AuditReport;
+use onestamp_app::catalogue::{parse_catalogue, Format};
+use onestamp_app::{App, AppError, Settings, SystemClock};
+use onestamp_domain::audit::ChainBreak;
+
+use crate::config::Config;
+use crate::{AuditCommand, CalendarCommand, Command};
+
+pub fn init_logging(cfg: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ONESTAMP_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if cfg.log_format == "json" {
+        let _ = builder.json().try_init();
+    } else {
+        let _ = builder.try_init();
+    }
+}
+
+async fn open_app(cfg: &Config) -> anyhow::Result<App> {
+    let store = onestamp_store::open(&cfg.database_url, &cfg.data_dir)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
+    let settings = Settings {
+        district_code: cfg.district_code.clone(),
+        token_ttl: chrono::Duration::hours(cfg.token_ttl_hours),
+    };
+    Ok(App::new(store, Arc::new(SystemClock), settings))
+}
+
+/// Turns an app error into a message for the operator.
+fn explain(e: AppError) -> anyhow::Error {
+    match e {
+        AppError::Catalogue(problems) => {
+            let lines: Vec<String> = problems.iter().map(|p| format!("  - {p}")).collect();
+            anyhow::anyhow!("{} problem(s):\n{}", problems.len(), lines.join("\n"))
+        }
+        AppError::Store(cause) => anyhow::anyhow!("database error: {cause}"),
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
+pub async fn run(cfg: Config, command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Serve { demo, .. } => serve(&cfg, demo).await,
+        Command::Migrate => {
+            open_app(&cfg).await?;
+            println!("database is at the latest schema");
+            Ok(())
+        }
+        Command::Demo => {
+            let app = open_app(&cfg).await?;
+            demo(&app).await
+        }
+        Command::Import { file } => {
+            let app = open_app(&cfg).await?;
+            let name = file.display().to_string();
+            let format = Format::from_path(&name)
+                .with_context(|| format!("{name}: use a .yaml, .yml or .json file"))?;
+            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {name}"))?;
+            let catalogue = parse_catalogue(&text, format).map_err(|e| explain(e).context(format!("{name} refused, nothing imported")))?;
+            let s = app
+                .import_catalogue(None, &catalogue)
+                .await
+                .map_err(|e| explain(e).context(format!("{name} refused, nothing imported")))?;
+            println!(
+                "{name}: {} departments, {} new items, {} changed, {} unchanged, {} themes",
+                s.departments, s.items_new, s.items_changed, s.items_unchanged, s.themes
+            );
+            Ok(())
+        }
+        Command::Export { file, format } => {
+            let app = open_app(&cfg).await?;
+            let catalogue = app.export_catalogue().await.map_err(explain)?;
+            let format = match format.as_deref() {
+                Some("json") => Format::Json,
+                Some("yaml") | Some("yml") => Format::Yaml,
+                Some(other) => bail!("--format {other}: use yaml or json"),
+                None => file.as_ref().and_then(|f| Format::from_path(&f.display().to_string())).unwrap_or(Format::Yaml),
+            };
+            let text = match format {
+                Format::Json => serde_json::to_string_pretty(&catalogue)?,
+                Format::Yaml => serde_yaml::to_string(&catalogue)?,
+            };
+            match file {
+                Some(f) => {
+                    std::fs::write(&f, text).with_context(|| format!("cannot write {}", f.display()))?;
+                    eprintln!("exported {} items to {}", catalogue.items.len(), f.display());
+                }
+                None => std::io::stdout().write_all(text.as_bytes())?,
+            }
+            Ok(())
+        }
+        Command::Calendar(c) => calendar(&cfg, c),
+        Command::Audit(AuditCommand::Verify) => {
+            let app = open_app(&cfg).await?;
+            let report = app
+                .verify_audit(|n| {
+                    if n % 50_000 == 0 {
+                        eprintln!("checked {n} entries…");
+                    }
+                })
+                .await
+                .map_err(explain)?;
+            match report {
+                AuditReport::Intact { entries, head } => {
+                    println!("audit chain intact: {entries} entries, head {head}");
+                    Ok(())
+                }
+                AuditReport::Broken { entries_checked, at } => {
+                    let what = match at {
+                        ChainBreak::ContentAltered { seq } => format!("record {seq}: content altered (hash mismatch)"),
+                        ChainBreak::LinkBroken { seq } => format!("record {seq}: link broken (a record before it was removed, reordered or replaced)"),
+                    };
+                    bail!("audit chain BROKEN at {what}; {entries_checked} records before it verified")
+                }
+            }
+        }
+    }
+}
+
+async fn demo(app: &App) -> anyhow::Result<()> {
+    let s = app.load_demo().await.map_err(explain)?;
+    println!(
+        "demo catalogue: {} departments, {} items ({} new, {} changed), {} themes",
+        s.departments,
+        s.items_new + s.items_changed + s.items_unchanged,
+        s.items_new,
+        s.items_changed,
+        s.themes
+    );
+    println!("demo users (password: {}):", onestamp_app::demo::PASSWORD);
+    for u in onestamp_app::demo::USERS {
+        let roles: Vec<&str> = u.roles.iter().map(|r| r.as_str()).collect();
+        println!("  {:<16} {:<10} {}", u.username, roles.join(","), u.display_name);
+    }
+    Ok(())
+}
+
+async fn serve(cfg: &Config, with_demo: bool) -> anyhow::Result<()> {
+    let addr = cfg.listen_addr()?;
+    let app = open_app(cfg).await?;
+    if with_demo {
+        demo(&app).await?;
+    }
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    let local = listener.local_addr()?;
+    println!("onestamp serving on http://{local}  (API: /api/v1, OpenAPI: /api/openapi.json)");
+    onestamp_web::serve(app, listener, shutdown_signal()).await?;
+    println!("onestamp stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+fn calendar(cfg: &Config, c: CalendarCommand) -> anyhow::Result<()> {
+    let cal = cfg.calendar()?;
+    match c {
+        CalendarCommand::Add { start, n, hours } => {
+            let tz = cal.tz();
+            let (local, date_only) = match NaiveDate::parse_from_str(&start, "%Y-%m-%d") {
+                Ok(d) => (d.and_hms_opt(0, 0, 0).context("bad date")?, true),
+                Err(_) => {
+                    let dt = NaiveDateTime::parse_from_str(&start, "%Y-%m-%dT%H:%M")
+                        .or_else(|_| NaiveDateTime::parse_from_str(&start, "%Y-%m-%d %H:%M"))
+                        .with_context(|| format!("'{start}' is neither a date (2026-09-30) nor an instant (2026-09-30T16:30)"))?;
+                    (dt, false)
+                }
+            };
+            let start_utc = tz
+                .from_local_datetime(&local)
+                .earliest()
+                .with_context(|| format!("'{start}' does not exist in {tz}"))?
+                .with_timezone(&chrono::Utc);
+            if !cal.covers(local.date().year_ce().1 as i32) {
+                eprintln!("warning: no holiday data for {}; counting weekends only", local.date().format("%Y"));
+            }
+            let due = if hours { cal.add_working_hours(start_utc, n) } else { cal.add_working_days(start_utc, n) };
+            let due_local = due.with_timezone(&tz);
+            if hours || !date_only {
+                println!("{}", due_local.format("%Y-%m-%dT%H:%M"));
+            } else {
+                println!("{}", due_local.format("%Y-%m-%d"));
+            }
+            Ok(())
+        }
+        CalendarCommand::Show { year } => {
+            if !cal.covers(year) {
+                println!("{year}: no holiday data (weekends only); add a schedule under calendar.extra_years");
+                return Ok(());
+            }
+            println!("{year}  ({} working days)", cal.working_days_in(year));
+            println!("holidays:");
+            for h in cal.holidays_of(year) {
+                println!("  {} – {}  {} ({} days)", h.from(), h.to(), h.name(), h.days());
+            }
+            println!("adjusted working days (调休上班):");
+            for d in cal.adjusted_working_days_of(year) {
+                println!("  {} {}  for {}", d.date(), d.date().format("%a"), d.for_holiday());
+            }
+            Ok(())
+        }
+    }
+}
+
+use chrono::Datelike as _;

@@ -1,0 +1,167 @@
+//! One typed configuration, parsed once: the embedded defaults
+//! (`config/default.toml`), then a file, then `ONESTAMP_*` variables, then flags.
+//! Every value is checked here, so a bad setting stops the start with a message
+//! naming the setting.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+
+use onestamp_domain::calendar::{Calendar, OfficeHours, YearSchedule};
+
+const DEFAULTS: &str = include_str!("../../../config/default.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub listen: String,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub district_code: String,
+    pub bureau_name: String,
+    pub token_ttl_hours: i64,
+    pub log_format: String,
+    pub calendar: CalendarConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarConfig {
+    pub time_zone: String,
+    pub office_hours: Vec<String>,
+    pub extra_years: Vec<PathBuf>,
+}
+
+/// Settings given on the command line (they win over everything).
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub config_file: Option<PathBuf>,
+    pub listen: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+}
+
+impl Config {
+    pub fn load(flags: &Overrides) -> anyhow::Result<Config> {
+        let mut table: toml::Table = DEFAULTS.parse().context("embedded default configuration")?;
+        let file = flags
+            .config_file
+            .clone()
+            .or_else(|| std::env::var_os("ONESTAMP_CONFIG").map(PathBuf::from));
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read configuration file {}", path.display()))?;
+            let overlay: toml::Table = text
+                .parse()
+                .with_context(|| format!("configuration file {} is not valid TOML", path.display()))?;
+            merge(&mut table, overlay);
+        }
+        for key in ["listen", "data_dir", "database_url", "district_code", "bureau_name", "log_format"] {
+            if let Ok(v) = std::env::var(format!("ONESTAMP_{}", key.to_ascii_uppercase())) {
+                table.insert(key.into(), toml::Value::String(v));
+            }
+        }
+        if let Ok(v) = std::env::var("ONESTAMP_TOKEN_TTL_HOURS") {
+            let n: i64 = v.trim().parse().with_context(|| format!("ONESTAMP_TOKEN_TTL_HOURS='{v}' is not a whole number"))?;
+            table.insert("token_ttl_hours".into(), toml::Value::Integer(n));
+        }
+        if let Some(v) = &flags.listen {
+            table.insert("listen".into(), toml::Value::String(v.clone()));
+        }
+        if let Some(v) = &flags.data_dir {
+            table.insert("data_dir".into(), toml::Value::String(v.display().to_string()));
+        }
+        if let Some(v) = &flags.database_url {
+            table.insert("database_url".into(), toml::Value::String(v.clone()));
+        }
+        let config: Config = toml::Value::Table(table)
+            .try_into()
+            .context("configuration has a bad or unknown setting")?;
+        config.check()?;
+        Ok(config)
+    }
+
+    fn check(&self) -> anyhow::Result<()> {
+        self.listen_addr()?;
+        if self.district_code.len() != 6 || !self.district_code.bytes().all(|b| b.is_ascii_digit()) {
+            bail!("district_code '{}' must be a 6-digit region code", self.district_code);
+        }
+        if self.bureau_name.trim().is_empty() {
+            bail!("bureau_name must not be empty");
+        }
+        if !(1..=720).contains(&self.token_ttl_hours) {
+            bail!("token_ttl_hours {} must be between 1 and 720", self.token_ttl_hours);
+        }
+        if !matches!(self.log_format.as_str(), "text" | "json") {
+            bail!("log_format '{}' must be \"text\" or \"json\"", self.log_format);
+        }
+        let url = self.database_url.trim();
+        if !url.is_empty() && url.contains("://") && !url.starts_with("sqlite://") {
+            bail!("database_url '{url}': only sqlite://<path> is supported by this build");
+        }
+        self.calendar()?;
+        Ok(())
+    }
+
+    pub fn listen_addr(&self) -> anyhow::Result<SocketAddr> {
+        self.listen
+            .parse()
+            .with_context(|| format!("listen '{}' is not an address like 127.0.0.1:8080", self.listen))
+    }
+
+    /// The working-day calendar: shipped years, extra years, office hours, zone.
+    pub fn calendar(&self) -> anyhow::Result<Calendar> {
+        let tz: chrono_tz::Tz = self
+            .calendar
+            .time_zone
+            .parse()
+            .map_err(|_| anyhow::anyhow!("calendar.time_zone '{}' is not an IANA time zone", self.calendar.time_zone))?;
+        let hours = OfficeHours::parse(&self.calendar.office_hours.join(", "))
+            .with_context(|| format!("calendar.office_hours {:?}", self.calendar.office_hours))?;
+        let mut cal = Calendar::china_default().with_office_hours(hours).with_tz(tz);
+        for p in &self.calendar.extra_years {
+            let path = self.resolve(p);
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("calendar.extra_years: cannot read {}", path.display()))?;
+            let year = YearSchedule::parse(&text)
+                .with_context(|| format!("calendar.extra_years: {}", path.display()))?;
+            cal = cal.with_year(year);
+        }
+        Ok(cal)
+    }
+
+    fn resolve(&self, p: &Path) -> PathBuf {
+        if p.is_absolute() { p.to_path_buf() } else { self.data_dir.join(p) }
+    }
+}
+
+fn merge(base: &mut toml::Table, overlay: toml::Table) {
+    for (k, v) in overlay {
+        match (base.get_mut(&k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_defaults_are_valid() {
+        let c = Config::load(&Overrides::default()).unwrap();
+        assert_eq!(c.district_code, "510107");
+        assert!(c.calendar().unwrap().covers(2026));
+    }
+
+    #[test]
+    fn a_bad_listen_address_is_named() {
+        let err = Config::load(&Overrides { listen: Some("nowhere".into()), ..Default::default() }).unwrap_err();
+        assert!(format!("{err:#}").contains("listen 'nowhere'"));
+    }
+}

@@ -1,0 +1,103 @@
+//! `onestamp`: the one binary. Parses arguments, loads the configuration,
+//! opens the store and runs a command: serve, migrate, demo, import, export,
+//! calendar, audit.
+
+mod commands;
+mod config;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "onestamp", version, about = "行政审批局 一枚印章管审批 — approval bureau platform")]
+struct Cli {
+    /// Configuration file (TOML) over the embedded defaults.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Data directory (default ./data).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// Database URL (default: SQLite file in the data directory).
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server.
+    Serve {
+        /// Address to listen on (default 127.0.0.1:8080).
+        #[arg(long)]
+        listen: Option<String>,
+        /// Load the demo catalogue and users first.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Create or upgrade the database schema, then exit.
+    Migrate,
+    /// Load the demo catalogue and demo users (idempotent) and list the users.
+    Demo,
+    /// Import a catalogue file (.yaml, .yml or .json); a file with any error is refused whole.
+    Import { file: PathBuf },
+    /// Export the catalogue to a file (.yaml or .json) or to standard output.
+    Export {
+        file: Option<PathBuf>,
+        /// yaml or json (default: from the file name, else yaml).
+        #[arg(long)]
+        format: Option<String>,
+    },
+    /// Working-day calendar: when is something due, which days are holidays.
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
+    /// The audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// Print the date (or instant, with --hours) n working days (hours) after the given one, start day not counted.
+    Add {
+        /// A date (2026-09-30) or an instant (2026-09-30T16:30, bureau time).
+        start: String,
+        n: u32,
+        #[arg(long)]
+        hours: bool,
+    },
+    /// List a year's holidays and adjusted working days.
+    Show { year: i32 },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the SM3 hash chain and confirm it, or name the first altered record.
+    Verify,
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let flags = config::Overrides {
+        config_file: cli.config.clone(),
+        data_dir: cli.data_dir.clone(),
+        database_url: cli.database_url.clone(),
+        listen: match &cli.command {
+            Command::Serve { listen, .. } => listen.clone(),
+            _ => None,
+        },
+    };
+    let result = config::Config::load(&flags).and_then(|cfg| {
+        commands::init_logging(&cfg);
+        let rt = tokio::runtime::Runtime::new()?;
+        rt.block_on(commands::run(cfg, cli.command))
+    });
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("onestamp: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! Cases, case actions and my tasks.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use onestamp_app::App;
+use onestamp_app::cases::{Application, CaseView};
+use onestamp_app::store::{CaseQuery, CaseSummary};
+use onestamp_domain::case::{Action, CaseStatus, Channel, Command};
+
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{ApiJson, ApiQuery, Caller};
+
+pub fn router() -> OpenApiRouter<App> {
+    OpenApiRouter::new()
+        .routes(routes!(list_cases, submit))
+        .routes(routes!(get_case))
+        .routes(routes!(act))
+        .routes(routes!(my_tasks))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitRequest {
+    /// Item code (实施编码).
+    pub item: String,
+    /// counter, web, mobile or kiosk (default web).
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub channel: Option<Channel>,
+    /// The application form, by field key.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub form: serde_json::Map<String, serde_json::Value>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActionRequest {
+    /// accept, not_accept, request_correction, resubmit, review, inspect,
+    /// approve, deny, produce, issue, withdraw.
+    #[schema(value_type = String)]
+    pub action: Action,
+    #[serde(default)]
+    pub opinion: Option<String>,
+    /// The version of the case the caller saw.
+    pub version: i64,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// Filter by status.
+    pub status: Option<String>,
+    /// Filter by item code.
+    pub item: Option<String>,
+    /// Find by case number.
+    pub number: Option<String>,
+    /// Keyset pagination: cases with an id below this.
+    pub before: Option<i64>,
+    /// Page size (1-200, default 50).
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseList {
+    #[schema(value_type = Vec<Object>)]
+    pub cases: Vec<CaseSummary>,
+    /// Pass as `before` for the next page; absent on the last page.
+    pub next_before: Option<i64>,
+}
+
+fn case_id(raw: &str) -> Result<i64, ApiError> {
+    raw.parse::<i64>()
+        .map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("办件 {raw} 不存在")))
+}
+
+/// Cases the caller may see: an applicant's own, or all for staff. Newest first.
+#[utoipa::path(get, path = "/api/v1/cases", tag = "cases", security(("bearer" = [])), params(ListParams),
+    responses((status = 200, body = CaseList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn list_cases(State(app): State<App>, Caller(s): Caller, ApiQuery(p): ApiQuery<ListParams>) -> Result<Json<CaseList>, ApiError> {
+    let status = match p.status.as_deref() {
+        None | Some("") => None,
+        Some(v) => Some(CaseStatus::parse(v).ok_or_else(|| {
+            ApiError::new(StatusCode::BAD_REQUEST, "bad_query", format!("未知的办件状态 {v}"))
+        })?),
+    };
+    let limit = p.limit.unwrap_or(50);
+    let cases = app
+        .list_cases(&s, CaseQuery {
+            applicant: None,
+            status,
+            item_code: p.item.filter(|v| !v.is_empty()),
+            number: p.number.filter(|v| !v.is_empty()),
+            before_id: p.before,
+            limit,
+        })
+        .await?;
+    let next_before = (cases.len() as u32 >= limit.clamp(1, 200)).then(|| cases.last().map(|c| c.id)).flatten();
+    Ok(Json(CaseList { cases, next_before }))
+}
+
+/// Submit an application (applicant). The case starts at pre-review (online
+/// channels) or intake (counter) and its first task is assigned at once.
+#[utoipa::path(post, path = "/api/v1/cases", tag = "cases", security(("bearer" = [])), request_body = SubmitRequest,
+    responses((status = 201, body = Object), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn submit(State(app): State<App>, Caller(s): Caller, ApiJson(req): ApiJson<SubmitRequest>) -> Result<(StatusCode, Json<CaseView>), ApiError> {
+    let view = app
+        .submit_application(&s, Application {
+            item_code: req.item,
+            channel: req.channel.unwrap_or(Channel::Web),
+            form: req.form,
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// One case with its timeline and the actions the caller may take now.
+#[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn get_case(State(app): State<App>, Caller(s): Caller, Path(id): Path<String>) -> Result<Json<CaseView>, ApiError> {
+    Ok(Json(app.get_case(&s, case_id(&id)?).await?))
+}
+
+/// Take an action on a case. `version` must be the case's current version,
+/// otherwise 409 `version_conflict`.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/actions", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path)),
+    request_body = ActionRequest,
+    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn act(State(app): State<App>, Caller(s): Caller, Path(id): Path<String>, ApiJson(req): ApiJson<ActionRequest>) -> Result<Json<CaseView>, ApiError> {
+    let id = case_id(&id)?;
+    let view = app
+        .act_on_case(&s, id, Command { action: req.action, opinion: req.opinion, version: req.version })
+        .await?;
+    Ok(Json(view))
+}
+
+/// My open tasks, green channel first, then earliest deadline.
+#[utoipa::path(get, path = "/api/v1/tasks", tag = "cases", security(("bearer" = [])),
+    responses((status = 200, body = Vec<Object>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn my_tasks(State(app): State<App>, Caller(s): Caller) -> Result<Json<Vec<CaseSummary>>, ApiError> {
+    Ok(Json(app.my_tasks(&s).await?))
+}

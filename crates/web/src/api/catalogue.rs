@@ -1,0 +1,58 @@
+//! Items, themes and the catalogue as a whole.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use onestamp_app::App;
+use onestamp_app::store::{ImportSummary, StoredItem};
+use onestamp_domain::catalogue::{Catalogue, Theme};
+
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{ApiJson, Caller};
+
+pub fn router() -> OpenApiRouter<App> {
+    OpenApiRouter::new()
+        .routes(routes!(list_items))
+        .routes(routes!(get_item))
+        .routes(routes!(list_themes))
+        .routes(routes!(export_catalogue, import_catalogue))
+}
+
+/// Every item's current version: the public service guide (办事指南).
+#[utoipa::path(get, path = "/api/v1/items", tag = "catalogue", responses((status = 200, body = Vec<Object>)))]
+async fn list_items(State(app): State<App>) -> Result<Json<Vec<StoredItem>>, ApiError> {
+    Ok(Json(app.list_items().await?))
+}
+
+/// One item with its stage plan, limits, materials and form fields.
+#[utoipa::path(get, path = "/api/v1/items/{code}", tag = "catalogue", params(("code" = String, Path)),
+    responses((status = 200, body = Object), (status = 404, body = ErrorBody)))]
+async fn get_item(State(app): State<App>, Path(code): Path<String>) -> Result<Json<StoredItem>, ApiError> {
+    Ok(Json(app.get_item(&code).await?))
+}
+
+/// Themes (主题式服务): bundles of items applied for together.
+#[utoipa::path(get, path = "/api/v1/themes", tag = "catalogue", responses((status = 200, body = Vec<Object>)))]
+async fn list_themes(State(app): State<App>) -> Result<Json<Vec<Theme>>, ApiError> {
+    Ok(Json(app.list_themes().await?))
+}
+
+/// The whole catalogue, in the import format.
+#[utoipa::path(get, path = "/api/v1/catalogue", tag = "catalogue", responses((status = 200, body = Object)))]
+async fn export_catalogue(State(app): State<App>) -> Result<Json<Catalogue>, ApiError> {
+    Ok(Json(app.export_catalogue().await?))
+}
+
+/// Imports a catalogue (admin); a catalogue with any problem is refused whole.
+#[utoipa::path(post, path = "/api/v1/catalogue", tag = "catalogue", security(("bearer" = [])),
+    request_body = Object,
+    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn import_catalogue(
+    State(app): State<App>,
+    Caller(s): Caller,
+    ApiJson(catalogue): ApiJson<Catalogue>,
+) -> Result<Json<ImportSummary>, ApiError> {
+    Ok(Json(app.import_catalogue(Some(&s), &catalogue).await?))
+}

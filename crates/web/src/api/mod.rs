@@ -1,0 +1,21 @@
+//! The JSON API under `/api/v1`, one module per resource.
+
+mod auth;
+mod cases;
+mod catalogue;
+mod users;
+mod validate;
+
+use utoipa_axum::router::OpenApiRouter;
+
+use onestamp_app::App;
+
+/// Every API route, with its OpenAPI description.
+pub fn router() -> OpenApiRouter<App> {
+    OpenApiRouter::new()
+        .merge(auth::router())
+        .merge(users::router())
+        .merge(catalogue::router())
+        .merge(cases::router())
+        .merge(validate::router())
+}
