@@ -1,1 +1,138 @@
-//! placeholder
+//! Test support: [`TestApp`] starts the real server on an ephemeral port over a
+//! fresh SQLite database in a temporary directory, with the demo loaded, and
+//! offers request helpers for each demo user.
+
+#![expect(clippy::expect_used, reason = "test support: a failed setup should stop the test at once")]
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use reqwest::{Client, Method, StatusCode};
+use serde_json::Value;
+
+use onestamp_app::clock::TestClock;
+use onestamp_app::{App, Settings};
+
+pub use reqwest;
+pub use serde_json::json;
+
+pub struct TestApp {
+    pub base: String,
+    pub client: Client,
+    pub app: App,
+    pub clock: Arc<TestClock>,
+    pub dir: tempfile::TempDir,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+/// A response: status and JSON body (Null when the body is empty or not JSON).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: Value,
+}
+
+impl Reply {
+    /// The error code of a JSON error body.
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+}
+
+impl TestApp {
+    /// A server with the demo loaded; the clock stands at `now`.
+    pub async fn start_at(now: DateTime<Utc>) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = onestamp_store::open("", dir.path()).await.expect("store");
+        let clock = Arc::new(TestClock::at(now));
+        let app = App::new(store, clock.clone(), Settings::default()).with_seed(7);
+        app.load_demo().await.expect("demo");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let served = app.clone();
+        tokio::spawn(async move {
+            let _ = onestamp_web::serve(served, listener, async {
+                let _ = rx.await;
+            })
+            .await;
+        });
+        TestApp { base, client: Client::new(), app, clock, dir, shutdown: Some(tx) }
+    }
+
+    /// A server with the demo loaded, at a working-day morning.
+    pub async fn start() -> TestApp {
+        let monday_morning = DateTime::parse_from_rfc3339("2026-03-02T09:30:00+08:00")
+            .expect("instant")
+            .with_timezone(&Utc);
+        TestApp::start_at(monday_morning).await
+    }
+
+    /// Logs in a demo user (password `demo`) and returns the token.
+    pub async fn login(&self, username: &str) -> String {
+        let r = self
+            .call(Method::POST, "/api/v1/auth/login", None, Some(json!({"username": username, "password": "demo"})))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "login {username}: {:?}", r.body);
+        r.body["token"].as_str().expect("token").to_string()
+    }
+
+    /// Sends a request with an optional bearer token and JSON body.
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+        let mut req = self.client.request(method, format!("{}{}", self.base, path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status();
+        let text = resp.text().await.unwrap_or_default();
+        Reply { status, body: serde_json::from_str(&text).unwrap_or(Value::Null) }
+    }
+
+    /// Sends a raw body with a content type.
+    pub async fn raw(&self, method: Method, path: &str, token: Option<&str>, content_type: &str, body: &str) -> Reply {
+        let mut req = self
+            .client
+            .request(method, format!("{}{}", self.base, path))
+            .header("content-type", content_type)
+            .body(body.to_string());
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status();
+        let text = resp.text().await.unwrap_or_default();
+        Reply { status, body: serde_json::from_str(&text).unwrap_or(Value::Null) }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Reply {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    /// Takes `action` on case `id` at its current version, as `token`'s user.
+    pub async fn act(&self, id: i64, token: &str, action: &str, opinion: Option<&str>) -> Reply {
+        let case = self.get(&format!("/api/v1/cases/{id}"), token).await;
+        let version = case.body["version"].as_i64().unwrap_or(-1);
+        self.post(
+            &format!("/api/v1/cases/{id}/actions"),
+            token,
+            json!({"action": action, "opinion": opinion, "version": version}),
+        )
+        .await
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
