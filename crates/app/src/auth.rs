@@ -1,9 +1,9 @@
 //! Log in, authenticate a bearer token, log out. Passwords are hashed with
 //! argon2; tokens are random 256-bit values of which only the SM3 hash is stored.
 
+use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use argon2::Argon2;
 use rand::RngCore;
 use sm3::{Digest, Sm3};
 
@@ -24,7 +24,11 @@ pub fn hash_password(password: &str) -> Result<String, AppError> {
 
 fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -53,7 +57,10 @@ impl Session {
             Ok(())
         } else {
             let names: Vec<&str> = roles.iter().map(|r| r.label_zh()).collect();
-            Err(AppError::Forbidden(format!("需要以下角色之一：{}", names.join("、"))))
+            Err(AppError::Forbidden(format!(
+                "需要以下角色之一：{}",
+                names.join("、")
+            )))
         }
     }
 
@@ -85,7 +92,9 @@ impl App {
         rand::rng().fill_bytes(&mut raw);
         let token = hex::encode(raw);
         let expires = self.clock.now() + self.settings.token_ttl;
-        self.store.create_token(&token_hash(&token), user.id, expires).await?;
+        self.store
+            .create_token(&token_hash(&token), user.id, expires)
+            .await?;
         tracing::info!(actor = %user.username, "login");
         Ok((token, user))
     }
@@ -95,7 +104,11 @@ impl App {
         if token.is_empty() || token.len() > 256 {
             return Err(AppError::Unauthenticated);
         }
-        match self.store.token_user(&token_hash(token), self.clock.now()).await? {
+        match self
+            .store
+            .token_user(&token_hash(token), self.clock.now())
+            .await?
+        {
             Some(user) if user.active => Ok(Session { user }),
             _ => Err(AppError::Unauthenticated),
         }

@@ -3,13 +3,14 @@
 
 use serde::Serialize;
 
-use onestamp_domain::assignment::{choose_assignee, Candidate};
+use onestamp_domain::assignment::{Candidate, choose_assignee};
 use onestamp_domain::case::{
-    allowed_actions, decide, open_case, Action, Applicant, ApplicantKind, Case, CaseEvent,
-    Channel, Command, Stage, Task,
+    Action, Applicant, ApplicantKind, Case, CaseEvent, Channel, Command, Stage, Task,
+    allowed_actions, decide, decide_instantly, open_case,
 };
 use onestamp_domain::catalogue::Item;
 use onestamp_domain::role::Role;
+use onestamp_domain::rules::{ApplicantFacts, RuleInput, run_rules};
 
 use crate::auth::Session;
 use crate::store::{AuditFact, CaseChange, CaseQuery, CaseSummary, NewCase};
@@ -66,16 +67,38 @@ impl App {
             now,
             local_date(now),
         )?;
-        let status = case.status;
-        if let Some(stage) = status.stage() {
-            case.task = Some(self.assign(&case, &item, stage).await?);
+        if !item.rules.is_empty() {
+            case.machine_review = Some(run_rules(&item, &rule_input(&case, local_date(now))));
         }
-        let audit = AuditFact {
+        let status = case.status;
+        let mut events = vec![event];
+        let mut audit = vec![AuditFact {
             actor_id: Some(user.id),
             kind: "case.submit".into(),
-            subject: item.code.clone(),
-            detail: serde_json::json!({"item_version": stored.version, "channel": application.channel, "status": status}),
-        };
+            subject: String::new(),
+            detail: serde_json::json!({
+                "item": item.code,
+                "item_version": stored.version,
+                "channel": application.channel,
+                "status": status,
+                "machine_review": case.machine_review,
+            }),
+        }];
+        if let Some((done, steps)) = decide_instantly(&case, &item, now)? {
+            // 秒批: the system takes every stage in this same request and transaction.
+            for e in &steps {
+                audit.push(AuditFact {
+                    actor_id: None,
+                    kind: format!("case.{}", e.action),
+                    subject: String::new(),
+                    detail: serde_json::json!({"from": e.from_status, "to": e.to_status, "version": e.version, "opinion": e.opinion, "instant": true}),
+                });
+            }
+            events.extend(steps);
+            case = done;
+        } else if let Some(stage) = status.stage() {
+            case.task = Some(self.assign(&case, &item, stage).await?);
+        }
         let number_prefix = format!(
             "{}-{}",
             self.settings.district_code,
@@ -83,7 +106,12 @@ impl App {
         );
         let case = self
             .store
-            .create_case(NewCase { case, number_prefix, event, audit })
+            .create_case(NewCase {
+                case,
+                number_prefix,
+                events,
+                audit,
+            })
             .await?;
         tracing::info!(case_no = %case.number, item = %case.item_code, actor = %user.username, "case submitted");
         self.view(session, case, &item).await
@@ -179,7 +207,12 @@ impl App {
             .item_version(&case.item_code, case.item_version)
             .await?
             .map(|s| s.item)
-            .ok_or_else(|| AppError::NotFound(format!("事项 {} 第 {} 版", case.item_code, case.item_version)))
+            .ok_or_else(|| {
+                AppError::NotFound(format!(
+                    "事项 {} 第 {} 版",
+                    case.item_code, case.item_version
+                ))
+            })
     }
 
     /// Picks the holder of `stage`'s task by the domain's assignment policy.
@@ -202,7 +235,12 @@ impl App {
         })
     }
 
-    async fn view(&self, session: &Session, mut case: Case, item: &Item) -> Result<CaseView, AppError> {
+    async fn view(
+        &self,
+        session: &Session,
+        mut case: Case,
+        item: &Item,
+    ) -> Result<CaseView, AppError> {
         let actions = allowed_actions(&case, item, &session.actor());
         let mut events = self.store.case_events(case.id).await?;
         if !session.is_staff() {
@@ -246,11 +284,33 @@ fn applicant_kind(identity: &str) -> ApplicantKind {
     let person = b.len() == 18
         && b[..17].iter().all(u8::is_ascii_digit)
         && (b[17].is_ascii_digit() || b[17] == b'X');
-    if person { ApplicantKind::Person } else { ApplicantKind::Organisation }
+    if person {
+        ApplicantKind::Person
+    } else {
+        ApplicantKind::Organisation
+    }
 }
-
 
 /// The calendar date of an instant in the bureau's zone (UTC+8, no daylight saving).
 pub(crate) fn local_date(now: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
     (now + chrono::Duration::hours(8)).date_naive()
+}
+
+/// What the machine review sees of a case. Licences join here once the licence
+/// library exists.
+fn rule_input(case: &Case, today: chrono::NaiveDate) -> RuleInput {
+    use onestamp_domain::rules::ApplicantKind as K;
+    RuleInput {
+        form: case.form.clone(),
+        applicant: ApplicantFacts {
+            kind: match case.applicant.kind {
+                ApplicantKind::Person => K::Person,
+                ApplicantKind::Organisation => K::Organisation,
+            },
+            identity: case.applicant.identity.clone(),
+            name: case.applicant.name.clone(),
+        },
+        licences: Vec::new(),
+        today,
+    }
 }

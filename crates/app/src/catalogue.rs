@@ -108,7 +108,13 @@ impl App {
     pub async fn export_catalogue(&self) -> Result<Catalogue, AppError> {
         Ok(Catalogue {
             departments: self.store.departments().await?,
-            items: self.store.items().await?.into_iter().map(|s| s.item).collect(),
+            items: self
+                .store
+                .items()
+                .await?
+                .into_iter()
+                .map(|s| s.item)
+                .collect(),
             themes: self.store.themes().await?,
         })
     }

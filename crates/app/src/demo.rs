@@ -3,7 +3,7 @@
 
 use onestamp_domain::role::Role;
 
-use crate::catalogue::{parse_catalogue, Format};
+use crate::catalogue::{Format, parse_catalogue};
 use crate::store::ImportSummary;
 use crate::{App, AppError};
 
@@ -22,17 +22,72 @@ pub struct DemoUser {
 }
 
 pub const USERS: &[DemoUser] = &[
-    DemoUser { username: "admin", display_name: "系统管理员", roles: &[Role::Admin], identity: "" },
-    DemoUser { username: "clerk", display_name: "受理员 王敏", roles: &[Role::Clerk], identity: "" },
-    DemoUser { username: "reviewer", display_name: "审查员 李强", roles: &[Role::Reviewer], identity: "" },
-    DemoUser { username: "inspector", display_name: "踏勘员 赵磊", roles: &[Role::Inspector], identity: "" },
-    DemoUser { username: "approver", display_name: "核准人 陈静", roles: &[Role::Approver], identity: "" },
-    DemoUser { username: "officer", display_name: "制证员 刘洋", roles: &[Role::Officer], identity: "" },
-    DemoUser { username: "supervisor", display_name: "监察 周涛", roles: &[Role::Supervisor], identity: "" },
-    DemoUser { username: "regulator", display_name: "区市场监管局 监管员 吴芳", roles: &[Role::Regulator], identity: "" },
-    DemoUser { username: "zhangsan", display_name: "张三", roles: &[Role::Applicant], identity: "510107199003071236" },
-    DemoUser { username: "lisi", display_name: "李四", roles: &[Role::Applicant], identity: "510107198511122242" },
-    DemoUser { username: "jinjiang_books", display_name: "成都锦江书香文化有限公司", roles: &[Role::Applicant], identity: "91510107MA6C11110G" },
+    DemoUser {
+        username: "admin",
+        display_name: "系统管理员",
+        roles: &[Role::Admin],
+        identity: "",
+    },
+    DemoUser {
+        username: "clerk",
+        display_name: "受理员 王敏",
+        roles: &[Role::Clerk],
+        identity: "",
+    },
+    DemoUser {
+        username: "reviewer",
+        display_name: "审查员 李强",
+        roles: &[Role::Reviewer],
+        identity: "",
+    },
+    DemoUser {
+        username: "inspector",
+        display_name: "踏勘员 赵磊",
+        roles: &[Role::Inspector],
+        identity: "",
+    },
+    DemoUser {
+        username: "approver",
+        display_name: "核准人 陈静",
+        roles: &[Role::Approver],
+        identity: "",
+    },
+    DemoUser {
+        username: "officer",
+        display_name: "制证员 刘洋",
+        roles: &[Role::Officer],
+        identity: "",
+    },
+    DemoUser {
+        username: "supervisor",
+        display_name: "监察 周涛",
+        roles: &[Role::Supervisor],
+        identity: "",
+    },
+    DemoUser {
+        username: "regulator",
+        display_name: "区市场监管局 监管员 吴芳",
+        roles: &[Role::Regulator],
+        identity: "",
+    },
+    DemoUser {
+        username: "zhangsan",
+        display_name: "张三",
+        roles: &[Role::Applicant],
+        identity: "510107199003071236",
+    },
+    DemoUser {
+        username: "lisi",
+        display_name: "李四",
+        roles: &[Role::Applicant],
+        identity: "510107198511122242",
+    },
+    DemoUser {
+        username: "jinjiang_books",
+        display_name: "成都锦江书香文化有限公司",
+        roles: &[Role::Applicant],
+        identity: "91510107MA6C11110G",
+    },
 ];
 
 impl App {
@@ -41,8 +96,15 @@ impl App {
         let catalogue = parse_catalogue(CATALOGUE_YAML, Format::Yaml)?;
         let summary = self.import_catalogue(None, &catalogue).await?;
         for u in USERS {
-            self.save_user(None, u.username, u.display_name, u.roles.to_vec(), u.identity, PASSWORD)
-                .await?;
+            self.save_user(
+                None,
+                u.username,
+                u.display_name,
+                u.roles.to_vec(),
+                u.identity,
+                PASSWORD,
+            )
+            .await?;
         }
         Ok(summary)
     }

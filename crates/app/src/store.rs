@@ -80,8 +80,10 @@ pub struct NewCase {
     pub case: Case,
     /// `<district>-<YYYYMMDD>`: the store appends the day's next 6-digit serial.
     pub number_prefix: String,
-    pub event: CaseEvent,
-    pub audit: AuditFact,
+    /// The submission event, and for instant decisions every step after it.
+    pub events: Vec<CaseEvent>,
+    /// Audit facts; their subject is set to the new case number.
+    pub audit: Vec<AuditFact>,
 }
 
 /// A change to an existing case, accepted only if the stored version is still `expected_version`.
@@ -132,18 +134,35 @@ pub trait Store: Send + Sync {
     async fn users(&self) -> Result<Vec<User>, StoreError>;
     /// Active staff holding `role`, each with their count of open tasks.
     async fn staff_load(&self, role: Role) -> Result<Vec<(UserId, u32)>, StoreError>;
-    async fn create_token(&self, token_hash: &str, user: UserId, expires_at: DateTime<Utc>) -> Result<(), StoreError>;
-    async fn token_user(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<User>, StoreError>;
+    async fn create_token(
+        &self,
+        token_hash: &str,
+        user: UserId,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    async fn token_user(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<User>, StoreError>;
     async fn revoke_token(&self, token_hash: &str) -> Result<(), StoreError>;
 
     // Catalogue.
     /// Stores a validated catalogue whole: a new version for every changed item.
-    async fn import_catalogue(&self, catalogue: &Catalogue, audit: AuditFact) -> Result<ImportSummary, StoreError>;
+    async fn import_catalogue(
+        &self,
+        catalogue: &Catalogue,
+        audit: AuditFact,
+    ) -> Result<ImportSummary, StoreError>;
     async fn departments(&self) -> Result<Vec<Department>, StoreError>;
     /// Current version of every item, by code.
     async fn items(&self) -> Result<Vec<StoredItem>, StoreError>;
     async fn item(&self, code: &str) -> Result<Option<StoredItem>, StoreError>;
-    async fn item_version(&self, code: &str, version: i64) -> Result<Option<StoredItem>, StoreError>;
+    async fn item_version(
+        &self,
+        code: &str,
+        version: i64,
+    ) -> Result<Option<StoredItem>, StoreError>;
     async fn themes(&self) -> Result<Vec<Theme>, StoreError>;
 
     // Cases.

@@ -2,7 +2,7 @@
 
 use onestamp_domain::role::Role;
 
-use crate::auth::{hash_password, Session};
+use crate::auth::{Session, hash_password};
 use crate::store::{AuditFact, NewUser, User};
 use crate::{App, AppError};
 
@@ -33,7 +33,9 @@ impl App {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
         {
-            return Err(AppError::invalid("用户名须为 1-64 位字母、数字、'.'、'_' 或 '-'"));
+            return Err(AppError::invalid(
+                "用户名须为 1-64 位字母、数字、'.'、'_' 或 '-'",
+            ));
         }
         if roles.is_empty() {
             return Err(AppError::invalid("至少需要一个角色"));

@@ -33,7 +33,8 @@ pub const CANONICAL_FORMAT: &str = "onestamp-licence/1";
 #[serde(tag = "kind", content = "value", rename_all = "snake_case")]
 pub enum HolderIdentity {
     CreditCode(CreditCode),
-    CitizenId(#[serde(deserialize_with = "citizen_id")] CitizenId),
+    #[serde(deserialize_with = "citizen_id")]
+    CitizenId(CitizenId),
 }
 
 impl HolderIdentity {
@@ -171,11 +172,7 @@ pub fn chinese_date(date: NaiveDate) -> String {
 /// `长期` without an end.
 pub fn validity_text(doc: &LicenceDocument) -> String {
     match doc.valid_until {
-        Some(until) => format!(
-            "{}至{}",
-            chinese_date(doc.issued_on),
-            chinese_date(until)
-        ),
+        Some(until) => format!("{}至{}", chinese_date(doc.issued_on), chinese_date(until)),
         None => "长期".to_owned(),
     }
 }
@@ -218,7 +215,10 @@ pub(crate) mod tests {
                     "经营场所".to_owned(),
                     "四川省成都市武侯区玉林北路2号附1号".to_owned(),
                 ),
-                ("主体业态".to_owned(), "食品销售经营者（网络经营）".to_owned()),
+                (
+                    "主体业态".to_owned(),
+                    "食品销售经营者（网络经营）".to_owned(),
+                ),
             ],
         }
     }
@@ -245,29 +245,52 @@ pub(crate) mod tests {
     #[test]
     fn the_canonical_bytes_change_when_any_field_changes() {
         let base = sample();
-        let issuer_code = CreditCode::parse("91510107MA6C11110G").unwrap();
+        let other_holder = CreditCode::parse("11510107MB1527601B").unwrap();
         let changes: Vec<(&str, Box<dyn Fn(&mut LicenceDocument)>)> = vec![
-            ("id", Box::new(|d| {
-                d.id = LicenceId::new(
-                    &d.type_code,
-                    &d.issuer_code,
-                    &LicenceSerial::parse("2026000124").unwrap(),
-                    LicenceVersion::FIRST,
-                )
-            })),
-            ("type_code", Box::new(|d| d.type_code = LicenceTypeCode::parse("JY2").unwrap())),
+            (
+                "id",
+                Box::new(|d| {
+                    d.id = LicenceId::new(
+                        &d.type_code,
+                        &d.issuer_code,
+                        &LicenceSerial::parse("2026000124").unwrap(),
+                        LicenceVersion::FIRST,
+                    )
+                }),
+            ),
+            (
+                "type_code",
+                Box::new(|d| d.type_code = LicenceTypeCode::parse("JY2").unwrap()),
+            ),
             ("type_name", Box::new(|d| d.type_name.push('X'))),
-            ("holder_name", Box::new(|d| d.holder_name = "成都锦江书香文化有限责任公司".into())),
-            ("holder_identity", Box::new(move |d| d.holder_identity = issuer_code.clone().into())),
+            (
+                "holder_name",
+                Box::new(|d| d.holder_name = "成都锦江书香文化有限责任公司".into()),
+            ),
+            (
+                "holder_identity",
+                Box::new(move |d| d.holder_identity = other_holder.clone().into()),
+            ),
             ("scope", Box::new(|d| d.scope.push('。'))),
             ("issuer", Box::new(|d| d.issuer.push(' '))),
-            ("issuer_code", Box::new(|d| d.issuer_code = CreditCode::parse("91510107MA6C11110G").unwrap())),
-            ("issued_on", Box::new(|d| d.issued_on = d.issued_on.succ_opt().unwrap())),
+            (
+                "issuer_code",
+                Box::new(|d| d.issuer_code = CreditCode::parse("91510107MA6C11110G").unwrap()),
+            ),
+            (
+                "issued_on",
+                Box::new(|d| d.issued_on = d.issued_on.succ_opt().unwrap()),
+            ),
             ("valid_until", Box::new(|d| d.valid_until = None)),
             ("field value", Box::new(|d| d.fields[0].1 = "李书".into())),
             ("field label", Box::new(|d| d.fields[0].0 = "负责人".into())),
             ("field order", Box::new(|d| d.fields.swap(0, 1))),
-            ("field removed", Box::new(|d| { d.fields.pop(); })),
+            (
+                "field removed",
+                Box::new(|d| {
+                    d.fields.pop();
+                }),
+            ),
         ];
         for (what, change) in changes {
             let mut doc = base.clone();
@@ -289,8 +312,14 @@ pub(crate) mod tests {
             ..doc
         };
         let bytes = citizen.canonical_bytes();
-        assert!(String::from_utf8_lossy(&bytes).contains(r#"{"kind":"citizen_id","value":"11010519491231002X"}"#));
-        assert_eq!(LicenceDocument::from_canonical_bytes(&bytes).unwrap(), citizen);
+        assert!(
+            String::from_utf8_lossy(&bytes)
+                .contains(r#"{"kind":"citizen_id","value":"11010519491231002X"}"#)
+        );
+        assert_eq!(
+            LicenceDocument::from_canonical_bytes(&bytes).unwrap(),
+            citizen
+        );
         let other_format = String::from_utf8(bytes).unwrap().replace("/1", "/2");
         assert!(LicenceDocument::from_canonical_bytes(other_format.as_bytes()).is_err());
     }

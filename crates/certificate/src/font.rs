@@ -44,11 +44,9 @@ impl FontSource {
     /// exists. The error for none names the Debian package to install.
     pub fn system() -> Result<FontSource, CertificateError> {
         if let Some(value) = env::var_os(FONT_ENV).filter(|v| !v.is_empty()) {
-            let value = value
-                .into_string()
-                .map_err(|v| CertificateError::FontEnv {
-                    value: v.to_string_lossy().into_owned(),
-                })?;
+            let value = value.into_string().map_err(|v| CertificateError::FontEnv {
+                value: v.to_string_lossy().into_owned(),
+            })?;
             let (path, index) = parse_font_env(&value)?;
             return FontSource::from_path(&path, index);
         }
@@ -125,7 +123,10 @@ impl FontSource {
         Ok(Measure {
             charmap: font.charmap(),
             metrics: font.glyph_metrics(Size::unscaled(), LocationRef::default()),
-            units_per_em: f32::from(font.head().map(|h| h.units_per_em()).unwrap_or(1000)),
+            units_per_em: f32::from(
+                font.metrics(Size::unscaled(), LocationRef::default())
+                    .units_per_em,
+            ),
         })
     }
 }
@@ -177,7 +178,10 @@ impl Measure<'_> {
     /// The width of `text` at `size` points; characters without a glyph count as
     /// one em (they are refused by [`Measure::check`] before drawing).
     pub(crate) fn width(&self, text: &str, size: f32) -> f32 {
-        text.chars().map(|c| self.advance(c).unwrap_or(1.0)).sum::<f32>() * size
+        text.chars()
+            .map(|c| self.advance(c).unwrap_or(1.0))
+            .sum::<f32>()
+            * size
     }
 
     /// Fails on the first character of `text` that the font cannot draw.

@@ -23,7 +23,9 @@ mod pdf;
 mod qr;
 mod seal;
 
-pub use document::{CANONICAL_FORMAT, HolderIdentity, LicenceDocument, chinese_date, validity_text};
+pub use document::{
+    CANONICAL_FORMAT, HolderIdentity, LicenceDocument, chinese_date, validity_text,
+};
 pub use error::CertificateError;
 pub use font::{FONT_ENV, FontSource, SYSTEM_FONTS};
 pub use pdf::render_pdf;

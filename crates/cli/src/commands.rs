@@ -3,11 +3,11 @@
 use std::io::Write;
 use std::sync::Arc;
 
-use anyhow::{bail, Context};
+use anyhow::{Context, bail};
 use chrono::{NaiveDate, NaiveDateTime, TimeZone};
 
 use onestamp_app::audit::AuditReport;
-use onestamp_app::catalogue::{parse_catalogue, Format};
+use onestamp_app::catalogue::{Format, parse_catalogue};
 use onestamp_app::{App, AppError, Settings, SystemClock};
 use onestamp_domain::audit::ChainBreak;
 
@@ -17,7 +17,9 @@ use crate::{AuditCommand, CalendarCommand, Command};
 pub fn init_logging(cfg: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("ONESTAMP_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if cfg.log_format == "json" {
         let _ = builder.json().try_init();
     } else {
@@ -65,8 +67,10 @@ pub async fn run(cfg: Config, command: Command) -> anyhow::Result<()> {
             let name = file.display().to_string();
             let format = Format::from_path(&name)
                 .with_context(|| format!("{name}: use a .yaml, .yml or .json file"))?;
-            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {name}"))?;
-            let catalogue = parse_catalogue(&text, format).map_err(|e| explain(e).context(format!("{name} refused, nothing imported")))?;
+            let text =
+                std::fs::read_to_string(&file).with_context(|| format!("cannot read {name}"))?;
+            let catalogue = parse_catalogue(&text, format)
+                .map_err(|e| explain(e).context(format!("{name} refused, nothing imported")))?;
             let s = app
                 .import_catalogue(None, &catalogue)
                 .await
@@ -84,7 +88,10 @@ pub async fn run(cfg: Config, command: Command) -> anyhow::Result<()> {
                 Some("json") => Format::Json,
                 Some("yaml") | Some("yml") => Format::Yaml,
                 Some(other) => bail!("--format {other}: use yaml or json"),
-                None => file.as_ref().and_then(|f| Format::from_path(&f.display().to_string())).unwrap_or(Format::Yaml),
+                None => file
+                    .as_ref()
+                    .and_then(|f| Format::from_path(&f.display().to_string()))
+                    .unwrap_or(Format::Yaml),
             };
             let text = match format {
                 Format::Json => serde_json::to_string_pretty(&catalogue)?,
@@ -92,8 +99,13 @@ pub async fn run(cfg: Config, command: Command) -> anyhow::Result<()> {
             };
             match file {
                 Some(f) => {
-                    std::fs::write(&f, text).with_context(|| format!("cannot write {}", f.display()))?;
-                    eprintln!("exported {} items to {}", catalogue.items.len(), f.display());
+                    std::fs::write(&f, text)
+                        .with_context(|| format!("cannot write {}", f.display()))?;
+                    eprintln!(
+                        "exported {} items to {}",
+                        catalogue.items.len(),
+                        f.display()
+                    );
                 }
                 None => std::io::stdout().write_all(text.as_bytes())?,
             }
@@ -115,12 +127,21 @@ pub async fn run(cfg: Config, command: Command) -> anyhow::Result<()> {
                     println!("audit chain intact: {entries} entries, head {head}");
                     Ok(())
                 }
-                AuditReport::Broken { entries_checked, at } => {
+                AuditReport::Broken {
+                    entries_checked,
+                    at,
+                } => {
                     let what = match at {
-                        ChainBreak::ContentAltered { seq } => format!("record {seq}: content altered (hash mismatch)"),
-                        ChainBreak::LinkBroken { seq } => format!("record {seq}: link broken (a record before it was removed, reordered or replaced)"),
+                        ChainBreak::ContentAltered { seq } => {
+                            format!("record {seq}: content altered (hash mismatch)")
+                        }
+                        ChainBreak::LinkBroken { seq } => format!(
+                            "record {seq}: link broken (a record before it was removed, reordered or replaced)"
+                        ),
                     };
-                    bail!("audit chain BROKEN at {what}; {entries_checked} records before it verified")
+                    bail!(
+                        "audit chain BROKEN at {what}; {entries_checked} records before it verified"
+                    )
                 }
             }
         }
@@ -140,7 +161,12 @@ async fn demo(app: &App) -> anyhow::Result<()> {
     println!("demo users (password: {}):", onestamp_app::demo::PASSWORD);
     for u in onestamp_app::demo::USERS {
         let roles: Vec<&str> = u.roles.iter().map(|r| r.as_str()).collect();
-        println!("  {:<16} {:<10} {}", u.username, roles.join(","), u.display_name);
+        println!(
+            "  {:<16} {:<10} {}",
+            u.username,
+            roles.join(","),
+            u.display_name
+        );
     }
     Ok(())
 }
@@ -203,9 +229,16 @@ fn calendar(cfg: &Config, c: CalendarCommand) -> anyhow::Result<()> {
                 .with_context(|| format!("'{start}' does not exist in {tz}"))?
                 .with_timezone(&chrono::Utc);
             if !cal.covers(local.date().year_ce().1 as i32) {
-                eprintln!("warning: no holiday data for {}; counting weekends only", local.date().format("%Y"));
+                eprintln!(
+                    "warning: no holiday data for {}; counting weekends only",
+                    local.date().format("%Y")
+                );
             }
-            let due = if hours { cal.add_working_hours(start_utc, n) } else { cal.add_working_days(start_utc, n) };
+            let due = if hours {
+                cal.add_working_hours(start_utc, n)
+            } else {
+                cal.add_working_days(start_utc, n)
+            };
             let due_local = due.with_timezone(&tz);
             if hours || !date_only {
                 println!("{}", due_local.format("%Y-%m-%dT%H:%M"));
@@ -216,17 +249,30 @@ fn calendar(cfg: &Config, c: CalendarCommand) -> anyhow::Result<()> {
         }
         CalendarCommand::Show { year } => {
             if !cal.covers(year) {
-                println!("{year}: no holiday data (weekends only); add a schedule under calendar.extra_years");
+                println!(
+                    "{year}: no holiday data (weekends only); add a schedule under calendar.extra_years"
+                );
                 return Ok(());
             }
             println!("{year}  ({} working days)", cal.working_days_in(year));
             println!("holidays:");
             for h in cal.holidays_of(year) {
-                println!("  {} – {}  {} ({} days)", h.from(), h.to(), h.name(), h.days());
+                println!(
+                    "  {} – {}  {} ({} days)",
+                    h.from(),
+                    h.to(),
+                    h.name(),
+                    h.days()
+                );
             }
             println!("adjusted working days (调休上班):");
             for d in cal.adjusted_working_days_of(year) {
-                println!("  {} {}  for {}", d.date(), d.date().format("%a"), d.for_holiday());
+                println!(
+                    "  {} {}  for {}",
+                    d.date(),
+                    d.date().format("%a"),
+                    d.for_holiday()
+                );
             }
             Ok(())
         }

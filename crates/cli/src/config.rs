@@ -53,25 +53,38 @@ impl Config {
         if let Some(path) = file {
             let text = std::fs::read_to_string(&path)
                 .with_context(|| format!("cannot read configuration file {}", path.display()))?;
-            let overlay: toml::Table = text
-                .parse()
-                .with_context(|| format!("configuration file {} is not valid TOML", path.display()))?;
+            let overlay: toml::Table = text.parse().with_context(|| {
+                format!("configuration file {} is not valid TOML", path.display())
+            })?;
             merge(&mut table, overlay);
         }
-        for key in ["listen", "data_dir", "database_url", "district_code", "bureau_name", "log_format"] {
+        for key in [
+            "listen",
+            "data_dir",
+            "database_url",
+            "district_code",
+            "bureau_name",
+            "log_format",
+        ] {
             if let Ok(v) = std::env::var(format!("ONESTAMP_{}", key.to_ascii_uppercase())) {
                 table.insert(key.into(), toml::Value::String(v));
             }
         }
         if let Ok(v) = std::env::var("ONESTAMP_TOKEN_TTL_HOURS") {
-            let n: i64 = v.trim().parse().with_context(|| format!("ONESTAMP_TOKEN_TTL_HOURS='{v}' is not a whole number"))?;
+            let n: i64 = v
+                .trim()
+                .parse()
+                .with_context(|| format!("ONESTAMP_TOKEN_TTL_HOURS='{v}' is not a whole number"))?;
             table.insert("token_ttl_hours".into(), toml::Value::Integer(n));
         }
         if let Some(v) = &flags.listen {
             table.insert("listen".into(), toml::Value::String(v.clone()));
         }
         if let Some(v) = &flags.data_dir {
-            table.insert("data_dir".into(), toml::Value::String(v.display().to_string()));
+            table.insert(
+                "data_dir".into(),
+                toml::Value::String(v.display().to_string()),
+            );
         }
         if let Some(v) = &flags.database_url {
             table.insert("database_url".into(), toml::Value::String(v.clone()));
@@ -85,17 +98,27 @@ impl Config {
 
     fn check(&self) -> anyhow::Result<()> {
         self.listen_addr()?;
-        if self.district_code.len() != 6 || !self.district_code.bytes().all(|b| b.is_ascii_digit()) {
-            bail!("district_code '{}' must be a 6-digit region code", self.district_code);
+        if self.district_code.len() != 6 || !self.district_code.bytes().all(|b| b.is_ascii_digit())
+        {
+            bail!(
+                "district_code '{}' must be a 6-digit region code",
+                self.district_code
+            );
         }
         if self.bureau_name.trim().is_empty() {
             bail!("bureau_name must not be empty");
         }
         if !(1..=720).contains(&self.token_ttl_hours) {
-            bail!("token_ttl_hours {} must be between 1 and 720", self.token_ttl_hours);
+            bail!(
+                "token_ttl_hours {} must be between 1 and 720",
+                self.token_ttl_hours
+            );
         }
         if !matches!(self.log_format.as_str(), "text" | "json") {
-            bail!("log_format '{}' must be \"text\" or \"json\"", self.log_format);
+            bail!(
+                "log_format '{}' must be \"text\" or \"json\"",
+                self.log_format
+            );
         }
         let url = self.database_url.trim();
         if !url.is_empty() && url.contains("://") && !url.starts_with("sqlite://") {
@@ -106,21 +129,27 @@ impl Config {
     }
 
     pub fn listen_addr(&self) -> anyhow::Result<SocketAddr> {
-        self.listen
-            .parse()
-            .with_context(|| format!("listen '{}' is not an address like 127.0.0.1:8080", self.listen))
+        self.listen.parse().with_context(|| {
+            format!(
+                "listen '{}' is not an address like 127.0.0.1:8080",
+                self.listen
+            )
+        })
     }
 
     /// The working-day calendar: shipped years, extra years, office hours, zone.
     pub fn calendar(&self) -> anyhow::Result<Calendar> {
-        let tz: chrono_tz::Tz = self
-            .calendar
-            .time_zone
-            .parse()
-            .map_err(|_| anyhow::anyhow!("calendar.time_zone '{}' is not an IANA time zone", self.calendar.time_zone))?;
+        let tz: chrono_tz::Tz = self.calendar.time_zone.parse().map_err(|_| {
+            anyhow::anyhow!(
+                "calendar.time_zone '{}' is not an IANA time zone",
+                self.calendar.time_zone
+            )
+        })?;
         let hours = OfficeHours::parse(&self.calendar.office_hours.join(", "))
             .with_context(|| format!("calendar.office_hours {:?}", self.calendar.office_hours))?;
-        let mut cal = Calendar::china_default().with_office_hours(hours).with_tz(tz);
+        let mut cal = Calendar::china_default()
+            .with_office_hours(hours)
+            .with_tz(tz);
         for p in &self.calendar.extra_years {
             let path = self.resolve(p);
             let text = std::fs::read_to_string(&path)
@@ -133,7 +162,11 @@ impl Config {
     }
 
     fn resolve(&self, p: &Path) -> PathBuf {
-        if p.is_absolute() { p.to_path_buf() } else { self.data_dir.join(p) }
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.data_dir.join(p)
+        }
     }
 }
 
@@ -161,7 +194,11 @@ mod tests {
 
     #[test]
     fn a_bad_listen_address_is_named() {
-        let err = Config::load(&Overrides { listen: Some("nowhere".into()), ..Default::default() }).unwrap_err();
+        let err = Config::load(&Overrides {
+            listen: Some("nowhere".into()),
+            ..Default::default()
+        })
+        .unwrap_err();
         assert!(format!("{err:#}").contains("listen 'nowhere'"));
     }
 }

@@ -10,7 +10,11 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "onestamp", version, about = "行政审批局 一枚印章管审批 — approval bureau platform")]
+#[command(
+    name = "onestamp",
+    version,
+    about = "行政审批局 一枚印章管审批 — approval bureau platform"
+)]
 struct Cli {
     /// Configuration file (TOML) over the embedded defaults.
     #[arg(long, global = true)]

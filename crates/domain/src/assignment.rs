@@ -6,7 +6,7 @@
 
 use rand::Rng;
 
-use crate::case::{separation_of_duties, Case, Stage, UserId};
+use crate::case::{Case, Stage, UserId, separation_of_duties};
 
 /// A member of staff who could take a task, with their open task count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,6 +79,7 @@ mod tests {
             updated_at: Utc::now(),
             task: None,
             handlers: BTreeMap::new(),
+            machine_review: None,
         }
     }
 
@@ -86,10 +87,22 @@ mod tests {
     fn nobody_who_did_intake_is_picked_for_review() {
         let mut c = case();
         c.handlers.insert(Stage::Intake, 10);
-        let cands = [Candidate { user_id: 10, load: 0 }, Candidate { user_id: 11, load: 50 }];
+        let cands = [
+            Candidate {
+                user_id: 10,
+                load: 0,
+            },
+            Candidate {
+                user_id: 11,
+                load: 50,
+            },
+        ];
         let mut rng = StdRng::seed_from_u64(7);
         for _ in 0..100 {
-            assert_eq!(choose_assignee(&c, Stage::Review, &cands, &mut rng), Some(11));
+            assert_eq!(
+                choose_assignee(&c, Stage::Review, &cands, &mut rng),
+                Some(11)
+            );
         }
     }
 
@@ -101,7 +114,16 @@ mod tests {
 
     #[test]
     fn draws_favour_the_less_loaded_but_reach_everyone() {
-        let cands = [Candidate { user_id: 10, load: 0 }, Candidate { user_id: 11, load: 4 }];
+        let cands = [
+            Candidate {
+                user_id: 10,
+                load: 0,
+            },
+            Candidate {
+                user_id: 11,
+                load: 4,
+            },
+        ];
         let mut rng = StdRng::seed_from_u64(42);
         let mut counts = [0u32; 2];
         for _ in 0..1000 {
@@ -117,10 +139,17 @@ mod tests {
 
     #[test]
     fn the_same_seed_gives_the_same_draws() {
-        let cands: Vec<Candidate> = (10..20).map(|u| Candidate { user_id: u, load: 0 }).collect();
+        let cands: Vec<Candidate> = (10..20)
+            .map(|u| Candidate {
+                user_id: u,
+                load: 0,
+            })
+            .collect();
         let draw = |seed| {
             let mut rng = StdRng::seed_from_u64(seed);
-            (0..20).map(|_| choose_assignee(&case(), Stage::Review, &cands, &mut rng)).collect::<Vec<_>>()
+            (0..20)
+                .map(|_| choose_assignee(&case(), Stage::Review, &cands, &mut rng))
+                .collect::<Vec<_>>()
         };
         assert_eq!(draw(3), draw(3));
     }

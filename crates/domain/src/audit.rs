@@ -37,7 +37,15 @@ pub fn entry_hash(
     let mut h = Sm3::new();
     // Length-prefix each field so that no two different entries share an input.
     let actor = actor_id.map(|a| a.to_string()).unwrap_or_default();
-    for part in [prev_hash, &seq.to_string(), at, &actor, kind, subject, detail] {
+    for part in [
+        prev_hash,
+        &seq.to_string(),
+        at,
+        &actor,
+        kind,
+        subject,
+        detail,
+    ] {
         h.update((part.len() as u64).to_be_bytes());
         h.update(part.as_bytes());
     }
@@ -64,7 +72,15 @@ pub fn verify_chain<'a>(
         if e.prev_hash != prev {
             return Err(ChainBreak::LinkBroken { seq: e.seq });
         }
-        let h = entry_hash(&e.prev_hash, e.seq, &e.at, e.actor_id, &e.kind, &e.subject, &e.detail);
+        let h = entry_hash(
+            &e.prev_hash,
+            e.seq,
+            &e.at,
+            e.actor_id,
+            &e.kind,
+            &e.subject,
+            &e.detail,
+        );
         if h != e.hash {
             return Err(ChainBreak::ContentAltered { seq: e.seq });
         }
@@ -83,8 +99,25 @@ mod tests {
             .map(|seq| {
                 let at = format!("2026-03-02T02:00:{seq:02}Z");
                 let detail = format!("{{\"n\":{seq}}}");
-                let hash = entry_hash(&prev, seq, &at, Some(7), "case.accept", "510107-20260302-000001", &detail);
-                let e = AuditEntry { seq, at, actor_id: Some(7), kind: "case.accept".into(), subject: "510107-20260302-000001".into(), detail, prev_hash: prev.clone(), hash: hash.clone() };
+                let hash = entry_hash(
+                    &prev,
+                    seq,
+                    &at,
+                    Some(7),
+                    "case.accept",
+                    "510107-20260302-000001",
+                    &detail,
+                );
+                let e = AuditEntry {
+                    seq,
+                    at,
+                    actor_id: Some(7),
+                    kind: "case.accept".into(),
+                    subject: "510107-20260302-000001".into(),
+                    detail,
+                    prev_hash: prev.clone(),
+                    hash: hash.clone(),
+                };
                 prev = hash;
                 e
             })
@@ -101,19 +134,28 @@ mod tests {
     fn altered_content_is_named() {
         let mut c = chain(5);
         c[2].detail = "{\"n\":99}".into();
-        assert_eq!(verify_chain(GENESIS, &c), Err(ChainBreak::ContentAltered { seq: 3 }));
+        assert_eq!(
+            verify_chain(GENESIS, &c),
+            Err(ChainBreak::ContentAltered { seq: 3 })
+        );
     }
 
     #[test]
     fn a_removed_entry_breaks_the_next_link() {
         let mut c = chain(5);
         c.remove(1);
-        assert_eq!(verify_chain(GENESIS, &c), Err(ChainBreak::LinkBroken { seq: 3 }));
+        assert_eq!(
+            verify_chain(GENESIS, &c),
+            Err(ChainBreak::LinkBroken { seq: 3 })
+        );
     }
 
     #[test]
     fn sm3_matches_the_standard_vector() {
         let d = hex::encode(Sm3::digest(b"abc"));
-        assert_eq!(d, "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0");
+        assert_eq!(
+            d,
+            "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
+        );
     }
 }

@@ -68,8 +68,14 @@ impl TryFrom<TimeLimitRepr> for TimeLimit {
 impl From<TimeLimit> for TimeLimitRepr {
     fn from(t: TimeLimit) -> Self {
         match t {
-            TimeLimit::Days(d) => TimeLimitRepr { days: Some(d), hours: None },
-            TimeLimit::Hours(h) => TimeLimitRepr { days: None, hours: Some(h) },
+            TimeLimit::Days(d) => TimeLimitRepr {
+                days: Some(d),
+                hours: None,
+            },
+            TimeLimit::Hours(h) => TimeLimitRepr {
+                days: None,
+                hours: Some(h),
+            },
         }
     }
 }
@@ -365,7 +371,10 @@ impl Item {
         }
         for needed in [Stage::Intake, Stage::Approval, Stage::Issuance] {
             if !self.has_stage(needed) {
-                bad(format!("stages: the plan needs a {} stage", needed.as_str()));
+                bad(format!(
+                    "stages: the plan needs a {} stage",
+                    needed.as_str()
+                ));
             }
         }
         if self.has_stage(Stage::Production) && self.certificate.is_none() {
@@ -437,6 +446,9 @@ impl Item {
             if r.message.trim().is_empty() {
                 bad(format!("rule {}: message is empty", r.code));
             }
+        }
+        for p in crate::rules::check_item_rules(self) {
+            bad(p.to_string());
         }
         if self.instant && self.rules.is_empty() {
             bad("instant: an instant item needs at least one rule".into());

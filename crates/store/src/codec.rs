@@ -30,6 +30,10 @@ pub fn roles(list: &str) -> Vec<Role> {
 }
 
 /// A value of a string-coded enum, or a corruption error naming it.
-pub fn parse_enum<T>(s: &str, parse: impl Fn(&str) -> Option<T>, what: &str) -> Result<T, StoreError> {
+pub fn parse_enum<T>(
+    s: &str,
+    parse: impl Fn(&str) -> Option<T>,
+    what: &str,
+) -> Result<T, StoreError> {
     parse(s).ok_or_else(|| StoreError::Corrupt(format!("unknown {what} '{s}'")))
 }

@@ -27,7 +27,10 @@ pub async fn open(database_url: &str, data_dir: &Path) -> Result<Arc<dyn Store>,
     }
     let path = if url.is_empty() {
         std::fs::create_dir_all(data_dir).map_err(|e| {
-            StoreError::Database(format!("cannot create data directory {}: {e}", data_dir.display()))
+            StoreError::Database(format!(
+                "cannot create data directory {}: {e}",
+                data_dir.display()
+            ))
         })?;
         data_dir.join("onestamp.db")
     } else {

@@ -2,7 +2,10 @@
 //! fresh SQLite database in a temporary directory, with the demo loaded, and
 //! offers request helpers for each demo user.
 
-#![expect(clippy::expect_used, reason = "test support: a failed setup should stop the test at once")]
+#![expect(
+    clippy::expect_used,
+    reason = "test support: a failed setup should stop the test at once"
+)]
 
 use std::sync::Arc;
 
@@ -47,7 +50,9 @@ impl TestApp {
         let clock = Arc::new(TestClock::at(now));
         let app = App::new(store, clock.clone(), Settings::default()).with_seed(7);
         app.load_demo().await.expect("demo");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let (tx, rx) = tokio::sync::oneshot::channel();
         let served = app.clone();
@@ -57,7 +62,14 @@ impl TestApp {
             })
             .await;
         });
-        TestApp { base, client: Client::new(), app, clock, dir, shutdown: Some(tx) }
+        TestApp {
+            base,
+            client: Client::new(),
+            app,
+            clock,
+            dir,
+            shutdown: Some(tx),
+        }
     }
 
     /// A server with the demo loaded, at a working-day morning.
@@ -71,15 +83,28 @@ impl TestApp {
     /// Logs in a demo user (password `demo`) and returns the token.
     pub async fn login(&self, username: &str) -> String {
         let r = self
-            .call(Method::POST, "/api/v1/auth/login", None, Some(json!({"username": username, "password": "demo"})))
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(json!({"username": username, "password": "demo"})),
+            )
             .await;
         assert_eq!(r.status, StatusCode::OK, "login {username}: {:?}", r.body);
         r.body["token"].as_str().expect("token").to_string()
     }
 
     /// Sends a request with an optional bearer token and JSON body.
-    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
-        let mut req = self.client.request(method, format!("{}{}", self.base, path));
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut req = self
+            .client
+            .request(method, format!("{}{}", self.base, path));
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
@@ -89,11 +114,21 @@ impl TestApp {
         let resp = req.send().await.expect("request");
         let status = resp.status();
         let text = resp.text().await.unwrap_or_default();
-        Reply { status, body: serde_json::from_str(&text).unwrap_or(Value::Null) }
+        Reply {
+            status,
+            body: serde_json::from_str(&text).unwrap_or(Value::Null),
+        }
     }
 
     /// Sends a raw body with a content type.
-    pub async fn raw(&self, method: Method, path: &str, token: Option<&str>, content_type: &str, body: &str) -> Reply {
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: &str,
+    ) -> Reply {
         let mut req = self
             .client
             .request(method, format!("{}{}", self.base, path))
@@ -105,7 +140,10 @@ impl TestApp {
         let resp = req.send().await.expect("request");
         let status = resp.status();
         let text = resp.text().await.unwrap_or_default();
-        Reply { status, body: serde_json::from_str(&text).unwrap_or(Value::Null) }
+        Reply {
+            status,
+            body: serde_json::from_str(&text).unwrap_or(Value::Null),
+        }
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Reply {

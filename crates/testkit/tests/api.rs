@@ -3,7 +3,7 @@
 //! with the right status — never a 500.
 
 use onestamp_testkit::reqwest::{Method, StatusCode};
-use onestamp_testkit::{json, Reply, TestApp};
+use onestamp_testkit::{Reply, TestApp, json};
 
 const FOOD: &str = "510107-SCJG-004";
 const BOOKS: &str = "510107-WGLT-001";
@@ -22,13 +22,22 @@ fn food_form() -> serde_json::Value {
 }
 
 async fn submit(t: &TestApp, token: &str, item: &str, form: serde_json::Value) -> Reply {
-    t.post("/api/v1/cases", token, json!({"item": item, "channel": "web", "form": form})).await
+    t.post(
+        "/api/v1/cases",
+        token,
+        json!({"item": item, "channel": "web", "form": form}),
+    )
+    .await
 }
 
 fn assert_error(r: &Reply, status: StatusCode, code: &str) {
     assert_eq!(r.status, status, "{:?}", r.body);
     assert_eq!(r.code(), code, "{:?}", r.body);
-    assert!(r.body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
+    assert!(
+        r.body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty())
+    );
 }
 
 #[tokio::test]
@@ -55,9 +64,20 @@ async fn a_demo_case_goes_from_submission_to_issued_over_the_api() {
     for (user, action, next) in steps {
         let token = t.login(user).await;
         let tasks = t.get("/api/v1/tasks", &token).await;
-        assert!(tasks.body.as_array().unwrap().iter().any(|c| c["id"] == id), "{user} should hold the task: {:?}", tasks.body);
+        assert!(
+            tasks.body.as_array().unwrap().iter().any(|c| c["id"] == id),
+            "{user} should hold the task: {:?}",
+            tasks.body
+        );
         let case = t.get(&format!("/api/v1/cases/{id}"), &token).await;
-        assert!(case.body["actions"].as_array().unwrap().contains(&json!(action)), "{user}: {:?}", case.body["actions"]);
+        assert!(
+            case.body["actions"]
+                .as_array()
+                .unwrap()
+                .contains(&json!(action)),
+            "{user}: {:?}",
+            case.body["actions"]
+        );
         let r = t.act(id, &token, action, Some("符合要求")).await;
         assert_eq!(r.status, StatusCode::OK, "{user} {action}: {:?}", r.body);
         assert_eq!(r.body["status"], next);
@@ -74,18 +94,34 @@ async fn a_demo_case_goes_from_submission_to_issued_over_the_api() {
     assert_eq!(done.body["handlers"], json!({}));
 
     let verified = t.app.verify_audit(|_| {}).await.unwrap();
-    assert!(matches!(verified, onestamp_app::audit::AuditReport::Intact { .. }), "{verified:?}");
+    assert!(
+        matches!(verified, onestamp_app::audit::AuditReport::Intact { .. }),
+        "{verified:?}"
+    );
 }
 
 #[tokio::test]
 async fn a_correction_stops_at_the_applicant_and_returns_on_resubmission() {
     let t = TestApp::start().await;
     let applicant = t.login("jinjiang_books").await;
-    let id = submit(&t, &applicant, FOOD, food_form()).await.body["id"].as_i64().unwrap();
+    let id = submit(&t, &applicant, FOOD, food_form()).await.body["id"]
+        .as_i64()
+        .unwrap();
     let clerk = t.login("clerk").await;
     let missing = t.act(id, &clerk, "request_correction", None).await;
-    assert_error(&missing, StatusCode::UNPROCESSABLE_ENTITY, "opinion_required");
-    let r = t.act(id, &clerk, "request_correction", Some("请补充：经营场所平面布局图；食品安全管理制度")).await;
+    assert_error(
+        &missing,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "opinion_required",
+    );
+    let r = t
+        .act(
+            id,
+            &clerk,
+            "request_correction",
+            Some("请补充：经营场所平面布局图；食品安全管理制度"),
+        )
+        .await;
     assert_eq!(r.body["status"], "correction");
     let mine = t.get(&format!("/api/v1/cases/{id}"), &applicant).await;
     assert_eq!(mine.body["actions"], json!(["resubmit", "withdraw"]));
@@ -98,7 +134,9 @@ async fn a_correction_stops_at_the_applicant_and_returns_on_resubmission() {
 async fn a_refused_transition_is_a_409_with_a_json_error() {
     let t = TestApp::start().await;
     let applicant = t.login("jinjiang_books").await;
-    let id = submit(&t, &applicant, FOOD, food_form()).await.body["id"].as_i64().unwrap();
+    let id = submit(&t, &applicant, FOOD, food_form()).await.body["id"]
+        .as_i64()
+        .unwrap();
     let clerk = t.login("clerk").await;
     let r = t.act(id, &clerk, "issue", None).await;
     assert_error(&r, StatusCode::CONFLICT, "transition_not_allowed");
@@ -108,34 +146,60 @@ async fn a_refused_transition_is_a_409_with_a_json_error() {
 async fn a_stale_version_is_a_409_version_conflict_and_exactly_one_of_two_wins() {
     let t = TestApp::start().await;
     let applicant = t.login("jinjiang_books").await;
-    let id = submit(&t, &applicant, FOOD, food_form()).await.body["id"].as_i64().unwrap();
+    let id = submit(&t, &applicant, FOOD, food_form()).await.body["id"]
+        .as_i64()
+        .unwrap();
     let clerk = t.login("clerk").await;
     let path = format!("/api/v1/cases/{id}/actions");
     let (a, b) = tokio::join!(
         t.post(&path, &clerk, json!({"action": "accept", "version": 1})),
-        t.post(&path, &clerk, json!({"action": "not_accept", "opinion": "不属于本局受理范围", "version": 1})),
+        t.post(
+            &path,
+            &clerk,
+            json!({"action": "not_accept", "opinion": "不属于本局受理范围", "version": 1})
+        ),
     );
-    let wins = [&a, &b].iter().filter(|r| r.status == StatusCode::OK).count();
+    let wins = [&a, &b]
+        .iter()
+        .filter(|r| r.status == StatusCode::OK)
+        .count();
     assert_eq!(wins, 1, "{:?} / {:?}", a.body, b.body);
     let loser = if a.status == StatusCode::OK { &b } else { &a };
     assert!(loser.status == StatusCode::CONFLICT, "{:?}", loser.body);
     assert!(["version_conflict", "transition_not_allowed"].contains(&loser.code()));
-    let stale = t.post(&path, &clerk, json!({"action": "accept", "version": 1})).await;
+    let stale = t
+        .post(&path, &clerk, json!({"action": "accept", "version": 1}))
+        .await;
     assert_eq!(stale.status, StatusCode::CONFLICT);
-    let events = t.get(&format!("/api/v1/cases/{id}"), &clerk).await.body["events"].as_array().unwrap().len();
+    let events = t.get(&format!("/api/v1/cases/{id}"), &clerk).await.body["events"]
+        .as_array()
+        .unwrap()
+        .len();
     assert_eq!(events, 2, "only the winner was recorded");
 }
 
 #[tokio::test]
 async fn no_token_is_401_and_a_bad_password_is_401() {
     let t = TestApp::start().await;
-    for path in ["/api/v1/cases", "/api/v1/tasks", "/api/v1/users", "/api/v1/cases/1"] {
+    for path in [
+        "/api/v1/cases",
+        "/api/v1/tasks",
+        "/api/v1/users",
+        "/api/v1/cases/1",
+    ] {
         let r = t.call(Method::GET, path, None, None).await;
         assert_error(&r, StatusCode::UNAUTHORIZED, "unauthenticated");
         let r = t.call(Method::GET, path, Some("not-a-token"), None).await;
         assert_error(&r, StatusCode::UNAUTHORIZED, "unauthenticated");
     }
-    let r = t.call(Method::POST, "/api/v1/auth/login", None, Some(json!({"username": "clerk", "password": "wrong"}))).await;
+    let r = t
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": "clerk", "password": "wrong"})),
+        )
+        .await;
     assert_error(&r, StatusCode::UNAUTHORIZED, "bad_credentials");
 }
 
@@ -144,9 +208,15 @@ async fn a_logged_out_token_no_longer_works() {
     let t = TestApp::start().await;
     let clerk = t.login("clerk").await;
     assert_eq!(t.get("/api/v1/tasks", &clerk).await.status, StatusCode::OK);
-    let r = t.call(Method::POST, "/api/v1/auth/logout", Some(&clerk), None).await;
+    let r = t
+        .call(Method::POST, "/api/v1/auth/logout", Some(&clerk), None)
+        .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
-    assert_error(&t.get("/api/v1/tasks", &clerk).await, StatusCode::UNAUTHORIZED, "unauthenticated");
+    assert_error(
+        &t.get("/api/v1/tasks", &clerk).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    );
 }
 
 #[tokio::test]
@@ -154,29 +224,72 @@ async fn the_wrong_role_is_403() {
     let t = TestApp::start().await;
     let applicant = t.login("jinjiang_books").await;
     let clerk = t.login("clerk").await;
-    assert_error(&t.get("/api/v1/users", &clerk).await, StatusCode::FORBIDDEN, "forbidden");
-    assert_error(&submit(&t, &clerk, FOOD, food_form()).await, StatusCode::FORBIDDEN, "forbidden");
-    assert_error(&t.get("/api/v1/tasks", &applicant).await, StatusCode::FORBIDDEN, "forbidden");
-    let id = submit(&t, &applicant, FOOD, food_form()).await.body["id"].as_i64().unwrap();
+    assert_error(
+        &t.get("/api/v1/users", &clerk).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
+    assert_error(
+        &submit(&t, &clerk, FOOD, food_form()).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
+    assert_error(
+        &t.get("/api/v1/tasks", &applicant).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
+    let id = submit(&t, &applicant, FOOD, food_form()).await.body["id"]
+        .as_i64()
+        .unwrap();
     let approver = t.login("approver").await;
-    assert_error(&t.act(id, &approver, "accept", None).await, StatusCode::FORBIDDEN, "wrong_role");
-    assert_error(&t.act(id, &applicant, "accept", None).await, StatusCode::FORBIDDEN, "wrong_role");
+    assert_error(
+        &t.act(id, &approver, "accept", None).await,
+        StatusCode::FORBIDDEN,
+        "wrong_role",
+    );
+    assert_error(
+        &t.act(id, &applicant, "accept", None).await,
+        StatusCode::FORBIDDEN,
+        "wrong_role",
+    );
     let regulator = t.login("regulator").await;
-    assert_error(&t.get(&format!("/api/v1/cases/{id}"), &regulator).await, StatusCode::FORBIDDEN, "forbidden");
+    assert_error(
+        &t.get(&format!("/api/v1/cases/{id}"), &regulator).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
     let admin = t.login("admin").await;
     let users = t.get("/api/v1/users", &admin).await;
     assert_eq!(users.status, StatusCode::OK);
-    assert!(users.body.as_array().unwrap().iter().any(|u| u["username"] == "clerk" && u["roles"] == json!(["clerk"])));
+    assert!(
+        users
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["username"] == "clerk" && u["roles"] == json!(["clerk"]))
+    );
 }
 
 #[tokio::test]
 async fn another_applicants_case_does_not_exist_for_them() {
     let t = TestApp::start().await;
     let owner = t.login("jinjiang_books").await;
-    let id = submit(&t, &owner, FOOD, food_form()).await.body["id"].as_i64().unwrap();
+    let id = submit(&t, &owner, FOOD, food_form()).await.body["id"]
+        .as_i64()
+        .unwrap();
     let other = t.login("zhangsan").await;
-    assert_error(&t.get(&format!("/api/v1/cases/{id}"), &other).await, StatusCode::NOT_FOUND, "not_found");
-    assert_error(&t.act(id, &other, "withdraw", None).await, StatusCode::NOT_FOUND, "not_found");
+    assert_error(
+        &t.get(&format!("/api/v1/cases/{id}"), &other).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    assert_error(
+        &t.act(id, &other, "withdraw", None).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
     let list = t.get("/api/v1/cases", &other).await;
     assert_eq!(list.body["cases"], json!([]));
     let mine = t.get("/api/v1/cases", &owner).await;
@@ -187,28 +300,86 @@ async fn another_applicants_case_does_not_exist_for_them() {
 async fn malformed_json_and_wrong_types_are_400_and_422_never_500() {
     let t = TestApp::start().await;
     let applicant = t.login("jinjiang_books").await;
-    let r = t.raw(Method::POST, "/api/v1/cases", Some(&applicant), "application/json", "{\"item\": ").await;
+    let r = t
+        .raw(
+            Method::POST,
+            "/api/v1/cases",
+            Some(&applicant),
+            "application/json",
+            "{\"item\": ",
+        )
+        .await;
     assert_error(&r, StatusCode::BAD_REQUEST, "malformed_json");
-    let r = t.post("/api/v1/cases", &applicant, json!({"item": 42})).await;
+    let r = t
+        .post("/api/v1/cases", &applicant, json!({"item": 42}))
+        .await;
     assert_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
-    let r = t.post("/api/v1/cases", &applicant, json!({"item": FOOD, "channel": "fax"})).await;
+    let r = t
+        .post(
+            "/api/v1/cases",
+            &applicant,
+            json!({"item": FOOD, "channel": "fax"}),
+        )
+        .await;
     assert_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
-    let r = t.raw(Method::POST, "/api/v1/cases", Some(&applicant), "text/plain", "hello").await;
-    assert_error(&r, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
-    let r = t.raw(Method::POST, "/api/v1/auth/login", None, "application/json", "[1,2]").await;
+    let r = t
+        .raw(
+            Method::POST,
+            "/api/v1/cases",
+            Some(&applicant),
+            "text/plain",
+            "hello",
+        )
+        .await;
+    assert_error(
+        &r,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+    );
+    let r = t
+        .raw(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            "application/json",
+            "[1,2]",
+        )
+        .await;
     assert_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
-    let id = submit(&t, &applicant, FOOD, food_form()).await.body["id"].as_i64().unwrap();
+    let id = submit(&t, &applicant, FOOD, food_form()).await.body["id"]
+        .as_i64()
+        .unwrap();
     let clerk = t.login("clerk").await;
-    let r = t.post(&format!("/api/v1/cases/{id}/actions"), &clerk, json!({"action": "accept", "version": "one"})).await;
+    let r = t
+        .post(
+            &format!("/api/v1/cases/{id}/actions"),
+            &clerk,
+            json!({"action": "accept", "version": "one"}),
+        )
+        .await;
     assert_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
-    let r = t.post(&format!("/api/v1/cases/{id}/actions"), &clerk, json!({"action": "dance", "version": 1})).await;
+    let r = t
+        .post(
+            &format!("/api/v1/cases/{id}/actions"),
+            &clerk,
+            json!({"action": "dance", "version": 1}),
+        )
+        .await;
     assert_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
     let r = t.get("/api/v1/cases?limit=lots", &clerk).await;
     assert_error(&r, StatusCode::BAD_REQUEST, "bad_query");
     let r = t.get("/api/v1/cases?status=sleeping", &clerk).await;
     assert_error(&r, StatusCode::BAD_REQUEST, "bad_query");
     let huge = "x".repeat(5 * 1024 * 1024);
-    let r = t.raw(Method::POST, "/api/v1/cases", Some(&applicant), "application/json", &format!("{{\"item\":\"{huge}\"}}")).await;
+    let r = t
+        .raw(
+            Method::POST,
+            "/api/v1/cases",
+            Some(&applicant),
+            "application/json",
+            &format!("{{\"item\":\"{huge}\"}}"),
+        )
+        .await;
     assert_error(&r, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
 }
 
@@ -224,7 +395,12 @@ async fn an_invalid_form_is_422_naming_each_field() {
     form.as_object_mut().unwrap().remove("mobile");
     let r = submit(&t, &applicant, FOOD, form).await;
     assert_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "invalid_form");
-    let fields: Vec<&str> = r.body["error"]["problems"].as_array().unwrap().iter().map(|p| p["field"].as_str().unwrap()).collect();
+    let fields: Vec<&str> = r.body["error"]["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["field"].as_str().unwrap())
+        .collect();
     for f in ["credit_code", "area", "business_type", "nickname", "mobile"] {
         assert!(fields.contains(&f), "{f} missing from {fields:?}");
     }
@@ -234,15 +410,33 @@ async fn an_invalid_form_is_422_naming_each_field() {
 async fn unknown_cases_items_and_paths_are_404() {
     let t = TestApp::start().await;
     let clerk = t.login("clerk").await;
-    assert_error(&t.get("/api/v1/cases/999999", &clerk).await, StatusCode::NOT_FOUND, "not_found");
-    assert_error(&t.get("/api/v1/cases/abc", &clerk).await, StatusCode::NOT_FOUND, "not_found");
-    assert_error(&t.act(999999, &clerk, "accept", None).await, StatusCode::NOT_FOUND, "not_found");
+    assert_error(
+        &t.get("/api/v1/cases/999999", &clerk).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    assert_error(
+        &t.get("/api/v1/cases/abc", &clerk).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    assert_error(
+        &t.act(999999, &clerk, "accept", None).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
     let r = t.call(Method::GET, "/api/v1/items/NOPE", None, None).await;
     assert_error(&r, StatusCode::NOT_FOUND, "not_found");
-    let r = t.call(Method::GET, "/api/v1/nothing-here", None, None).await;
+    let r = t
+        .call(Method::GET, "/api/v1/nothing-here", None, None)
+        .await;
     assert_error(&r, StatusCode::NOT_FOUND, "not_found");
     let applicant = t.login("jinjiang_books").await;
-    assert_error(&submit(&t, &applicant, "NOPE", json!({})).await, StatusCode::NOT_FOUND, "not_found");
+    assert_error(
+        &submit(&t, &applicant, "NOPE", json!({})).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
 }
 
 #[tokio::test]
@@ -250,30 +444,68 @@ async fn the_catalogue_items_themes_health_and_openapi_are_served() {
     let t = TestApp::start().await;
     let items = t.call(Method::GET, "/api/v1/items", None, None).await;
     assert!(items.body.as_array().unwrap().len() >= 12);
-    let item = t.call(Method::GET, &format!("/api/v1/items/{BOOKS}"), None, None).await;
+    let item = t
+        .call(Method::GET, &format!("/api/v1/items/{BOOKS}"), None, None)
+        .await;
     assert_eq!(item.body["name"], "出版物零售单位设立");
     assert!(!item.body["materials"].as_array().unwrap().is_empty());
     assert!(!item.body["form"].as_array().unwrap().is_empty());
     let themes = t.call(Method::GET, "/api/v1/themes", None, None).await;
-    let names: Vec<&str> = themes.body.as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = themes
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["我要开书店", "我要开餐馆", "我要开酒吧"]);
     let health = t.call(Method::GET, "/healthz", None, None).await;
     assert_eq!(health.body["status"], "ok");
     let doc = t.call(Method::GET, "/api/openapi.json", None, None).await;
-    for path in ["/api/v1/auth/login", "/api/v1/items", "/api/v1/items/{code}", "/api/v1/themes", "/api/v1/cases", "/api/v1/cases/{id}", "/api/v1/cases/{id}/actions", "/api/v1/tasks", "/api/v1/users", "/api/v1/validate/{kind}/{value}"] {
-        assert!(doc.body["paths"][path].is_object(), "{path} missing from OpenAPI");
+    for path in [
+        "/api/v1/auth/login",
+        "/api/v1/items",
+        "/api/v1/items/{code}",
+        "/api/v1/themes",
+        "/api/v1/cases",
+        "/api/v1/cases/{id}",
+        "/api/v1/cases/{id}/actions",
+        "/api/v1/tasks",
+        "/api/v1/users",
+        "/api/v1/validate/{kind}/{value}",
+    ] {
+        assert!(
+            doc.body["paths"][path].is_object(),
+            "{path} missing from OpenAPI"
+        );
     }
 }
 
 #[tokio::test]
 async fn the_public_validators_answer_valid_and_invalid_with_reasons() {
     let t = TestApp::start().await;
-    let ok = t.call(Method::GET, "/api/v1/validate/citizen_id/11010519491231002X", None, None).await;
+    let ok = t
+        .call(
+            Method::GET,
+            "/api/v1/validate/citizen_id/11010519491231002X",
+            None,
+            None,
+        )
+        .await;
     assert_eq!(ok.body["valid"], true);
-    let bad = t.call(Method::GET, "/api/v1/validate/credit_code/91510107MA6C11110A", None, None).await;
+    let bad = t
+        .call(
+            Method::GET,
+            "/api/v1/validate/credit_code/91510107MA6C11110A",
+            None,
+            None,
+        )
+        .await;
     assert_eq!(bad.body["valid"], false);
     assert!(bad.body["reason"].as_str().is_some());
-    let unknown = t.call(Method::GET, "/api/v1/validate/horoscope/leo", None, None).await;
+    let unknown = t
+        .call(Method::GET, "/api/v1/validate/horoscope/leo", None, None)
+        .await;
     assert_error(&unknown, StatusCode::NOT_FOUND, "unknown_kind");
 }
 
@@ -281,31 +513,63 @@ async fn the_public_validators_answer_valid_and_invalid_with_reasons() {
 async fn a_bad_catalogue_is_refused_whole_over_the_api() {
     let t = TestApp::start().await;
     let admin = t.login("admin").await;
-    let mut cat = t.call(Method::GET, "/api/v1/catalogue", None, None).await.body;
+    let mut cat = t
+        .call(Method::GET, "/api/v1/catalogue", None, None)
+        .await
+        .body;
     cat["items"][0]["name"] = json!("改名后的事项");
     cat["items"][1]["department"] = json!("ghost");
     let r = t.post("/api/v1/catalogue", &admin, cat).await;
     assert_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "invalid_catalogue");
-    assert!(r.body["error"]["message"].as_str().unwrap().contains("ghost"));
+    assert!(
+        r.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("ghost")
+    );
     let items = t.call(Method::GET, "/api/v1/items", None, None).await;
-    assert!(items.body.as_array().unwrap().iter().all(|i| i["version"] == 1 && i["name"] != "改名后的事项"), "nothing half-imported");
+    assert!(
+        items
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["version"] == 1 && i["name"] != "改名后的事项"),
+        "nothing half-imported"
+    );
     let clerk = t.login("clerk").await;
-    assert_error(&t.post("/api/v1/catalogue", &clerk, json!({})).await, StatusCode::FORBIDDEN, "forbidden");
+    assert_error(
+        &t.post("/api/v1/catalogue", &clerk, json!({})).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
 }
 
 #[tokio::test]
 async fn a_changed_item_gets_a_new_version_and_old_cases_keep_theirs() {
     let t = TestApp::start().await;
     let applicant = t.login("jinjiang_books").await;
-    let id = submit(&t, &applicant, FOOD, food_form()).await.body["id"].as_i64().unwrap();
+    let id = submit(&t, &applicant, FOOD, food_form()).await.body["id"]
+        .as_i64()
+        .unwrap();
     let admin = t.login("admin").await;
-    let mut cat = t.call(Method::GET, "/api/v1/catalogue", None, None).await.body;
-    let food = cat["items"].as_array_mut().unwrap().iter_mut().find(|i| i["code"] == FOOD).unwrap();
+    let mut cat = t
+        .call(Method::GET, "/api/v1/catalogue", None, None)
+        .await
+        .body;
+    let food = cat["items"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|i| i["code"] == FOOD)
+        .unwrap();
     food["name"] = json!("食品经营许可（新办·2026版）");
     let r = t.post("/api/v1/catalogue", &admin, cat).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     assert_eq!(r.body["items_changed"], 1);
-    let item = t.call(Method::GET, &format!("/api/v1/items/{FOOD}"), None, None).await;
+    let item = t
+        .call(Method::GET, &format!("/api/v1/items/{FOOD}"), None, None)
+        .await;
     assert_eq!(item.body["version"], 2);
     let old = t.get(&format!("/api/v1/cases/{id}"), &applicant).await;
     assert_eq!(old.body["item_version"], 1);

@@ -71,26 +71,39 @@ impl From<AppError> for ApiError {
             AppError::BadCredentials => (S::UNAUTHORIZED, "bad_credentials", vec![]),
             AppError::Forbidden(_) => (S::FORBIDDEN, "forbidden", vec![]),
             AppError::NotFound(_) => (S::NOT_FOUND, "not_found", vec![]),
-            AppError::Invalid { problems, .. } => (S::UNPROCESSABLE_ENTITY, "invalid_input", problems),
+            AppError::Invalid { problems, .. } => {
+                (S::UNPROCESSABLE_ENTITY, "invalid_input", problems)
+            }
             AppError::Catalogue(problems) => (
                 S::UNPROCESSABLE_ENTITY,
                 "invalid_catalogue",
                 problems
                     .into_iter()
-                    .map(|p| FieldProblem { field: p.entry, message: p.problem })
+                    .map(|p| FieldProblem {
+                        field: p.entry,
+                        message: p.problem,
+                    })
                     .collect(),
             ),
             AppError::Duplicate(_) => (S::CONFLICT, "duplicate", vec![]),
             AppError::NoAssignee(_) => (S::CONFLICT, "no_assignee", vec![]),
             AppError::Domain(d) => match d {
-                DomainError::TransitionNotAllowed { .. } => (S::CONFLICT, "transition_not_allowed", vec![]),
+                DomainError::TransitionNotAllowed { .. } => {
+                    (S::CONFLICT, "transition_not_allowed", vec![])
+                }
                 DomainError::WrongRole { .. } => (S::FORBIDDEN, "wrong_role", vec![]),
                 DomainError::NotAssignee => (S::FORBIDDEN, "not_assignee", vec![]),
                 DomainError::NotOwnCase => (S::FORBIDDEN, "not_own_case", vec![]),
                 DomainError::VersionConflict { .. } => (S::CONFLICT, "version_conflict", vec![]),
-                DomainError::OpinionRequired(_) => (S::UNPROCESSABLE_ENTITY, "opinion_required", vec![]),
-                DomainError::OpinionTooLong { .. } => (S::UNPROCESSABLE_ENTITY, "opinion_too_long", vec![]),
-                DomainError::SeparationOfDuties(_) => (S::FORBIDDEN, "separation_of_duties", vec![]),
+                DomainError::OpinionRequired(_) => {
+                    (S::UNPROCESSABLE_ENTITY, "opinion_required", vec![])
+                }
+                DomainError::OpinionTooLong { .. } => {
+                    (S::UNPROCESSABLE_ENTITY, "opinion_too_long", vec![])
+                }
+                DomainError::SeparationOfDuties(_) => {
+                    (S::FORBIDDEN, "separation_of_duties", vec![])
+                }
                 DomainError::InvalidForm(p) => (S::UNPROCESSABLE_ENTITY, "invalid_form", p),
             },
             AppError::Store(cause) => {
@@ -98,7 +111,12 @@ impl From<AppError> for ApiError {
                 (S::INTERNAL_SERVER_ERROR, "internal", vec![])
             }
         };
-        ApiError { status, code, message, problems }
+        ApiError {
+            status,
+            code,
+            message,
+            problems,
+        }
     }
 }
 

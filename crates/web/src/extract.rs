@@ -34,18 +34,26 @@ fn json_rejection(r: JsonRejection) -> ApiError {
             "invalid_body",
             format!("请求内容字段或类型不正确：{detail}"),
         ),
-        JsonRejection::JsonSyntaxError(_) => {
-            ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", format!("请求内容不是有效的 JSON：{detail}"))
-        }
+        JsonRejection::JsonSyntaxError(_) => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            format!("请求内容不是有效的 JSON：{detail}"),
+        ),
         JsonRejection::MissingJsonContentType(_) => ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
             "请求须为 Content-Type: application/json",
         ),
-        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "请求内容过大")
-        }
-        _ => ApiError::new(StatusCode::BAD_REQUEST, "bad_request", format!("无法读取请求内容：{detail}")),
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "请求内容过大",
+        ),
+        _ => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            format!("无法读取请求内容：{detail}"),
+        ),
     }
 }
 
@@ -64,7 +72,11 @@ impl<T: DeserializeOwned + Send> FromRequestParts<App> for ApiQuery<T> {
 }
 
 fn query_rejection(r: QueryRejection) -> ApiError {
-    ApiError::new(StatusCode::BAD_REQUEST, "bad_query", format!("查询参数不正确：{}", r.body_text()))
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "bad_query",
+        format!("查询参数不正确：{}", r.body_text()),
+    )
 }
 
 /// The logged-in caller, from `Authorization: Bearer <token>`.
@@ -74,14 +86,19 @@ impl FromRequestParts<App> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, ApiError> {
-        let token = bearer(parts).ok_or_else(|| ApiError::from(onestamp_app::AppError::Unauthenticated))?;
+        let token =
+            bearer(parts).ok_or_else(|| ApiError::from(onestamp_app::AppError::Unauthenticated))?;
         Ok(Caller(app.authenticate(token).await?))
     }
 }
 
 /// The bearer token of a request, if it carries one.
 pub fn bearer(parts: &Parts) -> Option<&str> {
-    let value = parts.headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let value = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }

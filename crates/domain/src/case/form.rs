@@ -13,7 +13,11 @@ const DEFAULT_MAX_CHARS: usize = 2000;
 /// Every problem with `form` for `item`: missing required fields, unknown fields,
 /// wrong types, out-of-range numbers, options not offered, and identity numbers
 /// that fail their check characters. Empty when the form is acceptable.
-pub fn validate_form(item: &Item, form: &Map<String, Value>, today: NaiveDate) -> Vec<FieldProblem> {
+pub fn validate_form(
+    item: &Item,
+    form: &Map<String, Value>,
+    today: NaiveDate,
+) -> Vec<FieldProblem> {
     let mut out = Vec::new();
     for key in form.keys() {
         if !item.form.iter().any(|f| &f.key == key) {
@@ -47,7 +51,10 @@ fn check_value(field: &FormField, v: &Value, today: NaiveDate) -> Result<(), Str
     match field.field_type {
         FieldType::Text | FieldType::Textarea | FieldType::Address => {
             let s = text()?;
-            let max = field.max_length.map(|m| m as usize).unwrap_or(DEFAULT_MAX_CHARS);
+            let max = field
+                .max_length
+                .map(|m| m as usize)
+                .unwrap_or(DEFAULT_MAX_CHARS);
             if s.chars().count() > max {
                 return Err(format!("不能超过 {max} 个字"));
             }
@@ -73,7 +80,10 @@ fn check_value(field: &FormField, v: &Value, today: NaiveDate) -> Result<(), Str
                 .map(|_| ())
                 .map_err(|_| "应为有效日期（YYYY-MM-DD）".to_string())
         }
-        FieldType::Bool => v.as_bool().map(|_| ()).ok_or_else(|| "应为是或否".to_string()),
+        FieldType::Bool => v
+            .as_bool()
+            .map(|_| ())
+            .ok_or_else(|| "应为是或否".to_string()),
         FieldType::Select => {
             let s = text()?;
             if field.options.iter().any(|o| o == s) {

@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use crate::catalogue::Item;
 use crate::error::DomainError;
 use crate::role::Role;
+use crate::rules::RuleReport;
 
 /// Longest opinion text accepted, in characters.
 pub const MAX_OPINION_CHARS: usize = 2000;
@@ -76,6 +77,9 @@ pub struct Case {
     pub task: Option<Task>,
     /// Who handled each stage so far (for separation of duties).
     pub handlers: BTreeMap<Stage, UserId>,
+    /// The machine's pre-review (机器看材料) of the submission, when the item has rules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine_review: Option<RuleReport>,
 }
 
 /// The person acting, with the roles they hold.
@@ -125,12 +129,71 @@ pub struct Decision {
     pub assign: Option<Stage>,
 }
 
+/// The user id of the system, which takes instant decisions (秒批).
+pub const SYSTEM_ACTOR: UserId = 0;
+
+/// The opinion the system records on each step of an instant decision.
+pub const INSTANT_OPINION: &str = "秒批：机器审查规则全部通过，系统自动办理";
+
+/// The action that moves a case on from `stage`.
+pub fn forward_action(stage: Stage) -> Action {
+    match stage {
+        Stage::PreReview | Stage::Intake => Action::Accept,
+        Stage::Review => Action::Review,
+        Stage::Inspection => Action::Inspect,
+        Stage::Approval => Action::Approve,
+        Stage::Production => Action::Produce,
+        Stage::Issuance => Action::Issue,
+    }
+}
+
+/// 秒批: takes a just-opened case of an instant item through every stage of its
+/// plan as the system actor, when its machine review passed. Each step passes
+/// through [`decide`] like a person's action and yields its own event.
+pub fn decide_instantly(
+    case: &Case,
+    item: &Item,
+    now: DateTime<Utc>,
+) -> Result<Option<(Case, Vec<CaseEvent>)>, DomainError> {
+    let passed = case.machine_review.as_ref().is_some_and(|r| r.passed);
+    if !item.instant || !passed {
+        return Ok(None);
+    }
+    let mut current = case.clone();
+    let mut events = Vec::new();
+    while let Some(stage) = current.status.stage() {
+        let action = forward_action(stage);
+        current.task = Some(Task {
+            stage,
+            assignee: SYSTEM_ACTOR,
+            started_at: now,
+            deadline: None,
+        });
+        let actor = Actor {
+            user_id: SYSTEM_ACTOR,
+            roles: vec![role_for(action, current.status)],
+        };
+        let command = Command {
+            action,
+            opinion: Some(INSTANT_OPINION.to_string()),
+            version: current.version,
+        };
+        let d = decide(&current, item, &actor, &command, now)?;
+        events.push(d.event);
+        current = d.case;
+    }
+    Ok(Some((current, events)))
+}
+
 /// The event name of a submission.
 pub const SUBMIT: &str = "submit";
 
 /// Opens a case: checks the form against the item and puts the case at the
 /// channel's first stage. The store gives it its id and number.
-#[expect(clippy::too_many_arguments, reason = "the facts of a submission, each needed")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the facts of a submission, each needed"
+)]
 pub fn open_case(
     item: &Item,
     item_version: i64,
@@ -172,6 +235,7 @@ pub fn open_case(
         updated_at: now,
         task: None,
         handlers: BTreeMap::new(),
+        machine_review: None,
     };
     Ok((case, event))
 }
@@ -236,7 +300,12 @@ fn target(case: &Case, item: &Item, action: Action) -> Result<CaseStatus, Domain
 }
 
 /// Whether `actor` may take `action` on `case` now, ignoring the opinion text and version.
-fn permitted(case: &Case, item: &Item, actor: &Actor, action: Action) -> Result<CaseStatus, DomainError> {
+fn permitted(
+    case: &Case,
+    item: &Item,
+    actor: &Actor,
+    action: Action,
+) -> Result<CaseStatus, DomainError> {
     let to = target(case, item, action)?;
     let needed = role_for(action, case.status);
     if !actor.has(needed) {
@@ -259,11 +328,15 @@ fn permitted(case: &Case, item: &Item, actor: &Actor, action: Action) -> Result<
 }
 
 /// 接不管审、审不管核、核不管发: nobody does two of intake, review, approval and
-/// production on one case.
+/// production on one case. The system actor of instant decisions is exempt: it
+/// acts only when every machine-review rule passed.
 pub fn separation_of_duties(case: &Case, stage: Stage, user: UserId) -> Result<(), DomainError> {
     let Some(duty) = stage.duty() else {
         return Ok(());
     };
+    if user == SYSTEM_ACTOR {
+        return Ok(());
+    }
     for (done, who) in &case.handlers {
         if *who == user
             && let Some(other) = done.duty()

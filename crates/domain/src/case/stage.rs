@@ -176,7 +176,10 @@ impl CaseStatus {
     pub fn is_closed(self) -> bool {
         matches!(
             self,
-            CaseStatus::Issued | CaseStatus::NotAccepted | CaseStatus::Denied | CaseStatus::Withdrawn
+            CaseStatus::Issued
+                | CaseStatus::NotAccepted
+                | CaseStatus::Denied
+                | CaseStatus::Withdrawn
         )
     }
 
@@ -228,7 +231,12 @@ pub enum Channel {
 }
 
 impl Channel {
-    pub const ALL: [Channel; 4] = [Channel::Counter, Channel::Web, Channel::Mobile, Channel::Kiosk];
+    pub const ALL: [Channel; 4] = [
+        Channel::Counter,
+        Channel::Web,
+        Channel::Mobile,
+        Channel::Kiosk,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {

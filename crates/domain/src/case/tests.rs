@@ -40,6 +40,7 @@ fn case_in(status: CaseStatus) -> Case {
             deadline: None,
         }),
         handlers: BTreeMap::new(),
+        machine_review: None,
     }
 }
 
@@ -70,7 +71,11 @@ fn expected(status: CaseStatus, action: Action) -> Option<CaseStatus> {
 fn actor_for(action: Action, status: CaseStatus) -> Actor {
     let role = role_for(action, status);
     Actor {
-        user_id: if role == Role::Applicant { APPLICANT } else { STAFF },
+        user_id: if role == Role::Applicant {
+            APPLICANT
+        } else {
+            STAFF
+        },
         roles: vec![role],
     }
 }
@@ -91,7 +96,13 @@ fn every_status_and_action_pair_is_allowed_exactly_as_the_table_says() {
     for status in CaseStatus::ALL {
         for action in Action::ALL {
             let case = case_in(status);
-            let got = decide(&case, &item, &actor_for(action, status), &command(action), now);
+            let got = decide(
+                &case,
+                &item,
+                &actor_for(action, status),
+                &command(action),
+                now,
+            );
             match expected(status, action) {
                 Some(to) => {
                     allowed += 1;
@@ -119,10 +130,24 @@ fn every_status_and_action_pair_is_allowed_exactly_as_the_table_says() {
 fn without_an_inspection_stage_review_leads_to_approval() {
     let item = sample_item(false);
     let case = case_in(CaseStatus::Review);
-    let d = decide(&case, &item, &actor_for(Action::Review, case.status), &command(Action::Review), case.updated_at).unwrap();
+    let d = decide(
+        &case,
+        &item,
+        &actor_for(Action::Review, case.status),
+        &command(Action::Review),
+        case.updated_at,
+    )
+    .unwrap();
     assert_eq!(d.case.status, CaseStatus::Approval);
     let inspecting = case_in(CaseStatus::Inspection);
-    assert!(allowed_actions(&inspecting, &item, &actor_for(Action::Inspect, inspecting.status)).is_empty());
+    assert!(
+        allowed_actions(
+            &inspecting,
+            &item,
+            &actor_for(Action::Inspect, inspecting.status)
+        )
+        .is_empty()
+    );
 }
 
 #[test]
@@ -135,9 +160,27 @@ fn every_other_role_is_refused_for_every_allowed_transition() {
             }
             let needed = role_for(action, status);
             for role in Role::ALL.into_iter().filter(|r| *r != needed) {
-                let actor = Actor { user_id: if needed == Role::Applicant { APPLICANT } else { STAFF }, roles: vec![role] };
-                let err = decide(&case_in(status), &item, &actor, &command(action), Utc::now()).unwrap_err();
-                assert_eq!(err, DomainError::WrongRole { action, needed }, "{role:?} {status} {action}");
+                let actor = Actor {
+                    user_id: if needed == Role::Applicant {
+                        APPLICANT
+                    } else {
+                        STAFF
+                    },
+                    roles: vec![role],
+                };
+                let err = decide(
+                    &case_in(status),
+                    &item,
+                    &actor,
+                    &command(action),
+                    Utc::now(),
+                )
+                .unwrap_err();
+                assert_eq!(
+                    err,
+                    DomainError::WrongRole { action, needed },
+                    "{role:?} {status} {action}"
+                );
             }
         }
     }
@@ -147,8 +190,14 @@ fn every_other_role_is_refused_for_every_allowed_transition() {
 fn a_clerk_cannot_accept_a_case_assigned_to_another_clerk() {
     let item = sample_item(true);
     let case = case_in(CaseStatus::Intake);
-    let other = Actor { user_id: STAFF + 1, roles: vec![Role::Clerk] };
-    assert_eq!(decide(&case, &item, &other, &command(Action::Accept), Utc::now()).unwrap_err(), DomainError::NotAssignee);
+    let other = Actor {
+        user_id: STAFF + 1,
+        roles: vec![Role::Clerk],
+    };
+    assert_eq!(
+        decide(&case, &item, &other, &command(Action::Accept), Utc::now()).unwrap_err(),
+        DomainError::NotAssignee
+    );
     assert!(allowed_actions(&case, &item, &other).is_empty());
 }
 
@@ -156,8 +205,21 @@ fn a_clerk_cannot_accept_a_case_assigned_to_another_clerk() {
 fn an_applicant_cannot_withdraw_someone_elses_case() {
     let item = sample_item(true);
     let case = case_in(CaseStatus::Review);
-    let stranger = Actor { user_id: APPLICANT + 1, roles: vec![Role::Applicant] };
-    assert_eq!(decide(&case, &item, &stranger, &command(Action::Withdraw), Utc::now()).unwrap_err(), DomainError::NotOwnCase);
+    let stranger = Actor {
+        user_id: APPLICANT + 1,
+        roles: vec![Role::Applicant],
+    };
+    assert_eq!(
+        decide(
+            &case,
+            &item,
+            &stranger,
+            &command(Action::Withdraw),
+            Utc::now()
+        )
+        .unwrap_err(),
+        DomainError::NotOwnCase
+    );
 }
 
 #[test]
@@ -167,18 +229,39 @@ fn a_stale_version_is_a_conflict() {
     let mut cmd = command(Action::Accept);
     cmd.version = 2;
     assert_eq!(
-        decide(&case, &item, &actor_for(Action::Accept, case.status), &cmd, Utc::now()).unwrap_err(),
-        DomainError::VersionConflict { given: 2, current: 3 }
+        decide(
+            &case,
+            &item,
+            &actor_for(Action::Accept, case.status),
+            &cmd,
+            Utc::now()
+        )
+        .unwrap_err(),
+        DomainError::VersionConflict {
+            given: 2,
+            current: 3
+        }
     );
 }
 
 #[test]
 fn refusals_and_corrections_must_say_why() {
     let item = sample_item(true);
-    for (status, action) in [(CaseStatus::Intake, Action::NotAccept), (CaseStatus::Intake, Action::RequestCorrection), (CaseStatus::Approval, Action::Deny)] {
+    for (status, action) in [
+        (CaseStatus::Intake, Action::NotAccept),
+        (CaseStatus::Intake, Action::RequestCorrection),
+        (CaseStatus::Approval, Action::Deny),
+    ] {
         let case = case_in(status);
-        let cmd = Command { action, opinion: Some("   ".into()), version: 3 };
-        assert_eq!(decide(&case, &item, &actor_for(action, status), &cmd, Utc::now()).unwrap_err(), DomainError::OpinionRequired(action));
+        let cmd = Command {
+            action,
+            opinion: Some("   ".into()),
+            version: 3,
+        };
+        assert_eq!(
+            decide(&case, &item, &actor_for(action, status), &cmd, Utc::now()).unwrap_err(),
+            DomainError::OpinionRequired(action)
+        );
     }
 }
 
@@ -186,11 +269,29 @@ fn refusals_and_corrections_must_say_why() {
 fn a_correction_returns_the_case_to_the_stage_that_asked_for_it() {
     let item = sample_item(true);
     let case = case_in(CaseStatus::Review);
-    let d = decide(&case, &item, &actor_for(Action::RequestCorrection, case.status), &command(Action::RequestCorrection), Utc::now()).unwrap();
+    let d = decide(
+        &case,
+        &item,
+        &actor_for(Action::RequestCorrection, case.status),
+        &command(Action::RequestCorrection),
+        Utc::now(),
+    )
+    .unwrap();
     assert_eq!(d.case.status, CaseStatus::Correction);
     assert_eq!(d.case.correction_return, Some(Stage::Review));
     assert_eq!(d.assign, None);
-    let back = decide(&d.case, &item, &actor_for(Action::Resubmit, d.case.status), &Command { action: Action::Resubmit, opinion: None, version: 4 }, Utc::now()).unwrap();
+    let back = decide(
+        &d.case,
+        &item,
+        &actor_for(Action::Resubmit, d.case.status),
+        &Command {
+            action: Action::Resubmit,
+            opinion: None,
+            version: 4,
+        },
+        Utc::now(),
+    )
+    .unwrap();
     assert_eq!(back.case.status, CaseStatus::Review);
     assert_eq!(back.case.correction_return, None);
 }
@@ -200,8 +301,14 @@ fn the_person_who_accepted_a_case_cannot_approve_it() {
     let item = sample_item(true);
     let mut case = case_in(CaseStatus::Approval);
     case.handlers.insert(Stage::Intake, STAFF);
-    let actor = Actor { user_id: STAFF, roles: vec![Role::Clerk, Role::Approver] };
-    assert!(matches!(decide(&case, &item, &actor, &command(Action::Approve), Utc::now()), Err(DomainError::SeparationOfDuties(_))));
+    let actor = Actor {
+        user_id: STAFF,
+        roles: vec![Role::Clerk, Role::Approver],
+    };
+    assert!(matches!(
+        decide(&case, &item, &actor, &command(Action::Approve), Utc::now()),
+        Err(DomainError::SeparationOfDuties(_))
+    ));
 }
 
 #[test]
@@ -212,13 +319,43 @@ fn an_online_application_opens_at_pre_review_and_a_counter_one_at_intake() {
     let applicant = case_in(CaseStatus::Intake).applicant;
     let now = Utc::now();
     let today = now.date_naive();
-    let (web, ev) = open_case(&item, 2, applicant.clone(), Channel::Web, form.clone(), false, now, today).unwrap();
+    let (web, ev) = open_case(
+        &item,
+        2,
+        applicant.clone(),
+        Channel::Web,
+        form.clone(),
+        false,
+        now,
+        today,
+    )
+    .unwrap();
     assert_eq!(web.status, CaseStatus::PreReview);
     assert_eq!(web.item_version, 2);
     assert_eq!(ev.action, SUBMIT);
-    let (counter, _) = open_case(&item, 2, applicant.clone(), Channel::Counter, form, false, now, today).unwrap();
+    let (counter, _) = open_case(
+        &item,
+        2,
+        applicant.clone(),
+        Channel::Counter,
+        form,
+        false,
+        now,
+        today,
+    )
+    .unwrap();
     assert_eq!(counter.status, CaseStatus::Intake);
-    let err = open_case(&item, 2, applicant, Channel::Web, serde_json::Map::new(), false, now, today).unwrap_err();
+    let err = open_case(
+        &item,
+        2,
+        applicant,
+        Channel::Web,
+        serde_json::Map::new(),
+        false,
+        now,
+        today,
+    )
+    .unwrap_err();
     assert!(matches!(err, DomainError::InvalidForm(p) if p[0].field == "venue_name"));
 }
 
@@ -227,7 +364,10 @@ fn closed_cases_allow_nothing() {
     let item = sample_item(true);
     for status in CaseStatus::ALL.into_iter().filter(|s| s.is_closed()) {
         for role in Role::ALL {
-            let actor = Actor { user_id: STAFF, roles: vec![role] };
+            let actor = Actor {
+                user_id: STAFF,
+                roles: vec![role],
+            };
             assert!(allowed_actions(&case_in(status), &item, &actor).is_empty());
         }
     }
@@ -237,13 +377,47 @@ fn closed_cases_allow_nothing() {
 fn status_action_and_channel_names_round_trip() {
     for s in CaseStatus::ALL {
         assert_eq!(CaseStatus::parse(s.as_str()), Some(s));
-        assert_eq!(serde_json::to_value(s).unwrap(), serde_json::Value::String(s.as_str().into()));
+        assert_eq!(
+            serde_json::to_value(s).unwrap(),
+            serde_json::Value::String(s.as_str().into())
+        );
     }
     for a in Action::ALL {
         assert_eq!(Action::parse(a.as_str()), Some(a));
-        assert_eq!(serde_json::to_value(a).unwrap(), serde_json::Value::String(a.as_str().into()));
+        assert_eq!(
+            serde_json::to_value(a).unwrap(),
+            serde_json::Value::String(a.as_str().into())
+        );
     }
     for c in Channel::ALL {
         assert_eq!(Channel::parse(c.as_str()), Some(c));
     }
+}
+
+#[test]
+fn an_instant_item_whose_rules_passed_is_issued_by_the_system_in_one_go() {
+    let mut item = sample_item(false);
+    item.instant = true;
+    let mut case = case_in(CaseStatus::PreReview);
+    case.version = 1;
+    case.task = None;
+    assert_eq!(
+        decide_instantly(&case, &item, Utc::now()).unwrap(),
+        None,
+        "no review, no instant decision"
+    );
+    case.machine_review = Some(crate::rules::RuleReport {
+        passed: true,
+        results: vec![],
+    });
+    let (done, events) = decide_instantly(&case, &item, Utc::now()).unwrap().unwrap();
+    assert_eq!(done.status, CaseStatus::Issued);
+    let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["accept", "review", "approve", "produce", "issue"]);
+    assert!(events.iter().all(|e| e.actor_id == SYSTEM_ACTOR));
+    case.machine_review = Some(crate::rules::RuleReport {
+        passed: false,
+        results: vec![],
+    });
+    assert_eq!(decide_instantly(&case, &item, Utc::now()).unwrap(), None);
 }

@@ -72,8 +72,12 @@ impl Checker {
     /// The compiled rule, or every problem with it (in English, for the operator).
     pub(super) fn compile(&self, expr: &str) -> Result<Program, Vec<String>> {
         let program = ENV.compile(expr).map_err(|errors| {
-            let detail = errors.to_string().replace('\n', "; ");
-            vec![format!("does not parse: {detail}")]
+            let detail: Vec<String> = errors
+                .errors
+                .iter()
+                .map(|e| format!("line {}, column {}: {}", e.pos.0, e.pos.1, e.msg))
+                .collect();
+            vec![format!("does not parse: {}", detail.join("; "))]
         })?;
         let mut walk = Walk {
             checker: self,

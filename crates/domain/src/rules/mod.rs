@@ -13,9 +13,9 @@
 //!   or a function that is not declared (or calls one of ours with the wrong number of
 //!   arguments). Each [`RuleProblem`] names the rule.
 //! - **The same input gives the same report.** "Today" is part of the [`RuleInput`];
-//!   evaluation never panics on bad input: a missing field, a wrong type or a
-//!   non-boolean result makes that one rule fail with a Chinese reason in
-//!   [`RuleResult::error`]. (The one thing left unspecified is the order in which a
+//!   bad input does not abort the review: a missing field, a wrong type or a
+//!   non-boolean result makes that one rule fail, with a Chinese reason in
+//!   [`RuleResult::error`], and the others still run. (The one thing left unspecified is the order in which a
 //!   comprehension walks a *map*'s keys: a rule must not depend on it, e.g.
 //!   `form.map(k, k)[0]`. `all`/`exists` over a map do not depend on it.)
 //!
@@ -47,6 +47,9 @@
 //! | `age(s)`                  | int    | whole years on `today` of the holder of citizen ID `s`; an invalid ID fails the rule |
 //! | `in_district(s)`          | bool   | address `s` lies in the bureau's district                 |
 //! | `has_licence(type_code)`  | bool   | one of `licences` has that type, status `"valid"` and is not past `valid_until` |
+//!
+//! `has_licence` trusts the caller to pass only licences the applicant may rely on:
+//! it does not compare `holder` with the applicant.
 //!
 //! # Use
 //!

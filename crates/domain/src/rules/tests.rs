@@ -404,23 +404,3 @@ fn none_of_our_functions_clashes_with_a_standard_one() {
     input.licences.clear();
     assert!(eval::context(&input).is_ok());
 }
-
-#[test]
-fn zz_tmp_show() {
-    let mut item = rename_item();
-    item.rules.push(rule("S01", "size(form.new_name >= 2", "x"));
-    item.rules.push(rule("R07", "mobile_valid(form.mobile)", "x"));
-    item.rules.push(rule("R08", "form.capital + 1 > 2", "x"));
-    for p in check_item_rules(&item) { println!("{p}"); }
-    let input = with_form(good_input(), "capital", json!(3));
-    let input = with_form(input, "legal_rep_id", json!("510107199003071230"));
-    println!("{}", serde_json::to_string_pretty(&run_rules(&item, &input)).unwrap());
-    item.rules.truncate(5);
-    let c = compile_rules(&item).unwrap();
-    let t = std::time::Instant::now();
-    for _ in 0..2000 { let r = c.run(&good_input()); assert!(r.passed); }
-    println!("2000 decisions: {:?}", t.elapsed());
-    let t = std::time::Instant::now();
-    for _ in 0..200 { compile_rules(&item).unwrap(); }
-    println!("200 compiles: {:?}", t.elapsed());
-}

@@ -56,15 +56,22 @@ pub async fn create(pool: &SqlitePool, new: NewCase) -> Result<Case, StoreError>
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
-    insert_event(&mut tx, id, &new.event).await?;
-    let mut audit = new.audit;
-    audit.subject = case.number.clone();
-    append_audit(&mut tx, Utc::now(), &audit).await?;
+    for event in &new.events {
+        insert_event(&mut tx, id, event).await?;
+    }
+    for mut fact in new.audit {
+        fact.subject = case.number.clone();
+        append_audit(&mut tx, Utc::now(), &fact).await?;
+    }
     tx.commit().await.map_err(db_err)?;
     Ok(case)
 }
 
-async fn insert_event(conn: &mut SqliteConnection, case_id: i64, e: &CaseEvent) -> Result<(), StoreError> {
+async fn insert_event(
+    conn: &mut SqliteConnection,
+    case_id: i64,
+    e: &CaseEvent,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO case_events (case_id, seq, at, actor_id, actor_role, action, opinion, from_status, to_status, version)
          VALUES (?, (SELECT coalesce(max(seq), 0) + 1 FROM case_events WHERE case_id = ?), ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -110,11 +117,21 @@ pub async fn events(pool: &SqlitePool, id: i64) -> Result<Vec<CaseEvent>, StoreE
             Ok(CaseEvent {
                 at: instant(r.try_get(0).map_err(db_err)?)?,
                 actor_id: r.try_get(1).map_err(db_err)?,
-                actor_role: parse_enum(&r.try_get::<String, _>(2).map_err(db_err)?, Role::parse, "role")?,
+                actor_role: parse_enum(
+                    &r.try_get::<String, _>(2).map_err(db_err)?,
+                    Role::parse,
+                    "role",
+                )?,
                 action: r.try_get(3).map_err(db_err)?,
                 opinion: r.try_get(4).map_err(db_err)?,
-                from_status: from.map(|s| parse_enum(&s, CaseStatus::parse, "status")).transpose()?,
-                to_status: parse_enum(&r.try_get::<String, _>(6).map_err(db_err)?, CaseStatus::parse, "status")?,
+                from_status: from
+                    .map(|s| parse_enum(&s, CaseStatus::parse, "status"))
+                    .transpose()?,
+                to_status: parse_enum(
+                    &r.try_get::<String, _>(6).map_err(db_err)?,
+                    CaseStatus::parse,
+                    "status",
+                )?,
                 version: r.try_get(7).map_err(db_err)?,
             })
         })
@@ -153,7 +170,10 @@ pub async fn commit(pool: &SqlitePool, change: CaseChange) -> Result<(), StoreEr
             .transpose()
             .map_err(db_err)?;
         return Err(match current {
-            Some(current) => StoreError::VersionConflict { given: change.expected_version, current },
+            Some(current) => StoreError::VersionConflict {
+                given: change.expected_version,
+                current,
+            },
             None => StoreError::Corrupt(format!("case {} vanished", case.id)),
         });
     }
@@ -174,11 +194,17 @@ fn summary(r: &SqliteRow) -> Result<CaseSummary, StoreError> {
         number: r.try_get(1).map_err(db_err)?,
         item_code: r.try_get(2).map_err(db_err)?,
         applicant_name: r.try_get(3).map_err(db_err)?,
-        status: parse_enum(&r.try_get::<String, _>(4).map_err(db_err)?, CaseStatus::parse, "status")?,
+        status: parse_enum(
+            &r.try_get::<String, _>(4).map_err(db_err)?,
+            CaseStatus::parse,
+            "status",
+        )?,
         priority: r.try_get(5).map_err(db_err)?,
         submitted_at: instant(r.try_get(6).map_err(db_err)?)?,
         updated_at: instant(r.try_get(7).map_err(db_err)?)?,
-        task_stage: stage.map(|s| parse_enum(&s, Stage::parse, "stage")).transpose()?,
+        task_stage: stage
+            .map(|s| parse_enum(&s, Stage::parse, "stage"))
+            .transpose()?,
         task_deadline: deadline.map(instant).transpose()?,
     })
 }
@@ -202,12 +228,17 @@ pub async fn list(pool: &SqlitePool, q: &CaseQuery) -> Result<Vec<CaseSummary>, 
     if let Some(before) = q.before_id {
         b.push(" AND id < ").push_bind(before);
     }
-    b.push(" ORDER BY id DESC LIMIT ").push_bind(i64::from(q.limit));
+    b.push(" ORDER BY id DESC LIMIT ")
+        .push_bind(i64::from(q.limit));
     let rows = b.build().fetch_all(pool).await.map_err(db_err)?;
     rows.iter().map(summary).collect()
 }
 
-pub async fn tasks_of(pool: &SqlitePool, user: UserId, limit: u32) -> Result<Vec<CaseSummary>, StoreError> {
+pub async fn tasks_of(
+    pool: &SqlitePool,
+    user: UserId,
+    limit: u32,
+) -> Result<Vec<CaseSummary>, StoreError> {
     let sql = format!(
         "{SUMMARY_COLUMNS} WHERE task_assignee = ?
          ORDER BY priority DESC, task_deadline IS NULL, task_deadline, id LIMIT ?"

@@ -12,7 +12,11 @@ use crate::db_err;
 
 /// Stores the catalogue in one transaction. An item whose definition differs
 /// from its current version gets a new version; an identical one is left alone.
-pub async fn import(pool: &SqlitePool, cat: &Catalogue, audit: AuditFact) -> Result<ImportSummary, StoreError> {
+pub async fn import(
+    pool: &SqlitePool,
+    cat: &Catalogue,
+    audit: AuditFact,
+) -> Result<ImportSummary, StoreError> {
     let now = Utc::now();
     let mut summary = ImportSummary::default();
     let mut tx = pool.begin().await.map_err(db_err)?;
@@ -51,14 +55,16 @@ pub async fn import(pool: &SqlitePool, cat: &Catalogue, audit: AuditFact) -> Res
                 1
             }
         };
-        sqlx::query("INSERT INTO item_versions (code, version, definition, created_at) VALUES (?, ?, ?, ?)")
-            .bind(&item.code)
-            .bind(version)
-            .bind(definition)
-            .bind(millis(now))
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+        sqlx::query(
+            "INSERT INTO item_versions (code, version, definition, created_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(&item.code)
+        .bind(version)
+        .bind(definition)
+        .bind(millis(now))
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
         sqlx::query("INSERT INTO items (code, version) VALUES (?, ?) ON CONFLICT (code) DO UPDATE SET version = excluded.version")
             .bind(&item.code)
             .bind(version)
@@ -115,29 +121,49 @@ pub async fn items(pool: &SqlitePool) -> Result<Vec<StoredItem>, StoreError> {
     .await
     .map_err(db_err)?;
     rows.iter()
-        .map(|r| stored(r.try_get(0).map_err(db_err)?, &r.try_get::<String, _>(1).map_err(db_err)?))
+        .map(|r| {
+            stored(
+                r.try_get(0).map_err(db_err)?,
+                &r.try_get::<String, _>(1).map_err(db_err)?,
+            )
+        })
         .collect()
 }
 
 /// The current version of an item, or a given version.
-pub async fn item(pool: &SqlitePool, code: &str, version: Option<i64>) -> Result<Option<StoredItem>, StoreError> {
+pub async fn item(
+    pool: &SqlitePool,
+    code: &str,
+    version: Option<i64>,
+) -> Result<Option<StoredItem>, StoreError> {
     let row = match version {
-        Some(v) => sqlx::query("SELECT version, definition FROM item_versions WHERE code = ? AND version = ?")
+        Some(v) => {
+            sqlx::query(
+                "SELECT version, definition FROM item_versions WHERE code = ? AND version = ?",
+            )
             .bind(code)
             .bind(v)
             .fetch_optional(pool)
-            .await,
-        None => sqlx::query(
-            "SELECT v.version, v.definition FROM items i
+            .await
+        }
+        None => {
+            sqlx::query(
+                "SELECT v.version, v.definition FROM items i
              JOIN item_versions v ON v.code = i.code AND v.version = i.version WHERE i.code = ?",
-        )
-        .bind(code)
-        .fetch_optional(pool)
-        .await,
+            )
+            .bind(code)
+            .fetch_optional(pool)
+            .await
+        }
     }
     .map_err(db_err)?;
-    row.map(|r| stored(r.try_get(0).map_err(db_err)?, &r.try_get::<String, _>(1).map_err(db_err)?))
-        .transpose()
+    row.map(|r| {
+        stored(
+            r.try_get(0).map_err(db_err)?,
+            &r.try_get::<String, _>(1).map_err(db_err)?,
+        )
+    })
+    .transpose()
 }
 
 pub async fn themes(pool: &SqlitePool) -> Result<Vec<Theme>, StoreError> {

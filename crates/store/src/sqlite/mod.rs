@@ -17,7 +17,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Row, SqliteConnection, SqlitePool};
 
 use onestamp_app::store::*;
-use onestamp_domain::audit::{entry_hash, AuditEntry, GENESIS};
+use onestamp_domain::audit::{AuditEntry, GENESIS, entry_hash};
 use onestamp_domain::case::{Case, CaseEvent, UserId};
 use onestamp_domain::catalogue::{Catalogue, Department, Theme};
 use onestamp_domain::role::Role;
@@ -69,13 +69,24 @@ pub(crate) async fn append_audit(
         .await
         .map_err(db_err)?;
     let (prev_seq, prev_hash) = match last {
-        Some(r) => (r.try_get::<i64, _>(0).map_err(db_err)?, r.try_get::<String, _>(1).map_err(db_err)?),
+        Some(r) => (
+            r.try_get::<i64, _>(0).map_err(db_err)?,
+            r.try_get::<String, _>(1).map_err(db_err)?,
+        ),
         None => (0, GENESIS.to_string()),
     };
     let seq = prev_seq + 1;
     let at = at.to_rfc3339_opts(SecondsFormat::Millis, true);
     let detail = crate::codec::json(&fact.detail)?;
-    let hash = entry_hash(&prev_hash, seq, &at, fact.actor_id, &fact.kind, &fact.subject, &detail);
+    let hash = entry_hash(
+        &prev_hash,
+        seq,
+        &at,
+        fact.actor_id,
+        &fact.kind,
+        &fact.subject,
+        &detail,
+    );
     sqlx::query(
         "INSERT INTO audit_log (seq, at, actor_id, kind, subject, detail, prev_hash, hash)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -111,17 +122,30 @@ impl Store for SqliteStore {
     async fn staff_load(&self, role: Role) -> Result<Vec<(UserId, u32)>, StoreError> {
         users::staff_load(&self.reader, role).await
     }
-    async fn create_token(&self, token_hash: &str, user: UserId, expires_at: DateTime<Utc>) -> Result<(), StoreError> {
+    async fn create_token(
+        &self,
+        token_hash: &str,
+        user: UserId,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         users::create_token(&self.writer, token_hash, user, expires_at).await
     }
-    async fn token_user(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<User>, StoreError> {
+    async fn token_user(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<User>, StoreError> {
         users::token_user(&self.reader, token_hash, now).await
     }
     async fn revoke_token(&self, token_hash: &str) -> Result<(), StoreError> {
         users::revoke_token(&self.writer, token_hash).await
     }
 
-    async fn import_catalogue(&self, catalogue: &Catalogue, audit: AuditFact) -> Result<ImportSummary, StoreError> {
+    async fn import_catalogue(
+        &self,
+        catalogue: &Catalogue,
+        audit: AuditFact,
+    ) -> Result<ImportSummary, StoreError> {
         catalogue::import(&self.writer, catalogue, audit).await
     }
     async fn departments(&self) -> Result<Vec<Department>, StoreError> {
@@ -133,7 +157,11 @@ impl Store for SqliteStore {
     async fn item(&self, code: &str) -> Result<Option<StoredItem>, StoreError> {
         catalogue::item(&self.reader, code, None).await
     }
-    async fn item_version(&self, code: &str, version: i64) -> Result<Option<StoredItem>, StoreError> {
+    async fn item_version(
+        &self,
+        code: &str,
+        version: i64,
+    ) -> Result<Option<StoredItem>, StoreError> {
         catalogue::item(&self.reader, code, Some(version)).await
     }
     async fn themes(&self) -> Result<Vec<Theme>, StoreError> {

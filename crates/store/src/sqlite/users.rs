@@ -75,7 +75,10 @@ pub async fn upsert(pool: &SqlitePool, new: NewUser, audit: AuditFact) -> Result
     })
 }
 
-pub async fn credentials(pool: &SqlitePool, username: &str) -> Result<Option<(User, String)>, StoreError> {
+pub async fn credentials(
+    pool: &SqlitePool,
+    username: &str,
+) -> Result<Option<(User, String)>, StoreError> {
     let sql = format!("SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.username = ?");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(username)
@@ -118,12 +121,20 @@ pub async fn staff_load(pool: &SqlitePool, role: Role) -> Result<Vec<(UserId, u3
     rows.iter()
         .map(|r| {
             let load: i64 = r.try_get(1).map_err(db_err)?;
-            Ok((r.try_get(0).map_err(db_err)?, u32::try_from(load).unwrap_or(u32::MAX)))
+            Ok((
+                r.try_get(0).map_err(db_err)?,
+                u32::try_from(load).unwrap_or(u32::MAX),
+            ))
         })
         .collect()
 }
 
-pub async fn create_token(pool: &SqlitePool, hash: &str, user: UserId, expires: DateTime<Utc>) -> Result<(), StoreError> {
+pub async fn create_token(
+    pool: &SqlitePool,
+    hash: &str,
+    user: UserId,
+    expires: DateTime<Utc>,
+) -> Result<(), StoreError> {
     sqlx::query("INSERT INTO tokens (token_hash, user_id, expires_at) VALUES (?, ?, ?)")
         .bind(hash)
         .bind(user)
@@ -134,7 +145,11 @@ pub async fn create_token(pool: &SqlitePool, hash: &str, user: UserId, expires: 
     Ok(())
 }
 
-pub async fn token_user(pool: &SqlitePool, hash: &str, now: DateTime<Utc>) -> Result<Option<User>, StoreError> {
+pub async fn token_user(
+    pool: &SqlitePool,
+    hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<User>, StoreError> {
     let sql = format!(
         "SELECT {USER_COLUMNS} FROM tokens t JOIN users u ON u.id = t.user_id
          WHERE t.token_hash = ? AND t.revoked = 0 AND t.expires_at > ?"

@@ -39,7 +39,10 @@ pub struct LoginResponse {
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth",
     request_body = LoginRequest,
     responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn login(State(app): State<App>, ApiJson(req): ApiJson<LoginRequest>) -> Result<Json<LoginResponse>, ApiError> {
+async fn login(
+    State(app): State<App>,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> Result<Json<LoginResponse>, ApiError> {
     let (token, user) = app.login(&req.username, &req.password).await?;
     Ok(Json(LoginResponse {
         token,
@@ -52,7 +55,11 @@ async fn login(State(app): State<App>, ApiJson(req): ApiJson<LoginRequest>) -> R
 /// Revoke the bearer token of this request.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])),
     responses((status = 204), (status = 401, body = ErrorBody)))]
-async fn logout(State(app): State<App>, _caller: Caller, parts: Parts) -> Result<axum::http::StatusCode, ApiError> {
+async fn logout(
+    State(app): State<App>,
+    _caller: Caller,
+    parts: Parts,
+) -> Result<axum::http::StatusCode, ApiError> {
     if let Some(token) = crate::extract::bearer(&parts) {
         app.logout(token).await?;
     }

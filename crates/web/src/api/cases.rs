@@ -76,32 +76,50 @@ pub struct CaseList {
 }
 
 fn case_id(raw: &str) -> Result<i64, ApiError> {
-    raw.parse::<i64>()
-        .map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("办件 {raw} 不存在")))
+    raw.parse::<i64>().map_err(|_| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("办件 {raw} 不存在"),
+        )
+    })
 }
 
 /// Cases the caller may see: an applicant's own, or all for staff. Newest first.
 #[utoipa::path(get, path = "/api/v1/cases", tag = "cases", security(("bearer" = [])), params(ListParams),
     responses((status = 200, body = CaseList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-async fn list_cases(State(app): State<App>, Caller(s): Caller, ApiQuery(p): ApiQuery<ListParams>) -> Result<Json<CaseList>, ApiError> {
+async fn list_cases(
+    State(app): State<App>,
+    Caller(s): Caller,
+    ApiQuery(p): ApiQuery<ListParams>,
+) -> Result<Json<CaseList>, ApiError> {
     let status = match p.status.as_deref() {
         None | Some("") => None,
         Some(v) => Some(CaseStatus::parse(v).ok_or_else(|| {
-            ApiError::new(StatusCode::BAD_REQUEST, "bad_query", format!("未知的办件状态 {v}"))
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_query",
+                format!("未知的办件状态 {v}"),
+            )
         })?),
     };
     let limit = p.limit.unwrap_or(50);
     let cases = app
-        .list_cases(&s, CaseQuery {
-            applicant: None,
-            status,
-            item_code: p.item.filter(|v| !v.is_empty()),
-            number: p.number.filter(|v| !v.is_empty()),
-            before_id: p.before,
-            limit,
-        })
+        .list_cases(
+            &s,
+            CaseQuery {
+                applicant: None,
+                status,
+                item_code: p.item.filter(|v| !v.is_empty()),
+                number: p.number.filter(|v| !v.is_empty()),
+                before_id: p.before,
+                limit,
+            },
+        )
         .await?;
-    let next_before = (cases.len() as u32 >= limit.clamp(1, 200)).then(|| cases.last().map(|c| c.id)).flatten();
+    let next_before = (cases.len() as u32 >= limit.clamp(1, 200))
+        .then(|| cases.last().map(|c| c.id))
+        .flatten();
     Ok(Json(CaseList { cases, next_before }))
 }
 
@@ -109,13 +127,20 @@ async fn list_cases(State(app): State<App>, Caller(s): Caller, ApiQuery(p): ApiQ
 /// channels) or intake (counter) and its first task is assigned at once.
 #[utoipa::path(post, path = "/api/v1/cases", tag = "cases", security(("bearer" = [])), request_body = SubmitRequest,
     responses((status = 201, body = Object), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn submit(State(app): State<App>, Caller(s): Caller, ApiJson(req): ApiJson<SubmitRequest>) -> Result<(StatusCode, Json<CaseView>), ApiError> {
+async fn submit(
+    State(app): State<App>,
+    Caller(s): Caller,
+    ApiJson(req): ApiJson<SubmitRequest>,
+) -> Result<(StatusCode, Json<CaseView>), ApiError> {
     let view = app
-        .submit_application(&s, Application {
-            item_code: req.item,
-            channel: req.channel.unwrap_or(Channel::Web),
-            form: req.form,
-        })
+        .submit_application(
+            &s,
+            Application {
+                item_code: req.item,
+                channel: req.channel.unwrap_or(Channel::Web),
+                form: req.form,
+            },
+        )
         .await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
@@ -123,7 +148,11 @@ async fn submit(State(app): State<App>, Caller(s): Caller, ApiJson(req): ApiJson
 /// One case with its timeline and the actions the caller may take now.
 #[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn get_case(State(app): State<App>, Caller(s): Caller, Path(id): Path<String>) -> Result<Json<CaseView>, ApiError> {
+async fn get_case(
+    State(app): State<App>,
+    Caller(s): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<CaseView>, ApiError> {
     Ok(Json(app.get_case(&s, case_id(&id)?).await?))
 }
 
@@ -132,10 +161,23 @@ async fn get_case(State(app): State<App>, Caller(s): Caller, Path(id): Path<Stri
 #[utoipa::path(post, path = "/api/v1/cases/{id}/actions", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path)),
     request_body = ActionRequest,
     responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn act(State(app): State<App>, Caller(s): Caller, Path(id): Path<String>, ApiJson(req): ApiJson<ActionRequest>) -> Result<Json<CaseView>, ApiError> {
+async fn act(
+    State(app): State<App>,
+    Caller(s): Caller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<ActionRequest>,
+) -> Result<Json<CaseView>, ApiError> {
     let id = case_id(&id)?;
     let view = app
-        .act_on_case(&s, id, Command { action: req.action, opinion: req.opinion, version: req.version })
+        .act_on_case(
+            &s,
+            id,
+            Command {
+                action: req.action,
+                opinion: req.opinion,
+                version: req.version,
+            },
+        )
         .await?;
     Ok(Json(view))
 }
@@ -143,6 +185,9 @@ async fn act(State(app): State<App>, Caller(s): Caller, Path(id): Path<String>, 
 /// My open tasks, green channel first, then earliest deadline.
 #[utoipa::path(get, path = "/api/v1/tasks", tag = "cases", security(("bearer" = [])),
     responses((status = 200, body = Vec<Object>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-async fn my_tasks(State(app): State<App>, Caller(s): Caller) -> Result<Json<Vec<CaseSummary>>, ApiError> {
+async fn my_tasks(
+    State(app): State<App>,
+    Caller(s): Caller,
+) -> Result<Json<Vec<CaseSummary>>, ApiError> {
     Ok(Json(app.my_tasks(&s).await?))
 }

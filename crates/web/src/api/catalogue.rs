@@ -29,7 +29,10 @@ async fn list_items(State(app): State<App>) -> Result<Json<Vec<StoredItem>>, Api
 /// One item with its stage plan, limits, materials and form fields.
 #[utoipa::path(get, path = "/api/v1/items/{code}", tag = "catalogue", params(("code" = String, Path)),
     responses((status = 200, body = Object), (status = 404, body = ErrorBody)))]
-async fn get_item(State(app): State<App>, Path(code): Path<String>) -> Result<Json<StoredItem>, ApiError> {
+async fn get_item(
+    State(app): State<App>,
+    Path(code): Path<String>,
+) -> Result<Json<StoredItem>, ApiError> {
     Ok(Json(app.get_item(&code).await?))
 }
 

@@ -18,6 +18,9 @@ pub fn router() -> OpenApiRouter<App> {
 /// Every user with their roles (admin only).
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])),
     responses((status = 200, body = Vec<Object>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-async fn list_users(State(app): State<App>, Caller(s): Caller) -> Result<Json<Vec<User>>, ApiError> {
+async fn list_users(
+    State(app): State<App>,
+    Caller(s): Caller,
+) -> Result<Json<Vec<User>>, ApiError> {
     Ok(Json(app.list_users(&s).await?))
 }

@@ -20,13 +20,21 @@ pub fn router() -> OpenApiRouter<App> {
 #[utoipa::path(get, path = "/api/v1/validate/{kind}/{value}", tag = "validate",
     params(("kind" = String, Path), ("value" = String, Path)),
     responses((status = 200, body = Object, example = json!({"valid": false, "reason": "校验码错误"})), (status = 404, body = ErrorBody)))]
-async fn check(State(app): State<App>, Path((kind, value)): Path<(String, String)>) -> Result<Json<Validation>, ApiError> {
+async fn check(
+    State(app): State<App>,
+    Path((kind, value)): Path<(String, String)>,
+) -> Result<Json<Validation>, ApiError> {
     let today = (app.clock.now() + chrono::Duration::hours(8)).date_naive();
-    validate::validate(&kind, &value, today).map(Json).map_err(|_| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "unknown_kind",
-            format!("不支持的校验类型 {kind}，可用：{}", validate::KINDS.join(", ")),
-        )
-    })
+    validate::validate(&kind, &value, today)
+        .map(Json)
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "unknown_kind",
+                format!(
+                    "不支持的校验类型 {kind}，可用：{}",
+                    validate::KINDS.join(", ")
+                ),
+            )
+        })
 }

@@ -1,0 +1,149 @@
+//! Machine review (机器看材料) and instant approval (秒批) over the API.
+
+use onestamp_testkit::reqwest::{Method, StatusCode};
+use onestamp_testkit::{TestApp, json};
+
+const NAME_CHANGE: &str = "510107-SCJG-003";
+
+fn name_change_form() -> serde_json::Value {
+    json!({
+        "credit_code": "92510107MA6C8R5D17",
+        "old_name": "武侯区玉林小面馆",
+        "new_name": "武侯区玉林老街面馆",
+        "operator_id": "510107199003071236",
+        "mobile": "13800281234"
+    })
+}
+
+#[tokio::test]
+async fn an_instant_application_that_fails_a_rule_goes_to_people_with_the_reasons() {
+    let t = TestApp::start().await;
+    let applicant = t.login("zhangsan").await;
+    let r = t
+        .post(
+            "/api/v1/cases",
+            &applicant,
+            json!({"item": NAME_CHANGE, "form": name_change_form()}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    assert_eq!(r.body["status"], "pre_review", "routed to a clerk");
+    let review = &r.body["machine_review"];
+    assert_eq!(review["passed"], false);
+    let failed: Vec<&str> = review["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["passed"] == false)
+        .map(|x| x["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        failed,
+        ["R01"],
+        "no business licence on file yet: {review:?}"
+    );
+    let clerk = t.login("clerk").await;
+    let seen = t
+        .get(&format!("/api/v1/cases/{}", r.body["id"]), &clerk)
+        .await;
+    assert_eq!(
+        seen.body["machine_review"]["results"][0]["message"],
+        "未查询到申请人有效的个体工商户营业执照"
+    );
+}
+
+#[tokio::test]
+async fn a_valid_instant_application_comes_back_issued_in_the_response() {
+    let t = TestApp::start().await;
+    let admin = t.login("admin").await;
+    let mut cat = t
+        .call(Method::GET, "/api/v1/catalogue", None, None)
+        .await
+        .body;
+    let items = cat["items"].as_array_mut().unwrap();
+    let mut item = items
+        .iter()
+        .find(|i| i["code"] == NAME_CHANGE)
+        .unwrap()
+        .clone();
+    item["code"] = json!("510107-SCJG-903");
+    item["name"] = json!("个体工商户名称变更登记（经营者本人）");
+    let rules = item["rules"].as_array_mut().unwrap();
+    rules.retain(|r| r["code"] != "R01");
+    *items = vec![item];
+    cat["themes"] = json!([]);
+    let r = t.post("/api/v1/catalogue", &admin, cat).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+
+    let applicant = t.login("zhangsan").await;
+    let r = t
+        .post(
+            "/api/v1/cases",
+            &applicant,
+            json!({"item": "510107-SCJG-903", "form": name_change_form()}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    assert_eq!(r.body["status"], "issued", "{:?}", r.body["machine_review"]);
+    assert_eq!(r.body["machine_review"]["passed"], true);
+    let actions: Vec<&str> = r.body["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["submit", "accept", "approve", "produce", "issue"]);
+
+    let mut bad = name_change_form();
+    bad["new_name"] = bad["old_name"].clone();
+    let r = t
+        .post(
+            "/api/v1/cases",
+            &applicant,
+            json!({"item": "510107-SCJG-903", "form": bad}),
+        )
+        .await;
+    assert_eq!(r.body["status"], "pre_review");
+    let failed: Vec<&str> = r.body["machine_review"]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["passed"] == false)
+        .map(|x| x["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(failed, ["R04"]);
+}
+
+#[tokio::test]
+async fn bad_rules_are_refused_at_import_naming_the_item_and_rule() {
+    let t = TestApp::start().await;
+    let admin = t.login("admin").await;
+    let mut cat = t
+        .call(Method::GET, "/api/v1/catalogue", None, None)
+        .await
+        .body;
+    let item = cat["items"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|i| i["code"] == NAME_CHANGE)
+        .unwrap();
+    item["rules"] = json!([
+        {"code": "R01", "expr": "size(form.new_name >= 2", "message": "语法错误"},
+        {"code": "R02", "expr": "form.shoe_size > 40.0", "message": "未知字段"},
+        {"code": "R03", "expr": "launch_rockets(form.new_name)", "message": "未知函数"}
+    ]);
+    let r = t.post("/api/v1/catalogue", &admin, cat).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let message = r.body["error"]["message"].as_str().unwrap();
+    for needle in [
+        "item 510107-SCJG-003",
+        "R01",
+        "R02",
+        "shoe_size",
+        "R03",
+        "launch_rockets",
+    ] {
+        assert!(message.contains(needle), "{needle} not in {message}");
+    }
+}
