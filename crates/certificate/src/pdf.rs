@@ -461,13 +461,15 @@ fn draw_seal(surface: &mut Surface<'_>, pen: &Pen<'_>, (cx, cy): (f32, f32), nam
     let chars: Vec<char> = name.chars().filter(|c| !c.is_whitespace()).collect();
     if !chars.is_empty() {
         let n = chars.len() as f32;
-        let mut size = 14.0_f32;
+        // Seal lettering is tall and narrow: glyphs are squeezed horizontally.
+        let squeeze = 0.78;
+        let mut size = 15.0_f32;
         // Degrees one character takes at the middle of its height, with spacing.
         let step = |size: f32| {
             let middle = SEAL_RADIUS - ring - 3.0 - 0.45 * size;
-            1.12 * size / middle * 180.0 / PI
+            (squeeze + 0.14) * size / middle * 180.0 / PI
         };
-        let max_span = 250.0;
+        let max_span = 230.0;
         if step(size) * n > max_span {
             size *= max_span / (step(size) * n);
         }
@@ -480,9 +482,10 @@ fn draw_seal(surface: &mut Surface<'_>, pen: &Pen<'_>, (cx, cy): (f32, f32), nam
             let angle = -span / 2.0 + (i as f32 + 0.5) * per_char;
             let (sin, cos) = angle.to_radians().sin_cos();
             // translate(cx, cy) · rotate(angle) · translate(0, -baseline_radius)
+            // · scale(squeeze, 1)
             let transform = Transform::from_row(
-                cos,
-                sin,
+                cos * squeeze,
+                sin * squeeze,
                 -sin,
                 cos,
                 cx + baseline_radius * sin,
