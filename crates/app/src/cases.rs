@@ -1,6 +1,7 @@
 //! The case use cases: submit an application, act on a case, view and list cases,
 //! and my open tasks.
 
+use chrono::Datelike;
 use serde::Serialize;
 
 use onestamp_domain::assignment::{Candidate, choose_assignee};
@@ -67,6 +68,16 @@ impl App {
             now,
             local_date(now),
         )?;
+        let committed = match (case.priority, item.green_channel_limit) {
+            (true, Some(green)) => green,
+            _ => item.committed_limit,
+        };
+        let calendar = &self.settings.calendar;
+        if !calendar.covers(local_date(now).year_ce().1 as i32) {
+            tracing::warn!(date = %local_date(now), "no holiday data for this year: deadlines count weekends only");
+        }
+        case.deadline = Some(committed.due_from(calendar, now));
+        case.legal_deadline = Some(item.legal_limit.due_from(calendar, now));
         if !item.rules.is_empty() {
             case.machine_review = Some(run_rules(&item, &rule_input(&case, local_date(now))));
         }
@@ -216,7 +227,7 @@ impl App {
     }
 
     /// Picks the holder of `stage`'s task by the domain's assignment policy.
-    async fn assign(&self, case: &Case, _item: &Item, stage: Stage) -> Result<Task, AppError> {
+    async fn assign(&self, case: &Case, item: &Item, stage: Stage) -> Result<Task, AppError> {
         let role = stage.role();
         let candidates: Vec<Candidate> = self
             .store
@@ -227,11 +238,16 @@ impl App {
             .collect();
         let chosen = self.with_rng(|rng| choose_assignee(case, stage, &candidates, rng));
         let assignee = chosen.ok_or_else(|| AppError::NoAssignee(role.label_zh().to_string()))?;
+        let now = self.clock.now();
+        // Pre-review has no entry of its own in the plan; it runs on intake's limit.
+        let planned = item
+            .stage_entry(stage)
+            .or_else(|| item.stage_entry(Stage::Intake));
         Ok(Task {
             stage,
             assignee,
-            started_at: self.clock.now(),
-            deadline: None,
+            started_at: now,
+            deadline: planned.map(|p| p.limit.due_from(&self.settings.calendar, now)),
         })
     }
 

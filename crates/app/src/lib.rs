@@ -29,6 +29,8 @@ pub struct Settings {
     pub district_code: String,
     /// How long a login token lives.
     pub token_ttl: chrono::Duration,
+    /// The working-day calendar for deadlines.
+    pub calendar: onestamp_domain::calendar::Calendar,
 }
 
 impl Default for Settings {
@@ -36,6 +38,7 @@ impl Default for Settings {
         Settings {
             district_code: "510107".into(),
             token_ttl: chrono::Duration::hours(12),
+            calendar: onestamp_domain::calendar::Calendar::china_default(),
         }
     }
 }

@@ -34,6 +34,7 @@ async fn open_app(cfg: &Config) -> anyhow::Result<App> {
     let settings = Settings {
         district_code: cfg.district_code.clone(),
         token_ttl: chrono::Duration::hours(cfg.token_ttl_hours),
+        calendar: cfg.calendar()?,
     };
     Ok(App::new(store, Arc::new(SystemClock), settings))
 }

@@ -74,6 +74,8 @@ mod tests {
             status: CaseStatus::Review,
             correction_return: None,
             priority: false,
+            deadline: None,
+            legal_deadline: None,
             version: 1,
             submitted_at: Utc::now(),
             updated_at: Utc::now(),

@@ -89,6 +89,19 @@ impl TimeLimit {
         }
     }
 
+    /// When a limit starting at `start` falls due by `calendar` (the start day is
+    /// not counted for day limits; hour limits count office minutes only).
+    pub fn due_from(
+        self,
+        calendar: &crate::calendar::Calendar,
+        start: chrono::DateTime<chrono::Utc>,
+    ) -> chrono::DateTime<chrono::Utc> {
+        match self {
+            TimeLimit::Days(d) => calendar.add_working_days(start, d),
+            TimeLimit::Hours(h) => calendar.add_working_hours(start, h),
+        }
+    }
+
     pub fn is_zero(self) -> bool {
         matches!(self, TimeLimit::Days(0) | TimeLimit::Hours(0))
     }

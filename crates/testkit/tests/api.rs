@@ -575,3 +575,23 @@ async fn a_changed_item_gets_a_new_version_and_old_cases_keep_theirs() {
     assert_eq!(old.body["item_version"], 1);
     assert_eq!(old.body["item_name"], "食品经营许可（新办）");
 }
+
+#[tokio::test]
+async fn deadlines_follow_the_working_day_calendar() {
+    // Monday 2026-03-02 09:30 Beijing time; the food licence is committed in 5
+    // working days and its intake stage in 4 working hours (lunch 12:00-13:00 off).
+    let t = TestApp::start().await;
+    let applicant = t.login("jinjiang_books").await;
+    let r = submit(&t, &applicant, FOOD, food_form()).await;
+    assert_eq!(
+        r.body["deadline"], "2026-03-09T09:00:00Z",
+        "5 working days → Monday 17:00 +08:00"
+    );
+    assert_eq!(
+        r.body["task"]["deadline"], "2026-03-02T06:30:00Z",
+        "4 working hours → Monday 14:30 +08:00"
+    );
+    let clerk = t.login("clerk").await;
+    let tasks = t.get("/api/v1/tasks", &clerk).await;
+    assert_eq!(tasks.body[0]["task_deadline"], "2026-03-02T06:30:00Z");
+}

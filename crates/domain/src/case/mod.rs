@@ -70,6 +70,12 @@ pub struct Case {
     pub correction_return: Option<Stage>,
     /// Green channel (绿色通道).
     pub priority: bool,
+    /// When the committed limit (承诺时限) runs out.
+    #[serde(default)]
+    pub deadline: Option<DateTime<Utc>>,
+    /// When the legal limit (法定时限) runs out.
+    #[serde(default)]
+    pub legal_deadline: Option<DateTime<Utc>>,
     /// Optimistic concurrency: bumped by every action.
     pub version: i64,
     pub submitted_at: DateTime<Utc>,
@@ -230,6 +236,8 @@ pub fn open_case(
         status,
         correction_return: None,
         priority,
+        deadline: None,
+        legal_deadline: None,
         version: 1,
         submitted_at: now,
         updated_at: now,

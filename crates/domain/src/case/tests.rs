@@ -30,6 +30,8 @@ fn case_in(status: CaseStatus) -> Case {
         status,
         correction_return: (status == CaseStatus::Correction).then_some(Stage::Intake),
         priority: false,
+        deadline: None,
+        legal_deadline: None,
         version: 3,
         submitted_at: at,
         updated_at: at,
