@@ -106,7 +106,7 @@ pub(crate) async fn append_audit(
 }
 
 #[async_trait]
-impl Store for SqliteStore {
+impl CoreStore for SqliteStore {
     async fn upsert_user(&self, user: NewUser, audit: AuditFact) -> Result<User, StoreError> {
         users::upsert(&self.writer, user, audit).await
     }
