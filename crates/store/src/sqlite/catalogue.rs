@@ -75,7 +75,8 @@ pub async fn import(
     for (pos, theme) in cat.themes.iter().enumerate() {
         sqlx::query(
             "INSERT INTO themes (code, position, definition) VALUES (?, ?, ?)
-             ON CONFLICT (code) DO UPDATE SET definition = excluded.definition",
+             ON CONFLICT (code) DO UPDATE SET position = excluded.position,
+                 definition = excluded.definition",
         )
         .bind(&theme.code)
         .bind(i64::try_from(pos).unwrap_or(i64::MAX))
