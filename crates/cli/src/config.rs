@@ -121,8 +121,12 @@ impl Config {
             );
         }
         let url = self.database_url.trim();
-        if !url.is_empty() && url.contains("://") && !url.starts_with("sqlite://") {
-            bail!("database_url '{url}': only sqlite://<path> is supported by this build");
+        if !url.is_empty()
+            && url.contains("://")
+            && !url.starts_with("sqlite://")
+            && !onestamp_store::is_postgres(url)
+        {
+            bail!("database_url '{url}': use sqlite://<path> or postgres://user@host/database");
         }
         self.calendar()?;
         Ok(())
@@ -190,6 +194,29 @@ mod tests {
         let c = Config::load(&Overrides::default()).unwrap();
         assert_eq!(c.district_code, "510107");
         assert!(c.calendar().unwrap().covers(2026));
+    }
+
+    #[test]
+    fn database_urls_name_sqlite_or_postgres() {
+        for url in [
+            "",
+            "data/other.db",
+            "sqlite://data/other.db",
+            "postgres://onestamp@db.internal/onestamp",
+            "postgresql://onestamp@db.internal:5432/onestamp?sslmode=require",
+        ] {
+            let loaded = Config::load(&Overrides {
+                database_url: Some(url.into()),
+                ..Default::default()
+            });
+            assert!(loaded.is_ok(), "{url}: {:?}", loaded.err());
+        }
+        let err = Config::load(&Overrides {
+            database_url: Some("mysql://root@localhost/onestamp".into()),
+            ..Default::default()
+        })
+        .unwrap_err();
+        assert!(format!("{err:#}").contains("database_url 'mysql://"));
     }
 
     #[test]
