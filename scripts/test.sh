@@ -13,5 +13,22 @@ cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+# The store conformance suite runs on SQLite always and on PostgreSQL when
+# ONESTAMP_TEST_DATABASE_URL names a server (an admin URL: each test creates and
+# drops a database of its own). Under CI the PostgreSQL run is required.
+LOCAL_PG=postgres://postgres@127.0.0.1:5432/test
+if [ -z "${ONESTAMP_TEST_DATABASE_URL:-}" ]; then
+    if [ -n "${CI:-}" ]; then
+        export ONESTAMP_TEST_DATABASE_URL="$LOCAL_PG"
+    elif command -v pg_isready >/dev/null 2>&1 && pg_isready -q -h 127.0.0.1 -p 5432; then
+        export ONESTAMP_TEST_DATABASE_URL="$LOCAL_PG"
+    fi
+fi
+if [ -n "${ONESTAMP_TEST_DATABASE_URL:-}" ]; then
+    echo "== store backends: SQLite and PostgreSQL ($ONESTAMP_TEST_DATABASE_URL)"
+else
+    echo "== store backends: SQLite only (no PostgreSQL at 127.0.0.1:5432; set ONESTAMP_TEST_DATABASE_URL)"
+fi
+
 echo "== cargo test"
 cargo test --workspace --locked
