@@ -1,0 +1,122 @@
+//! Users, roles, login tokens and staff load.
+
+use std::sync::Arc;
+
+use chrono::Duration;
+
+use onestamp_app::Store;
+use onestamp_domain::role::Role;
+
+use super::{audit_log, moved_on};
+use crate::common::{DAY, at, case, fact, new_case, user};
+
+pub async fn users_are_upserted_by_name_with_their_roles(store: Arc<dyn Store>) {
+    let first = user(
+        &store,
+        "wangmin",
+        &[Role::Reviewer, Role::Clerk, Role::Clerk],
+    )
+    .await;
+    assert_eq!(
+        first.roles,
+        vec![Role::Clerk, Role::Reviewer],
+        "sorted, no duplicates"
+    );
+    assert!(first.active);
+    assert_eq!(store.user(first.id).await.unwrap(), Some(first.clone()));
+
+    let other = user(&store, "lisi", &[Role::Applicant]).await;
+    assert_ne!(other.id, first.id);
+
+    let again = store
+        .upsert_user(
+            onestamp_app::store::NewUser {
+                username: "wangmin".into(),
+                display_name: "王敏（审查）".into(),
+                roles: vec![Role::Approver],
+                identity: String::new(),
+                password_hash: "new-hash".into(),
+            },
+            fact("user.update", "wangmin"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(again.id, first.id, "the same user, updated");
+    assert_eq!(
+        again.roles,
+        vec![Role::Approver],
+        "roles replaced, not added"
+    );
+    assert_eq!(store.user(first.id).await.unwrap(), Some(again.clone()));
+
+    let (found, hash) = store.user_credentials("wangmin").await.unwrap().unwrap();
+    assert_eq!((found, hash.as_str()), (again.clone(), "new-hash"));
+    assert_eq!(store.user_credentials("nobody").await.unwrap(), None);
+    assert_eq!(store.user(9999).await.unwrap(), None);
+
+    assert_eq!(store.users().await.unwrap(), vec![again, other]);
+    assert_eq!(
+        audit_log(&store, 100).await.len(),
+        3,
+        "one audit entry per upsert"
+    );
+}
+
+pub async fn tokens_find_their_user_until_they_expire_or_are_revoked(store: Arc<dyn Store>) {
+    let u = user(&store, "zhangsan", &[Role::Applicant]).await;
+    let expires = at(60);
+    store.create_token("h1", u.id, expires).await.unwrap();
+    store.create_token("h2", u.id, expires).await.unwrap();
+
+    let before = expires - Duration::milliseconds(1);
+    assert_eq!(
+        store.token_user("h1", before).await.unwrap(),
+        Some(u.clone())
+    );
+    assert_eq!(
+        store.token_user("h1", expires).await.unwrap(),
+        None,
+        "expired at its instant"
+    );
+    assert_eq!(store.token_user("unknown", before).await.unwrap(), None);
+
+    store.revoke_token("h1").await.unwrap();
+    assert_eq!(
+        store.token_user("h1", before).await.unwrap(),
+        None,
+        "revoked"
+    );
+    assert_eq!(
+        store.token_user("h2", before).await.unwrap(),
+        Some(u),
+        "others unaffected"
+    );
+    store.revoke_token("unknown").await.unwrap();
+}
+
+pub async fn staff_load_counts_the_open_tasks_of_active_staff_of_a_role(store: Arc<dyn Store>) {
+    let a = user(&store, "clerk_a", &[Role::Clerk]).await;
+    let b = user(&store, "clerk_b", &[Role::Clerk, Role::Reviewer]).await;
+    let idle = user(&store, "clerk_idle", &[Role::Clerk]).await;
+    let reviewer = user(&store, "reviewer", &[Role::Reviewer]).await;
+    let applicant = user(&store, "zhangsan", &[Role::Applicant]).await;
+
+    let mut opened = Vec::new();
+    for clerk in [a.id, a.id, a.id, b.id] {
+        let c = case(&applicant, "ITEM-A", Some(clerk), Some(60));
+        opened.push(store.create_case(new_case(c, DAY)).await.unwrap());
+    }
+    // One of a's cases moves on to b as reviewer: a loses a task, b gains one.
+    store
+        .commit_case(moved_on(&opened[0], a.id, Some(b.id)))
+        .await
+        .unwrap();
+
+    let mut clerks = store.staff_load(Role::Clerk).await.unwrap();
+    clerks.sort();
+    assert_eq!(clerks, vec![(a.id, 2), (b.id, 2), (idle.id, 0)]);
+    let mut reviewers = store.staff_load(Role::Reviewer).await.unwrap();
+    reviewers.sort();
+    assert_eq!(reviewers, vec![(b.id, 2), (reviewer.id, 0)]);
+    assert_eq!(store.staff_load(Role::Approver).await.unwrap(), vec![]);
+}
