@@ -12,6 +12,7 @@ use onestamp_domain::case::{
 use onestamp_domain::catalogue::Item;
 use onestamp_domain::role::Role;
 use onestamp_domain::rules::{ApplicantFacts, RuleInput, run_rules};
+use onestamp_domain::timing::{self, Light};
 
 use crate::auth::Session;
 use crate::store::{AuditFact, CaseChange, CaseQuery, CaseSummary, NewCase};
@@ -33,6 +34,12 @@ pub struct Application {
 pub struct CaseView {
     #[serde(flatten)]
     pub case: Case,
+    /// The whole case against its committed deadline.
+    pub light: Light,
+    /// The open task's light, if there is a task.
+    pub task_light: Option<Light>,
+    /// Working minutes the clock stood, including a suspension still running.
+    pub suspended_minutes_total: i64,
     pub item_name: String,
     pub status_label: String,
     /// The actions the caller may take now.
@@ -68,16 +75,13 @@ impl App {
             now,
             local_date(now),
         )?;
-        let committed = match (case.priority, item.green_channel_limit) {
-            (true, Some(green)) => green,
-            _ => item.committed_limit,
-        };
         let calendar = &self.settings.calendar;
         if !calendar.covers(local_date(now).year_ce().1 as i32) {
             tracing::warn!(date = %local_date(now), "no holiday data for this year: deadlines count weekends only");
         }
-        case.deadline = Some(committed.due_from(calendar, now));
-        case.legal_deadline = Some(item.legal_limit.due_from(calendar, now));
+        let (deadline, legal) = timing::case_due(calendar, &item, case.priority, now);
+        case.deadline = Some(deadline);
+        case.legal_deadline = Some(legal);
         if !item.rules.is_empty() {
             case.machine_review = Some(run_rules(&item, &rule_input(&case, local_date(now))));
         }
@@ -141,6 +145,7 @@ impl App {
         let now = self.clock.now();
         let decision = decide(&case, &item, &session.actor(), &command, now)?;
         let mut next = decision.case;
+        timing::account(&self.settings.calendar, &item, &case, &mut next, now);
         if let Some(stage) = decision.assign {
             next.task = Some(self.assign(&next, &item, stage).await?);
         }
@@ -188,7 +193,8 @@ impl App {
             return Err(AppError::Forbidden("该角色不能查看办件列表".into()));
         }
         query.limit = query.limit.clamp(1, MAX_PAGE);
-        Ok(self.store.cases(&query).await?)
+        let list = self.store.cases(&query).await?;
+        Ok(self.with_lights(list))
     }
 
     /// The caller's open tasks, earliest deadline first.
@@ -196,10 +202,26 @@ impl App {
         if !session.is_staff() {
             return Err(AppError::Forbidden("只有工作人员有待办任务".into()));
         }
-        Ok(self.store.tasks_of(session.user.id, MAX_PAGE).await?)
+        let list = self.store.tasks_of(session.user.id, MAX_PAGE).await?;
+        Ok(self.with_lights(list))
     }
 
-    async fn visible_case(&self, session: &Session, case_id: i64) -> Result<Case, AppError> {
+    /// Fills in each open task's traffic light as of now.
+    pub(crate) fn with_lights(&self, mut list: Vec<CaseSummary>) -> Vec<CaseSummary> {
+        let now = self.clock.now();
+        for c in &mut list {
+            c.light = c
+                .task_stage
+                .map(|_| timing::light(now, c.task_warn_at, c.task_deadline));
+        }
+        list
+    }
+
+    pub(crate) async fn visible_case(
+        &self,
+        session: &Session,
+        case_id: i64,
+    ) -> Result<Case, AppError> {
         let not_found = || AppError::NotFound(format!("办件 {case_id} "));
         let case = self.store.case(case_id).await?.ok_or_else(not_found)?;
         let own = case.applicant.user_id == session.user.id;
@@ -213,7 +235,7 @@ impl App {
         }
     }
 
-    async fn item_of(&self, case: &Case) -> Result<Item, AppError> {
+    pub(crate) async fn item_of(&self, case: &Case) -> Result<Item, AppError> {
         self.store
             .item_version(&case.item_code, case.item_version)
             .await?
@@ -239,15 +261,20 @@ impl App {
         let chosen = self.with_rng(|rng| choose_assignee(case, stage, &candidates, rng));
         let assignee = chosen.ok_or_else(|| AppError::NoAssignee(role.label_zh().to_string()))?;
         let now = self.clock.now();
-        // Pre-review has no entry of its own in the plan; it runs on intake's limit.
-        let planned = item
-            .stage_entry(stage)
-            .or_else(|| item.stage_entry(Stage::Intake));
+        let (deadline, warn_at) = timing::task_due(
+            &self.settings.calendar,
+            item,
+            stage,
+            case.priority,
+            now,
+            self.settings.warn_share,
+        );
         Ok(Task {
             stage,
             assignee,
             started_at: now,
-            deadline: planned.map(|p| p.limit.due_from(&self.settings.calendar, now)),
+            deadline,
+            warn_at,
         })
     }
 
@@ -271,7 +298,15 @@ impl App {
                 }
             }
         }
+        let now = self.clock.now();
+        let cal = &self.settings.calendar;
         Ok(CaseView {
+            light: timing::case_light(cal, &case, now, self.settings.warn_share),
+            task_light: case
+                .task
+                .as_ref()
+                .map(|t| timing::light(now, t.warn_at, t.deadline)),
+            suspended_minutes_total: timing::suspended_minutes(cal, &case, now),
             status_label: case.status.label_zh().to_string(),
             item_name: item.name.clone(),
             case,

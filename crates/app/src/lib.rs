@@ -11,6 +11,7 @@ pub mod clock;
 pub mod demo;
 pub mod error;
 pub mod store;
+pub mod supervision;
 pub mod users;
 
 use std::sync::{Arc, Mutex};
@@ -31,6 +32,8 @@ pub struct Settings {
     pub token_ttl: chrono::Duration,
     /// The working-day calendar for deadlines.
     pub calendar: onestamp_domain::calendar::Calendar,
+    /// Share of a limit after which a task or case turns yellow (0-1).
+    pub warn_share: f64,
 }
 
 impl Default for Settings {
@@ -39,6 +42,7 @@ impl Default for Settings {
             district_code: "510107".into(),
             token_ttl: chrono::Duration::hours(12),
             calendar: onestamp_domain::calendar::Calendar::china_default(),
+            warn_share: onestamp_domain::timing::DEFAULT_WARN_SHARE,
         }
     }
 }

@@ -35,6 +35,7 @@ async fn open_app(cfg: &Config) -> anyhow::Result<App> {
         district_code: cfg.district_code.clone(),
         token_ttl: chrono::Duration::hours(cfg.token_ttl_hours),
         calendar: cfg.calendar()?,
+        warn_share: cfg.warn_share,
     };
     Ok(App::new(store, Arc::new(SystemClock), settings))
 }
@@ -183,9 +184,27 @@ async fn serve(cfg: &Config, with_demo: bool) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {addr}"))?;
     let local = listener.local_addr()?;
     println!("onestamp serving on http://{local}  (API: /api/v1, OpenAPI: /api/openapi.json)");
+    let scheduler = tokio::spawn(run_scheduler(app.clone(), cfg.scheduler_interval_secs));
     onestamp_web::serve(app, listener, shutdown_signal()).await?;
+    scheduler.abort();
     println!("onestamp stopped");
     Ok(())
+}
+
+/// Raises due alerts every `interval` seconds; errors are logged and retried.
+async fn run_scheduler(app: App, interval: u64) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(interval));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match app.run_due_timers().await {
+            Ok(raised) if !raised.is_empty() => {
+                tracing::info!(count = raised.len(), "alerts raised")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "scheduler run failed"),
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -22,6 +22,8 @@ pub struct Config {
     pub district_code: String,
     pub bureau_name: String,
     pub token_ttl_hours: i64,
+    pub warn_share: f64,
+    pub scheduler_interval_secs: u64,
     pub log_format: String,
     pub calendar: CalendarConfig,
 }
@@ -112,6 +114,18 @@ impl Config {
             bail!(
                 "token_ttl_hours {} must be between 1 and 720",
                 self.token_ttl_hours
+            );
+        }
+        if !(0.1..=0.99).contains(&self.warn_share) {
+            bail!(
+                "warn_share {} must be between 0.1 and 0.99",
+                self.warn_share
+            );
+        }
+        if !(1..=3600).contains(&self.scheduler_interval_secs) {
+            bail!(
+                "scheduler_interval_secs {} must be between 1 and 3600",
+                self.scheduler_interval_secs
             );
         }
         if !matches!(self.log_format.as_str(), "text" | "json") {

@@ -82,6 +82,9 @@ mod tests {
             task: None,
             handlers: BTreeMap::new(),
             machine_review: None,
+            suspended_since: None,
+            suspended_minutes: 0,
+            stage_minutes: BTreeMap::new(),
         }
     }
 

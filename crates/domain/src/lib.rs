@@ -13,6 +13,7 @@ pub mod catalogue;
 pub mod error;
 pub mod role;
 pub mod rules;
+pub mod timing;
 pub mod validate;
 
 pub use error::DomainError;

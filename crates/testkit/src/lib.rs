@@ -80,6 +80,12 @@ impl TestApp {
         TestApp::start_at(monday_morning).await
     }
 
+    /// The test clock's current instant.
+    pub fn clock_now(&self) -> DateTime<Utc> {
+        use onestamp_app::Clock;
+        self.clock.now()
+    }
+
     /// Logs in a demo user (password `demo`) and returns the token.
     pub async fn login(&self, username: &str) -> String {
         let r = self

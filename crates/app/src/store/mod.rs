@@ -3,8 +3,10 @@
 //! method that changes state is one transaction and appends its audit facts to
 //! the SM3 chain in that same transaction.
 
+mod alerts;
 mod core;
 
+pub use self::alerts::{Alert, AlertStore};
 pub use self::core::CoreStore;
 
 use chrono::{DateTime, Utc};
@@ -123,10 +125,14 @@ pub struct CaseSummary {
     pub updated_at: DateTime<Utc>,
     pub task_stage: Option<Stage>,
     pub task_deadline: Option<DateTime<Utc>>,
+    pub task_warn_at: Option<DateTime<Utc>>,
+    pub deadline: Option<DateTime<Utc>>,
+    /// The task's traffic light now (filled in by the app, not stored).
+    pub light: Option<onestamp_domain::timing::Light>,
 }
 
 /// Everything the use cases need from persistence: one sub-trait per area, each
 /// in its own file, so that an area and its implementations grow together.
-pub trait Store: CoreStore {}
+pub trait Store: CoreStore + AlertStore {}
 
-impl<T: CoreStore> Store for T {}
+impl<T: CoreStore + AlertStore> Store for T {}

@@ -53,6 +53,9 @@ pub struct Task {
     pub assignee: UserId,
     pub started_at: DateTime<Utc>,
     pub deadline: Option<DateTime<Utc>>,
+    /// When the task turns yellow.
+    #[serde(default)]
+    pub warn_at: Option<DateTime<Utc>>,
 }
 
 /// A case as the domain sees it.
@@ -86,6 +89,15 @@ pub struct Case {
     /// The machine's pre-review (机器看材料) of the submission, when the item has rules.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub machine_review: Option<RuleReport>,
+    /// Since when the clock stands (correction, or a stage that does not count).
+    #[serde(default)]
+    pub suspended_since: Option<DateTime<Utc>>,
+    /// Working minutes the clock stood in finished suspensions.
+    #[serde(default)]
+    pub suspended_minutes: i64,
+    /// Working minutes used by each stage's tasks so far.
+    #[serde(default)]
+    pub stage_minutes: BTreeMap<Stage, i64>,
 }
 
 /// The person acting, with the roles they hold.
@@ -174,6 +186,7 @@ pub fn decide_instantly(
             assignee: SYSTEM_ACTOR,
             started_at: now,
             deadline: None,
+            warn_at: None,
         });
         let actor = Actor {
             user_id: SYSTEM_ACTOR,
@@ -244,6 +257,9 @@ pub fn open_case(
         task: None,
         handlers: BTreeMap::new(),
         machine_review: None,
+        suspended_since: None,
+        suspended_minutes: 0,
+        stage_minutes: BTreeMap::new(),
     };
     Ok((case, event))
 }

@@ -3,6 +3,7 @@
 //! strictly ordered) and a pool of readers, all in WAL mode with
 //! `synchronous=FULL` so that a committed action survives a crash.
 
+mod alerts;
 mod cases;
 mod catalogue;
 mod users;
@@ -211,5 +212,26 @@ impl CoreStore for SqliteStore {
                 })
             })
             .collect()
+    }
+}
+
+#[async_trait]
+impl AlertStore for SqliteStore {
+    async fn raise_due_alerts(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<Alert>, StoreError> {
+        alerts::raise_due(&self.writer, now, limit).await
+    }
+    async fn alerts(&self, before_id: Option<i64>, limit: u32) -> Result<Vec<Alert>, StoreError> {
+        alerts::list(&self.reader, before_id, limit).await
+    }
+    async fn late_tasks(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<CaseSummary>, StoreError> {
+        alerts::late_tasks(&self.reader, now, limit).await
     }
 }

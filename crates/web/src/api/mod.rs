@@ -3,6 +3,7 @@
 mod auth;
 mod cases;
 mod catalogue;
+mod supervision;
 mod users;
 mod validate;
 
@@ -18,4 +19,5 @@ pub fn router() -> OpenApiRouter<App> {
         .merge(catalogue::router())
         .merge(cases::router())
         .merge(validate::router())
+        .merge(supervision::router())
 }
