@@ -6,10 +6,10 @@ use serde::Serialize;
 
 use onestamp_domain::assignment::{Candidate, choose_assignee};
 use onestamp_domain::case::{
-    Action, Applicant, ApplicantKind, Case, CaseEvent, Channel, Command, Stage, Task,
-    allowed_actions, decide, decide_instantly, open_case,
+    Action, Applicant, ApplicantKind, Case, CaseEvent, Channel, Command, SYSTEM_ACTOR, Stage, Task,
+    UserId, allowed_actions, decide, decide_instantly, open_case,
 };
-use onestamp_domain::catalogue::Item;
+use onestamp_domain::catalogue::{FieldType, Item};
 use onestamp_domain::role::Role;
 use onestamp_domain::rules::{ApplicantFacts, RuleInput, run_rules};
 use onestamp_domain::timing::{self, Light};
@@ -249,17 +249,13 @@ impl App {
     }
 
     /// Picks the holder of `stage`'s task by the domain's assignment policy.
-    async fn assign(&self, case: &Case, item: &Item, stage: Stage) -> Result<Task, AppError> {
-        let role = stage.role();
-        let candidates: Vec<Candidate> = self
-            .store
-            .staff_load(role)
-            .await?
-            .into_iter()
-            .map(|(user_id, load)| Candidate { user_id, load })
-            .collect();
-        let chosen = self.with_rng(|rng| choose_assignee(case, stage, &candidates, rng));
-        let assignee = chosen.ok_or_else(|| AppError::NoAssignee(role.label_zh().to_string()))?;
+    pub(crate) async fn assign(
+        &self,
+        case: &Case,
+        item: &Item,
+        stage: Stage,
+    ) -> Result<Task, AppError> {
+        let assignee = self.assign_other(case, item, stage, SYSTEM_ACTOR).await?;
         let now = self.clock.now();
         let (deadline, warn_at) = timing::task_due(
             &self.settings.calendar,
@@ -278,6 +274,31 @@ impl App {
         })
     }
 
+    /// Draws the holder of `stage`'s task among qualified staff on duty, never `not`.
+    pub(crate) async fn assign_other(
+        &self,
+        case: &Case,
+        item: &Item,
+        stage: Stage,
+        not: UserId,
+    ) -> Result<UserId, AppError> {
+        let role = stage.role();
+        // 持证上岗: only staff on duty and qualified for this item are drawn.
+        let candidates: Vec<Candidate> = self
+            .store
+            .staff_of_role(role)
+            .await?
+            .into_iter()
+            .filter(|s| s.user.id != not && s.profile.available && s.profile.qualified_for(item))
+            .map(|s| Candidate {
+                user_id: s.user.id,
+                load: s.load,
+            })
+            .collect();
+        let chosen = self.with_rng(|rng| choose_assignee(case, stage, &candidates, rng));
+        chosen.ok_or_else(|| AppError::NoAssignee(role.label_zh().to_string()))
+    }
+
     async fn view(
         &self,
         session: &Session,
@@ -286,6 +307,19 @@ impl App {
     ) -> Result<CaseView, AppError> {
         let actions = allowed_actions(&case, item, &session.actor());
         let mut events = self.store.case_events(case.id).await?;
+        if item.mask_identity && !session.has(Role::Clerk) && session.is_staff() {
+            // Reviewers see only what the item needs to decide (双盲).
+            case.applicant.identity = mask(&case.applicant.identity);
+            for f in item
+                .form
+                .iter()
+                .filter(|f| f.field_type == FieldType::CitizenId)
+            {
+                if let Some(serde_json::Value::String(v)) = case.form.get_mut(&f.key) {
+                    *v = mask(v);
+                }
+            }
+        }
         if !session.is_staff() {
             // 双盲: applicants never learn who handles their case.
             case.handlers.clear();
@@ -364,4 +398,16 @@ fn rule_input(case: &Case, today: chrono::NaiveDate) -> RuleInput {
         licences: Vec::new(),
         today,
     }
+}
+
+/// Keeps the first 4 and last 4 characters of an identity number.
+fn mask(id: &str) -> String {
+    let chars: Vec<char> = id.chars().collect();
+    if chars.len() <= 8 {
+        return "*".repeat(chars.len());
+    }
+    let mut out: String = chars[..4].iter().collect();
+    out.push_str(&"*".repeat(chars.len() - 8));
+    out.extend(&chars[chars.len() - 4..]);
+    out
 }

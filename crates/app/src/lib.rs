@@ -10,6 +10,7 @@ pub mod catalogue;
 pub mod clock;
 pub mod demo;
 pub mod error;
+pub mod quality;
 pub mod store;
 pub mod supervision;
 pub mod users;
@@ -34,6 +35,31 @@ pub struct Settings {
     pub calendar: onestamp_domain::calendar::Calendar,
     /// Share of a limit after which a task or case turns yellow (0-1).
     pub warn_share: f64,
+    /// Login throttling.
+    pub login: LoginPolicy,
+}
+
+/// How failed logins are slowed and then locked.
+#[derive(Debug, Clone)]
+pub struct LoginPolicy {
+    /// Failures older than this are forgotten.
+    pub window: chrono::Duration,
+    /// The failure that locks the user name.
+    pub lock_after: u32,
+    pub lock_for: chrono::Duration,
+    /// Added to the answer of each failed attempt, times the failures so far.
+    pub delay_per_failure: std::time::Duration,
+}
+
+impl Default for LoginPolicy {
+    fn default() -> Self {
+        LoginPolicy {
+            window: chrono::Duration::minutes(15),
+            lock_after: 5,
+            lock_for: chrono::Duration::minutes(15),
+            delay_per_failure: std::time::Duration::from_millis(200),
+        }
+    }
 }
 
 impl Default for Settings {
@@ -43,6 +69,7 @@ impl Default for Settings {
             token_ttl: chrono::Duration::hours(12),
             calendar: onestamp_domain::calendar::Calendar::china_default(),
             warn_share: onestamp_domain::timing::DEFAULT_WARN_SHARE,
+            login: LoginPolicy::default(),
         }
     }
 }

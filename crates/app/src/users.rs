@@ -72,3 +72,47 @@ impl App {
         Ok(user)
     }
 }
+
+impl App {
+    /// Sets a member of staff's qualifications and availability (admin).
+    pub async fn set_staff_profile(
+        &self,
+        actor: Option<&Session>,
+        user_id: onestamp_domain::case::UserId,
+        profile: onestamp_domain::assignment::StaffProfile,
+    ) -> Result<User, AppError> {
+        if let Some(s) = actor {
+            s.require(&[Role::Admin])?;
+        }
+        let user = self
+            .store
+            .user(user_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("用户 {user_id} ")))?;
+        if !user.roles.iter().any(|r| r.is_staff() && *r != Role::Admin) {
+            return Err(AppError::invalid("只有办件岗位的工作人员有资格与在岗设置"));
+        }
+        let audit = AuditFact {
+            actor_id: actor.map(|s| s.user.id),
+            kind: "staff.profile".into(),
+            subject: user.username.clone(),
+            detail: serde_json::to_value(&profile).unwrap_or_default(),
+        };
+        self.store
+            .set_staff_profile(user_id, &profile, audit)
+            .await?;
+        Ok(user)
+    }
+
+    pub async fn staff_profile(
+        &self,
+        session: &Session,
+        user_id: onestamp_domain::case::UserId,
+    ) -> Result<onestamp_domain::assignment::StaffProfile, AppError> {
+        session.require(&[Role::Admin, Role::Supervisor])?;
+        self.store
+            .staff_profile(user_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("用户 {user_id} ")))
+    }
+}

@@ -36,6 +36,12 @@ async fn open_app(cfg: &Config) -> anyhow::Result<App> {
         token_ttl: chrono::Duration::hours(cfg.token_ttl_hours),
         calendar: cfg.calendar()?,
         warn_share: cfg.warn_share,
+        login: onestamp_app::LoginPolicy {
+            window: chrono::Duration::minutes(cfg.login.window_minutes),
+            lock_after: cfg.login.lock_after,
+            lock_for: chrono::Duration::minutes(cfg.login.lock_minutes),
+            delay_per_failure: std::time::Duration::from_millis(cfg.login.delay_ms),
+        },
     };
     Ok(App::new(store, Arc::new(SystemClock), settings))
 }

@@ -26,6 +26,16 @@ pub struct Config {
     pub scheduler_interval_secs: u64,
     pub log_format: String,
     pub calendar: CalendarConfig,
+    pub login: LoginConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginConfig {
+    pub window_minutes: i64,
+    pub lock_after: u32,
+    pub lock_minutes: i64,
+    pub delay_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -137,6 +147,19 @@ impl Config {
         let url = self.database_url.trim();
         if !url.is_empty() && url.contains("://") && !url.starts_with("sqlite://") {
             bail!("database_url '{url}': only sqlite://<path> is supported by this build");
+        }
+        let l = &self.login;
+        if !(1..=1440).contains(&l.window_minutes) || !(1..=1440).contains(&l.lock_minutes) {
+            bail!("login.window_minutes and login.lock_minutes must be between 1 and 1440");
+        }
+        if !(2..=100).contains(&l.lock_after) {
+            bail!(
+                "login.lock_after {} must be between 2 and 100",
+                l.lock_after
+            );
+        }
+        if l.delay_ms > 5000 {
+            bail!("login.delay_ms {} must be at most 5000", l.delay_ms);
         }
         self.calendar()?;
         Ok(())

@@ -269,6 +269,9 @@ pub struct Item {
     /// The staff qualification (持证上岗) needed to handle the item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub qualification: Option<String>,
+    /// Whether staff other than intake see identity numbers masked (双盲).
+    #[serde(default)]
+    pub mask_identity: bool,
     /// Committed limit for the green channel (绿色通道), when shorter.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub green_channel_limit: Option<TimeLimit>,
@@ -657,6 +660,7 @@ pub(crate) mod tests {
             }),
             supervising_department: None,
             qualification: None,
+            mask_identity: false,
             green_channel_limit: None,
         }
     }

@@ -5,9 +5,13 @@
 
 mod alerts;
 mod core;
+mod quality;
+mod staff;
 
 pub use self::alerts::{Alert, AlertStore};
 pub use self::core::CoreStore;
+pub use self::quality::{QualitySample, QualityStore, SampleCase, SampleCriteria};
+pub use self::staff::{LoginFailures, StaffMember, StaffStore};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -133,6 +137,6 @@ pub struct CaseSummary {
 
 /// Everything the use cases need from persistence: one sub-trait per area, each
 /// in its own file, so that an area and its implementations grow together.
-pub trait Store: CoreStore + AlertStore {}
+pub trait Store: CoreStore + AlertStore + StaffStore + QualityStore {}
 
-impl<T: CoreStore + AlertStore> Store for T {}
+impl<T: CoreStore + AlertStore + StaffStore + QualityStore> Store for T {}

@@ -5,7 +5,7 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 
 use onestamp_app::store::{CaseChange, CaseQuery, CaseSummary, NewCase, StoreError};
-use onestamp_domain::case::{Case, CaseEvent, CaseStatus, Stage, UserId};
+use onestamp_domain::case::{Case, CaseEvent, CaseStatus, SYSTEM_ACTOR, Stage, UserId};
 use onestamp_domain::role::Role;
 
 use super::append_audit;
@@ -29,8 +29,8 @@ pub async fn create(pool: &SqlitePool, new: NewCase) -> Result<Case, StoreError>
     let id: i64 = sqlx::query(
         "INSERT INTO cases (number, item_code, item_version, applicant_id, applicant_name, status,
              priority, version, submitted_at, updated_at, task_stage, task_assignee, task_deadline,
-             deadline, suspended, closed, task_started_at, task_warn_at, body)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}') RETURNING id",
+             deadline, suspended, closed, task_started_at, task_warn_at, instant, body)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}') RETURNING id",
     )
     .bind(&case.number)
     .bind(&case.item_code)
@@ -50,6 +50,7 @@ pub async fn create(pool: &SqlitePool, new: NewCase) -> Result<Case, StoreError>
     .bind(case.status.is_closed())
     .bind(case.task.as_ref().map(|t| millis(t.started_at)))
     .bind(case.task.as_ref().and_then(|t| t.warn_at).map(millis))
+    .bind(case.handlers.values().any(|u| *u == SYSTEM_ACTOR))
     .fetch_one(&mut *tx)
     .await
     .map_err(db_err)?

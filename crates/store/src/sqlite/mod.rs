@@ -6,6 +6,8 @@
 mod alerts;
 mod cases;
 mod catalogue;
+mod quality;
+mod staff;
 mod users;
 
 use std::path::Path;
@@ -233,5 +235,88 @@ impl AlertStore for SqliteStore {
         limit: u32,
     ) -> Result<Vec<CaseSummary>, StoreError> {
         alerts::late_tasks(&self.reader, now, limit).await
+    }
+}
+
+#[async_trait]
+impl StaffStore for SqliteStore {
+    async fn staff_of_role(&self, role: Role) -> Result<Vec<StaffMember>, StoreError> {
+        staff::staff_of_role(&self.reader, role).await
+    }
+    async fn staff_profile(
+        &self,
+        user: UserId,
+    ) -> Result<Option<onestamp_domain::assignment::StaffProfile>, StoreError> {
+        staff::profile(&self.reader, user).await
+    }
+    async fn set_staff_profile(
+        &self,
+        user: UserId,
+        profile: &onestamp_domain::assignment::StaffProfile,
+        audit: AuditFact,
+    ) -> Result<(), StoreError> {
+        staff::set_profile(&self.writer, user, profile, audit).await
+    }
+    async fn login_failures(&self, username: &str) -> Result<Option<LoginFailures>, StoreError> {
+        staff::failures(&self.reader, username).await
+    }
+    async fn record_login_failure(
+        &self,
+        username: &str,
+        now: DateTime<Utc>,
+        window: chrono::Duration,
+        lock_after: u32,
+        lock_for: chrono::Duration,
+    ) -> Result<LoginFailures, StoreError> {
+        staff::record_failure(&self.writer, username, now, window, lock_after, lock_for).await
+    }
+    async fn clear_login_failures(&self, username: &str) -> Result<(), StoreError> {
+        staff::clear_failures(&self.writer, username).await
+    }
+}
+
+#[async_trait]
+impl QualityStore for SqliteStore {
+    async fn finished_case_ids(
+        &self,
+        criteria: &SampleCriteria,
+        limit: u32,
+    ) -> Result<Vec<i64>, StoreError> {
+        quality::finished_case_ids(&self.reader, criteria, limit).await
+    }
+    async fn create_sample(
+        &self,
+        drawn_by: UserId,
+        at: DateTime<Utc>,
+        criteria: &SampleCriteria,
+        case_ids: &[i64],
+        audit: AuditFact,
+    ) -> Result<i64, StoreError> {
+        quality::create_sample(&self.writer, drawn_by, at, criteria, case_ids, audit).await
+    }
+    async fn sample(&self, id: i64) -> Result<Option<QualitySample>, StoreError> {
+        quality::sample(&self.reader, id).await
+    }
+    async fn record_finding(
+        &self,
+        sample_id: i64,
+        case_id: i64,
+        verdict: &str,
+        notes: &str,
+        by: UserId,
+        at: DateTime<Utc>,
+        audit: AuditFact,
+    ) -> Result<bool, StoreError> {
+        quality::record_finding(
+            &self.writer,
+            sample_id,
+            case_id,
+            verdict,
+            notes,
+            by,
+            at,
+            audit,
+        )
+        .await
     }
 }

@@ -3,6 +3,7 @@
 mod auth;
 mod cases;
 mod catalogue;
+mod quality;
 mod supervision;
 mod users;
 mod validate;
@@ -20,4 +21,5 @@ pub fn router() -> OpenApiRouter<App> {
         .merge(cases::router())
         .merge(validate::router())
         .merge(supervision::router())
+        .merge(quality::router())
 }

@@ -20,6 +20,7 @@ pub fn router() -> OpenApiRouter<App> {
         .routes(routes!(list_alerts))
         .routes(routes!(late_tasks))
         .routes(routes!(set_priority))
+        .routes(routes!(reassign))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -81,6 +82,39 @@ async fn set_priority(
     })?;
     Ok(Json(
         app.set_priority(&s, id, req.priority, &req.reason, req.version)
+            .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReassignRequest {
+    /// The new holder; absent to draw one at random.
+    #[serde(default)]
+    pub assignee: Option<i64>,
+    pub reason: String,
+    pub version: i64,
+}
+
+/// Reassign a case's open task (supervisors, with a reason).
+#[utoipa::path(post, path = "/api/v1/cases/{id}/reassign", tag = "supervision", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = ReassignRequest,
+    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn reassign(
+    State(app): State<App>,
+    Caller(s): Caller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<ReassignRequest>,
+) -> Result<Json<CaseView>, ApiError> {
+    let id: i64 = id.parse().map_err(|_| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("办件 {id} 不存在"),
+        )
+    })?;
+    Ok(Json(
+        app.reassign(&s, id, req.assignee, &req.reason, req.version)
             .await?,
     ))
 }
