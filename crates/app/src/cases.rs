@@ -5,14 +5,16 @@ use chrono::Datelike;
 use serde::Serialize;
 
 use onestamp_domain::assignment::{Candidate, choose_assignee};
+use onestamp_domain::case::CaseStatus;
 use onestamp_domain::case::{
     Action, Applicant, ApplicantKind, Case, CaseEvent, Channel, Command, SYSTEM_ACTOR, Stage, Task,
     UserId, allowed_actions, decide, decide_instantly, open_case,
 };
 use onestamp_domain::catalogue::{FieldType, Item};
 use onestamp_domain::role::Role;
-use onestamp_domain::rules::{ApplicantFacts, RuleInput, run_rules};
+use onestamp_domain::rules::{ApplicantFacts, LicenceFacts, RuleInput, run_rules};
 use onestamp_domain::timing::{self, Light};
+use onestamp_domain::validate::LicenceVersion;
 
 use crate::auth::Session;
 use crate::store::{AuditFact, CaseChange, CaseQuery, CaseSummary, NewCase};
@@ -27,6 +29,8 @@ pub struct Application {
     pub item_code: String,
     pub channel: Channel,
     pub form: serde_json::Map<String, serde_json::Value>,
+    /// Materials given by reference, by material code.
+    pub materials: std::collections::BTreeMap<String, crate::materials::MaterialChoice>,
 }
 
 /// A case as shown to one caller: what they may see and do.
@@ -45,6 +49,8 @@ pub struct CaseView {
     /// The actions the caller may take now.
     pub actions: Vec<Action>,
     pub events: Vec<CaseEvent>,
+    /// The licence the case issued, once issued.
+    pub licence_id: Option<String>,
 }
 
 impl App {
@@ -82,8 +88,18 @@ impl App {
         let (deadline, legal) = timing::case_due(calendar, &item, case.priority, now);
         case.deadline = Some(deadline);
         case.legal_deadline = Some(legal);
+        case.materials = self
+            .material_refs(&item, user.id, &application.materials)
+            .await?;
         if !item.rules.is_empty() {
-            case.machine_review = Some(run_rules(&item, &rule_input(&case, local_date(now))));
+            // Only rules that look at licences need them verified and loaded.
+            let held = if item.rules.iter().any(|r| r.expr.contains("licence")) {
+                self.valid_licences_of(user.id).await?
+            } else {
+                Vec::new()
+            };
+            case.machine_review =
+                Some(run_rules(&item, &rule_input(&case, &held, local_date(now))));
         }
         let status = case.status;
         let mut events = vec![event];
@@ -99,6 +115,7 @@ impl App {
                 "machine_review": case.machine_review,
             }),
         }];
+        let mut licence = None;
         if let Some((done, steps)) = decide_instantly(&case, &item, now)? {
             // 秒批: the system takes every stage in this same request and transaction.
             for e in &steps {
@@ -111,6 +128,9 @@ impl App {
             }
             events.extend(steps);
             case = done;
+            licence = self
+                .seal_licence(&case, &item, LicenceVersion::FIRST, None)
+                .await?;
         } else if let Some(stage) = status.stage() {
             case.task = Some(self.assign(&case, &item, stage).await?);
         }
@@ -126,6 +146,7 @@ impl App {
                 number_prefix,
                 events,
                 audit,
+                licence,
             })
             .await?;
         tracing::info!(case_no = %case.number, item = %case.item_code, actor = %user.username, "case submitted");
@@ -146,6 +167,12 @@ impl App {
         let decision = decide(&case, &item, &session.actor(), &command, now)?;
         let mut next = decision.case;
         timing::account(&self.settings.calendar, &item, &case, &mut next, now);
+        let licence = if next.status == CaseStatus::Issued {
+            self.seal_licence(&next, &item, LicenceVersion::FIRST, None)
+                .await?
+        } else {
+            None
+        };
         if let Some(stage) = decision.assign {
             next.task = Some(self.assign(&next, &item, stage).await?);
         }
@@ -167,6 +194,7 @@ impl App {
                 expected_version: case.version,
                 event: decision.event,
                 audit,
+                licence,
             })
             .await?;
         tracing::info!(case_no = %case.number, action = %command.action, actor = %session.user.username, "case action");
@@ -334,7 +362,12 @@ impl App {
         }
         let now = self.clock.now();
         let cal = &self.settings.calendar;
+        let licence_id = match case.status {
+            CaseStatus::Issued => self.store.licence_of_case(case.id).await?.map(|l| l.id),
+            _ => None,
+        };
         Ok(CaseView {
+            licence_id,
             light: timing::case_light(cal, &case, now, self.settings.warn_share),
             task_light: case
                 .task
@@ -381,9 +414,16 @@ pub(crate) fn local_date(now: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDat
     (now + chrono::Duration::hours(8)).date_naive()
 }
 
-/// What the machine review sees of a case. Licences join here once the licence
-/// library exists.
-fn rule_input(case: &Case, today: chrono::NaiveDate) -> RuleInput {
+/// What the machine review sees of a case: the form, the applicant and the
+/// applicant's valid licences.
+fn rule_input(
+    case: &Case,
+    held: &[(
+        crate::store::StoredLicence,
+        onestamp_certificate::LicenceDocument,
+    )],
+    today: chrono::NaiveDate,
+) -> RuleInput {
     use onestamp_domain::rules::ApplicantKind as K;
     RuleInput {
         form: case.form.clone(),
@@ -395,7 +435,20 @@ fn rule_input(case: &Case, today: chrono::NaiveDate) -> RuleInput {
             identity: case.applicant.identity.clone(),
             name: case.applicant.name.clone(),
         },
-        licences: Vec::new(),
+        licences: held
+            .iter()
+            .map(|(l, doc)| LicenceFacts {
+                type_code: l.type_code.clone(),
+                holder: doc.holder_name.clone(),
+                valid_until: doc.valid_until,
+                status: l.status.as_str().to_string(),
+                fields: doc
+                    .fields
+                    .iter()
+                    .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                    .collect(),
+            })
+            .collect(),
         today,
     }
 }

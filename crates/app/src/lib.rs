@@ -10,6 +10,8 @@ pub mod catalogue;
 pub mod clock;
 pub mod demo;
 pub mod error;
+pub mod licences;
+pub mod materials;
 pub mod quality;
 pub mod store;
 pub mod supervision;
@@ -37,6 +39,17 @@ pub struct Settings {
     pub warn_share: f64,
     /// Login throttling.
     pub login: LoginPolicy,
+    /// The issuing authority printed on licences and its unified social credit code.
+    pub bureau_name: String,
+    pub bureau_credit_code: String,
+    /// The address the public reaches this installation at (QR codes point here).
+    pub public_url: String,
+    /// Holders are reminded this many days before a licence expires.
+    pub licence_reminder_days: u32,
+    /// Where uploaded materials are kept.
+    pub data_dir: std::path::PathBuf,
+    /// Largest uploaded material, in bytes.
+    pub max_upload_bytes: usize,
 }
 
 /// How failed logins are slowed and then locked.
@@ -70,6 +83,12 @@ impl Default for Settings {
             calendar: onestamp_domain::calendar::Calendar::china_default(),
             warn_share: onestamp_domain::timing::DEFAULT_WARN_SHARE,
             login: LoginPolicy::default(),
+            bureau_name: "成都市武侯区行政审批局".into(),
+            bureau_credit_code: "11510107MB1526487K".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+            licence_reminder_days: 30,
+            data_dir: std::path::PathBuf::from("./data"),
+            max_upload_bytes: 10 * 1024 * 1024,
         }
     }
 }
@@ -81,6 +100,8 @@ pub struct App {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
+    /// The bureau's seal; without it cases of certificate items cannot be issued.
+    pub sealing: Option<licences::Sealing>,
     rng: Arc<Mutex<StdRng>>,
 }
 
@@ -90,8 +111,19 @@ impl App {
             store,
             clock,
             settings: Arc::new(settings),
+            sealing: None,
             rng: Arc::new(Mutex::new(StdRng::from_os_rng())),
         }
+    }
+
+    /// Gives the app the bureau's seal and records its public key, so that every
+    /// licence it ever sealed stays verifiable after the key is rotated.
+    pub async fn with_seal(mut self, seal: onestamp_certificate::Seal) -> Result<App, AppError> {
+        self.store
+            .register_seal_key(seal.key_id(), seal.public_key_hex(), self.clock.now())
+            .await?;
+        self.sealing = Some(licences::Sealing::new(seal));
+        Ok(self)
     }
 
     /// Makes random draws reproducible (tests).

@@ -105,6 +105,7 @@ impl App {
                 expected_version: case.version,
                 event,
                 audit,
+                licence: None,
             })
             .await?;
         self.get_case(session, case_id).await
@@ -125,6 +126,10 @@ impl App {
             if done {
                 break;
             }
+        }
+        let reminded = self.remind_expiring_licences().await?;
+        if reminded > 0 {
+            tracing::info!(count = reminded, "expiry reminders sent");
         }
         Ok(all)
     }
@@ -214,6 +219,7 @@ impl App {
                 expected_version: case.version,
                 event,
                 audit,
+                licence: None,
             })
             .await?;
         self.get_case(session, case_id).await

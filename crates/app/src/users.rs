@@ -40,6 +40,17 @@ impl App {
         if roles.is_empty() {
             return Err(AppError::invalid("至少需要一个角色"));
         }
+        if roles.contains(&Role::Applicant) {
+            let today = crate::cases::local_date(self.clock.now());
+            let id = identity.trim();
+            let ok = onestamp_domain::validate::CreditCode::parse(id).is_ok()
+                || onestamp_domain::validate::CitizenId::parse(id, today).is_ok();
+            if !ok {
+                return Err(AppError::invalid(
+                    "申请人须有有效的公民身份号码或统一社会信用代码",
+                ));
+            }
+        }
         if password.chars().count() < 4 {
             return Err(AppError::invalid("密码至少 4 位"));
         }

@@ -36,6 +36,12 @@ async fn open_app(cfg: &Config) -> anyhow::Result<App> {
         token_ttl: chrono::Duration::hours(cfg.token_ttl_hours),
         calendar: cfg.calendar()?,
         warn_share: cfg.warn_share,
+        bureau_name: cfg.bureau_name.clone(),
+        bureau_credit_code: cfg.bureau_credit_code.clone(),
+        public_url: cfg.public_url.clone(),
+        licence_reminder_days: cfg.licence_reminder_days,
+        data_dir: cfg.data_dir.clone(),
+        max_upload_bytes: cfg.max_upload_mb * 1024 * 1024,
         login: onestamp_app::LoginPolicy {
             window: chrono::Duration::minutes(cfg.login.window_minutes),
             lock_after: cfg.login.lock_after,
@@ -43,7 +49,11 @@ async fn open_app(cfg: &Config) -> anyhow::Result<App> {
             delay_per_failure: std::time::Duration::from_millis(cfg.login.delay_ms),
         },
     };
-    Ok(App::new(store, Arc::new(SystemClock), settings))
+    let app = App::new(store, Arc::new(SystemClock), settings);
+    let key = cfg.seal_key_path();
+    let seal = onestamp_certificate::load_or_create(&key)
+        .map_err(|e| anyhow::anyhow!("the bureau's seal key {}: {e}", key.display()))?;
+    app.with_seal(seal).await.map_err(explain)
 }
 
 /// Turns an app error into a message for the operator.

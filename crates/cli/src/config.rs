@@ -21,6 +21,11 @@ pub struct Config {
     pub database_url: String,
     pub district_code: String,
     pub bureau_name: String,
+    pub bureau_credit_code: String,
+    pub public_url: String,
+    pub licence_reminder_days: u32,
+    pub max_upload_mb: usize,
+    pub seal_key: PathBuf,
     pub token_ttl_hours: i64,
     pub warn_share: f64,
     pub scheduler_interval_secs: u64,
@@ -76,6 +81,8 @@ impl Config {
             "database_url",
             "district_code",
             "bureau_name",
+            "bureau_credit_code",
+            "public_url",
             "log_format",
         ] {
             if let Ok(v) = std::env::var(format!("ONESTAMP_{}", key.to_ascii_uppercase())) {
@@ -119,6 +126,29 @@ impl Config {
         }
         if self.bureau_name.trim().is_empty() {
             bail!("bureau_name must not be empty");
+        }
+        onestamp_domain::validate::CreditCode::parse(&self.bureau_credit_code).map_err(|e| {
+            anyhow::anyhow!("bureau_credit_code '{}': {e}", self.bureau_credit_code)
+        })?;
+        if !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://"))
+            || self.public_url.contains(char::is_whitespace)
+        {
+            bail!(
+                "public_url '{}' must be an http:// or https:// address",
+                self.public_url
+            );
+        }
+        if !(1..=365).contains(&self.licence_reminder_days) {
+            bail!(
+                "licence_reminder_days {} must be between 1 and 365",
+                self.licence_reminder_days
+            );
+        }
+        if !(1..=100).contains(&self.max_upload_mb) {
+            bail!(
+                "max_upload_mb {} must be between 1 and 100",
+                self.max_upload_mb
+            );
         }
         if !(1..=720).contains(&self.token_ttl_hours) {
             bail!(
@@ -196,6 +226,10 @@ impl Config {
             cal = cal.with_year(year);
         }
         Ok(cal)
+    }
+
+    pub fn seal_key_path(&self) -> PathBuf {
+        self.resolve(&self.seal_key)
     }
 
     fn resolve(&self, p: &Path) -> PathBuf {

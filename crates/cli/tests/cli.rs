@@ -1,5 +1,12 @@
 //! The `onestamp` binary as an operator uses it.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers stop the test at once"
+)]
+
 use std::path::Path;
 use std::process::{Command, Output};
 

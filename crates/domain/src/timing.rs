@@ -234,6 +234,7 @@ mod tests {
             suspended_since: None,
             suspended_minutes: 0,
             stage_minutes: BTreeMap::new(),
+            materials: BTreeMap::new(),
         }
     }
 

@@ -1,6 +1,13 @@
 //! Random assignment, separation of duties, double blind, data isolation,
 //! reassignment, quality review, login hardening and the audit chain.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers stop the test at once"
+)]
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use onestamp_app::auth::Session;
@@ -180,6 +187,7 @@ async fn assignment_spreads_1000_cases_evenly_and_never_puts_one_person_on_two_s
                     item_code: BOOKS.into(),
                     channel: Channel::Counter,
                     form: books_form().as_object().unwrap().clone(),
+                    materials: Default::default(),
                 },
             )
             .await

@@ -2,6 +2,13 @@
 //! alerts raised exactly once and recorded against the person responsible,
 //! and the green channel — with a test clock driven past the deadlines.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers stop the test at once"
+)]
+
 use std::sync::Arc;
 
 use chrono::Duration;

@@ -14,13 +14,15 @@ pub struct Alert {
     pub id: i64,
     pub case_id: i64,
     pub case_number: String,
-    /// `task_overdue` or `case_overdue`.
+    /// `task_overdue`, `case_overdue` or `public_report`.
     pub kind: String,
     pub stage: Option<Stage>,
     /// The person the overdue task was assigned to (recorded against them).
     pub responsible: Option<UserId>,
     pub deadline: DateTime<Utc>,
     pub raised_at: DateTime<Utc>,
+    /// What the public wrote, for `public_report` alerts.
+    pub note: Option<String>,
 }
 
 #[async_trait]

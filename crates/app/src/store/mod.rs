@@ -5,11 +5,13 @@
 
 mod alerts;
 mod core;
+mod licences;
 mod quality;
 mod staff;
 
 pub use self::alerts::{Alert, AlertStore};
 pub use self::core::CoreStore;
+pub use self::licences::{LicenceQuery, LicenceStore, MaterialFile, Notification, StoredLicence};
 pub use self::quality::{QualitySample, QualityStore, SampleCase, SampleCriteria};
 pub use self::staff::{LoginFailures, StaffMember, StaffStore};
 
@@ -92,6 +94,8 @@ pub struct NewCase {
     pub events: Vec<CaseEvent>,
     /// Audit facts; their subject is set to the new case number.
     pub audit: Vec<AuditFact>,
+    /// The licence an instant decision issued (its `case_id` is set by the store).
+    pub licence: Option<StoredLicence>,
 }
 
 /// A change to an existing case, accepted only if the stored version is still `expected_version`.
@@ -101,6 +105,8 @@ pub struct CaseChange {
     pub expected_version: i64,
     pub event: CaseEvent,
     pub audit: AuditFact,
+    /// The licence issued by this change, stored in the same transaction.
+    pub licence: Option<StoredLicence>,
 }
 
 /// Filters for case lists; the permission filter is part of the query.
@@ -137,6 +143,6 @@ pub struct CaseSummary {
 
 /// Everything the use cases need from persistence: one sub-trait per area, each
 /// in its own file, so that an area and its implementations grow together.
-pub trait Store: CoreStore + AlertStore + StaffStore + QualityStore {}
+pub trait Store: CoreStore + AlertStore + StaffStore + QualityStore + LicenceStore {}
 
-impl<T: CoreStore + AlertStore + StaffStore + QualityStore> Store for T {}
+impl<T: CoreStore + AlertStore + StaffStore + QualityStore + LicenceStore> Store for T {}

@@ -98,6 +98,19 @@ pub struct Case {
     /// Working minutes used by each stage's tasks so far.
     #[serde(default)]
     pub stage_minutes: BTreeMap<Stage, i64>,
+    /// Materials given by reference, by material code (证照复用, 电子材料库).
+    #[serde(default)]
+    pub materials: BTreeMap<String, MaterialRef>,
+}
+
+/// A material given by reference instead of on paper.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum MaterialRef {
+    /// A valid licence of the applicant stands in for the material (免提交).
+    Licence { id: String, type_name: String },
+    /// A file of the applicant's materials library.
+    File { hash: String, name: String },
 }
 
 /// The person acting, with the roles they hold.
@@ -260,6 +273,7 @@ pub fn open_case(
         suspended_since: None,
         suspended_minutes: 0,
         stage_minutes: BTreeMap::new(),
+        materials: BTreeMap::new(),
     };
     Ok((case, event))
 }

@@ -47,6 +47,7 @@ fn case_in(status: CaseStatus) -> Case {
         suspended_since: None,
         suspended_minutes: 0,
         stage_minutes: BTreeMap::new(),
+        materials: BTreeMap::new(),
     }
 }
 

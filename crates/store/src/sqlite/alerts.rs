@@ -84,6 +84,7 @@ pub async fn raise_due(
                 responsible,
                 deadline: instant(deadline)?,
                 raised_at: now,
+                note: None,
             };
             let fact = AuditFact {
                 actor_id: None,
@@ -113,6 +114,7 @@ fn alert(r: &SqliteRow) -> Result<Alert, StoreError> {
         responsible: r.try_get("responsible").map_err(db_err)?,
         deadline: instant(r.try_get("deadline").map_err(db_err)?)?,
         raised_at: instant(r.try_get("raised_at").map_err(db_err)?)?,
+        note: r.try_get("note").map_err(db_err)?,
     })
 }
 
@@ -122,7 +124,7 @@ pub async fn list(
     limit: u32,
 ) -> Result<Vec<Alert>, StoreError> {
     let rows = sqlx::query(
-        "SELECT id, case_id, case_number, kind, stage, responsible, deadline, raised_at
+        "SELECT id, case_id, case_number, kind, stage, responsible, deadline, raised_at, note
          FROM alerts WHERE id < ? ORDER BY id DESC LIMIT ?",
     )
     .bind(before_id.unwrap_or(i64::MAX))

@@ -70,6 +70,10 @@ pub async fn create(pool: &SqlitePool, new: NewCase) -> Result<Case, StoreError>
         fact.subject = case.number.clone();
         append_audit(&mut tx, Utc::now(), &fact).await?;
     }
+    if let Some(mut licence) = new.licence {
+        licence.case_id = id;
+        super::licences::insert(&mut tx, &licence).await?;
+    }
     tx.commit().await.map_err(db_err)?;
     Ok(case)
 }
@@ -192,6 +196,9 @@ pub async fn commit(pool: &SqlitePool, change: CaseChange) -> Result<(), StoreEr
     }
     insert_event(&mut tx, case.id, &change.event).await?;
     append_audit(&mut tx, Utc::now(), &change.audit).await?;
+    if let Some(licence) = &change.licence {
+        super::licences::insert(&mut tx, licence).await?;
+    }
     tx.commit().await.map_err(db_err)?;
     Ok(())
 }

@@ -6,6 +6,7 @@
 mod alerts;
 mod cases;
 mod catalogue;
+mod licences;
 mod quality;
 mod staff;
 mod users;
@@ -318,5 +319,82 @@ impl QualityStore for SqliteStore {
             audit,
         )
         .await
+    }
+}
+
+#[async_trait]
+impl LicenceStore for SqliteStore {
+    async fn next_licence_serial(&self, type_code: &str, year: i32) -> Result<u32, StoreError> {
+        licences::next_serial(&self.writer, type_code, year).await
+    }
+    async fn seal_keys(&self) -> Result<Vec<(String, String)>, StoreError> {
+        licences::seal_keys(&self.reader).await
+    }
+    async fn register_seal_key(
+        &self,
+        key_id: &str,
+        public_key_hex: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        licences::register_key(&self.writer, key_id, public_key_hex, at).await
+    }
+    async fn licence(&self, id: &str) -> Result<Option<StoredLicence>, StoreError> {
+        licences::by_id(&self.reader, id).await
+    }
+    async fn licence_of_case(&self, case_id: i64) -> Result<Option<StoredLicence>, StoreError> {
+        licences::of_case(&self.reader, case_id).await
+    }
+    async fn licences(&self, query: &LicenceQuery) -> Result<Vec<StoredLicence>, StoreError> {
+        licences::list(&self.reader, query).await
+    }
+    async fn change_licence(
+        &self,
+        id: &str,
+        status: &onestamp_domain::licence::LicenceStatus,
+        new: Option<StoredLicence>,
+        audit: AuditFact,
+    ) -> Result<(), StoreError> {
+        licences::change(&self.writer, id, status, new, audit).await
+    }
+    async fn remind_expiring(
+        &self,
+        until: chrono::NaiveDate,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<StoredLicence>, StoreError> {
+        licences::remind_expiring(&self.writer, until, now, limit).await
+    }
+    async fn notifications(
+        &self,
+        user: UserId,
+        limit: u32,
+    ) -> Result<Vec<Notification>, StoreError> {
+        licences::notifications(&self.reader, user, limit).await
+    }
+    async fn report_licence(
+        &self,
+        licence: &StoredLicence,
+        text: &str,
+        at: DateTime<Utc>,
+        audit: AuditFact,
+    ) -> Result<i64, StoreError> {
+        licences::report(&self.writer, licence, text, at, audit).await
+    }
+    async fn save_material(&self, file: &MaterialFile) -> Result<(), StoreError> {
+        licences::save_material(&self.writer, file).await
+    }
+    async fn material(
+        &self,
+        owner: UserId,
+        hash: &str,
+    ) -> Result<Option<MaterialFile>, StoreError> {
+        licences::material_of(&self.reader, owner, hash).await
+    }
+    async fn materials_of(
+        &self,
+        owner: UserId,
+        limit: u32,
+    ) -> Result<Vec<MaterialFile>, StoreError> {
+        licences::materials_of(&self.reader, owner, limit).await
     }
 }

@@ -3,6 +3,8 @@
 mod auth;
 mod cases;
 mod catalogue;
+mod licences;
+mod materials;
 mod quality;
 mod supervision;
 mod users;
@@ -22,4 +24,6 @@ pub fn router() -> OpenApiRouter<App> {
         .merge(validate::router())
         .merge(supervision::router())
         .merge(quality::router())
+        .merge(licences::router())
+        .merge(materials::router())
 }
