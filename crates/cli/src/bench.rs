@@ -110,7 +110,7 @@ pub async fn run(cfg: &Config, args: BenchArgs) -> anyhow::Result<()> {
         let server = match Server::start(cfg, &backend).await {
             Ok(s) => s,
             Err(e) if matches!(backend, Backend::Postgres(_)) => {
-                println!("postgresql: refused by this build ({e:#}); continuing with SQLite only");
+                println!("postgresql: not benched ({e:#}); continuing with SQLite only");
                 continue;
             }
             Err(e) => return Err(e),
