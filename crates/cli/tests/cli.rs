@@ -1,5 +1,10 @@
 //! The `onestamp` binary as an operator uses it.
 
+#![expect(
+    clippy::expect_used,
+    reason = "test helpers: a binary that cannot be run should stop the test at once"
+)]
+
 use std::path::Path;
 use std::process::{Command, Output};
 
