@@ -14,9 +14,16 @@ use onestamp_domain::audit::ChainBreak;
 use crate::config::Config;
 use crate::{AuditCommand, CalendarCommand, Command};
 
-pub fn init_logging(cfg: &Config) {
+/// Logs to stderr. A bench logs only warnings unless `ONESTAMP_LOG` says otherwise,
+/// so that its progress stays readable and a line per request does not weigh on its figures.
+pub fn init_logging(cfg: &Config, bench: bool) {
+    let default = if bench {
+        "warn"
+    } else {
+        "info,sqlx=warn,tower_http=info"
+    };
     let filter = tracing_subscriber::EnvFilter::try_from_env("ONESTAMP_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -28,7 +35,17 @@ pub fn init_logging(cfg: &Config) {
 }
 
 async fn open_app(cfg: &Config) -> anyhow::Result<App> {
-    let store = onestamp_store::open(&cfg.database_url, &cfg.data_dir)
+    open_app_at(cfg, &cfg.database_url, &cfg.data_dir).await
+}
+
+/// The app over the store at `database_url` (empty: a SQLite file in `data_dir`),
+/// with the settings of `cfg`.
+pub(crate) async fn open_app_at(
+    cfg: &Config,
+    database_url: &str,
+    data_dir: &std::path::Path,
+) -> anyhow::Result<App> {
+    let store = onestamp_store::open(database_url, data_dir)
         .await
         .map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
     let settings = Settings {
@@ -57,7 +74,7 @@ async fn open_app(cfg: &Config) -> anyhow::Result<App> {
 }
 
 /// Turns an app error into a message for the operator.
-fn explain(e: AppError) -> anyhow::Error {
+pub(crate) fn explain(e: AppError) -> anyhow::Error {
     match e {
         AppError::Catalogue(problems) => {
             let lines: Vec<String> = problems.iter().map(|p| format!("  - {p}")).collect();
@@ -130,6 +147,7 @@ pub async fn run(cfg: Config, command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Calendar(c) => calendar(&cfg, c),
+        Command::Bench(b) => crate::bench::run(&cfg, b).await,
         Command::Audit(AuditCommand::Verify) => {
             let app = open_app(&cfg).await?;
             let report = app
