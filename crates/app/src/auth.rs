@@ -75,19 +75,34 @@ impl Session {
 impl App {
     /// Checks the credentials and returns a new bearer token.
     pub async fn login(&self, username: &str, password: &str) -> Result<(String, User), AppError> {
-        let found = self.store.user_credentials(username.trim()).await?;
-        let Some((user, hash)) = found else {
-            // Spend the same time as a real check, so user names cannot be probed.
-            let _ = verify_password(password, DUMMY_HASH);
-            return Err(AppError::BadCredentials);
-        };
-        let (password, hash) = (password.to_string(), hash.clone());
-        let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-            .await
-            .unwrap_or(false);
-        if !ok || !user.active {
+        let username = username.trim();
+        let now = self.clock.now();
+        if username.is_empty() || username.len() > 64 || password.len() > 1024 {
             return Err(AppError::BadCredentials);
         }
+        if let Some(f) = self.store.login_failures(username).await?
+            && let Some(until) = f.locked_until
+            && until > now
+        {
+            return Err(AppError::LoginLocked {
+                until: until.to_rfc3339(),
+            });
+        }
+        let found = self.store.user_credentials(username).await?;
+        let hash = found
+            .as_ref()
+            .map(|(_, h)| h.clone())
+            .unwrap_or_else(|| DUMMY_HASH.to_string());
+        let pw = password.to_string();
+        // An unknown user costs the same argon2 check, so user names cannot be probed.
+        let ok = tokio::task::spawn_blocking(move || verify_password(&pw, &hash))
+            .await
+            .unwrap_or(false);
+        let user = match found {
+            Some((user, _)) if ok && user.active => user,
+            _ => return Err(self.login_failed(username).await),
+        };
+        self.store.clear_login_failures(username).await?;
         let mut raw = [0u8; 32];
         rand::rng().fill_bytes(&mut raw);
         let token = hex::encode(raw);
@@ -97,6 +112,30 @@ impl App {
             .await?;
         tracing::info!(actor = %user.username, "login");
         Ok((token, user))
+    }
+
+    /// Counts a failed login: each failure in the window answers more slowly, and
+    /// the fifth locks the name for a while.
+    async fn login_failed(&self, username: &str) -> AppError {
+        let p = &self.settings.login;
+        let now = self.clock.now();
+        match self
+            .store
+            .record_login_failure(username, now, p.window, p.lock_after, p.lock_for)
+            .await
+        {
+            Ok(f) => {
+                let delay = p.delay_per_failure * f.failures.min(p.lock_after);
+                tokio::time::sleep(delay).await;
+                match f.locked_until {
+                    Some(until) => AppError::LoginLocked {
+                        until: until.to_rfc3339(),
+                    },
+                    None => AppError::BadCredentials,
+                }
+            }
+            Err(e) => e.into(),
+        }
     }
 
     /// The session of a bearer token, if it is valid now.
@@ -120,5 +159,25 @@ impl App {
     }
 }
 
-/// An argon2 hash of a random password, used to equalise timing for unknown users.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Jq9m2c7RMe0a3y1aT7y4C5oSx7XPhJQyX4yA6y5Gd0s";
+/// An argon2id hash (of a password nobody knows) checked for unknown user names,
+/// so that they take as long as known ones.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$YWJjZGVmZ2hpamtsbW5vcA$0oNXdpn8lGbi4b8cBG28qFQ1EJTUVyk3mkNF0VQGT2k";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_dummy_hash_is_a_real_argon2id_hash_so_unknown_users_cost_a_full_check() {
+        let h = PasswordHash::new(DUMMY_HASH).unwrap();
+        assert_eq!(h.algorithm.as_str(), "argon2id");
+        assert!(!verify_password("demo", DUMMY_HASH));
+    }
+
+    #[test]
+    fn a_password_verifies_against_its_own_hash_only() {
+        let h = hash_password("demo").unwrap();
+        assert!(verify_password("demo", &h));
+        assert!(!verify_password("Demo", &h));
+    }
+}

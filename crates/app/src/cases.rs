@@ -5,13 +5,16 @@ use chrono::Datelike;
 use serde::Serialize;
 
 use onestamp_domain::assignment::{Candidate, choose_assignee};
+use onestamp_domain::case::CaseStatus;
 use onestamp_domain::case::{
-    Action, Applicant, ApplicantKind, Case, CaseEvent, Channel, Command, Stage, Task,
-    allowed_actions, decide, decide_instantly, open_case,
+    Action, Applicant, ApplicantKind, Case, CaseEvent, Channel, Command, SYSTEM_ACTOR, Stage, Task,
+    UserId, allowed_actions, decide, decide_instantly, open_case,
 };
-use onestamp_domain::catalogue::Item;
+use onestamp_domain::catalogue::{FieldType, Item};
 use onestamp_domain::role::Role;
-use onestamp_domain::rules::{ApplicantFacts, RuleInput, run_rules};
+use onestamp_domain::rules::{ApplicantFacts, LicenceFacts, RuleInput, run_rules};
+use onestamp_domain::timing::{self, Light};
+use onestamp_domain::validate::LicenceVersion;
 
 use crate::auth::Session;
 use crate::store::{AuditFact, CaseChange, CaseQuery, CaseSummary, NewCase};
@@ -26,6 +29,8 @@ pub struct Application {
     pub item_code: String,
     pub channel: Channel,
     pub form: serde_json::Map<String, serde_json::Value>,
+    /// Materials given by reference, by material code.
+    pub materials: std::collections::BTreeMap<String, crate::materials::MaterialChoice>,
 }
 
 /// A case as shown to one caller: what they may see and do.
@@ -33,11 +38,19 @@ pub struct Application {
 pub struct CaseView {
     #[serde(flatten)]
     pub case: Case,
+    /// The whole case against its committed deadline.
+    pub light: Light,
+    /// The open task's light, if there is a task.
+    pub task_light: Option<Light>,
+    /// Working minutes the clock stood, including a suspension still running.
+    pub suspended_minutes_total: i64,
     pub item_name: String,
     pub status_label: String,
     /// The actions the caller may take now.
     pub actions: Vec<Action>,
     pub events: Vec<CaseEvent>,
+    /// The licence the case issued, once issued.
+    pub licence_id: Option<String>,
 }
 
 impl App {
@@ -68,18 +81,25 @@ impl App {
             now,
             local_date(now),
         )?;
-        let committed = match (case.priority, item.green_channel_limit) {
-            (true, Some(green)) => green,
-            _ => item.committed_limit,
-        };
         let calendar = &self.settings.calendar;
         if !calendar.covers(local_date(now).year_ce().1 as i32) {
             tracing::warn!(date = %local_date(now), "no holiday data for this year: deadlines count weekends only");
         }
-        case.deadline = Some(committed.due_from(calendar, now));
-        case.legal_deadline = Some(item.legal_limit.due_from(calendar, now));
+        let (deadline, legal) = timing::case_due(calendar, &item, case.priority, now);
+        case.deadline = Some(deadline);
+        case.legal_deadline = Some(legal);
+        case.materials = self
+            .material_refs(&item, user.id, &application.materials)
+            .await?;
         if !item.rules.is_empty() {
-            case.machine_review = Some(run_rules(&item, &rule_input(&case, local_date(now))));
+            // Only rules that look at licences need them verified and loaded.
+            let held = if item.rules.iter().any(|r| r.expr.contains("licence")) {
+                self.valid_licences_of(user.id).await?
+            } else {
+                Vec::new()
+            };
+            case.machine_review =
+                Some(run_rules(&item, &rule_input(&case, &held, local_date(now))));
         }
         let status = case.status;
         let mut events = vec![event];
@@ -95,6 +115,7 @@ impl App {
                 "machine_review": case.machine_review,
             }),
         }];
+        let mut licence = None;
         if let Some((done, steps)) = decide_instantly(&case, &item, now)? {
             // 秒批: the system takes every stage in this same request and transaction.
             for e in &steps {
@@ -107,6 +128,9 @@ impl App {
             }
             events.extend(steps);
             case = done;
+            licence = self
+                .seal_licence(&case, &item, LicenceVersion::FIRST, None)
+                .await?;
         } else if let Some(stage) = status.stage() {
             case.task = Some(self.assign(&case, &item, stage).await?);
         }
@@ -122,6 +146,7 @@ impl App {
                 number_prefix,
                 events,
                 audit,
+                licence,
             })
             .await?;
         tracing::info!(case_no = %case.number, item = %case.item_code, actor = %user.username, "case submitted");
@@ -141,6 +166,13 @@ impl App {
         let now = self.clock.now();
         let decision = decide(&case, &item, &session.actor(), &command, now)?;
         let mut next = decision.case;
+        timing::account(&self.settings.calendar, &item, &case, &mut next, now);
+        let licence = if next.status == CaseStatus::Issued {
+            self.seal_licence(&next, &item, LicenceVersion::FIRST, None)
+                .await?
+        } else {
+            None
+        };
         if let Some(stage) = decision.assign {
             next.task = Some(self.assign(&next, &item, stage).await?);
         }
@@ -162,6 +194,7 @@ impl App {
                 expected_version: case.version,
                 event: decision.event,
                 audit,
+                licence,
             })
             .await?;
         tracing::info!(case_no = %case.number, action = %command.action, actor = %session.user.username, "case action");
@@ -188,7 +221,8 @@ impl App {
             return Err(AppError::Forbidden("该角色不能查看办件列表".into()));
         }
         query.limit = query.limit.clamp(1, MAX_PAGE);
-        Ok(self.store.cases(&query).await?)
+        let list = self.store.cases(&query).await?;
+        Ok(self.with_lights(list))
     }
 
     /// The caller's open tasks, earliest deadline first.
@@ -196,10 +230,26 @@ impl App {
         if !session.is_staff() {
             return Err(AppError::Forbidden("只有工作人员有待办任务".into()));
         }
-        Ok(self.store.tasks_of(session.user.id, MAX_PAGE).await?)
+        let list = self.store.tasks_of(session.user.id, MAX_PAGE).await?;
+        Ok(self.with_lights(list))
     }
 
-    async fn visible_case(&self, session: &Session, case_id: i64) -> Result<Case, AppError> {
+    /// Fills in each open task's traffic light as of now.
+    pub(crate) fn with_lights(&self, mut list: Vec<CaseSummary>) -> Vec<CaseSummary> {
+        let now = self.clock.now();
+        for c in &mut list {
+            c.light = c
+                .task_stage
+                .map(|_| timing::light(now, c.task_warn_at, c.task_deadline));
+        }
+        list
+    }
+
+    pub(crate) async fn visible_case(
+        &self,
+        session: &Session,
+        case_id: i64,
+    ) -> Result<Case, AppError> {
         let not_found = || AppError::NotFound(format!("办件 {case_id} "));
         let case = self.store.case(case_id).await?.ok_or_else(not_found)?;
         let own = case.applicant.user_id == session.user.id;
@@ -213,7 +263,7 @@ impl App {
         }
     }
 
-    async fn item_of(&self, case: &Case) -> Result<Item, AppError> {
+    pub(crate) async fn item_of(&self, case: &Case) -> Result<Item, AppError> {
         self.store
             .item_version(&case.item_code, case.item_version)
             .await?
@@ -227,28 +277,54 @@ impl App {
     }
 
     /// Picks the holder of `stage`'s task by the domain's assignment policy.
-    async fn assign(&self, case: &Case, item: &Item, stage: Stage) -> Result<Task, AppError> {
-        let role = stage.role();
-        let candidates: Vec<Candidate> = self
-            .store
-            .staff_load(role)
-            .await?
-            .into_iter()
-            .map(|(user_id, load)| Candidate { user_id, load })
-            .collect();
-        let chosen = self.with_rng(|rng| choose_assignee(case, stage, &candidates, rng));
-        let assignee = chosen.ok_or_else(|| AppError::NoAssignee(role.label_zh().to_string()))?;
+    pub(crate) async fn assign(
+        &self,
+        case: &Case,
+        item: &Item,
+        stage: Stage,
+    ) -> Result<Task, AppError> {
+        let assignee = self.assign_other(case, item, stage, SYSTEM_ACTOR).await?;
         let now = self.clock.now();
-        // Pre-review has no entry of its own in the plan; it runs on intake's limit.
-        let planned = item
-            .stage_entry(stage)
-            .or_else(|| item.stage_entry(Stage::Intake));
+        let (deadline, warn_at) = timing::task_due(
+            &self.settings.calendar,
+            item,
+            stage,
+            case.priority,
+            now,
+            self.settings.warn_share,
+        );
         Ok(Task {
             stage,
             assignee,
             started_at: now,
-            deadline: planned.map(|p| p.limit.due_from(&self.settings.calendar, now)),
+            deadline,
+            warn_at,
         })
+    }
+
+    /// Draws the holder of `stage`'s task among qualified staff on duty, never `not`.
+    pub(crate) async fn assign_other(
+        &self,
+        case: &Case,
+        item: &Item,
+        stage: Stage,
+        not: UserId,
+    ) -> Result<UserId, AppError> {
+        let role = stage.role();
+        // 持证上岗: only staff on duty and qualified for this item are drawn.
+        let candidates: Vec<Candidate> = self
+            .store
+            .staff_of_role(role)
+            .await?
+            .into_iter()
+            .filter(|s| s.user.id != not && s.profile.available && s.profile.qualified_for(item))
+            .map(|s| Candidate {
+                user_id: s.user.id,
+                load: s.load,
+            })
+            .collect();
+        let chosen = self.with_rng(|rng| choose_assignee(case, stage, &candidates, rng));
+        chosen.ok_or_else(|| AppError::NoAssignee(role.label_zh().to_string()))
     }
 
     async fn view(
@@ -259,6 +335,19 @@ impl App {
     ) -> Result<CaseView, AppError> {
         let actions = allowed_actions(&case, item, &session.actor());
         let mut events = self.store.case_events(case.id).await?;
+        if item.mask_identity && !session.has(Role::Clerk) && session.is_staff() {
+            // Reviewers see only what the item needs to decide (双盲).
+            case.applicant.identity = mask(&case.applicant.identity);
+            for f in item
+                .form
+                .iter()
+                .filter(|f| f.field_type == FieldType::CitizenId)
+            {
+                if let Some(serde_json::Value::String(v)) = case.form.get_mut(&f.key) {
+                    *v = mask(v);
+                }
+            }
+        }
         if !session.is_staff() {
             // 双盲: applicants never learn who handles their case.
             case.handlers.clear();
@@ -271,7 +360,20 @@ impl App {
                 }
             }
         }
+        let now = self.clock.now();
+        let cal = &self.settings.calendar;
+        let licence_id = match case.status {
+            CaseStatus::Issued => self.store.licence_of_case(case.id).await?.map(|l| l.id),
+            _ => None,
+        };
         Ok(CaseView {
+            licence_id,
+            light: timing::case_light(cal, &case, now, self.settings.warn_share),
+            task_light: case
+                .task
+                .as_ref()
+                .map(|t| timing::light(now, t.warn_at, t.deadline)),
+            suspended_minutes_total: timing::suspended_minutes(cal, &case, now),
             status_label: case.status.label_zh().to_string(),
             item_name: item.name.clone(),
             case,
@@ -312,9 +414,16 @@ pub(crate) fn local_date(now: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDat
     (now + chrono::Duration::hours(8)).date_naive()
 }
 
-/// What the machine review sees of a case. Licences join here once the licence
-/// library exists.
-fn rule_input(case: &Case, today: chrono::NaiveDate) -> RuleInput {
+/// What the machine review sees of a case: the form, the applicant and the
+/// applicant's valid licences.
+fn rule_input(
+    case: &Case,
+    held: &[(
+        crate::store::StoredLicence,
+        onestamp_certificate::LicenceDocument,
+    )],
+    today: chrono::NaiveDate,
+) -> RuleInput {
     use onestamp_domain::rules::ApplicantKind as K;
     RuleInput {
         form: case.form.clone(),
@@ -326,7 +435,32 @@ fn rule_input(case: &Case, today: chrono::NaiveDate) -> RuleInput {
             identity: case.applicant.identity.clone(),
             name: case.applicant.name.clone(),
         },
-        licences: Vec::new(),
+        licences: held
+            .iter()
+            .map(|(l, doc)| LicenceFacts {
+                type_code: l.type_code.clone(),
+                holder: doc.holder_name.clone(),
+                valid_until: doc.valid_until,
+                status: l.status.as_str().to_string(),
+                fields: doc
+                    .fields
+                    .iter()
+                    .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                    .collect(),
+            })
+            .collect(),
         today,
     }
+}
+
+/// Keeps the first 4 and last 4 characters of an identity number.
+fn mask(id: &str) -> String {
+    let chars: Vec<char> = id.chars().collect();
+    if chars.len() <= 8 {
+        return "*".repeat(chars.len());
+    }
+    let mut out: String = chars[..4].iter().collect();
+    out.push_str(&"*".repeat(chars.len() - 8));
+    out.extend(&chars[chars.len() - 4..]);
+    out
 }

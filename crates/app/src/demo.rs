@@ -1,6 +1,7 @@
 //! The demo: a realistic catalogue of the bureau and one user of every role,
 //! each with the password `demo`. Loading it twice changes nothing.
 
+use onestamp_domain::assignment::StaffProfile;
 use onestamp_domain::role::Role;
 
 use crate::catalogue::{Format, parse_catalogue};
@@ -95,16 +96,35 @@ impl App {
     pub async fn load_demo(&self) -> Result<ImportSummary, AppError> {
         let catalogue = parse_catalogue(CATALOGUE_YAML, Format::Yaml)?;
         let summary = self.import_catalogue(None, &catalogue).await?;
+        // Demo staff handle every department and hold every qualification.
+        let mut certificates: Vec<String> = catalogue
+            .items
+            .iter()
+            .filter_map(|i| i.qualification.clone())
+            .collect();
+        certificates.sort();
+        certificates.dedup();
+        let profile = StaffProfile {
+            available: true,
+            departments: vec!["*".into()],
+            items: Vec::new(),
+            certificates,
+        };
         for u in USERS {
-            self.save_user(
-                None,
-                u.username,
-                u.display_name,
-                u.roles.to_vec(),
-                u.identity,
-                PASSWORD,
-            )
-            .await?;
+            let user = self
+                .save_user(
+                    None,
+                    u.username,
+                    u.display_name,
+                    u.roles.to_vec(),
+                    u.identity,
+                    PASSWORD,
+                )
+                .await?;
+            if u.roles.iter().any(|r| r.is_staff() && *r != Role::Admin) {
+                self.set_staff_profile(None, user.id, profile.clone())
+                    .await?;
+            }
         }
         Ok(summary)
     }

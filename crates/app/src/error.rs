@@ -34,6 +34,10 @@ pub enum AppError {
     Domain(#[from] DomainError),
     #[error("暂无可分派的{0}，请联系管理员")]
     NoAssignee(String),
+    #[error("该用户 {who} {reason}，不能承担此任务")]
+    AssigneeUnfit { who: String, reason: &'static str },
+    #[error("登录失败次数过多，账号已锁定至 {until}")]
+    LoginLocked { until: String },
     #[error("内部错误")]
     Store(#[source] StoreError),
 }

@@ -10,7 +10,11 @@ pub mod catalogue;
 pub mod clock;
 pub mod demo;
 pub mod error;
+pub mod licences;
+pub mod materials;
+pub mod quality;
 pub mod store;
+pub mod supervision;
 pub mod users;
 
 use std::sync::{Arc, Mutex};
@@ -31,6 +35,44 @@ pub struct Settings {
     pub token_ttl: chrono::Duration,
     /// The working-day calendar for deadlines.
     pub calendar: onestamp_domain::calendar::Calendar,
+    /// Share of a limit after which a task or case turns yellow (0-1).
+    pub warn_share: f64,
+    /// Login throttling.
+    pub login: LoginPolicy,
+    /// The issuing authority printed on licences and its unified social credit code.
+    pub bureau_name: String,
+    pub bureau_credit_code: String,
+    /// The address the public reaches this installation at (QR codes point here).
+    pub public_url: String,
+    /// Holders are reminded this many days before a licence expires.
+    pub licence_reminder_days: u32,
+    /// Where uploaded materials are kept.
+    pub data_dir: std::path::PathBuf,
+    /// Largest uploaded material, in bytes.
+    pub max_upload_bytes: usize,
+}
+
+/// How failed logins are slowed and then locked.
+#[derive(Debug, Clone)]
+pub struct LoginPolicy {
+    /// Failures older than this are forgotten.
+    pub window: chrono::Duration,
+    /// The failure that locks the user name.
+    pub lock_after: u32,
+    pub lock_for: chrono::Duration,
+    /// Added to the answer of each failed attempt, times the failures so far.
+    pub delay_per_failure: std::time::Duration,
+}
+
+impl Default for LoginPolicy {
+    fn default() -> Self {
+        LoginPolicy {
+            window: chrono::Duration::minutes(15),
+            lock_after: 5,
+            lock_for: chrono::Duration::minutes(15),
+            delay_per_failure: std::time::Duration::from_millis(200),
+        }
+    }
 }
 
 impl Default for Settings {
@@ -39,6 +81,14 @@ impl Default for Settings {
             district_code: "510107".into(),
             token_ttl: chrono::Duration::hours(12),
             calendar: onestamp_domain::calendar::Calendar::china_default(),
+            warn_share: onestamp_domain::timing::DEFAULT_WARN_SHARE,
+            login: LoginPolicy::default(),
+            bureau_name: "成都市武侯区行政审批局".into(),
+            bureau_credit_code: "11510107MB1526487K".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+            licence_reminder_days: 30,
+            data_dir: std::path::PathBuf::from("./data"),
+            max_upload_bytes: 10 * 1024 * 1024,
         }
     }
 }
@@ -50,6 +100,8 @@ pub struct App {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
+    /// The bureau's seal; without it cases of certificate items cannot be issued.
+    pub sealing: Option<licences::Sealing>,
     rng: Arc<Mutex<StdRng>>,
 }
 
@@ -59,8 +111,19 @@ impl App {
             store,
             clock,
             settings: Arc::new(settings),
+            sealing: None,
             rng: Arc::new(Mutex::new(StdRng::from_os_rng())),
         }
+    }
+
+    /// Gives the app the bureau's seal and records its public key, so that every
+    /// licence it ever sealed stays verifiable after the key is rotated.
+    pub async fn with_seal(mut self, seal: onestamp_certificate::Seal) -> Result<App, AppError> {
+        self.store
+            .register_seal_key(seal.key_id(), seal.public_key_hex(), self.clock.now())
+            .await?;
+        self.sealing = Some(licences::Sealing::new(seal));
+        Ok(self)
     }
 
     /// Makes random draws reproducible (tests).

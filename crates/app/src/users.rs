@@ -40,6 +40,17 @@ impl App {
         if roles.is_empty() {
             return Err(AppError::invalid("至少需要一个角色"));
         }
+        if roles.contains(&Role::Applicant) {
+            let today = crate::cases::local_date(self.clock.now());
+            let id = identity.trim();
+            let ok = onestamp_domain::validate::CreditCode::parse(id).is_ok()
+                || onestamp_domain::validate::CitizenId::parse(id, today).is_ok();
+            if !ok {
+                return Err(AppError::invalid(
+                    "申请人须有有效的公民身份号码或统一社会信用代码",
+                ));
+            }
+        }
         if password.chars().count() < 4 {
             return Err(AppError::invalid("密码至少 4 位"));
         }
@@ -70,5 +81,49 @@ impl App {
             )
             .await?;
         Ok(user)
+    }
+}
+
+impl App {
+    /// Sets a member of staff's qualifications and availability (admin).
+    pub async fn set_staff_profile(
+        &self,
+        actor: Option<&Session>,
+        user_id: onestamp_domain::case::UserId,
+        profile: onestamp_domain::assignment::StaffProfile,
+    ) -> Result<User, AppError> {
+        if let Some(s) = actor {
+            s.require(&[Role::Admin])?;
+        }
+        let user = self
+            .store
+            .user(user_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("用户 {user_id} ")))?;
+        if !user.roles.iter().any(|r| r.is_staff() && *r != Role::Admin) {
+            return Err(AppError::invalid("只有办件岗位的工作人员有资格与在岗设置"));
+        }
+        let audit = AuditFact {
+            actor_id: actor.map(|s| s.user.id),
+            kind: "staff.profile".into(),
+            subject: user.username.clone(),
+            detail: serde_json::to_value(&profile).unwrap_or_default(),
+        };
+        self.store
+            .set_staff_profile(user_id, &profile, audit)
+            .await?;
+        Ok(user)
+    }
+
+    pub async fn staff_profile(
+        &self,
+        session: &Session,
+        user_id: onestamp_domain::case::UserId,
+    ) -> Result<onestamp_domain::assignment::StaffProfile, AppError> {
+        session.require(&[Role::Admin, Role::Supervisor])?;
+        self.store
+            .staff_profile(user_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("用户 {user_id} ")))
     }
 }

@@ -246,7 +246,8 @@ pub(crate) mod tests {
     fn the_canonical_bytes_change_when_any_field_changes() {
         let base = sample();
         let other_holder = CreditCode::parse("11510107MB1527601B").unwrap();
-        let changes: Vec<(&str, Box<dyn Fn(&mut LicenceDocument)>)> = vec![
+        type Change = Box<dyn Fn(&mut LicenceDocument)>;
+        let changes: Vec<(&str, Change)> = vec![
             (
                 "id",
                 Box::new(|d| {

@@ -9,6 +9,7 @@ use std::env;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use krilla::text::{GlyphId, KrillaGlyph};
 use skrifa::instance::{LocationRef, Size};
 use skrifa::metrics::GlyphMetrics;
 use skrifa::{FontRef, MetadataProvider};
@@ -182,6 +183,30 @@ impl Measure<'_> {
             .map(|c| self.advance(c).unwrap_or(1.0))
             .sum::<f32>()
             * size
+    }
+
+    /// The glyphs that draw `text` on one line, left to right. No shaping:
+    /// Chinese needs none, and the printed codes and numbers are plain Latin, so
+    /// nominal glyphs with their advances are what a shaper would give (bar
+    /// kerning). Widths thereby match [`Measure::width`] exactly. Control
+    /// characters are dropped.
+    pub(crate) fn glyphs(&self, text: &str) -> Vec<KrillaGlyph> {
+        text.char_indices()
+            .filter(|(_, c)| !c.is_control())
+            .map(|(i, c)| {
+                let glyph = self.charmap.map(c).unwrap_or_default();
+                let advance = self.metrics.advance_width(glyph).unwrap_or(0.0) / self.units_per_em;
+                KrillaGlyph::new(
+                    GlyphId::new(glyph.to_u32()),
+                    advance,
+                    0.0,
+                    0.0,
+                    0.0,
+                    i..i + c.len_utf8(),
+                    None,
+                )
+            })
+            .collect()
     }
 
     /// Fails on the first character of `text` that the font cannot draw.

@@ -19,6 +19,7 @@
 mod document;
 mod error;
 mod font;
+mod layout;
 mod pdf;
 mod qr;
 mod seal;

@@ -7,7 +7,9 @@
 //! field text shrinks step by step down to 8 pt, then rendering fails with
 //! [`CertificateError::ContentTooLong`] rather than printing past the seal.
 //!
-//! Page text is real text (extractable, searchable); the seal's lettering is drawn
+//! Text is laid out glyph by glyph from the font's character map (see
+//! `Measure::glyphs`), which keeps measuring and drawing consistent and skips a
+//! shaper that Chinese does not need. Page text is real text (extractable, searchable); the seal's lettering is drawn
 //! as glyph outlines so that text extraction sees only the licence content.
 
 use std::f32::consts::PI;
@@ -23,10 +25,11 @@ use krilla::num::NormalizedF32;
 use krilla::page::PageSettings;
 use krilla::paint::{Fill, FillRule, LineJoin, Stroke};
 use krilla::surface::Surface;
-use krilla::text::{Font, TextDirection};
+use krilla::text::Font;
 
 use crate::document::{chinese_date, validity_text};
 use crate::font::Measure;
+use crate::layout::{fit, wrap};
 use crate::qr::{QUIET_ZONE, QrMatrix};
 use crate::{CertificateError, FontSource, LicenceDocument};
 
@@ -113,7 +116,9 @@ pub fn render_pdf(
         pen.text(&mut surface, line.x, line.baseline, line.size, &line.text);
     }
 
-    let qr_box = draw_qr(&mut surface, &qr);
+    let qr_box = draw_qr(&mut surface, &qr).ok_or_else(|| CertificateError::Pdf {
+        reason: "cannot draw the QR code".to_owned(),
+    })?;
     surface.set_fill(Some(fill(INK, 1.0)));
     pen.centred(
         &mut surface,
@@ -126,14 +131,10 @@ pub fn render_pdf(
     let (cx, cy) = SEAL_CENTRE;
     let issuer = doc.issuer.trim();
     let issuer_size = fit(&measure, issuer, 13.0, 2.0 * (RIGHT - cx) + 40.0);
-    pen.centred(&mut surface, cx, cy - 4.0, issuer_size, issuer);
-    pen.centred(
-        &mut surface,
-        cx,
-        cy + 22.0,
-        13.0,
-        &chinese_date(doc.issued_on),
-    );
+    // The star sits between the authority's name and the date; the ring covers both.
+    pen.centred(&mut surface, cx, cy - 22.0, issuer_size, issuer);
+    let date = chinese_date(doc.issued_on);
+    pen.centred(&mut surface, cx, cy + 32.0, 13.0, &date);
 
     surface.set_fill(Some(fill(GREY, 1.0)));
     pen.centred(
@@ -147,15 +148,13 @@ pub fn render_pdf(
     draw_seal(&mut surface, &pen, (cx, cy), seal_name.trim());
 
     surface.finish();
-    if let Some(rect) = qr_box {
-        page.add_annotation(Annotation::new_link(
-            LinkAnnotation::new(
-                rect,
-                Target::Action(LinkAction::new(verify_url.to_owned()).into()),
-            ),
-            Some("扫码验证".to_owned()),
-        ));
-    }
+    page.add_annotation(Annotation::new_link(
+        LinkAnnotation::new(
+            qr_box,
+            Target::Action(LinkAction::new(verify_url.to_owned()).into()),
+        ),
+        Some("扫码验证".to_owned()),
+    ));
     page.finish();
     document.finish().map_err(|e| CertificateError::Pdf {
         reason: format!("{e:?}"),
@@ -229,13 +228,19 @@ fn layout_at(measure: &Measure<'_>, rows: &[Row], size: f32) -> Vec<Line> {
     let mut lines = Vec::new();
     let mut baseline = FIELDS_TOP;
     for (label, row) in labels.into_iter().zip(rows) {
-        let first_x = value_x.max(LEFT + measure.width(&label, size));
+        let label_size = fit(measure, &label, size, RIGHT - LEFT);
+        let mut first_x = value_x.max(LEFT + measure.width(&label, label_size));
         lines.push(Line {
             x: LEFT,
             baseline,
-            size,
+            size: label_size,
             text: label,
         });
+        // A label too long to leave room beside it puts its value below it.
+        if first_x > RIGHT - 6.0 * size {
+            first_x = value_x;
+            baseline += size * 1.55;
+        }
         let one_line_size = fit(measure, &row.value, size, RIGHT - first_x);
         if row.one_line && !row.value.contains('\n') && one_line_size >= 0.7 * size {
             lines.push(Line {
@@ -264,105 +269,6 @@ fn layout_at(measure: &Measure<'_>, rows: &[Row], size: f32) -> Vec<Line> {
     lines
 }
 
-/// Breaks `text` into lines no wider than `first_width` (the first) and `width`
-/// (the rest). Breaks fall between CJK characters or between Latin words, never
-/// before closing punctuation nor after opening punctuation; a word wider than a
-/// line is broken between characters; `\n` forces a break.
-fn wrap(measure: &Measure<'_>, text: &str, size: f32, first_width: f32, width: f32) -> Vec<String> {
-    let mut lines: Vec<String> = Vec::new();
-    for paragraph in text.split('\n') {
-        let mut line = String::new();
-        let mut line_width = 0.0;
-        for token in tokens(paragraph.trim_end()) {
-            let limit = if lines.is_empty() { first_width } else { width };
-            let token_width = measure.width(&token, size);
-            if line_width + token_width <= limit + 0.01 {
-                if !(line.is_empty() && token == " ") {
-                    line.push_str(&token);
-                    line_width += token_width;
-                }
-                continue;
-            }
-            if !line.is_empty() {
-                lines.push(line.trim_end().to_owned());
-                line.clear();
-                line_width = 0.0;
-            }
-            if token == " " {
-                continue;
-            }
-            for c in token.chars() {
-                let limit = if lines.is_empty() { first_width } else { width };
-                let w = measure.width(c.encode_utf8(&mut [0; 4]), size);
-                if line_width + w > limit + 0.01 && !line.is_empty() {
-                    lines.push(std::mem::take(&mut line));
-                    line_width = 0.0;
-                }
-                line.push(c);
-                line_width += w;
-            }
-        }
-        lines.push(line.trim_end().to_owned());
-    }
-    lines
-}
-
-/// Unbreakable pieces: one CJK character, a Latin word or number, or a space, with
-/// closing punctuation glued to what precedes and opening punctuation to what follows.
-fn tokens(text: &str) -> Vec<String> {
-    let mut raw: Vec<String> = Vec::new();
-    let mut word = String::new();
-    for c in text.chars() {
-        if c.is_ascii_alphanumeric() || "._-/@#%+=&~".contains(c) {
-            word.push(c);
-            continue;
-        }
-        if !word.is_empty() {
-            raw.push(std::mem::take(&mut word));
-        }
-        raw.push(if c.is_whitespace() {
-            " ".to_owned()
-        } else {
-            c.to_string()
-        });
-    }
-    if !word.is_empty() {
-        raw.push(word);
-    }
-    let mut merged: Vec<String> = Vec::new();
-    let mut opening = String::new();
-    for token in raw {
-        let closes = token
-            .chars()
-            .all(|c| "，。、；：？！）》」』】〉”’,;:?!)]%".contains(c));
-        if closes && opening.is_empty() {
-            if let Some(last) = merged.last_mut() {
-                last.push_str(&token);
-                continue;
-            }
-        }
-        if token.chars().all(|c| "（《「『【〈“‘([".contains(c)) {
-            opening.push_str(&token);
-            continue;
-        }
-        merged.push(std::mem::take(&mut opening) + &token);
-    }
-    if !opening.is_empty() {
-        merged.push(opening);
-    }
-    merged
-}
-
-/// `size`, reduced so that `text` is at most `max_width` wide.
-fn fit(measure: &Measure<'_>, text: &str, size: f32, max_width: f32) -> f32 {
-    let width = measure.width(text, size);
-    if width > max_width && width > 0.0 {
-        size * max_width / width
-    } else {
-        size
-    }
-}
-
 struct Pen<'a> {
     font: Font,
     measure: &'a Measure<'a>,
@@ -370,13 +276,14 @@ struct Pen<'a> {
 
 impl Pen<'_> {
     fn text(&self, surface: &mut Surface<'_>, x: f32, baseline: f32, size: f32, text: &str) {
-        surface.draw_text(
+        let glyphs = self.measure.glyphs(text);
+        surface.draw_glyphs(
             Point::from_xy(x, baseline),
+            &glyphs,
             self.font.clone(),
-            size,
             text,
+            size,
             false,
-            TextDirection::Auto,
         );
     }
 
@@ -494,13 +401,13 @@ fn draw_seal(surface: &mut Surface<'_>, pen: &Pen<'_>, (cx, cy): (f32, f32), nam
             let glyph = c.to_string();
             let half = pen.measure.width(&glyph, size) / 2.0;
             surface.push_transform(&transform);
-            surface.draw_text(
+            surface.draw_glyphs(
                 Point::from_xy(-half, 0.0),
+                &pen.measure.glyphs(&glyph),
                 pen.font.clone(),
-                size,
                 &glyph,
+                size,
                 true,
-                TextDirection::Auto,
             );
             surface.pop();
         }

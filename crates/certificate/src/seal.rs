@@ -305,6 +305,20 @@ mod tests {
         assert_ne!(seal.key_id(), other.key_id());
     }
 
+    /// A signature made by `openssl pkeyutl -sign -rawin -digest sm3 -pkeyopt
+    /// distid:1234567812345678` (OpenSSL 3.0.19) verifies here; the other direction
+    /// was checked by hand with `openssl pkeyutl -verify` and the same options.
+    #[test]
+    fn an_openssl_signature_verifies() {
+        let verifier = Verifier::from_public_key_hex(
+            "04634c1bdbc78704a40a9dbfd54220cd92bcd4e9bafbdb3ccfce38ca914321d90e6b83ae7736fd692480eabba26dd8099e339e2be47652ec1ddc7d3d729110e0a8",
+        )
+        .unwrap();
+        let openssl = "304402203022717a78c191dcda4099fa67451cc93b3700a92a7667b70d513e80dd8569a302205fd2dcb65fabcecaa0d7f1c934fb6315ed7e8e4aa050899f2fe584fa7edf9ee2";
+        assert!(verifier.verify(b"hello licence", openssl));
+        assert!(!verifier.verify(b"hello licence!", openssl));
+    }
+
     #[test]
     fn a_bad_public_key_is_rejected() {
         assert!(Verifier::from_public_key_hex("04abcd").is_err());

@@ -3,6 +3,9 @@
 //! the QR code. Without the tools or the font these tests print why and pass, except
 //! under CI (`CI` set), where they fail: `scripts/install-test-deps.sh` installs all.
 
+// Marks the helpers below as test code for clippy's unwrap/panic allowances.
+#![cfg(test)]
+
 use std::path::Path;
 use std::process::Command;
 

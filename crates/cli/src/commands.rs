@@ -14,9 +14,16 @@ use onestamp_domain::audit::ChainBreak;
 use crate::config::Config;
 use crate::{AuditCommand, CalendarCommand, Command};
 
-pub fn init_logging(cfg: &Config) {
+/// Logs to stderr. A bench logs only warnings unless `ONESTAMP_LOG` says otherwise,
+/// so that its progress stays readable and a line per request does not weigh on its figures.
+pub fn init_logging(cfg: &Config, bench: bool) {
+    let default = if bench {
+        "warn"
+    } else {
+        "info,sqlx=warn,tower_http=info"
+    };
     let filter = tracing_subscriber::EnvFilter::try_from_env("ONESTAMP_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -28,19 +35,46 @@ pub fn init_logging(cfg: &Config) {
 }
 
 async fn open_app(cfg: &Config) -> anyhow::Result<App> {
-    let store = onestamp_store::open(&cfg.database_url, &cfg.data_dir)
+    open_app_at(cfg, &cfg.database_url, &cfg.data_dir).await
+}
+
+/// The app over the store at `database_url` (empty: a SQLite file in `data_dir`),
+/// with the settings of `cfg`.
+pub(crate) async fn open_app_at(
+    cfg: &Config,
+    database_url: &str,
+    data_dir: &std::path::Path,
+) -> anyhow::Result<App> {
+    let store = onestamp_store::open(database_url, data_dir)
         .await
         .map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
     let settings = Settings {
         district_code: cfg.district_code.clone(),
         token_ttl: chrono::Duration::hours(cfg.token_ttl_hours),
         calendar: cfg.calendar()?,
+        warn_share: cfg.warn_share,
+        bureau_name: cfg.bureau_name.clone(),
+        bureau_credit_code: cfg.bureau_credit_code.clone(),
+        public_url: cfg.public_url.clone(),
+        licence_reminder_days: cfg.licence_reminder_days,
+        data_dir: cfg.data_dir.clone(),
+        max_upload_bytes: cfg.max_upload_mb * 1024 * 1024,
+        login: onestamp_app::LoginPolicy {
+            window: chrono::Duration::minutes(cfg.login.window_minutes),
+            lock_after: cfg.login.lock_after,
+            lock_for: chrono::Duration::minutes(cfg.login.lock_minutes),
+            delay_per_failure: std::time::Duration::from_millis(cfg.login.delay_ms),
+        },
     };
-    Ok(App::new(store, Arc::new(SystemClock), settings))
+    let app = App::new(store, Arc::new(SystemClock), settings);
+    let key = cfg.seal_key_path();
+    let seal = onestamp_certificate::load_or_create(&key)
+        .map_err(|e| anyhow::anyhow!("the bureau's seal key {}: {e}", key.display()))?;
+    app.with_seal(seal).await.map_err(explain)
 }
 
 /// Turns an app error into a message for the operator.
-fn explain(e: AppError) -> anyhow::Error {
+pub(crate) fn explain(e: AppError) -> anyhow::Error {
     match e {
         AppError::Catalogue(problems) => {
             let lines: Vec<String> = problems.iter().map(|p| format!("  - {p}")).collect();
@@ -113,6 +147,7 @@ pub async fn run(cfg: Config, command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Calendar(c) => calendar(&cfg, c),
+        Command::Bench(b) => crate::bench::run(&cfg, b).await,
         Command::Audit(AuditCommand::Verify) => {
             let app = open_app(&cfg).await?;
             let report = app
@@ -183,9 +218,27 @@ async fn serve(cfg: &Config, with_demo: bool) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {addr}"))?;
     let local = listener.local_addr()?;
     println!("onestamp serving on http://{local}  (API: /api/v1, OpenAPI: /api/openapi.json)");
+    let scheduler = tokio::spawn(run_scheduler(app.clone(), cfg.scheduler_interval_secs));
     onestamp_web::serve(app, listener, shutdown_signal()).await?;
+    scheduler.abort();
     println!("onestamp stopped");
     Ok(())
+}
+
+/// Raises due alerts every `interval` seconds; errors are logged and retried.
+async fn run_scheduler(app: App, interval: u64) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(interval));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match app.run_due_timers().await {
+            Ok(raised) if !raised.is_empty() => {
+                tracing::info!(count = raised.len(), "alerts raised")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "scheduler run failed"),
+        }
+    }
 }
 
 async fn shutdown_signal() {

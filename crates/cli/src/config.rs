@@ -21,9 +21,26 @@ pub struct Config {
     pub database_url: String,
     pub district_code: String,
     pub bureau_name: String,
+    pub bureau_credit_code: String,
+    pub public_url: String,
+    pub licence_reminder_days: u32,
+    pub max_upload_mb: usize,
+    pub seal_key: PathBuf,
     pub token_ttl_hours: i64,
+    pub warn_share: f64,
+    pub scheduler_interval_secs: u64,
     pub log_format: String,
     pub calendar: CalendarConfig,
+    pub login: LoginConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginConfig {
+    pub window_minutes: i64,
+    pub lock_after: u32,
+    pub lock_minutes: i64,
+    pub delay_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -64,6 +81,8 @@ impl Config {
             "database_url",
             "district_code",
             "bureau_name",
+            "bureau_credit_code",
+            "public_url",
             "log_format",
         ] {
             if let Ok(v) = std::env::var(format!("ONESTAMP_{}", key.to_ascii_uppercase())) {
@@ -108,10 +127,45 @@ impl Config {
         if self.bureau_name.trim().is_empty() {
             bail!("bureau_name must not be empty");
         }
+        onestamp_domain::validate::CreditCode::parse(&self.bureau_credit_code).map_err(|e| {
+            anyhow::anyhow!("bureau_credit_code '{}': {e}", self.bureau_credit_code)
+        })?;
+        if !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://"))
+            || self.public_url.contains(char::is_whitespace)
+        {
+            bail!(
+                "public_url '{}' must be an http:// or https:// address",
+                self.public_url
+            );
+        }
+        if !(1..=365).contains(&self.licence_reminder_days) {
+            bail!(
+                "licence_reminder_days {} must be between 1 and 365",
+                self.licence_reminder_days
+            );
+        }
+        if !(1..=100).contains(&self.max_upload_mb) {
+            bail!(
+                "max_upload_mb {} must be between 1 and 100",
+                self.max_upload_mb
+            );
+        }
         if !(1..=720).contains(&self.token_ttl_hours) {
             bail!(
                 "token_ttl_hours {} must be between 1 and 720",
                 self.token_ttl_hours
+            );
+        }
+        if !(0.1..=0.99).contains(&self.warn_share) {
+            bail!(
+                "warn_share {} must be between 0.1 and 0.99",
+                self.warn_share
+            );
+        }
+        if !(1..=3600).contains(&self.scheduler_interval_secs) {
+            bail!(
+                "scheduler_interval_secs {} must be between 1 and 3600",
+                self.scheduler_interval_secs
             );
         }
         if !matches!(self.log_format.as_str(), "text" | "json") {
@@ -127,6 +181,19 @@ impl Config {
             && !onestamp_store::is_postgres(url)
         {
             bail!("database_url '{url}': use sqlite://<path> or postgres://user@host/database");
+        }
+        let l = &self.login;
+        if !(1..=1440).contains(&l.window_minutes) || !(1..=1440).contains(&l.lock_minutes) {
+            bail!("login.window_minutes and login.lock_minutes must be between 1 and 1440");
+        }
+        if !(2..=100).contains(&l.lock_after) {
+            bail!(
+                "login.lock_after {} must be between 2 and 100",
+                l.lock_after
+            );
+        }
+        if l.delay_ms > 5000 {
+            bail!("login.delay_ms {} must be at most 5000", l.delay_ms);
         }
         self.calendar()?;
         Ok(())
@@ -163,6 +230,10 @@ impl Config {
             cal = cal.with_year(year);
         }
         Ok(cal)
+    }
+
+    pub fn seal_key_path(&self) -> PathBuf {
+        self.resolve(&self.seal_key)
     }
 
     fn resolve(&self, p: &Path) -> PathBuf {

@@ -1,7 +1,8 @@
 //! `onestamp`: the one binary. Parses arguments, loads the configuration,
 //! opens the store and runs a command: serve, migrate, demo, import, export,
-//! calendar, audit.
+//! calendar, audit, bench.
 
+mod bench;
 mod commands;
 mod config;
 
@@ -59,6 +60,8 @@ enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Load figures: the server in-process over a fresh database, driven over HTTP.
+    Bench(bench::BenchArgs),
 }
 
 #[derive(Subcommand)]
@@ -82,7 +85,14 @@ enum AuditCommand {
 }
 
 fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
+    // A bench opens fresh databases of its own: the URL names one to bench, not the store.
+    let bench = if let Command::Bench(b) = &mut cli.command {
+        b.database_url = cli.database_url.take();
+        true
+    } else {
+        false
+    };
     let flags = config::Overrides {
         config_file: cli.config.clone(),
         data_dir: cli.data_dir.clone(),
@@ -93,7 +103,7 @@ fn main() -> std::process::ExitCode {
         },
     };
     let result = config::Config::load(&flags).and_then(|cfg| {
-        commands::init_logging(&cfg);
+        commands::init_logging(&cfg, bench);
         let rt = tokio::runtime::Runtime::new()?;
         rt.block_on(commands::run(cfg, cli.command))
     });

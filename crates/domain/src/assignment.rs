@@ -5,8 +5,117 @@
 //! The random source is an argument, so tests seed it and get reproducible draws.
 
 use rand::Rng;
+use rand::seq::index::sample;
+use serde::{Deserialize, Serialize};
 
 use crate::case::{Case, Stage, UserId, separation_of_duties};
+use crate::catalogue::Item;
+
+/// What a member of staff may handle (持证上岗) and whether they are on duty.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffProfile {
+    /// On duty; staff on leave get no new tasks.
+    #[serde(default = "on_duty")]
+    pub available: bool,
+    /// Department codes whose items they handle; `*` for every department.
+    #[serde(default)]
+    pub departments: Vec<String>,
+    /// Individual item codes they handle besides their departments'.
+    #[serde(default)]
+    pub items: Vec<String>,
+    /// Qualification certificates held (an item may require one, e.g. 食品经营许可审查员).
+    #[serde(default)]
+    pub certificates: Vec<String>,
+}
+
+impl Default for StaffProfile {
+    fn default() -> Self {
+        StaffProfile {
+            available: true,
+            departments: Vec::new(),
+            items: Vec::new(),
+            certificates: Vec::new(),
+        }
+    }
+}
+
+fn on_duty() -> bool {
+    true
+}
+
+impl StaffProfile {
+    /// Whether this person may handle `item` at all (availability aside).
+    pub fn qualified_for(&self, item: &Item) -> bool {
+        let scope = self.items.iter().any(|c| c == &item.code)
+            || self
+                .departments
+                .iter()
+                .any(|d| d == "*" || d == &item.department);
+        let certified = item
+            .qualification
+            .as_ref()
+            .is_none_or(|q| self.certificates.iter().any(|c| c == q));
+        scope && certified
+    }
+}
+
+/// Why a named person may not take a task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unfit {
+    WrongRole,
+    IsApplicant,
+    OnLeave,
+    NotQualified,
+    SeparationOfDuties,
+}
+
+impl Unfit {
+    pub fn reason_zh(self) -> &'static str {
+        match self {
+            Unfit::WrongRole => "不具备该环节的岗位角色",
+            Unfit::IsApplicant => "是本办件的申请人",
+            Unfit::OnLeave => "不在岗",
+            Unfit::NotQualified => "不具备该事项的办理资格（持证上岗）",
+            Unfit::SeparationOfDuties => "已在本办件中承担其他分离岗位",
+        }
+    }
+}
+
+/// Checks one person for `stage` of `case` (when a supervisor names the assignee).
+pub fn fit_for(
+    case: &Case,
+    item: &Item,
+    stage: Stage,
+    user: UserId,
+    holds_role: bool,
+    profile: &StaffProfile,
+) -> Result<(), Unfit> {
+    if !holds_role {
+        return Err(Unfit::WrongRole);
+    }
+    if user == case.applicant.user_id {
+        return Err(Unfit::IsApplicant);
+    }
+    if !profile.available {
+        return Err(Unfit::OnLeave);
+    }
+    if !profile.qualified_for(item) {
+        return Err(Unfit::NotQualified);
+    }
+    separation_of_duties(case, stage, user).map_err(|_| Unfit::SeparationOfDuties)
+}
+
+/// Draws `n` distinct entries of `from` at random (质量评查 samples), in their order.
+pub fn draw_sample<T: Clone, R: Rng + ?Sized>(from: &[T], n: usize, rng: &mut R) -> Vec<T> {
+    let n = n.min(from.len());
+    let mut picked: Vec<usize> = sample(rng, from.len(), n).into_vec();
+    picked.sort_unstable();
+    picked
+        .into_iter()
+        .filter_map(|i| from.get(i).cloned())
+        .collect()
+}
 
 /// A member of staff who could take a task, with their open task count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,7 +191,48 @@ mod tests {
             task: None,
             handlers: BTreeMap::new(),
             machine_review: None,
+            suspended_since: None,
+            suspended_minutes: 0,
+            stage_minutes: BTreeMap::new(),
+            materials: BTreeMap::new(),
         }
+    }
+
+    #[test]
+    fn qualification_needs_the_department_or_item_and_the_certificate() {
+        let mut item = crate::catalogue::tests::sample_item(false);
+        item.qualification = Some("公共场所卫生许可审查员".into());
+        let mut p = StaffProfile {
+            available: true,
+            departments: vec!["wjw".into()],
+            items: vec![],
+            certificates: vec![],
+        };
+        assert!(!p.qualified_for(&item), "no certificate");
+        p.certificates.push("公共场所卫生许可审查员".into());
+        assert!(p.qualified_for(&item));
+        p.departments = vec!["scjg".into()];
+        assert!(!p.qualified_for(&item), "other department");
+        p.items = vec![item.code.clone()];
+        assert!(p.qualified_for(&item), "named item");
+        p.items.clear();
+        p.departments = vec!["*".into()];
+        assert!(p.qualified_for(&item));
+    }
+
+    #[test]
+    fn a_sample_is_distinct_and_reproducible() {
+        let ids: Vec<i64> = (1..=100).collect();
+        let a = draw_sample(&ids, 10, &mut StdRng::seed_from_u64(1));
+        let b = draw_sample(&ids, 10, &mut StdRng::seed_from_u64(1));
+        assert_eq!(a, b);
+        let mut d = a.clone();
+        d.dedup();
+        assert_eq!(d.len(), 10);
+        assert_eq!(
+            draw_sample(&ids[..3], 10, &mut StdRng::seed_from_u64(1)).len(),
+            3
+        );
     }
 
     #[test]

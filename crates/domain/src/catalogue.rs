@@ -233,6 +233,9 @@ pub struct CertificateSpec {
     /// Validity in years; absent means long-term (长期).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validity_years: Option<u32>,
+    /// The form field printed as the licence's scope (经营范围/许可范围).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope_field: Option<String>,
 }
 
 /// An item (事项) as defined in the catalogue, without its stored version number.
@@ -269,6 +272,9 @@ pub struct Item {
     /// The staff qualification (持证上岗) needed to handle the item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub qualification: Option<String>,
+    /// Whether staff other than intake see identity numbers masked (双盲).
+    #[serde(default)]
+    pub mask_identity: bool,
     /// Committed limit for the green channel (绿色通道), when shorter.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub green_channel_limit: Option<TimeLimit>,
@@ -473,6 +479,13 @@ impl Item {
             if c.name.trim().is_empty() {
                 bad("certificate: name is empty".into());
             }
+            if let Some(f) = &c.scope_field
+                && !self.form.iter().any(|x| &x.key == f)
+            {
+                bad(format!(
+                    "certificate: scope_field '{f}' is not a form field"
+                ));
+            }
             if c.validity_years == Some(0) {
                 bad("certificate: validity_years must be at least 1 (omit it for 长期)".into());
             }
@@ -654,9 +667,11 @@ pub(crate) mod tests {
                 type_code: "WSXK".into(),
                 name: "公共场所卫生许可证".into(),
                 validity_years: Some(4),
+                scope_field: None,
             }),
             supervising_department: None,
             qualification: None,
+            mask_identity: false,
             green_channel_limit: None,
         }
     }

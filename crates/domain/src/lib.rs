@@ -11,8 +11,10 @@ pub mod calendar;
 pub mod case;
 pub mod catalogue;
 pub mod error;
+pub mod licence;
 pub mod role;
 pub mod rules;
+pub mod timing;
 pub mod validate;
 
 pub use error::DomainError;

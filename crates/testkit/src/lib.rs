@@ -48,7 +48,16 @@ impl TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = onestamp_store::open("", dir.path()).await.expect("store");
         let clock = Arc::new(TestClock::at(now));
-        let app = App::new(store, clock.clone(), Settings::default()).with_seed(7);
+        let settings = Settings {
+            data_dir: dir.path().to_path_buf(),
+            ..Settings::default()
+        };
+        let seal = onestamp_certificate::Seal::generate().expect("seal");
+        let app = App::new(store, clock.clone(), settings)
+            .with_seed(7)
+            .with_seal(seal)
+            .await
+            .expect("seal key");
         app.load_demo().await.expect("demo");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -78,6 +87,12 @@ impl TestApp {
             .expect("instant")
             .with_timezone(&Utc);
         TestApp::start_at(monday_morning).await
+    }
+
+    /// The test clock's current instant.
+    pub fn clock_now(&self) -> DateTime<Utc> {
+        use onestamp_app::Clock;
+        self.clock.now()
     }
 
     /// Logs in a demo user (password `demo`) and returns the token.

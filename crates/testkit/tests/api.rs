@@ -2,6 +2,13 @@
 //! submission to issued, and every error a client can provoke, each a JSON error
 //! with the right status — never a 500.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers stop the test at once"
+)]
+
 use onestamp_testkit::reqwest::{Method, StatusCode};
 use onestamp_testkit::{Reply, TestApp, json};
 

@@ -1,5 +1,12 @@
 //! Machine review (机器看材料) and instant approval (秒批) over the API.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers stop the test at once"
+)]
+
 use onestamp_testkit::reqwest::{Method, StatusCode};
 use onestamp_testkit::{TestApp, json};
 

@@ -87,6 +87,8 @@ impl From<AppError> for ApiError {
             ),
             AppError::Duplicate(_) => (S::CONFLICT, "duplicate", vec![]),
             AppError::NoAssignee(_) => (S::CONFLICT, "no_assignee", vec![]),
+            AppError::AssigneeUnfit { .. } => (S::UNPROCESSABLE_ENTITY, "assignee_unfit", vec![]),
+            AppError::LoginLocked { .. } => (S::TOO_MANY_REQUESTS, "login_locked", vec![]),
             AppError::Domain(d) => match d {
                 DomainError::TransitionNotAllowed { .. } => {
                     (S::CONFLICT, "transition_not_allowed", vec![])

@@ -6,6 +6,7 @@
 pub mod api;
 pub mod error;
 pub mod extract;
+pub mod pages;
 
 use std::net::SocketAddr;
 
@@ -48,7 +49,8 @@ pub fn router(app: App) -> Router {
         .merge(api::router())
         .split_for_parts();
     let openapi_json = serde_json::to_value(&openapi).unwrap_or_default();
-    api.route("/healthz", get(healthz))
+    api.merge(pages::router())
+        .route("/healthz", get(healthz))
         .route(
             "/api/openapi.json",
             get(move || {

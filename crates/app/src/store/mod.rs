@@ -3,9 +3,17 @@
 //! method that changes state is one transaction and appends its audit facts to
 //! the SM3 chain in that same transaction.
 
+mod alerts;
 mod core;
+mod licences;
+mod quality;
+mod staff;
 
+pub use self::alerts::{Alert, AlertStore};
 pub use self::core::CoreStore;
+pub use self::licences::{LicenceQuery, LicenceStore, MaterialFile, Notification, StoredLicence};
+pub use self::quality::{QualitySample, QualityStore, SampleCase, SampleCriteria};
+pub use self::staff::{LoginFailures, StaffMember, StaffStore};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -86,6 +94,8 @@ pub struct NewCase {
     pub events: Vec<CaseEvent>,
     /// Audit facts; their subject is set to the new case number.
     pub audit: Vec<AuditFact>,
+    /// The licence an instant decision issued (its `case_id` is set by the store).
+    pub licence: Option<StoredLicence>,
 }
 
 /// A change to an existing case, accepted only if the stored version is still `expected_version`.
@@ -95,6 +105,8 @@ pub struct CaseChange {
     pub expected_version: i64,
     pub event: CaseEvent,
     pub audit: AuditFact,
+    /// The licence issued by this change, stored in the same transaction.
+    pub licence: Option<StoredLicence>,
 }
 
 /// Filters for case lists; the permission filter is part of the query.
@@ -123,10 +135,14 @@ pub struct CaseSummary {
     pub updated_at: DateTime<Utc>,
     pub task_stage: Option<Stage>,
     pub task_deadline: Option<DateTime<Utc>>,
+    pub task_warn_at: Option<DateTime<Utc>>,
+    pub deadline: Option<DateTime<Utc>>,
+    /// The task's traffic light now (filled in by the app, not stored).
+    pub light: Option<onestamp_domain::timing::Light>,
 }
 
 /// Everything the use cases need from persistence: one sub-trait per area, each
 /// in its own file, so that an area and its implementations grow together.
-pub trait Store: CoreStore {}
+pub trait Store: CoreStore + AlertStore + StaffStore + QualityStore + LicenceStore {}
 
-impl<T: CoreStore> Store for T {}
+impl<T: CoreStore + AlertStore + StaffStore + QualityStore + LicenceStore> Store for T {}

@@ -53,6 +53,9 @@ pub struct Task {
     pub assignee: UserId,
     pub started_at: DateTime<Utc>,
     pub deadline: Option<DateTime<Utc>>,
+    /// When the task turns yellow.
+    #[serde(default)]
+    pub warn_at: Option<DateTime<Utc>>,
 }
 
 /// A case as the domain sees it.
@@ -86,6 +89,28 @@ pub struct Case {
     /// The machine's pre-review (机器看材料) of the submission, when the item has rules.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub machine_review: Option<RuleReport>,
+    /// Since when the clock stands (correction, or a stage that does not count).
+    #[serde(default)]
+    pub suspended_since: Option<DateTime<Utc>>,
+    /// Working minutes the clock stood in finished suspensions.
+    #[serde(default)]
+    pub suspended_minutes: i64,
+    /// Working minutes used by each stage's tasks so far.
+    #[serde(default)]
+    pub stage_minutes: BTreeMap<Stage, i64>,
+    /// Materials given by reference, by material code (证照复用, 电子材料库).
+    #[serde(default)]
+    pub materials: BTreeMap<String, MaterialRef>,
+}
+
+/// A material given by reference instead of on paper.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum MaterialRef {
+    /// A valid licence of the applicant stands in for the material (免提交).
+    Licence { id: String, type_name: String },
+    /// A file of the applicant's materials library.
+    File { hash: String, name: String },
 }
 
 /// The person acting, with the roles they hold.
@@ -174,6 +199,7 @@ pub fn decide_instantly(
             assignee: SYSTEM_ACTOR,
             started_at: now,
             deadline: None,
+            warn_at: None,
         });
         let actor = Actor {
             user_id: SYSTEM_ACTOR,
@@ -244,6 +270,10 @@ pub fn open_case(
         task: None,
         handlers: BTreeMap::new(),
         machine_review: None,
+        suspended_since: None,
+        suspended_minutes: 0,
+        stage_minutes: BTreeMap::new(),
+        materials: BTreeMap::new(),
     };
     Ok((case, event))
 }

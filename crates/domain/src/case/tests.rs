@@ -40,9 +40,14 @@ fn case_in(status: CaseStatus) -> Case {
             assignee: STAFF,
             started_at: at,
             deadline: None,
+            warn_at: None,
         }),
         handlers: BTreeMap::new(),
         machine_review: None,
+        suspended_since: None,
+        suspended_minutes: 0,
+        stage_minutes: BTreeMap::new(),
+        materials: BTreeMap::new(),
     }
 }
 

@@ -5,7 +5,7 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 
 use onestamp_app::store::{CaseChange, CaseQuery, CaseSummary, NewCase, StoreError};
-use onestamp_domain::case::{Case, CaseEvent, CaseStatus, Stage, UserId};
+use onestamp_domain::case::{Case, CaseEvent, CaseStatus, SYSTEM_ACTOR, Stage, UserId};
 use onestamp_domain::role::Role;
 
 use super::append_audit;
@@ -28,8 +28,9 @@ pub async fn create(pool: &SqlitePool, new: NewCase) -> Result<Case, StoreError>
     case.number = format!("{}-{serial:06}", new.number_prefix);
     let id: i64 = sqlx::query(
         "INSERT INTO cases (number, item_code, item_version, applicant_id, applicant_name, status,
-             priority, version, submitted_at, updated_at, task_stage, task_assignee, task_deadline, body)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}') RETURNING id",
+             priority, version, submitted_at, updated_at, task_stage, task_assignee, task_deadline,
+             deadline, suspended, closed, task_started_at, task_warn_at, instant, body)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}') RETURNING id",
     )
     .bind(&case.number)
     .bind(&case.item_code)
@@ -44,6 +45,12 @@ pub async fn create(pool: &SqlitePool, new: NewCase) -> Result<Case, StoreError>
     .bind(case.task.as_ref().map(|t| t.stage.as_str()))
     .bind(case.task.as_ref().map(|t| t.assignee))
     .bind(case.task.as_ref().and_then(|t| t.deadline).map(millis))
+    .bind(case.deadline.map(millis))
+    .bind(case.suspended_since.is_some())
+    .bind(case.status.is_closed())
+    .bind(case.task.as_ref().map(|t| millis(t.started_at)))
+    .bind(case.task.as_ref().and_then(|t| t.warn_at).map(millis))
+    .bind(case.handlers.values().any(|u| *u == SYSTEM_ACTOR))
     .fetch_one(&mut *tx)
     .await
     .map_err(db_err)?
@@ -62,6 +69,10 @@ pub async fn create(pool: &SqlitePool, new: NewCase) -> Result<Case, StoreError>
     for mut fact in new.audit {
         fact.subject = case.number.clone();
         append_audit(&mut tx, Utc::now(), &fact).await?;
+    }
+    if let Some(mut licence) = new.licence {
+        licence.case_id = id;
+        super::licences::insert(&mut tx, &licence).await?;
     }
     tx.commit().await.map_err(db_err)?;
     Ok(case)
@@ -144,7 +155,8 @@ pub async fn commit(pool: &SqlitePool, change: CaseChange) -> Result<(), StoreEr
     let mut tx = pool.begin().await.map_err(db_err)?;
     let done = sqlx::query(
         "UPDATE cases SET status = ?, priority = ?, version = ?, updated_at = ?, task_stage = ?,
-             task_assignee = ?, task_deadline = ?, body = ?
+             task_assignee = ?, task_deadline = ?, body = ?, deadline = ?, suspended = ?, closed = ?,
+             task_started_at = ?, task_warn_at = ?, task_alerted = 0
          WHERE id = ? AND version = ?",
     )
     .bind(case.status.as_str())
@@ -155,6 +167,11 @@ pub async fn commit(pool: &SqlitePool, change: CaseChange) -> Result<(), StoreEr
     .bind(case.task.as_ref().map(|t| t.assignee))
     .bind(case.task.as_ref().and_then(|t| t.deadline).map(millis))
     .bind(json(case)?)
+    .bind(case.deadline.map(millis))
+    .bind(case.suspended_since.is_some())
+    .bind(case.status.is_closed())
+    .bind(case.task.as_ref().map(|t| millis(t.started_at)))
+    .bind(case.task.as_ref().and_then(|t| t.warn_at).map(millis))
     .bind(case.id)
     .bind(change.expected_version)
     .execute(&mut *tx)
@@ -179,16 +196,22 @@ pub async fn commit(pool: &SqlitePool, change: CaseChange) -> Result<(), StoreEr
     }
     insert_event(&mut tx, case.id, &change.event).await?;
     append_audit(&mut tx, Utc::now(), &change.audit).await?;
+    if let Some(licence) = &change.licence {
+        super::licences::insert(&mut tx, licence).await?;
+    }
     tx.commit().await.map_err(db_err)?;
     Ok(())
 }
 
-const SUMMARY_COLUMNS: &str = "SELECT id, number, item_code, applicant_name, status, priority,
-    submitted_at, updated_at, task_stage, task_deadline FROM cases";
+pub(crate) const SUMMARY_COLUMNS: &str =
+    "SELECT id, number, item_code, applicant_name, status, priority,
+    submitted_at, updated_at, task_stage, task_deadline, task_warn_at, deadline FROM cases";
 
-fn summary(r: &SqliteRow) -> Result<CaseSummary, StoreError> {
+pub(crate) fn summary(r: &SqliteRow) -> Result<CaseSummary, StoreError> {
     let stage: Option<String> = r.try_get(8).map_err(db_err)?;
     let deadline: Option<i64> = r.try_get(9).map_err(db_err)?;
+    let warn: Option<i64> = r.try_get(10).map_err(db_err)?;
+    let case_deadline: Option<i64> = r.try_get(11).map_err(db_err)?;
     Ok(CaseSummary {
         id: r.try_get(0).map_err(db_err)?,
         number: r.try_get(1).map_err(db_err)?,
@@ -206,6 +229,9 @@ fn summary(r: &SqliteRow) -> Result<CaseSummary, StoreError> {
             .map(|s| parse_enum(&s, Stage::parse, "stage"))
             .transpose()?,
         task_deadline: deadline.map(instant).transpose()?,
+        task_warn_at: warn.map(instant).transpose()?,
+        deadline: case_deadline.map(instant).transpose()?,
+        light: None,
     })
 }
 

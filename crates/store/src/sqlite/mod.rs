@@ -3,8 +3,12 @@
 //! strictly ordered) and a pool of readers, all in WAL mode with
 //! `synchronous=FULL` so that a committed action survives a crash.
 
+mod alerts;
 mod cases;
 mod catalogue;
+mod licences;
+mod quality;
+mod staff;
 mod users;
 
 use std::path::Path;
@@ -211,5 +215,186 @@ impl CoreStore for SqliteStore {
                 })
             })
             .collect()
+    }
+}
+
+#[async_trait]
+impl AlertStore for SqliteStore {
+    async fn raise_due_alerts(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<Alert>, StoreError> {
+        alerts::raise_due(&self.writer, now, limit).await
+    }
+    async fn alerts(&self, before_id: Option<i64>, limit: u32) -> Result<Vec<Alert>, StoreError> {
+        alerts::list(&self.reader, before_id, limit).await
+    }
+    async fn late_tasks(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<CaseSummary>, StoreError> {
+        alerts::late_tasks(&self.reader, now, limit).await
+    }
+}
+
+#[async_trait]
+impl StaffStore for SqliteStore {
+    async fn staff_of_role(&self, role: Role) -> Result<Vec<StaffMember>, StoreError> {
+        staff::staff_of_role(&self.reader, role).await
+    }
+    async fn staff_profile(
+        &self,
+        user: UserId,
+    ) -> Result<Option<onestamp_domain::assignment::StaffProfile>, StoreError> {
+        staff::profile(&self.reader, user).await
+    }
+    async fn set_staff_profile(
+        &self,
+        user: UserId,
+        profile: &onestamp_domain::assignment::StaffProfile,
+        audit: AuditFact,
+    ) -> Result<(), StoreError> {
+        staff::set_profile(&self.writer, user, profile, audit).await
+    }
+    async fn login_failures(&self, username: &str) -> Result<Option<LoginFailures>, StoreError> {
+        staff::failures(&self.reader, username).await
+    }
+    async fn record_login_failure(
+        &self,
+        username: &str,
+        now: DateTime<Utc>,
+        window: chrono::Duration,
+        lock_after: u32,
+        lock_for: chrono::Duration,
+    ) -> Result<LoginFailures, StoreError> {
+        staff::record_failure(&self.writer, username, now, window, lock_after, lock_for).await
+    }
+    async fn clear_login_failures(&self, username: &str) -> Result<(), StoreError> {
+        staff::clear_failures(&self.writer, username).await
+    }
+}
+
+#[async_trait]
+impl QualityStore for SqliteStore {
+    async fn finished_case_ids(
+        &self,
+        criteria: &SampleCriteria,
+        limit: u32,
+    ) -> Result<Vec<i64>, StoreError> {
+        quality::finished_case_ids(&self.reader, criteria, limit).await
+    }
+    async fn create_sample(
+        &self,
+        drawn_by: UserId,
+        at: DateTime<Utc>,
+        criteria: &SampleCriteria,
+        case_ids: &[i64],
+        audit: AuditFact,
+    ) -> Result<i64, StoreError> {
+        quality::create_sample(&self.writer, drawn_by, at, criteria, case_ids, audit).await
+    }
+    async fn sample(&self, id: i64) -> Result<Option<QualitySample>, StoreError> {
+        quality::sample(&self.reader, id).await
+    }
+    async fn record_finding(
+        &self,
+        sample_id: i64,
+        case_id: i64,
+        verdict: &str,
+        notes: &str,
+        by: UserId,
+        at: DateTime<Utc>,
+        audit: AuditFact,
+    ) -> Result<bool, StoreError> {
+        quality::record_finding(
+            &self.writer,
+            sample_id,
+            case_id,
+            verdict,
+            notes,
+            by,
+            at,
+            audit,
+        )
+        .await
+    }
+}
+
+#[async_trait]
+impl LicenceStore for SqliteStore {
+    async fn next_licence_serial(&self, type_code: &str, year: i32) -> Result<u32, StoreError> {
+        licences::next_serial(&self.writer, type_code, year).await
+    }
+    async fn seal_keys(&self) -> Result<Vec<(String, String)>, StoreError> {
+        licences::seal_keys(&self.reader).await
+    }
+    async fn register_seal_key(
+        &self,
+        key_id: &str,
+        public_key_hex: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        licences::register_key(&self.writer, key_id, public_key_hex, at).await
+    }
+    async fn licence(&self, id: &str) -> Result<Option<StoredLicence>, StoreError> {
+        licences::by_id(&self.reader, id).await
+    }
+    async fn licence_of_case(&self, case_id: i64) -> Result<Option<StoredLicence>, StoreError> {
+        licences::of_case(&self.reader, case_id).await
+    }
+    async fn licences(&self, query: &LicenceQuery) -> Result<Vec<StoredLicence>, StoreError> {
+        licences::list(&self.reader, query).await
+    }
+    async fn change_licence(
+        &self,
+        id: &str,
+        status: &onestamp_domain::licence::LicenceStatus,
+        new: Option<StoredLicence>,
+        audit: AuditFact,
+    ) -> Result<(), StoreError> {
+        licences::change(&self.writer, id, status, new, audit).await
+    }
+    async fn remind_expiring(
+        &self,
+        until: chrono::NaiveDate,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<StoredLicence>, StoreError> {
+        licences::remind_expiring(&self.writer, until, now, limit).await
+    }
+    async fn notifications(
+        &self,
+        user: UserId,
+        limit: u32,
+    ) -> Result<Vec<Notification>, StoreError> {
+        licences::notifications(&self.reader, user, limit).await
+    }
+    async fn report_licence(
+        &self,
+        licence: &StoredLicence,
+        text: &str,
+        at: DateTime<Utc>,
+        audit: AuditFact,
+    ) -> Result<i64, StoreError> {
+        licences::report(&self.writer, licence, text, at, audit).await
+    }
+    async fn save_material(&self, file: &MaterialFile) -> Result<(), StoreError> {
+        licences::save_material(&self.writer, file).await
+    }
+    async fn material(
+        &self,
+        owner: UserId,
+        hash: &str,
+    ) -> Result<Option<MaterialFile>, StoreError> {
+        licences::material_of(&self.reader, owner, hash).await
+    }
+    async fn materials_of(
+        &self,
+        owner: UserId,
+        limit: u32,
+    ) -> Result<Vec<MaterialFile>, StoreError> {
+        licences::materials_of(&self.reader, owner, limit).await
     }
 }

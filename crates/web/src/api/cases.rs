@@ -37,6 +37,12 @@ pub struct SubmitRequest {
     #[serde(default)]
     #[schema(value_type = Object)]
     pub form: serde_json::Map<String, serde_json::Value>,
+    /// Materials given by reference, by material code: `{"licence": "<licence id>"}`
+    /// (a valid licence of yours stands in, 免提交) or `{"file": "<hash>"}` (a file
+    /// of your materials library).
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub materials: std::collections::BTreeMap<String, onestamp_app::materials::MaterialChoice>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -139,6 +145,7 @@ async fn submit(
                 item_code: req.item,
                 channel: req.channel.unwrap_or(Channel::Web),
                 form: req.form,
+                materials: req.materials,
             },
         )
         .await?;

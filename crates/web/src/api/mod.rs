@@ -3,6 +3,10 @@
 mod auth;
 mod cases;
 mod catalogue;
+mod licences;
+mod materials;
+mod quality;
+mod supervision;
 mod users;
 mod validate;
 
@@ -18,4 +22,8 @@ pub fn router() -> OpenApiRouter<App> {
         .merge(catalogue::router())
         .merge(cases::router())
         .merge(validate::router())
+        .merge(supervision::router())
+        .merge(quality::router())
+        .merge(licences::router())
+        .merge(materials::router())
 }

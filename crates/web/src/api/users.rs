@@ -1,18 +1,25 @@
-//! Users (admin).
+//! Users and staff (admin).
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use onestamp_app::App;
 use onestamp_app::store::User;
+use onestamp_domain::assignment::StaffProfile;
+use onestamp_domain::role::Role;
 
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::Caller;
+use crate::extract::{ApiJson, Caller};
 
 pub fn router() -> OpenApiRouter<App> {
-    OpenApiRouter::new().routes(routes!(list_users))
+    OpenApiRouter::new()
+        .routes(routes!(list_users, save_user))
+        .routes(routes!(get_profile, set_profile))
 }
 
 /// Every user with their roles (admin only).
@@ -23,4 +30,82 @@ async fn list_users(
     Caller(s): Caller,
 ) -> Result<Json<Vec<User>>, ApiError> {
     Ok(Json(app.list_users(&s).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SaveUserRequest {
+    pub username: String,
+    pub display_name: String,
+    /// Role names: applicant, clerk, reviewer, inspector, approver, officer, supervisor, regulator, admin.
+    #[schema(value_type = Vec<String>)]
+    pub roles: Vec<Role>,
+    /// Citizen ID or credit code (applicants).
+    #[serde(default)]
+    pub identity: String,
+    pub password: String,
+    /// Qualifications and availability (staff).
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub profile: Option<StaffProfile>,
+}
+
+/// Create or update a user (admin). Staff may be given their qualifications at once.
+#[utoipa::path(post, path = "/api/v1/users", tag = "users", security(("bearer" = [])), request_body = SaveUserRequest,
+    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn save_user(
+    State(app): State<App>,
+    Caller(s): Caller,
+    ApiJson(req): ApiJson<SaveUserRequest>,
+) -> Result<Json<User>, ApiError> {
+    let user = app
+        .save_user(
+            Some(&s),
+            &req.username,
+            &req.display_name,
+            req.roles,
+            &req.identity,
+            &req.password,
+        )
+        .await?;
+    if let Some(profile) = req.profile {
+        app.set_staff_profile(Some(&s), user.id, profile).await?;
+    }
+    Ok(Json(user))
+}
+
+fn user_id(raw: &str) -> Result<i64, ApiError> {
+    raw.parse().map_err(|_| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("用户 {raw} 不存在"),
+        )
+    })
+}
+
+/// A member of staff's qualifications (持证上岗) and availability.
+#[utoipa::path(get, path = "/api/v1/users/{id}/profile", tag = "users", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn get_profile(
+    State(app): State<App>,
+    Caller(s): Caller,
+    Path(raw): Path<String>,
+) -> Result<Json<StaffProfile>, ApiError> {
+    Ok(Json(app.staff_profile(&s, user_id(&raw)?).await?))
+}
+
+/// Set a member of staff's qualifications and availability (admin); checked at every assignment.
+#[utoipa::path(put, path = "/api/v1/users/{id}/profile", tag = "users", security(("bearer" = [])), params(("id" = i64, Path)),
+    request_body = Object,
+    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn set_profile(
+    State(app): State<App>,
+    Caller(s): Caller,
+    Path(raw): Path<String>,
+    ApiJson(profile): ApiJson<StaffProfile>,
+) -> Result<Json<StaffProfile>, ApiError> {
+    let id = user_id(&raw)?;
+    app.set_staff_profile(Some(&s), id, profile).await?;
+    Ok(Json(app.staff_profile(&s, id).await?))
 }

@@ -1,0 +1,660 @@
+//! The licence library (电子证照库): issuing a sealed licence when a case is
+//! issued, verification from the signature, PDFs, revocation and replacement,
+//! public disclosure (证照公示), public reports (扫码举报) and expiry reminders.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{Datelike, NaiveDate};
+use serde::Serialize;
+
+use onestamp_certificate::{FontSource, HolderIdentity, LicenceDocument, Seal, Verifier};
+use onestamp_domain::case::Case;
+use onestamp_domain::catalogue::{FieldType, Item};
+use onestamp_domain::licence::{self, LicenceStatus, Standing, mask_person_name};
+use onestamp_domain::role::Role;
+use onestamp_domain::validate::{
+    CitizenId, CreditCode, LicenceId, LicenceSerial, LicenceTypeCode, LicenceVersion,
+};
+
+use crate::auth::Session;
+use crate::cases::local_date;
+use crate::store::{AuditFact, LicenceQuery, Notification, StoredLicence};
+use crate::{App, AppError};
+
+/// The bureau's seal and the font licences are printed in.
+#[derive(Clone)]
+pub struct Sealing {
+    pub seal: Arc<Seal>,
+    /// Loaded on first use; missing fonts make PDFs fail, not the server.
+    pub font: Arc<std::sync::OnceLock<Result<FontSource, String>>>,
+    /// SM3 digests of (key, content, signature) already verified good, so that a
+    /// licence read again is not verified again; altered content has another digest.
+    verified: Arc<std::sync::Mutex<std::collections::HashSet<[u8; 32]>>>,
+}
+
+/// Most verified digests remembered before the memory is cleared.
+const VERIFIED_MEMORY: usize = 200_000;
+
+impl Sealing {
+    pub fn new(seal: Seal) -> Sealing {
+        Sealing {
+            seal: Arc::new(seal),
+            font: Arc::new(std::sync::OnceLock::new()),
+            verified: Arc::new(std::sync::Mutex::new(std::collections::HashSet::new())),
+        }
+    }
+
+    fn digest(l: &StoredLicence, public_key_hex: &str) -> [u8; 32] {
+        use sm3::Digest;
+        let mut h = sm3::Sm3::new();
+        for part in [public_key_hex, &l.canonical, &l.signature] {
+            h.update((part.len() as u64).to_be_bytes());
+            h.update(part.as_bytes());
+        }
+        h.finalize().into()
+    }
+
+    fn known_good(&self, digest: &[u8; 32]) -> bool {
+        self.verified
+            .lock()
+            .map(|s| s.contains(digest))
+            .unwrap_or(false)
+    }
+
+    fn remember(&self, digest: [u8; 32]) {
+        if let Ok(mut s) = self.verified.lock() {
+            if s.len() >= VERIFIED_MEMORY {
+                s.clear();
+            }
+            s.insert(digest);
+        }
+    }
+}
+
+/// What public verification reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verification {
+    pub id: String,
+    pub standing: Standing,
+    pub standing_label: String,
+    /// Present only when the licence is genuine.
+    pub licence: Option<PublicLicence>,
+    /// Why it was revoked or replaced.
+    pub reason: Option<String>,
+    pub replaced_by: Option<String>,
+}
+
+/// What may be shown to the public of a licence: no identity numbers; a
+/// natural person's name masked.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicLicence {
+    pub id: String,
+    pub type_code: String,
+    pub type_name: String,
+    pub holder_name: String,
+    pub scope: String,
+    pub issuer: String,
+    pub issued_on: NaiveDate,
+    pub valid_until: Option<NaiveDate>,
+    pub standing: Standing,
+}
+
+/// A licence as its holder, staff or a regulator sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct LicenceView {
+    #[serde(flatten)]
+    pub stored: StoredLicence,
+    pub standing: Standing,
+    /// The signed content, for display.
+    pub document: serde_json::Value,
+    pub verify_url: String,
+}
+
+fn holder_identity(case: &Case, today: NaiveDate) -> Result<HolderIdentity, AppError> {
+    let id = case.applicant.identity.trim();
+    if let Ok(code) = CreditCode::parse(id) {
+        return Ok(HolderIdentity::CreditCode(code));
+    }
+    CitizenId::parse(id, today)
+        .map(HolderIdentity::CitizenId)
+        .map_err(|e| AppError::invalid(format!("申请人证件号码无效，无法制证：{e}")))
+}
+
+fn text_of(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Bool(true) => "是".into(),
+        serde_json::Value::Bool(false) => "否".into(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+impl App {
+    fn sealing(&self) -> Result<&Sealing, AppError> {
+        self.sealing
+            .as_ref()
+            .ok_or_else(|| AppError::invalid("本实例未配置电子印章，无法制证"))
+    }
+
+    /// The public verification address of a licence.
+    pub fn verify_url(&self, id: &str) -> String {
+        format!(
+            "{}/verify/{id}",
+            self.settings.public_url.trim_end_matches('/')
+        )
+    }
+
+    /// Builds and seals the licence an issued case gets (None if the item issues no certificate).
+    pub(crate) async fn seal_licence(
+        &self,
+        case: &Case,
+        item: &Item,
+        version: LicenceVersion,
+        serial: Option<String>,
+    ) -> Result<Option<StoredLicence>, AppError> {
+        let Some(spec) = &item.certificate else {
+            return Ok(None);
+        };
+        let sealing = self.sealing()?;
+        let today = local_date(self.clock.now());
+        let type_code = LicenceTypeCode::parse(&spec.type_code)
+            .map_err(|e| AppError::invalid(format!("证照类型代码 {}：{e}", spec.type_code)))?;
+        let issuer_code = CreditCode::parse(&self.settings.bureau_credit_code)
+            .map_err(|e| AppError::invalid(format!("发证机关统一社会信用代码：{e}")))?;
+        let serial = match serial {
+            Some(s) => s,
+            None => {
+                let n = self
+                    .store
+                    .next_licence_serial(&spec.type_code, today.year())
+                    .await?;
+                format!("{}{n:06}", today.year())
+            }
+        };
+        let serial = LicenceSerial::parse(&serial).map_err(|e| AppError::invalid(e.to_string()))?;
+        let id = LicenceId::new(&type_code, &issuer_code, &serial, version);
+        let scope = spec
+            .scope_field
+            .as_ref()
+            .and_then(|k| case.form.get(k))
+            .map(text_of)
+            .unwrap_or_else(|| item.name.clone());
+        let fields: Vec<(String, String)> = item
+            .form
+            .iter()
+            .filter(|f| {
+                !matches!(
+                    f.field_type,
+                    FieldType::CitizenId | FieldType::CreditCode | FieldType::Mobile
+                )
+            })
+            .filter(|f| spec.scope_field.as_deref() != Some(f.key.as_str()))
+            .filter_map(|f| case.form.get(&f.key).map(|v| (f.label.clone(), text_of(v))))
+            .filter(|(_, v)| !v.is_empty())
+            .collect();
+        let holder_identity = holder_identity(case, today)?;
+        let doc = LicenceDocument {
+            id: id.clone(),
+            type_code,
+            type_name: spec.name.clone(),
+            holder_name: case.applicant.name.clone(),
+            holder_identity: holder_identity.clone(),
+            scope,
+            issuer: self.settings.bureau_name.clone(),
+            issuer_code,
+            issued_on: today,
+            valid_until: licence::valid_until(today, spec.validity_years),
+            fields,
+        };
+        doc.check().map_err(|e| AppError::invalid(e.to_string()))?;
+        let canonical = String::from_utf8(doc.canonical_bytes())
+            .map_err(|e| AppError::invalid(e.to_string()))?;
+        let signature = sealing
+            .seal
+            .sign(canonical.as_bytes())
+            .map_err(|e| AppError::invalid(e.to_string()))?;
+        Ok(Some(StoredLicence {
+            seq: 0,
+            id: id.to_string(),
+            type_code: spec.type_code.clone(),
+            type_name: spec.name.clone(),
+            holder_user_id: case.applicant.user_id,
+            holder_name: case.applicant.name.clone(),
+            holder_is_person: matches!(holder_identity, HolderIdentity::CitizenId(_)),
+            case_id: case.id,
+            item_code: item.code.clone(),
+            supervising_department: item
+                .supervising_department
+                .clone()
+                .or_else(|| Some(item.department.clone())),
+            issued_on: doc.issued_on,
+            valid_until: doc.valid_until,
+            canonical,
+            signature,
+            key_id: sealing.seal.key_id().to_string(),
+            status: LicenceStatus::Valid,
+        }))
+    }
+
+    /// Whether the stored content carries a good signature of one of the bureau's keys.
+    pub(crate) async fn genuine(
+        &self,
+        l: &StoredLicence,
+    ) -> Result<Option<LicenceDocument>, AppError> {
+        let keys = self.store.seal_keys().await?;
+        let Some((_, hex)) = keys.iter().find(|(k, _)| *k == l.key_id) else {
+            return Ok(None);
+        };
+        let digest = Sealing::digest(l, hex);
+        let remembered = self.sealing.as_ref().is_some_and(|s| s.known_good(&digest));
+        if !remembered {
+            let Ok(verifier) = Verifier::from_public_key_hex(hex) else {
+                return Ok(None);
+            };
+            if !verifier.verify(l.canonical.as_bytes(), &l.signature) {
+                return Ok(None);
+            }
+            if let Some(s) = &self.sealing {
+                s.remember(digest);
+            }
+        }
+        let Ok(doc) = LicenceDocument::from_canonical_bytes(l.canonical.as_bytes()) else {
+            return Ok(None);
+        };
+        // The signed content must be the licence it claims to be.
+        Ok((doc.id.to_string() == l.id).then_some(doc))
+    }
+
+    /// The standing of a stored licence today, from its signature and signed content.
+    pub(crate) async fn standing_of(
+        &self,
+        l: &StoredLicence,
+    ) -> Result<(Standing, Option<LicenceDocument>), AppError> {
+        match self.genuine(l).await? {
+            None => Ok((Standing::NotGenuine, None)),
+            Some(doc) => {
+                let today = local_date(self.clock.now());
+                Ok((
+                    licence::standing(&l.status, doc.valid_until, today),
+                    Some(doc),
+                ))
+            }
+        }
+    }
+
+    /// Public verification (no login): valid, expired, revoked or not genuine.
+    pub async fn verify_licence(&self, id: &str) -> Result<Verification, AppError> {
+        let id = id.trim();
+        let not_genuine = Verification {
+            id: id.to_string(),
+            standing: Standing::NotGenuine,
+            standing_label: Standing::NotGenuine.label_zh().to_string(),
+            licence: None,
+            reason: None,
+            replaced_by: None,
+        };
+        if id.len() > 128 || LicenceId::parse(id).is_err() {
+            return Ok(Verification {
+                standing_label: "证照编号格式或校验位不正确".into(),
+                ..not_genuine
+            });
+        }
+        let Some(stored) = self.store.licence(id).await? else {
+            return Ok(Verification {
+                standing_label: "证照库中没有该证照".into(),
+                ..not_genuine
+            });
+        };
+        let (standing, doc) = self.standing_of(&stored).await?;
+        let Some(doc) = doc else {
+            return Ok(not_genuine);
+        };
+        let (reason, replaced_by) = match &stored.status {
+            LicenceStatus::Valid => (None, None),
+            LicenceStatus::Revoked { reason } => (Some(reason.clone()), None),
+            LicenceStatus::Replaced { by, reason } => (Some(reason.clone()), Some(by.clone())),
+        };
+        Ok(Verification {
+            id: id.to_string(),
+            standing,
+            standing_label: standing.label_zh().to_string(),
+            licence: Some(public_view(&doc, stored.holder_is_person, standing)),
+            reason,
+            replaced_by,
+        })
+    }
+
+    /// Who may see a licence: its holder, handling staff and supervisors, and
+    /// regulators of its supervising department.
+    async fn visible_licence(
+        &self,
+        session: &Session,
+        id: &str,
+    ) -> Result<StoredLicence, AppError> {
+        let not_found = || AppError::NotFound(format!("证照 {id} "));
+        let l = self.store.licence(id).await?.ok_or_else(not_found)?;
+        if l.holder_user_id == session.user.id || self.sees_all_licences(session) {
+            return Ok(l);
+        }
+        if session.has(Role::Regulator) {
+            let deps = self.regulated_departments(session).await?;
+            if deps
+                .iter()
+                .any(|d| d == "*" || Some(d) == l.supervising_department.as_ref())
+            {
+                return Ok(l);
+            }
+            return Err(AppError::Forbidden("该证照不属于本部门监管范围".into()));
+        }
+        if session.is_staff() {
+            return Err(AppError::Forbidden("该角色不能查看证照".into()));
+        }
+        Err(not_found())
+    }
+
+    fn sees_all_licences(&self, session: &Session) -> bool {
+        [
+            Role::Clerk,
+            Role::Reviewer,
+            Role::Inspector,
+            Role::Approver,
+            Role::Officer,
+            Role::Supervisor,
+            Role::Admin,
+        ]
+        .iter()
+        .any(|r| session.has(*r))
+    }
+
+    async fn regulated_departments(&self, session: &Session) -> Result<Vec<String>, AppError> {
+        Ok(self
+            .store
+            .staff_profile(session.user.id)
+            .await?
+            .map(|p| p.departments)
+            .unwrap_or_default())
+    }
+
+    pub async fn get_licence(&self, session: &Session, id: &str) -> Result<LicenceView, AppError> {
+        let stored = self.visible_licence(session, id).await?;
+        self.licence_view(stored).await
+    }
+
+    async fn licence_view(&self, stored: StoredLicence) -> Result<LicenceView, AppError> {
+        let (standing, doc) = self.standing_of(&stored).await?;
+        let document = doc
+            .map(|d| serde_json::to_value(&d).unwrap_or_default())
+            .unwrap_or(serde_json::Value::Null);
+        Ok(LicenceView {
+            verify_url: self.verify_url(&stored.id),
+            stored,
+            standing,
+            document,
+        })
+    }
+
+    /// Licences the caller may see: an applicant's own, a regulator's domain, or all for staff.
+    pub async fn list_licences(
+        &self,
+        session: &Session,
+        mut query: LicenceQuery,
+    ) -> Result<Vec<LicenceView>, AppError> {
+        query.limit = query.limit.clamp(1, 200);
+        if self.sees_all_licences(session) {
+        } else if session.has(Role::Regulator) {
+            query.departments = Some(self.regulated_departments(session).await?);
+        } else {
+            session.require(&[Role::Applicant])?;
+            query.holder = Some(session.user.id);
+        }
+        let mut out = Vec::new();
+        for l in self.store.licences(&query).await? {
+            out.push(self.licence_view(l).await?);
+        }
+        Ok(out)
+    }
+
+    /// The licence as a printable PDF with the seal and a QR code of its verification page.
+    pub async fn licence_pdf(&self, session: &Session, id: &str) -> Result<Vec<u8>, AppError> {
+        let stored = self.visible_licence(session, id).await?;
+        let Some(doc) = self.genuine(&stored).await? else {
+            return Err(AppError::invalid("证照签章验证未通过，不能打印"));
+        };
+        let sealing = self.sealing()?.clone();
+        let url = self.verify_url(&stored.id);
+        let seal_name = self.settings.bureau_name.clone();
+        tokio::task::spawn_blocking(move || {
+            let font = sealing
+                .font
+                .get_or_init(|| FontSource::system().map_err(|e| e.to_string()));
+            let font = font
+                .as_ref()
+                .map_err(|e| AppError::invalid(format!("无法生成 PDF：{e}")))?;
+            onestamp_certificate::render_pdf(&doc, &seal_name, &url, font)
+                .map_err(|e| AppError::invalid(format!("无法生成 PDF：{e}")))
+        })
+        .await
+        .map_err(|e| AppError::invalid(e.to_string()))?
+    }
+
+    /// Revokes a licence (officers), with a reason.
+    pub async fn revoke_licence(
+        &self,
+        session: &Session,
+        id: &str,
+        reason: &str,
+    ) -> Result<LicenceView, AppError> {
+        session.require(&[Role::Officer])?;
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > 500 {
+            return Err(AppError::invalid("请填写撤销理由（不超过 500 字）"));
+        }
+        let stored = self.visible_licence(session, id).await?;
+        let status = LicenceStatus::Revoked {
+            reason: reason.to_string(),
+        };
+        let audit = AuditFact {
+            actor_id: Some(session.user.id),
+            kind: "licence.revoke".into(),
+            subject: stored.id.clone(),
+            detail: serde_json::json!({"reason": reason}),
+        };
+        self.store
+            .change_licence(&stored.id, &status, None, audit)
+            .await
+            .map_err(already_changed)?;
+        self.get_licence(session, id).await
+    }
+
+    /// Replaces a licence by its next version (变更/补证), with changed data fields
+    /// (by label) where given; the old one is marked replaced.
+    pub async fn replace_licence(
+        &self,
+        session: &Session,
+        id: &str,
+        reason: &str,
+        changes: BTreeMap<String, String>,
+    ) -> Result<LicenceView, AppError> {
+        session.require(&[Role::Officer])?;
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > 500 {
+            return Err(AppError::invalid("请填写换发理由（不超过 500 字）"));
+        }
+        let stored = self.visible_licence(session, id).await?;
+        let Some(mut doc) = self.genuine(&stored).await? else {
+            return Err(AppError::invalid("原证照签章验证未通过，不能换发"));
+        };
+        let next_version = doc
+            .id
+            .version()
+            .next()
+            .ok_or_else(|| AppError::invalid("证照版本号已达上限"))?;
+        for (label, value) in changes {
+            match doc.fields.iter_mut().find(|(l, _)| *l == label) {
+                Some(field) => field.1 = value,
+                None if label == "经营范围" || label == "许可范围" => doc.scope = value,
+                None => return Err(AppError::invalid(format!("证照上没有数据项「{label}」"))),
+            }
+        }
+        let sealing = self.sealing()?;
+        doc.id = LicenceId::new(
+            doc.id.type_code(),
+            doc.id.issuer(),
+            doc.id.serial(),
+            next_version,
+        );
+        doc.issued_on = local_date(self.clock.now());
+        doc.check().map_err(|e| AppError::invalid(e.to_string()))?;
+        let canonical = String::from_utf8(doc.canonical_bytes())
+            .map_err(|e| AppError::invalid(e.to_string()))?;
+        let signature = sealing
+            .seal
+            .sign(canonical.as_bytes())
+            .map_err(|e| AppError::invalid(e.to_string()))?;
+        let new = StoredLicence {
+            seq: 0,
+            id: doc.id.to_string(),
+            issued_on: doc.issued_on,
+            valid_until: doc.valid_until,
+            canonical,
+            signature,
+            key_id: sealing.seal.key_id().to_string(),
+            status: LicenceStatus::Valid,
+            ..stored.clone()
+        };
+        let status = LicenceStatus::Replaced {
+            by: new.id.clone(),
+            reason: reason.to_string(),
+        };
+        let audit = AuditFact {
+            actor_id: Some(session.user.id),
+            kind: "licence.replace".into(),
+            subject: stored.id.clone(),
+            detail: serde_json::json!({"reason": reason, "new": new.id}),
+        };
+        let new_id = new.id.clone();
+        self.store
+            .change_licence(&stored.id, &status, Some(new), audit)
+            .await
+            .map_err(already_changed)?;
+        self.get_licence(session, &new_id).await
+    }
+
+    /// The public disclosure list (证照公示): only what may be public.
+    pub async fn public_licences(
+        &self,
+        search: Option<String>,
+        type_code: Option<String>,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<(i64, PublicLicence)>, AppError> {
+        let query = LicenceQuery {
+            search: search
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty() && s.chars().count() <= 64),
+            type_code,
+            before_seq: before,
+            limit: limit.clamp(1, 100),
+            ..Default::default()
+        };
+        let mut out = Vec::new();
+        for l in self.store.licences(&query).await? {
+            let (standing, doc) = self.standing_of(&l).await?;
+            if let Some(doc) = doc {
+                out.push((l.seq, public_view(&doc, l.holder_is_person, standing)));
+            }
+        }
+        Ok(out)
+    }
+
+    /// A report from the public about a licence (扫码举报): reaches the supervisors.
+    pub async fn report_licence(&self, id: &str, text: &str) -> Result<(), AppError> {
+        let text = text.trim();
+        if text.is_empty() || text.chars().count() > 1000 {
+            return Err(AppError::invalid("请填写举报内容（不超过 1000 字）"));
+        }
+        let stored = self
+            .store
+            .licence(id.trim())
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("证照 {id} ")))?;
+        let now = self.clock.now();
+        let audit = AuditFact {
+            actor_id: None,
+            kind: "licence.report".into(),
+            subject: stored.id.clone(),
+            detail: serde_json::json!({"text": text}),
+        };
+        self.store.report_licence(&stored, text, now, audit).await?;
+        Ok(())
+    }
+
+    /// Reminds holders of licences expiring within the configured days (临期提醒); exactly once each.
+    pub async fn remind_expiring_licences(&self) -> Result<usize, AppError> {
+        let now = self.clock.now();
+        let until = local_date(now)
+            + chrono::Duration::days(i64::from(self.settings.licence_reminder_days));
+        let mut total = 0;
+        loop {
+            let batch = self.store.remind_expiring(until, now, 500).await?;
+            total += batch.len();
+            if batch.len() < 500 {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// The caller's in-app inbox.
+    pub async fn my_notifications(&self, session: &Session) -> Result<Vec<Notification>, AppError> {
+        Ok(self.store.notifications(session.user.id, 100).await?)
+    }
+
+    /// The applicant's valid licences, as the machine review sees them.
+    pub(crate) async fn valid_licences_of(
+        &self,
+        user: i64,
+    ) -> Result<Vec<(StoredLicence, LicenceDocument)>, AppError> {
+        let query = LicenceQuery {
+            holder: Some(user),
+            only_status: Some("valid".into()),
+            limit: 200,
+            ..Default::default()
+        };
+        let mut out = Vec::new();
+        for l in self.store.licences(&query).await? {
+            if let (Standing::Valid, Some(doc)) = self.standing_of(&l).await? {
+                out.push((l, doc));
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn already_changed(e: crate::store::StoreError) -> AppError {
+    match e {
+        crate::store::StoreError::VersionConflict { .. } => {
+            AppError::invalid("该证照已撤销或已换发")
+        }
+        other => other.into(),
+    }
+}
+
+fn public_view(doc: &LicenceDocument, person: bool, standing: Standing) -> PublicLicence {
+    PublicLicence {
+        id: doc.id.to_string(),
+        type_code: doc.type_code.as_str().to_string(),
+        type_name: doc.type_name.clone(),
+        holder_name: if person {
+            mask_person_name(&doc.holder_name)
+        } else {
+            doc.holder_name.clone()
+        },
+        scope: doc.scope.clone(),
+        issuer: doc.issuer.clone(),
+        issued_on: doc.issued_on,
+        valid_until: doc.valid_until,
+        standing,
+    }
+}

@@ -1,0 +1,227 @@
+//! Supervision (监察): the scheduler that raises overdue alerts, the lists of
+//! yellow and red tasks and of alerts, and the green channel.
+
+use onestamp_domain::DomainError;
+use onestamp_domain::assignment::{Unfit, fit_for};
+use onestamp_domain::case::{CaseEvent, Task};
+use onestamp_domain::role::Role;
+use onestamp_domain::timing;
+
+use crate::auth::Session;
+use crate::cases::MAX_PAGE;
+use crate::store::{Alert, AuditFact, CaseChange, CaseSummary};
+use crate::{App, AppError};
+
+impl App {
+    /// Reassigns the open task of a case (supervisors only, with a reason). With
+    /// no assignee named, a new one is drawn at random as for a new task, never the
+    /// current holder. Nobody can reassign a task to themselves; a named person
+    /// must hold the role, be on duty, qualified and clear of separation of duties.
+    pub async fn reassign(
+        &self,
+        session: &Session,
+        case_id: i64,
+        assignee: Option<i64>,
+        reason: &str,
+        version: i64,
+    ) -> Result<crate::cases::CaseView, AppError> {
+        session.require(&[Role::Supervisor])?;
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(AppError::invalid("改派须填写理由"));
+        }
+        let case = self.visible_case(session, case_id).await?;
+        if case.version != version {
+            return Err(DomainError::VersionConflict {
+                given: version,
+                current: case.version,
+            }
+            .into());
+        }
+        let Some(task) = case.task.clone() else {
+            return Err(AppError::invalid("该办件当前没有待办任务"));
+        };
+        let item = self.item_of(&case).await?;
+        let to = match assignee {
+            Some(user_id) => {
+                let who = self
+                    .store
+                    .user(user_id)
+                    .await?
+                    .ok_or_else(|| AppError::NotFound(format!("用户 {user_id} ")))?;
+                if user_id == session.user.id {
+                    return Err(AppError::AssigneeUnfit {
+                        who: who.username,
+                        reason: "不能改派给自己",
+                    });
+                }
+                let profile = self.store.staff_profile(user_id).await?.unwrap_or_default();
+                let holds = who.active && who.roles.contains(&task.stage.role());
+                fit_for(&case, &item, task.stage, user_id, holds, &profile).map_err(
+                    |u| match u {
+                        Unfit::SeparationOfDuties => AppError::Domain(
+                            DomainError::SeparationOfDuties(task.stage.label_zh().to_string()),
+                        ),
+                        other => AppError::AssigneeUnfit {
+                            who: who.username.clone(),
+                            reason: other.reason_zh(),
+                        },
+                    },
+                )?;
+                user_id
+            }
+            None => {
+                self.assign_other(&case, &item, task.stage, task.assignee)
+                    .await?
+            }
+        };
+        let now = self.clock.now();
+        let mut next = case.clone();
+        next.task = Some(Task {
+            assignee: to,
+            ..task.clone()
+        });
+        next.version += 1;
+        next.updated_at = now;
+        let event = CaseEvent {
+            at: now,
+            actor_id: session.user.id,
+            actor_role: Role::Supervisor,
+            action: "reassign".into(),
+            opinion: Some(reason.to_string()),
+            from_status: Some(case.status),
+            to_status: case.status,
+            version: case.version,
+        };
+        let audit = AuditFact {
+            actor_id: Some(session.user.id),
+            kind: "case.reassign".into(),
+            subject: case.number.clone(),
+            detail: serde_json::json!({"stage": task.stage, "from": task.assignee, "to": to, "reason": reason}),
+        };
+        self.store
+            .commit_case(CaseChange {
+                case: next,
+                expected_version: case.version,
+                event,
+                audit,
+                licence: None,
+            })
+            .await?;
+        self.get_case(session, case_id).await
+    }
+
+    /// Raises the alerts of everything that came due by now. Safe to run from
+    /// every server process at once: each alert is raised exactly once.
+    pub async fn run_due_timers(&self) -> Result<Vec<Alert>, AppError> {
+        let now = self.clock.now();
+        let mut all = Vec::new();
+        loop {
+            let batch = self.store.raise_due_alerts(now, 500).await?;
+            let done = batch.len() < 500;
+            for a in &batch {
+                tracing::warn!(case_no = %a.case_number, kind = %a.kind, responsible = ?a.responsible, "overdue");
+            }
+            all.extend(batch);
+            if done {
+                break;
+            }
+        }
+        let reminded = self.remind_expiring_licences().await?;
+        if reminded > 0 {
+            tracing::info!(count = reminded, "expiry reminders sent");
+        }
+        Ok(all)
+    }
+
+    /// Overdue alerts, newest first (supervisors).
+    pub async fn list_alerts(
+        &self,
+        session: &Session,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<Alert>, AppError> {
+        session.require(&[Role::Supervisor, Role::Admin])?;
+        Ok(self.store.alerts(before, limit.clamp(1, MAX_PAGE)).await?)
+    }
+
+    /// Open tasks that are yellow or red now, earliest deadline first (supervisors).
+    pub async fn late_tasks(&self, session: &Session) -> Result<Vec<CaseSummary>, AppError> {
+        session.require(&[Role::Supervisor, Role::Admin])?;
+        let list = self.store.late_tasks(self.clock.now(), MAX_PAGE).await?;
+        Ok(self.with_lights(list))
+    }
+
+    /// Flags or unflags a case as a priority project (绿色通道): the case gets the
+    /// item's green-channel limit and is listed first. Supervisors only; the
+    /// reason is recorded.
+    pub async fn set_priority(
+        &self,
+        session: &Session,
+        case_id: i64,
+        priority: bool,
+        reason: &str,
+        version: i64,
+    ) -> Result<crate::cases::CaseView, AppError> {
+        session.require(&[Role::Supervisor])?;
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(AppError::invalid("请填写设置绿色通道的理由"));
+        }
+        let case = self.visible_case(session, case_id).await?;
+        if case.version != version {
+            return Err(onestamp_domain::DomainError::VersionConflict {
+                given: version,
+                current: case.version,
+            }
+            .into());
+        }
+        if case.status.is_closed() {
+            return Err(AppError::invalid("办件已办结"));
+        }
+        let item = self.item_of(&case).await?;
+        let now = self.clock.now();
+        let mut next = case.clone();
+        next.priority = priority;
+        next.version += 1;
+        next.updated_at = now;
+        let (deadline, _) =
+            timing::case_due(&self.settings.calendar, &item, priority, case.submitted_at);
+        next.deadline = Some(
+            self.settings
+                .calendar
+                .shift_by_working_minutes(deadline, case.suspended_minutes),
+        );
+        let event = onestamp_domain::case::CaseEvent {
+            at: now,
+            actor_id: session.user.id,
+            actor_role: Role::Supervisor,
+            action: if priority {
+                "priority_on"
+            } else {
+                "priority_off"
+            }
+            .to_string(),
+            opinion: Some(reason.to_string()),
+            from_status: Some(case.status),
+            to_status: case.status,
+            version: case.version,
+        };
+        let audit = AuditFact {
+            actor_id: Some(session.user.id),
+            kind: "case.priority".into(),
+            subject: case.number.clone(),
+            detail: serde_json::json!({"priority": priority, "reason": reason, "version": case.version}),
+        };
+        self.store
+            .commit_case(CaseChange {
+                case: next.clone(),
+                expected_version: case.version,
+                event,
+                audit,
+                licence: None,
+            })
+            .await?;
+        self.get_case(session, case_id).await
+    }
+}

@@ -1,0 +1,769 @@
+//! `onestamp bench`: load figures for the API — a command that prints numbers,
+//! never a test that asserts them.
+//!
+//! Each run starts the real server in this process on `127.0.0.1:0` over a fresh
+//! database in a temporary directory, loads the demo, logs each demo user in
+//! once, and drives the server with K concurrent tokio tasks sharing one HTTP
+//! client (one connection pool). The server and the clients share this process
+//! and its cores, so the figures are a floor for the server alone, and the peak
+//! resident memory reported is that of the whole process.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use hdrhistogram::Histogram;
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+
+use onestamp_app::App;
+use onestamp_app::catalogue::{Format, parse_catalogue};
+use onestamp_domain::catalogue::Catalogue;
+
+use crate::commands::{explain, open_app_at};
+use crate::config::Config;
+
+/// `onestamp bench …`
+#[derive(Args)]
+pub struct BenchArgs {
+    #[command(subcommand)]
+    pub workload: Workload,
+    /// The global `--database-url`, handed over by `main`: a bench never opens the
+    /// configured store, only fresh ones of its own.
+    #[arg(skip)]
+    pub database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+pub enum Workload {
+    /// Cases of 510107-WGLT-001 (出版物零售单位设立) submitted at the counter and
+    /// taken to issued by the staff holding each task: submit, accept, review,
+    /// approve, produce, issue.
+    Lifecycle(Load),
+    /// Valid applications of an instant item (秒批) derived from 510107-SCJG-003,
+    /// each issued in the response to its submission.
+    Instant(Load),
+}
+
+#[derive(Args, Debug, Clone, Copy)]
+pub struct Load {
+    /// Cases to run (1-10000000).
+    #[arg(long, value_name = "N", default_value_t = 2000,
+          value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub cases: u64,
+    /// Concurrent clients (1-1024).
+    #[arg(long, value_name = "K", default_value_t = 32,
+          value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub clients: u64,
+}
+
+/// The item the lifecycle bench files: no inspection, five stages.
+const BOOKS: &str = "510107-WGLT-001";
+/// The demo's instant item; its licence rule cannot pass without a licence library.
+const NAME_CHANGE: &str = "510107-SCJG-003";
+/// The instant item the bench derives from [`NAME_CHANGE`] and imports.
+const INSTANT_ITEM: &str = "510107-SCJG-903";
+/// The rule of [`NAME_CHANGE`] that the derived item drops.
+const LICENCE_RULE: &str = "has_licence(\"GTYYZZ\")";
+
+/// Demo applicants the lifecycle bench takes turns with.
+const APPLICANTS: [&str; 3] = ["zhangsan", "lisi", "jinjiang_books"];
+/// The demo staff, one per role, so the holder of each task is known from its stage.
+const STAFF: [&str; 4] = ["clerk", "reviewer", "approver", "officer"];
+
+/// The lifecycle after submission: action, index into [`STAFF`], status reached.
+const STEPS: [(&str, usize, &str); 5] = [
+    ("accept", 0, "review"),
+    ("review", 1, "approval"),
+    ("approve", 2, "production"),
+    ("produce", 3, "issuance"),
+    ("issue", 3, "issued"),
+];
+/// Histogram rows of the lifecycle bench: submit, then each step's action.
+const LIFECYCLE_ACTIONS: [&str; 6] = ["submit", "accept", "review", "approve", "produce", "issue"];
+
+/// Latencies are recorded in microseconds, up to this.
+const MAX_MICROS: u64 = 600_000_000;
+
+pub async fn run(cfg: &Config, args: BenchArgs) -> anyhow::Result<()> {
+    let mut postgres = None;
+    match args.database_url.as_deref().map(str::trim) {
+        None | Some("") => {}
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            postgres = Some(url.to_string());
+        }
+        Some(url) => bail!(
+            "--database-url {url}: a bench makes its own fresh SQLite database in a temporary \
+             directory; give a postgres:// URL to bench PostgreSQL as well, or nothing"
+        ),
+    }
+    // PostgreSQL first, so that a build which refuses it says so before any figures.
+    let mut backends = Vec::new();
+    if let Some(url) = postgres {
+        backends.push(Backend::Postgres(url));
+    }
+    backends.push(Backend::Sqlite);
+    let mut failed = Vec::new();
+    for backend in backends {
+        let server = match Server::start(cfg, &backend).await {
+            Ok(s) => s,
+            Err(e) if matches!(backend, Backend::Postgres(_)) => {
+                println!("postgresql: not benched ({e:#}); continuing with SQLite only");
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let outcome = match args.workload {
+            Workload::Lifecycle(load) => lifecycle(&server, load).await,
+            Workload::Instant(load) => instant(&server, load).await,
+        };
+        server.stop().await;
+        if let Err(e) = outcome {
+            failed.push(format!("{}: {e:#}", backend.name()));
+        }
+    }
+    if !failed.is_empty() {
+        bail!("{}", failed.join("; "));
+    }
+    Ok(())
+}
+
+enum Backend {
+    Sqlite,
+    Postgres(String),
+}
+
+impl Backend {
+    fn name(&self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres(_) => "postgresql",
+        }
+    }
+}
+
+/// The real server on an ephemeral port, over a fresh store, with the demo loaded.
+struct Server {
+    app: App,
+    base: String,
+    backend: &'static str,
+    /// Where the store is, for the summary.
+    location: String,
+    shutdown: tokio::sync::oneshot::Sender<()>,
+    serving: tokio::task::JoinHandle<std::io::Result<()>>,
+    /// Removed (with the SQLite file) when the server is dropped.
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    async fn start(cfg: &Config, backend: &Backend) -> anyhow::Result<Server> {
+        let dir = tempfile::Builder::new()
+            .prefix("onestamp-bench-")
+            .tempdir()
+            .context("cannot create a temporary directory")?;
+        let (url, location) = match backend {
+            Backend::Sqlite => (
+                String::new(),
+                format!("fresh file in {}", dir.path().display()),
+            ),
+            Backend::Postgres(url) => (url.clone(), "the database given".to_string()),
+        };
+        let app = open_app_at(cfg, &url, dir.path()).await?;
+        app.load_demo().await.map_err(explain)?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .context("cannot listen on 127.0.0.1:0")?;
+        let base = format!("http://{}", listener.local_addr()?);
+        let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();
+        let serving = tokio::spawn(onestamp_web::serve(app.clone(), listener, async {
+            let _ = stop.await;
+        }));
+        Ok(Server {
+            app,
+            base,
+            backend: backend.name(),
+            location,
+            shutdown,
+            serving,
+            _dir: dir,
+        })
+    }
+
+    async fn stop(self) {
+        let _ = self.shutdown.send(());
+        if let Ok(Err(e)) = self.serving.await {
+            eprintln!("server stopped with an error: {e}");
+        }
+    }
+}
+
+/// What the clients share: one client (one pool), the tokens, the work counter.
+struct Drive {
+    client: Client,
+    base: String,
+    total: u64,
+    next: AtomicU64,
+    done: AtomicU64,
+}
+
+impl Drive {
+    fn new(server: &Server, load: Load) -> anyhow::Result<Drive> {
+        let client = Client::builder()
+            .pool_max_idle_per_host(load.clients as usize)
+            .timeout(Duration::from_secs(120))
+            .build()
+            .context("cannot build the HTTP client")?;
+        Ok(Drive {
+            client,
+            base: server.base.clone(),
+            total: load.cases,
+            next: AtomicU64::new(0),
+            done: AtomicU64::new(0),
+        })
+    }
+
+    /// The next case number to run, or `None` when all are claimed.
+    fn claim(&self) -> Option<u64> {
+        let i = self.next.fetch_add(1, Ordering::Relaxed);
+        (i < self.total).then_some(i)
+    }
+
+    /// Logs a demo user in (password `demo`) and returns the bearer token.
+    async fn login(&self, username: &str) -> anyhow::Result<String> {
+        let r = self
+            .client
+            .post(format!("{}/api/v1/auth/login", self.base))
+            .json(&json!({"username": username, "password": onestamp_app::demo::PASSWORD}))
+            .send()
+            .await
+            .with_context(|| format!("login {username}"))?;
+        let status = r.status();
+        let body: Value = r.json().await.unwrap_or(Value::Null);
+        match body["token"].as_str() {
+            Some(t) if status == StatusCode::OK => Ok(t.to_string()),
+            _ => bail!("login {username}: {status} {body}"),
+        }
+    }
+
+    /// POSTs a JSON body as `token`'s user; the latency runs from sending to the
+    /// last byte of the answer.
+    async fn post(&self, path: &str, token: &str, body: &Value) -> Answer {
+        let start = Instant::now();
+        let answered = async {
+            let r = self
+                .client
+                .post(format!("{}{path}", self.base))
+                .bearer_auth(token)
+                .json(body)
+                .send()
+                .await?;
+            let status = r.status();
+            Ok::<_, reqwest::Error>((status, r.bytes().await?))
+        }
+        .await;
+        let micros = start.elapsed().as_micros().min(u128::from(MAX_MICROS)) as u64;
+        match answered {
+            Ok((status, bytes)) => Answer {
+                micros,
+                status,
+                body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+                transport: None,
+            },
+            Err(e) => Answer {
+                micros,
+                status: e.status().unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                body: Value::Null,
+                transport: Some(e.to_string()),
+            },
+        }
+    }
+
+    /// Prints `done / total` on stderr about every second until every case is done.
+    fn progress(self: &Arc<Self>, label: String) -> tokio::task::JoinHandle<()> {
+        let drive = Arc::clone(self);
+        tokio::spawn(async move {
+            let start = Instant::now();
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                let done = drive.done.load(Ordering::Relaxed);
+                let secs = start.elapsed().as_secs_f64();
+                eprintln!(
+                    "{label}: {done} / {} cases, {:.0} cases/s so far",
+                    drive.total,
+                    done as f64 / secs
+                );
+                if drive.next.load(Ordering::Relaxed) >= drive.total && done >= drive.total {
+                    break;
+                }
+            }
+        })
+    }
+}
+
+/// One HTTP answer.
+struct Answer {
+    micros: u64,
+    status: StatusCode,
+    body: Value,
+    /// The transport error, if the answer never came whole.
+    transport: Option<String>,
+}
+
+impl Answer {
+    fn describe(&self, what: &str) -> String {
+        match &self.transport {
+            Some(e) => format!("{what}: {e}"),
+            None => {
+                let detail = match self.body["error"]["code"].as_str() {
+                    Some(code) => format!(
+                        "{code}: {}",
+                        self.body["error"]["message"].as_str().unwrap_or("")
+                    ),
+                    None => format!("status {}", self.body["status"]),
+                };
+                format!("{what}: HTTP {} {detail}", self.status.as_u16())
+            }
+        }
+    }
+}
+
+/// What one client measured; merged at the end.
+struct Stats {
+    /// One histogram per action (rows of the summary).
+    actions: Vec<Histogram<u64>>,
+    all: Histogram<u64>,
+    /// Whole cases, first request to last answer.
+    cases: Histogram<u64>,
+    requests: u64,
+    completed: u64,
+    failures: u64,
+    first_failure: Option<String>,
+}
+
+impl Stats {
+    fn new(rows: usize) -> anyhow::Result<Stats> {
+        let h = || Histogram::new_with_bounds(1, MAX_MICROS, 3).context("histogram bounds");
+        Ok(Stats {
+            actions: (0..rows).map(|_| h()).collect::<Result<_, _>>()?,
+            all: h()?,
+            cases: h()?,
+            requests: 0,
+            completed: 0,
+            failures: 0,
+            first_failure: None,
+        })
+    }
+
+    fn record(&mut self, row: usize, answer: &Answer) {
+        self.requests += 1;
+        if let Some(h) = self.actions.get_mut(row) {
+            h.saturating_record(answer.micros);
+        }
+        self.all.saturating_record(answer.micros);
+    }
+
+    fn fail(&mut self, why: String) {
+        self.failures += 1;
+        if self.first_failure.is_none() {
+            self.first_failure = Some(why);
+        }
+    }
+
+    fn merge(&mut self, other: Stats) -> anyhow::Result<()> {
+        for (mine, theirs) in self.actions.iter_mut().zip(&other.actions) {
+            mine.add(theirs).context("merging histograms")?;
+        }
+        self.all.add(&other.all).context("merging histograms")?;
+        self.cases.add(&other.cases).context("merging histograms")?;
+        self.requests += other.requests;
+        self.completed += other.completed;
+        self.failures += other.failures;
+        if self.first_failure.is_none() {
+            self.first_failure = other.first_failure;
+        }
+        Ok(())
+    }
+}
+
+/// Runs `one` for every case over `load.clients` concurrent tasks and merges what they measured.
+async fn run_clients<F, Fut>(
+    drive: &Arc<Drive>,
+    load: Load,
+    label: String,
+    rows: usize,
+    one: F,
+) -> anyhow::Result<(Stats, Duration)>
+where
+    F: Fn(Arc<Drive>, u64, Stats) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = Stats> + Send + 'static,
+{
+    let progress = drive.progress(label);
+    let start = Instant::now();
+    let mut clients = Vec::new();
+    for _ in 0..load.clients.min(load.cases) {
+        let drive = Arc::clone(drive);
+        let one = one.clone();
+        let mut stats = Stats::new(rows)?;
+        clients.push(tokio::spawn(async move {
+            while let Some(i) = drive.claim() {
+                stats = one(Arc::clone(&drive), i, stats).await;
+                drive.done.fetch_add(1, Ordering::Relaxed);
+            }
+            stats
+        }));
+    }
+    let mut total = Stats::new(rows)?;
+    for c in clients {
+        total.merge(c.await.context("a client task failed")?)?;
+    }
+    let elapsed = start.elapsed();
+    progress.abort();
+    Ok((total, elapsed))
+}
+
+async fn lifecycle(server: &Server, load: Load) -> anyhow::Result<()> {
+    let d = Arc::new(Drive::new(server, load)?);
+    let mut applicants = Vec::new();
+    for u in APPLICANTS {
+        applicants.push(d.login(u).await?);
+    }
+    let mut staff = Vec::new();
+    for u in STAFF {
+        staff.push(d.login(u).await?);
+    }
+    let tokens = Arc::new((applicants, staff));
+    let before = memory();
+    let label = format!("lifecycle {}", server.backend);
+    let (stats, elapsed) = run_clients(&d, load, label.clone(), LIFECYCLE_ACTIONS.len(), {
+        move |d: Arc<Drive>, i: u64, mut stats: Stats| {
+            let tokens = Arc::clone(&tokens);
+            async move {
+                let (applicants, staff) = &*tokens;
+                let applicant = &applicants[(i as usize) % applicants.len()];
+                one_lifecycle(&d, applicant, staff, &mut stats).await;
+                stats
+            }
+        }
+    })
+    .await?;
+    let secs = elapsed.as_secs_f64();
+    println!(
+        "{label}: {} cases in {:.1} s = {:.0} cases/s, {:.0} req/s; {}; {} clients",
+        stats.completed,
+        secs,
+        stats.completed as f64 / secs,
+        stats.requests as f64 / secs,
+        spread(&stats.all),
+        load.clients
+    );
+    println!("  latency per request through HTTP (ms):");
+    println!(
+        "  {:<10} {:>8} {:>8} {:>8} {:>8}",
+        "action", "count", "p50", "p99", "max"
+    );
+    for (name, h) in LIFECYCLE_ACTIONS.iter().zip(&stats.actions) {
+        println!("  {}", row(name, h));
+    }
+    println!("  {}", row("all", &stats.all));
+    println!("  {}", row("whole case", &stats.cases));
+    footer(server, &stats, before);
+    check(&stats, load.cases, "cases not taken to issued")
+}
+
+/// Submits one case at the counter and takes it to issued; stops at the first refusal.
+async fn one_lifecycle(d: &Drive, applicant: &str, staff: &[String], stats: &mut Stats) {
+    let start = Instant::now();
+    let submitted = d
+        .post(
+            "/api/v1/cases",
+            applicant,
+            &json!({"item": BOOKS, "channel": "counter", "form": books_form()}),
+        )
+        .await;
+    stats.record(0, &submitted);
+    if submitted.status != StatusCode::CREATED || submitted.body["status"] != "intake" {
+        stats.fail(submitted.describe("submit"));
+        return;
+    }
+    let (Some(id), Some(mut version)) = (
+        submitted.body["id"].as_i64(),
+        submitted.body["version"].as_i64(),
+    ) else {
+        stats.fail(submitted.describe("submit: no id or version in the answer"));
+        return;
+    };
+    let path = format!("/api/v1/cases/{id}/actions");
+    for (row, (action, holder, next)) in STEPS.iter().enumerate() {
+        let Some(token) = staff.get(*holder) else {
+            stats.fail(format!("{action}: no staff token"));
+            return;
+        };
+        let answer = d
+            .post(
+                &path,
+                token,
+                &json!({"action": action, "opinion": "符合要求", "version": version}),
+            )
+            .await;
+        stats.record(row + 1, &answer);
+        let reached = answer.status == StatusCode::OK && answer.body["status"] == *next;
+        match answer.body["version"].as_i64() {
+            Some(v) if reached => version = v,
+            _ => {
+                stats.fail(answer.describe(action));
+                return;
+            }
+        }
+    }
+    stats.completed += 1;
+    stats
+        .cases
+        .saturating_record(start.elapsed().as_micros().min(u128::from(MAX_MICROS)) as u64);
+}
+
+fn books_form() -> Value {
+    json!({
+        "entity_name": "成都锦江书香文化有限公司",
+        "credit_code": "91510107MA6C11110G",
+        "legal_rep_name": "王书香",
+        "mobile": "13800281234",
+        "address": "成都市武侯区玉林街道玉林北路12号",
+        "publication_scope": "图书、报纸、期刊",
+        "area": 85.0
+    })
+}
+
+async fn instant(server: &Server, load: Load) -> anyhow::Result<()> {
+    import_instant_item(&server.app).await?;
+    let d = Arc::new(Drive::new(server, load)?);
+    let token = Arc::new(d.login("zhangsan").await?);
+    let before = memory();
+    let label = format!("instant {}", server.backend);
+    let (stats, elapsed) = run_clients(&d, load, label.clone(), 1, {
+        move |d: Arc<Drive>, _i: u64, mut stats: Stats| {
+            let token = Arc::clone(&token);
+            async move {
+                let answer = d
+                    .post(
+                        "/api/v1/cases",
+                        &token,
+                        &json!({"item": INSTANT_ITEM, "form": name_change_form()}),
+                    )
+                    .await;
+                stats.record(0, &answer);
+                if answer.status == StatusCode::CREATED && answer.body["status"] == "issued" {
+                    stats.completed += 1;
+                } else {
+                    stats.fail(answer.describe("submit"));
+                }
+                stats
+            }
+        }
+    })
+    .await?;
+    let secs = elapsed.as_secs_f64();
+    println!(
+        "{label}: {} decisions in {:.1} s = {:.0} decisions/s; {}; not issued: {}; {} clients",
+        stats.requests,
+        secs,
+        stats.requests as f64 / secs,
+        spread(&stats.all),
+        stats.failures,
+        load.clients
+    );
+    footer(server, &stats, before);
+    check(&stats, load.cases, "answers not issued")
+}
+
+/// Imports, as the operator, the demo's name change (个体工商户名称变更登记) without
+/// its business-licence rule, so that a valid application is issued at once.
+async fn import_instant_item(app: &App) -> anyhow::Result<()> {
+    let demo =
+        parse_catalogue(onestamp_app::demo::CATALOGUE_YAML, Format::Yaml).map_err(explain)?;
+    let mut item = demo
+        .items
+        .into_iter()
+        .find(|i| i.code == NAME_CHANGE)
+        .with_context(|| format!("the demo catalogue has no item {NAME_CHANGE}"))?;
+    let rules = item.rules.len();
+    item.rules.retain(|r| !r.expr.contains(LICENCE_RULE));
+    if item.rules.len() + 1 != rules || !item.instant {
+        bail!("{NAME_CHANGE} is no longer an instant item with one {LICENCE_RULE} rule");
+    }
+    item.code = INSTANT_ITEM.into();
+    item.name = "个体工商户名称变更登记（经营者本人）".into();
+    let extra = Catalogue {
+        departments: Vec::new(),
+        items: vec![item],
+        themes: Vec::new(),
+    };
+    app.import_catalogue(None, &extra).await.map_err(explain)?;
+    Ok(())
+}
+
+fn name_change_form() -> Value {
+    json!({
+        "credit_code": "92510107MA6C8R5D17",
+        "old_name": "武侯区玉林小面馆",
+        "new_name": "武侯区玉林老街面馆",
+        "operator_id": "510107199003071236",
+        "mobile": "13800281234"
+    })
+}
+
+/// Memory and store lines common to both benches.
+fn footer(server: &Server, stats: &Stats, before: Option<Memory>) {
+    match (before, memory()) {
+        (Some(b), Some(a)) => println!(
+            "  server peak RSS: {:.1} MiB (VmHWM of this process, which runs the server \
+             in-process together with the clients; before the load: {:.1} MiB resident, \
+             {:.1} MiB peak)",
+            mib(a.hwm_kib),
+            mib(b.rss_kib),
+            mib(b.hwm_kib)
+        ),
+        _ => println!("  server peak RSS: unavailable (no /proc/self/status)"),
+    }
+    println!("  store: {} ({})", server.backend, server.location);
+    println!("  requests: {}, failed: {}", stats.requests, stats.failures);
+}
+
+/// Fails the command when any case did not come through, naming the first reason.
+fn check(stats: &Stats, cases: u64, what: &str) -> anyhow::Result<()> {
+    if stats.failures == 0 && stats.completed == cases {
+        return Ok(());
+    }
+    bail!(
+        "{} {what} (of {cases}); first: {}",
+        cases - stats.completed.min(cases),
+        stats.first_failure.as_deref().unwrap_or("unknown")
+    )
+}
+
+/// `p50 4.1 ms p99 22 ms max 40 ms`
+fn spread(h: &Histogram<u64>) -> String {
+    format!(
+        "p50 {} ms p99 {} ms max {} ms",
+        ms(h.value_at_quantile(0.50)),
+        ms(h.value_at_quantile(0.99)),
+        ms(h.max())
+    )
+}
+
+fn row(name: &str, h: &Histogram<u64>) -> String {
+    format!(
+        "{:<10} {:>8} {:>8} {:>8} {:>8}",
+        name,
+        h.len(),
+        ms(h.value_at_quantile(0.50)),
+        ms(h.value_at_quantile(0.99)),
+        ms(h.max())
+    )
+}
+
+/// Microseconds as milliseconds with about three significant digits.
+fn ms(micros: u64) -> String {
+    let v = micros as f64 / 1000.0;
+    if v < 10.0 {
+        format!("{v:.2}")
+    } else if v < 100.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.0}")
+    }
+}
+
+fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Memory {
+    rss_kib: u64,
+    hwm_kib: u64,
+}
+
+/// Resident and peak resident memory of this process (Linux `/proc/self/status`).
+fn memory() -> Option<Memory> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    parse_memory(&status)
+}
+
+fn parse_memory(status: &str) -> Option<Memory> {
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|rest| {
+                rest.trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+            })
+    };
+    Some(Memory {
+        rss_kib: field("VmRSS:")?,
+        hwm_kib: field("VmHWM:")?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<crate::Cli, clap::Error> {
+        crate::Cli::try_parse_from(std::iter::once("onestamp").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn the_defaults_are_2000_cases_over_32_clients() {
+        let cli = parse(&["bench", "lifecycle"]).unwrap();
+        let crate::Command::Bench(b) = cli.command else {
+            panic!("not a bench");
+        };
+        let Workload::Lifecycle(load) = b.workload else {
+            panic!("not lifecycle");
+        };
+        assert_eq!((load.cases, load.clients), (2000, 32));
+    }
+
+    #[test]
+    fn cases_and_clients_out_of_range_are_refused_naming_the_range() {
+        for (args, needle) in [
+            (["bench", "instant", "--cases", "0"], "1..=10000000"),
+            (["bench", "instant", "--cases", "10000001"], "1..=10000000"),
+            (["bench", "lifecycle", "--clients", "0"], "1..=1024"),
+            (["bench", "lifecycle", "--clients", "1025"], "1..=1024"),
+        ] {
+            let err = parse(&args).err().unwrap().to_string();
+            assert!(err.contains(needle), "{args:?}: {err}");
+        }
+        let err = parse(&["bench", "instant", "--cases", "many"])
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("--cases"), "{err}");
+    }
+
+    #[test]
+    fn peak_and_resident_memory_are_read_from_proc_status() {
+        let status = "Name:\tonestamp\nVmHWM:\t   51200 kB\nVmRSS:\t   40960 kB\n";
+        let m = parse_memory(status).unwrap();
+        assert_eq!((m.hwm_kib, m.rss_kib), (51200, 40960));
+        assert!(parse_memory("Name:\tx\n").is_none());
+    }
+
+    #[test]
+    fn milliseconds_keep_about_three_digits() {
+        assert_eq!(ms(4_123), "4.12");
+        assert_eq!(ms(22_040), "22.0");
+        assert_eq!(ms(153_600), "154");
+    }
+}

@@ -1,0 +1,198 @@
+//! The `onestamp` binary as an operator uses it.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers stop the test at once"
+)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn onestamp(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_onestamp"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env_remove("ONESTAMP_CONFIG")
+        .env("ONESTAMP_LOG", "warn")
+        .output()
+        .expect("run onestamp")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn demo_is_idempotent_and_lists_the_users() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = onestamp(dir.path(), &["demo"]);
+    assert!(first.status.success(), "{}", text(&first));
+    let out = text(&first);
+    for user in [
+        "admin",
+        "clerk",
+        "reviewer",
+        "inspector",
+        "approver",
+        "officer",
+        "supervisor",
+        "regulator",
+        "zhangsan",
+        "lisi",
+    ] {
+        assert!(out.contains(user), "{user} missing: {out}");
+    }
+    assert!(out.contains("15 new"), "{out}");
+    let second = onestamp(dir.path(), &["demo"]);
+    assert!(
+        text(&second).contains("0 new, 0 changed"),
+        "{}",
+        text(&second)
+    );
+}
+
+#[test]
+fn a_bad_catalogue_file_is_refused_whole_naming_file_entry_and_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(onestamp(dir.path(), &["demo"]).status.success());
+    let export = dir.path().join("catalogue.yaml");
+    let out = onestamp(dir.path(), &["export", export.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    let good = std::fs::read_to_string(&export).unwrap();
+    // A change to one item and a broken reference in another: nothing may land.
+    let bad = good
+        .replacen("name: 企业设立登记", "name: 企业设立登记（新）", 1)
+        .replacen("department: wjj", "department: nowhere", 1);
+    let bad_file = dir.path().join("bad.yaml");
+    std::fs::write(&bad_file, bad).unwrap();
+    let out = onestamp(dir.path(), &["import", bad_file.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let msg = text(&out);
+    assert!(
+        msg.contains("bad.yaml")
+            && msg.contains("nothing imported")
+            && msg.contains("department 'nowhere' is not defined")
+            && msg.contains("item 510107-WJJ-"),
+        "{msg}"
+    );
+    let again = dir.path().join("again.json");
+    onestamp(dir.path(), &["export", again.to_str().unwrap()]);
+    assert!(
+        std::fs::read_to_string(&again)
+            .unwrap()
+            .contains("\"企业设立登记\""),
+        "unchanged"
+    );
+    let broken = dir.path().join("broken.json");
+    std::fs::write(&broken, "{\"items\": [").unwrap();
+    let out = onestamp(dir.path(), &["import", broken.to_str().unwrap()]);
+    assert!(
+        !out.status.success() && text(&out).contains("broken.json"),
+        "{}",
+        text(&out)
+    );
+    let out = onestamp(dir.path(), &["import", export.to_str().unwrap()]);
+    assert!(
+        out.status.success() && text(&out).contains("0 new items, 0 changed"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn calendar_add_counts_working_days_and_hours_and_show_lists_a_year() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = onestamp(dir.path(), &["calendar", "add", "2025-09-26", "3"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "2025-09-30",
+        "across the adjusted Sunday 09-28"
+    );
+    let out = onestamp(dir.path(), &["calendar", "add", "2026-02-13", "5"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "2026-02-27",
+        "across the Spring Festival"
+    );
+    let out = onestamp(
+        dir.path(),
+        &["calendar", "add", "2026-02-13T16:30", "3", "--hours"],
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "2026-02-14T11:30",
+        "into the adjusted working Saturday"
+    );
+    let out = onestamp(dir.path(), &["calendar", "show", "2026"]);
+    let s = text(&out);
+    assert!(
+        s.contains("248 working days") && s.contains("春节") && s.contains("2026-10-10"),
+        "{s}"
+    );
+    let out = onestamp(dir.path(), &["calendar", "add", "someday", "3"]);
+    assert!(!out.status.success() && text(&out).contains("someday"));
+}
+
+#[test]
+fn audit_verify_confirms_the_chain_then_names_a_tampered_record() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(onestamp(dir.path(), &["demo"]).status.success());
+    let ok = onestamp(dir.path(), &["audit", "verify"]);
+    assert!(
+        ok.status.success() && text(&ok).contains("intact"),
+        "{}",
+        text(&ok)
+    );
+    let db = dir.path().join("onestamp.db");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let url = format!("sqlite://{}", db.display());
+        let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
+            .await
+            .unwrap();
+        sqlx::query("DROP TRIGGER audit_log_append_only_u")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        sqlx::query("UPDATE audit_log SET subject = 'someone-else' WHERE seq = 5")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    });
+    let bad = onestamp(dir.path(), &["audit", "verify"]);
+    assert!(!bad.status.success());
+    assert!(
+        text(&bad).contains("record 5: content altered"),
+        "{}",
+        text(&bad)
+    );
+}
+
+#[test]
+fn a_bad_setting_stops_the_start_with_its_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_onestamp"))
+        .args(["--data-dir", dir.path().to_str().unwrap(), "migrate"])
+        .env("ONESTAMP_DISTRICT_CODE", "51A107")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("district_code '51A107'"),
+        "{}",
+        text(&out)
+    );
+    let out = onestamp(dir.path(), &["serve", "--listen", "not-an-address"]);
+    assert!(
+        !out.status.success() && text(&out).contains("listen 'not-an-address'"),
+        "{}",
+        text(&out)
+    );
+}
