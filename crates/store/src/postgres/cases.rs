@@ -5,7 +5,7 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
 
 use onestamp_app::store::{CaseChange, CaseQuery, CaseSummary, NewCase, StoreError};
-use onestamp_domain::case::{Case, CaseEvent, CaseStatus, Stage, UserId};
+use onestamp_domain::case::{Case, CaseEvent, CaseStatus, SYSTEM_ACTOR, Stage, UserId};
 use onestamp_domain::role::Role;
 
 use super::AuditHead;
@@ -28,8 +28,10 @@ pub async fn create(pool: &PgPool, new: NewCase) -> Result<Case, StoreError> {
     case.number = format!("{}-{serial:06}", new.number_prefix);
     let id: i64 = sqlx::query(
         "INSERT INTO cases (number, item_code, item_version, applicant_id, applicant_name, status,
-             priority, version, submitted_at, updated_at, task_stage, task_assignee, task_deadline, body)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, '{}') RETURNING id",
+             priority, version, submitted_at, updated_at, task_stage, task_assignee, task_deadline,
+             deadline, suspended, closed, task_started_at, task_warn_at, instant, body)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
+             '{}') RETURNING id",
     )
     .bind(&case.number)
     .bind(&case.item_code)
@@ -44,6 +46,12 @@ pub async fn create(pool: &PgPool, new: NewCase) -> Result<Case, StoreError> {
     .bind(case.task.as_ref().map(|t| t.stage.as_str()))
     .bind(case.task.as_ref().map(|t| t.assignee))
     .bind(case.task.as_ref().and_then(|t| t.deadline).map(millis))
+    .bind(case.deadline.map(millis))
+    .bind(case.suspended_since.is_some())
+    .bind(case.status.is_closed())
+    .bind(case.task.as_ref().map(|t| millis(t.started_at)))
+    .bind(case.task.as_ref().and_then(|t| t.warn_at).map(millis))
+    .bind(case.handlers.values().any(|u| *u == SYSTEM_ACTOR))
     .fetch_one(&mut *tx)
     .await
     .map_err(db_err)?
@@ -63,6 +71,10 @@ pub async fn create(pool: &PgPool, new: NewCase) -> Result<Case, StoreError> {
     for mut fact in new.audit {
         fact.subject = case.number.clone();
         head.append(&mut tx, Utc::now(), &fact).await?;
+    }
+    if let Some(mut licence) = new.licence {
+        licence.case_id = id;
+        super::licences::insert(&mut tx, &licence).await?;
     }
     tx.commit().await.map_err(db_err)?;
     Ok(case)
@@ -148,8 +160,10 @@ pub async fn commit(pool: &PgPool, change: CaseChange) -> Result<(), StoreError>
     let mut tx = pool.begin().await.map_err(db_err)?;
     let done = sqlx::query(
         "UPDATE cases SET status = $1, priority = $2, version = $3, updated_at = $4,
-             task_stage = $5, task_assignee = $6, task_deadline = $7, body = $8
-         WHERE id = $9 AND version = $10",
+             task_stage = $5, task_assignee = $6, task_deadline = $7, body = $8, deadline = $9,
+             suspended = $10, closed = $11, task_started_at = $12, task_warn_at = $13,
+             task_alerted = 0
+         WHERE id = $14 AND version = $15",
     )
     .bind(case.status.as_str())
     .bind(case.priority)
@@ -159,6 +173,11 @@ pub async fn commit(pool: &PgPool, change: CaseChange) -> Result<(), StoreError>
     .bind(case.task.as_ref().map(|t| t.assignee))
     .bind(case.task.as_ref().and_then(|t| t.deadline).map(millis))
     .bind(json(case)?)
+    .bind(case.deadline.map(millis))
+    .bind(case.suspended_since.is_some())
+    .bind(case.status.is_closed())
+    .bind(case.task.as_ref().map(|t| millis(t.started_at)))
+    .bind(case.task.as_ref().and_then(|t| t.warn_at).map(millis))
     .bind(case.id)
     .bind(change.expected_version)
     .execute(&mut *tx)
@@ -184,16 +203,22 @@ pub async fn commit(pool: &PgPool, change: CaseChange) -> Result<(), StoreError>
     insert_event(&mut tx, case.id, &change.event).await?;
     let mut head = AuditHead::lock(&mut tx).await?;
     head.append(&mut tx, Utc::now(), &change.audit).await?;
+    if let Some(licence) = &change.licence {
+        super::licences::insert(&mut tx, licence).await?;
+    }
     tx.commit().await.map_err(db_err)?;
     Ok(())
 }
 
-const SUMMARY_COLUMNS: &str = "SELECT id, number, item_code, applicant_name, status, priority,
-    submitted_at, updated_at, task_stage, task_deadline FROM cases";
+pub(crate) const SUMMARY_COLUMNS: &str =
+    "SELECT id, number, item_code, applicant_name, status, priority,
+    submitted_at, updated_at, task_stage, task_deadline, task_warn_at, deadline FROM cases";
 
-fn summary(r: &PgRow) -> Result<CaseSummary, StoreError> {
+pub(crate) fn summary(r: &PgRow) -> Result<CaseSummary, StoreError> {
     let stage: Option<String> = r.try_get(8).map_err(db_err)?;
     let deadline: Option<i64> = r.try_get(9).map_err(db_err)?;
+    let warn: Option<i64> = r.try_get(10).map_err(db_err)?;
+    let case_deadline: Option<i64> = r.try_get(11).map_err(db_err)?;
     Ok(CaseSummary {
         id: r.try_get(0).map_err(db_err)?,
         number: r.try_get(1).map_err(db_err)?,
@@ -211,6 +236,9 @@ fn summary(r: &PgRow) -> Result<CaseSummary, StoreError> {
             .map(|s| parse_enum(&s, Stage::parse, "stage"))
             .transpose()?,
         task_deadline: deadline.map(instant).transpose()?,
+        task_warn_at: warn.map(instant).transpose()?,
+        deadline: case_deadline.map(instant).transpose()?,
+        light: None,
     })
 }
 

@@ -8,8 +8,12 @@
 //! processes because every appending transaction first locks the single row of
 //! `audit_head` (see [`AuditHead`]).
 
+mod alerts;
 mod cases;
 mod catalogue;
+mod licences;
+mod quality;
+mod staff;
 mod users;
 
 use std::str::FromStr;
@@ -241,5 +245,179 @@ impl CoreStore for PgStore {
                 })
             })
             .collect()
+    }
+}
+
+#[async_trait]
+impl AlertStore for PgStore {
+    async fn raise_due_alerts(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<Alert>, StoreError> {
+        alerts::raise_due(&self.pool, now, limit).await
+    }
+    async fn alerts(&self, before_id: Option<i64>, limit: u32) -> Result<Vec<Alert>, StoreError> {
+        alerts::list(&self.pool, before_id, limit).await
+    }
+    async fn late_tasks(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<CaseSummary>, StoreError> {
+        alerts::late_tasks(&self.pool, now, limit).await
+    }
+}
+
+#[async_trait]
+impl StaffStore for PgStore {
+    async fn staff_of_role(&self, role: Role) -> Result<Vec<StaffMember>, StoreError> {
+        staff::staff_of_role(&self.pool, role).await
+    }
+    async fn staff_profile(
+        &self,
+        user: UserId,
+    ) -> Result<Option<onestamp_domain::assignment::StaffProfile>, StoreError> {
+        staff::profile(&self.pool, user).await
+    }
+    async fn set_staff_profile(
+        &self,
+        user: UserId,
+        profile: &onestamp_domain::assignment::StaffProfile,
+        audit: AuditFact,
+    ) -> Result<(), StoreError> {
+        staff::set_profile(&self.pool, user, profile, audit).await
+    }
+    async fn login_failures(&self, username: &str) -> Result<Option<LoginFailures>, StoreError> {
+        staff::failures(&self.pool, username).await
+    }
+    async fn record_login_failure(
+        &self,
+        username: &str,
+        now: DateTime<Utc>,
+        window: chrono::Duration,
+        lock_after: u32,
+        lock_for: chrono::Duration,
+    ) -> Result<LoginFailures, StoreError> {
+        staff::record_failure(&self.pool, username, now, window, lock_after, lock_for).await
+    }
+    async fn clear_login_failures(&self, username: &str) -> Result<(), StoreError> {
+        staff::clear_failures(&self.pool, username).await
+    }
+}
+
+#[async_trait]
+impl QualityStore for PgStore {
+    async fn finished_case_ids(
+        &self,
+        criteria: &SampleCriteria,
+        limit: u32,
+    ) -> Result<Vec<i64>, StoreError> {
+        quality::finished_case_ids(&self.pool, criteria, limit).await
+    }
+    async fn create_sample(
+        &self,
+        drawn_by: UserId,
+        at: DateTime<Utc>,
+        criteria: &SampleCriteria,
+        case_ids: &[i64],
+        audit: AuditFact,
+    ) -> Result<i64, StoreError> {
+        quality::create_sample(&self.pool, drawn_by, at, criteria, case_ids, audit).await
+    }
+    async fn sample(&self, id: i64) -> Result<Option<QualitySample>, StoreError> {
+        quality::sample(&self.pool, id).await
+    }
+    async fn record_finding(
+        &self,
+        sample_id: i64,
+        case_id: i64,
+        verdict: &str,
+        notes: &str,
+        by: UserId,
+        at: DateTime<Utc>,
+        audit: AuditFact,
+    ) -> Result<bool, StoreError> {
+        quality::record_finding(
+            &self.pool, sample_id, case_id, verdict, notes, by, at, audit,
+        )
+        .await
+    }
+}
+
+#[async_trait]
+impl LicenceStore for PgStore {
+    async fn next_licence_serial(&self, type_code: &str, year: i32) -> Result<u32, StoreError> {
+        licences::next_serial(&self.pool, type_code, year).await
+    }
+    async fn seal_keys(&self) -> Result<Vec<(String, String)>, StoreError> {
+        licences::seal_keys(&self.pool).await
+    }
+    async fn register_seal_key(
+        &self,
+        key_id: &str,
+        public_key_hex: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        licences::register_key(&self.pool, key_id, public_key_hex, at).await
+    }
+    async fn licence(&self, id: &str) -> Result<Option<StoredLicence>, StoreError> {
+        licences::by_id(&self.pool, id).await
+    }
+    async fn licence_of_case(&self, case_id: i64) -> Result<Option<StoredLicence>, StoreError> {
+        licences::of_case(&self.pool, case_id).await
+    }
+    async fn licences(&self, query: &LicenceQuery) -> Result<Vec<StoredLicence>, StoreError> {
+        licences::list(&self.pool, query).await
+    }
+    async fn change_licence(
+        &self,
+        id: &str,
+        status: &onestamp_domain::licence::LicenceStatus,
+        new: Option<StoredLicence>,
+        audit: AuditFact,
+    ) -> Result<(), StoreError> {
+        licences::change(&self.pool, id, status, new, audit).await
+    }
+    async fn remind_expiring(
+        &self,
+        until: chrono::NaiveDate,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<StoredLicence>, StoreError> {
+        licences::remind_expiring(&self.pool, until, now, limit).await
+    }
+    async fn notifications(
+        &self,
+        user: UserId,
+        limit: u32,
+    ) -> Result<Vec<Notification>, StoreError> {
+        licences::notifications(&self.pool, user, limit).await
+    }
+    async fn report_licence(
+        &self,
+        licence: &StoredLicence,
+        text: &str,
+        at: DateTime<Utc>,
+        audit: AuditFact,
+    ) -> Result<i64, StoreError> {
+        licences::report(&self.pool, licence, text, at, audit).await
+    }
+    async fn save_material(&self, file: &MaterialFile) -> Result<(), StoreError> {
+        licences::save_material(&self.pool, file).await
+    }
+    async fn material(
+        &self,
+        owner: UserId,
+        hash: &str,
+    ) -> Result<Option<MaterialFile>, StoreError> {
+        licences::material_of(&self.pool, owner, hash).await
+    }
+    async fn materials_of(
+        &self,
+        owner: UserId,
+        limit: u32,
+    ) -> Result<Vec<MaterialFile>, StoreError> {
+        licences::materials_of(&self.pool, owner, limit).await
     }
 }

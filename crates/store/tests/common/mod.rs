@@ -225,9 +225,14 @@ pub fn case(applicant: &User, item: &str, clerk: Option<UserId>, deadline: Optio
             assignee,
             started_at: at(0),
             deadline: deadline.map(at),
+            warn_at: None,
         }),
         handlers: Default::default(),
         machine_review: None,
+        suspended_since: None,
+        suspended_minutes: 0,
+        stage_minutes: Default::default(),
+        materials: Default::default(),
     }
 }
 
@@ -250,6 +255,7 @@ pub fn new_case(case: Case, prefix: &str) -> NewCase {
         audit: vec![fact("case.submit", "")],
         case,
         number_prefix: prefix.into(),
+        licence: None,
     }
 }
 

@@ -73,6 +73,7 @@ pub fn moved_on(case: &Case, actor: i64, next_assignee: Option<i64>) -> CaseChan
         assignee,
         started_at: next.updated_at,
         deadline: Some(at(60 * 24 * 5)),
+        warn_at: None,
     });
     CaseChange {
         event: CaseEvent {
@@ -88,5 +89,6 @@ pub fn moved_on(case: &Case, actor: i64, next_assignee: Option<i64>) -> CaseChan
         audit: fact("case.accept", &case.number),
         expected_version: case.version,
         case: next,
+        licence: None,
     }
 }
