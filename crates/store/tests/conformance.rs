@@ -64,6 +64,15 @@ on_every_backend!(
     tasks_come_priority_first_then_earliest_deadline,
     the_audit_chain_verifies_after_many_writes,
     concurrent_commits_keep_one_unbroken_chain,
+    overdue_alerts_are_raised_exactly_once_even_when_calls_race,
+    late_tasks_come_priority_first_then_earliest_deadline,
+    staff_profiles_are_stored_and_listed_with_load,
+    login_failures_lock_within_the_window_and_reset_after_it,
+    samples_hold_their_cases_and_findings,
+    licence_serials_count_up_per_type_and_year,
+    licences_are_stored_with_their_case_and_listed_by_filters,
+    expiring_licences_are_reminded_once_and_reports_raise_alerts,
+    materials_are_saved_once_per_owner_and_hash,
     ; raw:
     the_audit_log_and_case_events_refuse_update_and_delete,
 );

@@ -2,14 +2,22 @@
 //! function of the store alone (or of the store and raw SQL access) so that it
 //! runs unchanged on every backend.
 
+mod alerts;
 mod audit;
 mod cases;
 mod catalogue;
+mod licences;
+mod quality;
+mod staff;
 mod users;
 
+pub use alerts::*;
 pub use audit::*;
 pub use cases::*;
 pub use catalogue::*;
+pub use licences::*;
+pub use quality::*;
+pub use staff::*;
 pub use users::*;
 
 use std::sync::Arc;
