@@ -12,6 +12,19 @@ use onestamp_domain::role::Role;
 use crate::store::User;
 use crate::{App, AppError};
 
+/// At most this many argon2 computations at once: each needs ~19 MiB of working
+/// memory, which the allocator keeps once used, so a burst of logins must not
+/// raise the server's resident memory by that much per login.
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+/// Runs an argon2 computation off the async threads, two at a time at most.
+pub(crate) async fn hashing<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    let _permit = HASHING.acquire().await.ok()?;
+    tokio::task::spawn_blocking(f).await.ok()
+}
+
 /// Hashes a password with argon2id and a fresh salt.
 pub fn hash_password(password: &str) -> Result<String, AppError> {
     let mut salt = [0u8; 16];
@@ -95,7 +108,7 @@ impl App {
             .unwrap_or_else(|| DUMMY_HASH.to_string());
         let pw = password.to_string();
         // An unknown user costs the same argon2 check, so user names cannot be probed.
-        let ok = tokio::task::spawn_blocking(move || verify_password(&pw, &hash))
+        let ok = hashing(move || verify_password(&pw, &hash))
             .await
             .unwrap_or(false);
         let user = match found {

@@ -116,7 +116,14 @@ impl App {
             }),
         }];
         let mut licence = None;
-        if let Some((done, steps)) = decide_instantly(&case, &item, now)? {
+        // The safety valve: an admin may have switched instant decisions off for the item.
+        let instant_on = item.instant && self.store.instant_enabled(&item.code).await?;
+        let decided = if instant_on {
+            decide_instantly(&case, &item, now)?
+        } else {
+            None
+        };
+        if let Some((done, steps)) = decided {
             // 秒批: the system takes every stage in this same request and transaction.
             for e in &steps {
                 audit.push(AuditFact {

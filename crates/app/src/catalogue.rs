@@ -119,3 +119,43 @@ impl App {
         })
     }
 }
+
+impl App {
+    /// Switches instant decisions (秒批) of an item on or off at once (admin), with a
+    /// reason; while off, applications that pass every rule go to people.
+    pub async fn set_instant(
+        &self,
+        session: &Session,
+        code: &str,
+        enabled: bool,
+        reason: &str,
+    ) -> Result<bool, AppError> {
+        session.require(&[Role::Admin])?;
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > 500 {
+            return Err(AppError::invalid("请填写开关秒批的理由（不超过 500 字）"));
+        }
+        let item = self.get_item(code).await?.item;
+        if !item.instant {
+            return Err(AppError::invalid(format!("事项 {code} 不是秒批事项")));
+        }
+        let now = self.clock.now();
+        let audit = AuditFact {
+            actor_id: Some(session.user.id),
+            kind: "item.instant".into(),
+            subject: item.code.clone(),
+            detail: serde_json::json!({"enabled": enabled, "reason": reason}),
+        };
+        self.store
+            .set_instant_enabled(&item.code, enabled, session.user.id, now, reason, audit)
+            .await?;
+        tracing::warn!(item = %item.code, enabled, actor = %session.user.username, "instant decisions switched");
+        Ok(enabled)
+    }
+
+    /// Whether instant decisions are on for an item (public: the service guide says so).
+    pub async fn instant_enabled(&self, code: &str) -> Result<bool, AppError> {
+        let item = self.get_item(code).await?.item;
+        Ok(item.instant && self.store.instant_enabled(code).await?)
+    }
+}

@@ -55,9 +55,9 @@ impl App {
             return Err(AppError::invalid("密码至少 4 位"));
         }
         let password = password.to_string();
-        let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
+        let password_hash = crate::auth::hashing(move || hash_password(&password))
             .await
-            .map_err(|e| AppError::invalid(e.to_string()))??;
+            .ok_or_else(|| AppError::invalid("密码处理失败，请重试"))??;
         let audit = AuditFact {
             actor_id: actor.map(|s| s.user.id),
             kind: "user.save".into(),

@@ -45,6 +45,8 @@ pub enum Workload {
     /// Valid applications of an instant item (秒批) derived from 510107-SCJG-003,
     /// each issued in the response to its submission.
     Instant(Load),
+    /// Licences sealed, verified and rendered to PDF per second, in this process.
+    Seal(crate::bench_seal::SealLoad),
 }
 
 #[derive(Args, Debug, Clone, Copy)]
@@ -88,6 +90,9 @@ const LIFECYCLE_ACTIONS: [&str; 6] = ["submit", "accept", "review", "approve", "
 const MAX_MICROS: u64 = 600_000_000;
 
 pub async fn run(cfg: &Config, args: BenchArgs) -> anyhow::Result<()> {
+    if let Workload::Seal(load) = args.workload {
+        return tokio::task::spawn_blocking(move || crate::bench_seal::run(load)).await?;
+    }
     let mut postgres = None;
     match args.database_url.as_deref().map(str::trim) {
         None | Some("") => {}
@@ -118,6 +123,7 @@ pub async fn run(cfg: &Config, args: BenchArgs) -> anyhow::Result<()> {
         let outcome = match args.workload {
             Workload::Lifecycle(load) => lifecycle(&server, load).await,
             Workload::Instant(load) => instant(&server, load).await,
+            Workload::Seal(_) => Ok(()),
         };
         server.stop().await;
         if let Err(e) = outcome {

@@ -3,6 +3,7 @@
 //! calendar, audit, bench.
 
 mod bench;
+mod bench_seal;
 mod commands;
 mod config;
 

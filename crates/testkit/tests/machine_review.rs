@@ -154,3 +154,116 @@ async fn bad_rules_are_refused_at_import_naming_the_item_and_rule() {
         assert!(message.contains(needle), "{needle} not in {message}");
     }
 }
+
+#[tokio::test]
+async fn an_admin_switches_instant_decisions_off_at_once_and_a_supervisor_samples_them() {
+    let t = TestApp::start().await;
+    let admin = t.login("admin").await;
+    let mut cat = t
+        .call(Method::GET, "/api/v1/catalogue", None, None)
+        .await
+        .body;
+    let items = cat["items"].as_array_mut().unwrap();
+    let mut item = items
+        .iter()
+        .find(|i| i["code"] == NAME_CHANGE)
+        .unwrap()
+        .clone();
+    item["code"] = json!("510107-SCJG-903");
+    item["rules"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|r| r["code"] != "R01");
+    *items = vec![item];
+    cat["themes"] = json!([]);
+    assert_eq!(
+        t.post("/api/v1/catalogue", &admin, cat).await.status,
+        StatusCode::OK
+    );
+    let applicant = t.login("zhangsan").await;
+    let path = "/api/v1/items/510107-SCJG-903/instant";
+    assert_eq!(
+        t.call(Method::GET, path, None, None).await.body["instant"],
+        true
+    );
+
+    let clerk = t.login("clerk").await;
+    let off = json!({"enabled": false, "reason": "规则复核期间暂停秒批"});
+    assert_eq!(
+        t.call(Method::PUT, path, Some(&clerk), Some(off.clone()))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let r = t
+        .call(
+            Method::PUT,
+            path,
+            Some(&admin),
+            Some(json!({"enabled": false, "reason": ""})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = t
+        .call(
+            Method::PUT,
+            "/api/v1/items/510107-WGLT-001/instant",
+            Some(&admin),
+            Some(off.clone()),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "not an instant item"
+    );
+    let r = t.call(Method::PUT, path, Some(&admin), Some(off)).await;
+    assert_eq!(r.body["instant"], false);
+    let held = t
+        .post(
+            "/api/v1/cases",
+            &applicant,
+            json!({"item": "510107-SCJG-903", "form": name_change_form()}),
+        )
+        .await;
+    assert_eq!(
+        held.body["status"], "pre_review",
+        "every rule passes, but people decide while it is off"
+    );
+    assert_eq!(held.body["machine_review"]["passed"], true);
+
+    t.call(
+        Method::PUT,
+        path,
+        Some(&admin),
+        Some(json!({"enabled": true, "reason": "复核完毕"})),
+    )
+    .await;
+    for _ in 0..3 {
+        let r = t
+            .post(
+                "/api/v1/cases",
+                &applicant,
+                json!({"item": "510107-SCJG-903", "form": name_change_form()}),
+            )
+            .await;
+        assert_eq!(r.body["status"], "issued");
+    }
+    let supervisor = t.login("supervisor").await;
+    let sample = t
+        .post(
+            "/api/v1/quality/samples",
+            &supervisor,
+            json!({"size": 2, "instant_only": true}),
+        )
+        .await;
+    assert_eq!(sample.status, StatusCode::CREATED, "{:?}", sample.body);
+    let cases = sample.body["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 2);
+    assert!(cases.iter().all(|c| c["instant"] == true));
+    let entries = t.app.store.audit_entries(0, 10_000).await.unwrap();
+    assert_eq!(
+        entries.iter().filter(|e| e.kind == "item.instant").count(),
+        2
+    );
+}

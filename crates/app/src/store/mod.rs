@@ -8,12 +8,14 @@ mod core;
 mod licences;
 mod quality;
 mod staff;
+mod switches;
 
 pub use self::alerts::{Alert, AlertStore};
 pub use self::core::CoreStore;
 pub use self::licences::{LicenceQuery, LicenceStore, MaterialFile, Notification, StoredLicence};
 pub use self::quality::{QualitySample, QualityStore, SampleCase, SampleCriteria};
 pub use self::staff::{LoginFailures, StaffMember, StaffStore};
+pub use self::switches::SwitchStore;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -143,6 +145,12 @@ pub struct CaseSummary {
 
 /// Everything the use cases need from persistence: one sub-trait per area, each
 /// in its own file, so that an area and its implementations grow together.
-pub trait Store: CoreStore + AlertStore + StaffStore + QualityStore + LicenceStore {}
+pub trait Store:
+    CoreStore + AlertStore + StaffStore + QualityStore + LicenceStore + SwitchStore
+{
+}
 
-impl<T: CoreStore + AlertStore + StaffStore + QualityStore + LicenceStore> Store for T {}
+impl<T: CoreStore + AlertStore + StaffStore + QualityStore + LicenceStore + SwitchStore> Store
+    for T
+{
+}

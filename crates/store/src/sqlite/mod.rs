@@ -398,3 +398,46 @@ impl LicenceStore for SqliteStore {
         licences::materials_of(&self.reader, owner, limit).await
     }
 }
+
+#[async_trait]
+impl SwitchStore for SqliteStore {
+    async fn instant_enabled(&self, item_code: &str) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT instant_enabled FROM item_switches WHERE code = ?")
+            .bind(item_code)
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(db_err)?;
+        match row {
+            Some(r) => Ok(r.try_get::<i64, _>(0).map_err(db_err)? != 0),
+            None => Ok(true),
+        }
+    }
+
+    async fn set_instant_enabled(
+        &self,
+        item_code: &str,
+        enabled: bool,
+        by: UserId,
+        at: DateTime<Utc>,
+        reason: &str,
+        audit: AuditFact,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.writer.begin().await.map_err(db_err)?;
+        sqlx::query(
+            "INSERT INTO item_switches (code, instant_enabled, changed_by, changed_at, reason) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (code) DO UPDATE SET instant_enabled = excluded.instant_enabled,
+                 changed_by = excluded.changed_by, changed_at = excluded.changed_at, reason = excluded.reason",
+        )
+        .bind(item_code)
+        .bind(enabled)
+        .bind(by)
+        .bind(crate::codec::millis(at))
+        .bind(reason)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        append_audit(&mut tx, at, &audit).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(())
+    }
+}

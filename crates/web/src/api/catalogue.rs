@@ -18,6 +18,7 @@ pub fn router() -> OpenApiRouter<App> {
         .routes(routes!(get_item))
         .routes(routes!(list_themes))
         .routes(routes!(export_catalogue, import_catalogue))
+        .routes(routes!(get_instant, set_instant))
 }
 
 /// Every item's current version: the public service guide (办事指南).
@@ -58,4 +59,49 @@ async fn import_catalogue(
     ApiJson(catalogue): ApiJson<Catalogue>,
 ) -> Result<Json<ImportSummary>, ApiError> {
     Ok(Json(app.import_catalogue(Some(&s), &catalogue).await?))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InstantSwitch {
+    pub enabled: bool,
+    pub reason: String,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct InstantState {
+    pub item: String,
+    /// Whether a passing application is decided instantly now.
+    pub instant: bool,
+}
+
+/// Whether instant decisions (秒批) are on for an item.
+#[utoipa::path(get, path = "/api/v1/items/{code}/instant", tag = "catalogue", params(("code" = String, Path)),
+    responses((status = 200, body = InstantState), (status = 404, body = ErrorBody)))]
+async fn get_instant(
+    State(app): State<App>,
+    Path(code): Path<String>,
+) -> Result<Json<InstantState>, ApiError> {
+    let instant = app.instant_enabled(&code).await?;
+    Ok(Json(InstantState {
+        item: code,
+        instant,
+    }))
+}
+
+/// The safety valve: switch an item's instant decisions on or off at once (admin).
+#[utoipa::path(put, path = "/api/v1/items/{code}/instant", tag = "catalogue", security(("bearer" = [])), params(("code" = String, Path)),
+    request_body = InstantSwitch,
+    responses((status = 200, body = InstantState), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn set_instant(
+    State(app): State<App>,
+    Caller(s): Caller,
+    Path(code): Path<String>,
+    ApiJson(req): ApiJson<InstantSwitch>,
+) -> Result<Json<InstantState>, ApiError> {
+    let instant = app.set_instant(&s, &code, req.enabled, &req.reason).await?;
+    Ok(Json(InstantState {
+        item: code,
+        instant,
+    }))
 }
