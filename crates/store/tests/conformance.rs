@@ -73,6 +73,7 @@ on_every_backend!(
     licences_are_stored_with_their_case_and_listed_by_filters,
     expiring_licences_are_reminded_once_and_reports_raise_alerts,
     materials_are_saved_once_per_owner_and_hash,
+    instant_decisions_switch_off_and_on_per_item,
     ; raw:
     the_audit_log_and_case_events_refuse_update_and_delete,
 );

@@ -421,3 +421,49 @@ impl LicenceStore for PgStore {
         licences::materials_of(&self.pool, owner, limit).await
     }
 }
+
+#[async_trait]
+impl SwitchStore for PgStore {
+    async fn instant_enabled(&self, item_code: &str) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT instant_enabled FROM item_switches WHERE code = $1")
+            .bind(item_code)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        match row {
+            Some(r) => r.try_get(0).map_err(db_err),
+            None => Ok(true),
+        }
+    }
+
+    async fn set_instant_enabled(
+        &self,
+        item_code: &str,
+        enabled: bool,
+        by: UserId,
+        at: DateTime<Utc>,
+        reason: &str,
+        audit: AuditFact,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        sqlx::query(
+            "INSERT INTO item_switches (code, instant_enabled, changed_by, changed_at, reason)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (code) DO UPDATE SET instant_enabled = excluded.instant_enabled,
+                 changed_by = excluded.changed_by, changed_at = excluded.changed_at,
+                 reason = excluded.reason",
+        )
+        .bind(item_code)
+        .bind(enabled)
+        .bind(by)
+        .bind(crate::codec::millis(at))
+        .bind(reason)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let mut head = AuditHead::lock(&mut tx).await?;
+        head.append(&mut tx, at, &audit).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(())
+    }
+}

@@ -9,6 +9,7 @@ mod catalogue;
 mod licences;
 mod quality;
 mod staff;
+mod switches;
 mod users;
 
 pub use alerts::*;
@@ -18,6 +19,7 @@ pub use catalogue::*;
 pub use licences::*;
 pub use quality::*;
 pub use staff::*;
+pub use switches::*;
 pub use users::*;
 
 use std::sync::Arc;
