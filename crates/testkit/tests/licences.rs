@@ -604,3 +604,19 @@ async fn licence_routes_refuse_other_applicants_and_regulators_of_other_domains(
         1
     );
 }
+
+#[tokio::test]
+async fn licences_sealed_before_a_key_rotation_stay_verifiable() {
+    let t = TestApp::start().await;
+    let (_, old) = issue_sole_trader(&t).await;
+    // The operator rotates the seal: a new key, the old public key stays on record.
+    let rotated = t
+        .app
+        .clone()
+        .with_seal(onestamp_certificate::Seal::generate().unwrap())
+        .await
+        .unwrap();
+    let v = rotated.verify_licence(&old).await.unwrap();
+    assert_eq!(v.standing, onestamp_domain::licence::Standing::Valid);
+    assert_eq!(t.app.store.seal_keys().await.unwrap().len(), 2);
+}
