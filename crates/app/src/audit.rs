@@ -60,3 +60,19 @@ impl App {
         })
     }
 }
+
+impl App {
+    /// A consistent online backup of the embedded store into a new file (`onestamp backup`).
+    pub async fn backup(&self, to: &std::path::Path) -> Result<(), AppError> {
+        if to.exists() {
+            return Err(AppError::invalid(format!(
+                "{} already exists; a backup never overwrites a file",
+                to.display()
+            )));
+        }
+        self.store
+            .backup(to)
+            .await
+            .map_err(|e| AppError::invalid(e.to_string()))
+    }
+}

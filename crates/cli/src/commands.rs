@@ -147,6 +147,19 @@ pub async fn run(cfg: Config, command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Calendar(c) => calendar(&cfg, c),
+        Command::Backup { file } => {
+            let app = open_app(&cfg).await?;
+            let started = std::time::Instant::now();
+            app.backup(&file).await.map_err(explain)?;
+            let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+            println!(
+                "backup written to {} ({:.1} MiB in {:.1} s)",
+                file.display(),
+                size as f64 / 1024.0 / 1024.0,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
         Command::Bench(b) => crate::bench::run(&cfg, b).await,
         Command::Audit(AuditCommand::Verify) => {
             let app = open_app(&cfg).await?;

@@ -61,6 +61,9 @@ enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Write a consistent copy of the embedded database to a new file while it serves
+    /// (PostgreSQL: use pg_dump). Restore by pointing --database-url sqlite://<file> at it.
+    Backup { file: PathBuf },
     /// Load figures: the server in-process over a fresh database, driven over HTTP.
     Bench(bench::BenchArgs),
 }

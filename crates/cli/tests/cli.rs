@@ -196,3 +196,26 @@ fn a_bad_setting_stops_the_start_with_its_name() {
         text(&out)
     );
 }
+
+#[test]
+fn backup_writes_a_database_that_serves_as_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(onestamp(dir.path(), &["demo"]).status.success());
+    let file = dir.path().join("copy.db");
+    let out = onestamp(dir.path(), &["backup", file.to_str().unwrap()]);
+    assert!(
+        out.status.success() && text(&out).contains("backup written"),
+        "{}",
+        text(&out)
+    );
+    let again = onestamp(dir.path(), &["backup", file.to_str().unwrap()]);
+    assert!(!again.status.success() && text(&again).contains("already exists"));
+    let other = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", file.display());
+    let out = onestamp(other.path(), &["--database-url", &url, "audit", "verify"]);
+    assert!(
+        out.status.success() && text(&out).contains("intact"),
+        "{}",
+        text(&out)
+    );
+}

@@ -602,3 +602,39 @@ async fn deadlines_follow_the_working_day_calendar() {
     let tasks = t.get("/api/v1/tasks", &clerk).await;
     assert_eq!(tasks.body[0]["task_deadline"], "2026-03-02T06:30:00Z");
 }
+
+#[tokio::test]
+async fn an_online_backup_holds_every_case_and_a_verifying_audit_chain() {
+    let t = TestApp::start().await;
+    let applicant = t.login("jinjiang_books").await;
+    let mut ids = vec![];
+    for _ in 0..5 {
+        ids.push(
+            submit(&t, &applicant, FOOD, food_form()).await.body["id"]
+                .as_i64()
+                .unwrap(),
+        );
+    }
+    let clerk = t.login("clerk").await;
+    t.act(ids[0], &clerk, "accept", Some("受理")).await;
+    let file = t.dir.path().join("backup.db");
+    t.app.backup(&file).await.unwrap();
+    assert!(t.app.backup(&file).await.is_err(), "never overwrites");
+    let restored = onestamp_store::open(&format!("sqlite://{}", file.display()), t.dir.path())
+        .await
+        .unwrap();
+    for id in &ids {
+        let case = restored
+            .case(*id)
+            .await
+            .unwrap()
+            .expect("case in the backup");
+        let live = t.app.store.case(*id).await.unwrap().unwrap();
+        assert_eq!(case, live);
+    }
+    let app = onestamp_app::App::new(restored, t.clock.clone(), onestamp_app::Settings::default());
+    assert!(matches!(
+        app.verify_audit(|_| {}).await.unwrap(),
+        onestamp_app::audit::AuditReport::Intact { .. }
+    ));
+}

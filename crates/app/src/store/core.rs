@@ -66,4 +66,8 @@ pub trait CoreStore: Send + Sync {
     // Audit.
     /// Audit entries with `seq` above `after`, in order.
     async fn audit_entries(&self, after: i64, limit: u32) -> Result<Vec<AuditEntry>, StoreError>;
+
+    /// Writes a consistent copy of the whole store to a new file while it keeps
+    /// serving (the embedded store); a server store answers with how to back it up.
+    async fn backup(&self, to: &std::path::Path) -> Result<(), StoreError>;
 }

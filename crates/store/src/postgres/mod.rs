@@ -221,6 +221,12 @@ impl CoreStore for PgStore {
         cases::tasks_of(&self.pool, user, limit).await
     }
 
+    async fn backup(&self, _to: &std::path::Path) -> Result<(), StoreError> {
+        Err(StoreError::Database(
+            "a PostgreSQL store is backed up with pg_dump, e.g. pg_dump -Fc -f onestamp.dump <database url>".into(),
+        ))
+    }
+
     async fn audit_entries(&self, after: i64, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
         let rows = sqlx::query(
             "SELECT seq, at, actor_id, kind, subject, detail, prev_hash, hash

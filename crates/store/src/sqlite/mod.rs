@@ -191,6 +191,20 @@ impl CoreStore for SqliteStore {
         cases::tasks_of(&self.reader, user, limit).await
     }
 
+    async fn backup(&self, to: &Path) -> Result<(), StoreError> {
+        // VACUUM INTO reads one snapshot of the database and writes it, compacted,
+        // to a new file; writers go on meanwhile (WAL).
+        let target = to
+            .to_str()
+            .ok_or_else(|| StoreError::Database("backup path is not UTF-8".into()))?;
+        sqlx::query("VACUUM INTO ?")
+            .bind(target)
+            .execute(&self.reader)
+            .await
+            .map_err(|e| StoreError::Database(format!("backup to {}: {e}", to.display())))?;
+        Ok(())
+    }
+
     async fn audit_entries(&self, after: i64, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
         let rows = sqlx::query(
             "SELECT seq, at, actor_id, kind, subject, detail, prev_hash, hash
