@@ -16,6 +16,8 @@ use serde_json::Value;
 use onestamp_app::clock::TestClock;
 use onestamp_app::{App, Settings};
 
+pub mod fixtures;
+
 pub use reqwest;
 pub use serde_json::json;
 
@@ -188,4 +190,17 @@ impl Drop for TestApp {
             let _ = tx.send(());
         }
     }
+}
+
+/// Asserts that a reply is a JSON error with this status and code, and a message.
+pub fn assert_error(r: &Reply, status: StatusCode, code: &str) {
+    assert_eq!(r.status, status, "{:?}", r.body);
+    assert_eq!(r.code(), code, "{:?}", r.body);
+    assert!(
+        r.body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{:?}",
+        r.body
+    );
 }

@@ -9,24 +9,9 @@
     reason = "test helpers stop the test at once"
 )]
 
+use onestamp_testkit::fixtures::{BOOKS, FOOD, food_form};
 use onestamp_testkit::reqwest::{Method, StatusCode};
-use onestamp_testkit::{Reply, TestApp, json};
-
-const FOOD: &str = "510107-SCJG-004";
-const BOOKS: &str = "510107-WGLT-001";
-
-fn food_form() -> serde_json::Value {
-    json!({
-        "entity_name": "成都锦江书香文化有限公司",
-        "credit_code": "91510107MA6C11110G",
-        "legal_rep_name": "王书香",
-        "mobile": "13800281234",
-        "address": "成都市武侯区玉林街道玉林北路12号",
-        "business_type": "餐饮服务经营者",
-        "food_items": "自制饮品制售、预包装食品销售",
-        "area": 85.0
-    })
-}
+use onestamp_testkit::{Reply, TestApp, assert_error, json};
 
 async fn submit(t: &TestApp, token: &str, item: &str, form: serde_json::Value) -> Reply {
     t.post(
@@ -35,16 +20,6 @@ async fn submit(t: &TestApp, token: &str, item: &str, form: serde_json::Value) -
         json!({"item": item, "channel": "web", "form": form}),
     )
     .await
-}
-
-fn assert_error(r: &Reply, status: StatusCode, code: &str) {
-    assert_eq!(r.status, status, "{:?}", r.body);
-    assert_eq!(r.code(), code, "{:?}", r.body);
-    assert!(
-        r.body["error"]["message"]
-            .as_str()
-            .is_some_and(|m| !m.is_empty())
-    );
 }
 
 #[tokio::test]

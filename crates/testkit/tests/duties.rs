@@ -16,27 +16,9 @@ use onestamp_app::store::User;
 use onestamp_domain::assignment::StaffProfile;
 use onestamp_domain::case::{Action, Channel, Command, Stage};
 use onestamp_domain::role::Role;
+use onestamp_testkit::fixtures::{BOOKS, SOLE_TRADER, books_form, sole_trader_form};
 use onestamp_testkit::reqwest::{Method, StatusCode};
-use onestamp_testkit::{Reply, TestApp, json};
-
-const SOLE_TRADER: &str = "510107-SCJG-002"; // intake, approval, production, issuance
-const BOOKS: &str = "510107-WGLT-001"; // intake, review, approval, production, issuance
-
-fn sole_trader_form() -> serde_json::Value {
-    json!({
-        "operator_name": "张三", "operator_id": "510107199003071236", "mobile": "13800281234",
-        "address": "成都市武侯区玉林街道玉林北路12号", "organisation_form": "个人经营",
-        "staff_count": 2.0, "business_scope": "小吃服务"
-    })
-}
-
-fn books_form() -> serde_json::Value {
-    json!({
-        "entity_name": "成都锦江书香文化有限公司", "credit_code": "91510107MA6C11110G",
-        "legal_rep_name": "王书香", "mobile": "13800281234",
-        "address": "成都市武侯区玉林街道玉林北路12号", "publication_scope": "图书", "area": 120.0
-    })
-}
+use onestamp_testkit::{TestApp, assert_error, json};
 
 fn all_departments() -> StaffProfile {
     StaffProfile {
@@ -62,11 +44,6 @@ async fn staff(t: &TestApp, name: &str, roles: Vec<Role>, profile: StaffProfile)
 
 fn session(user: &User) -> Session {
     Session { user: user.clone() }
-}
-
-fn assert_error(r: &Reply, status: StatusCode, code: &str) {
-    assert_eq!(r.status, status, "{:?}", r.body);
-    assert_eq!(r.code(), code, "{:?}", r.body);
 }
 
 #[tokio::test]

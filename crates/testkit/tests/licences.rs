@@ -11,12 +11,9 @@
 )]
 
 use chrono::Duration;
+use onestamp_testkit::fixtures::{FOOD, NAME_CHANGE, SOLE_TRADER};
 use onestamp_testkit::reqwest::{Method, StatusCode};
 use onestamp_testkit::{TestApp, json};
-
-const SOLE_TRADER: &str = "510107-SCJG-002";
-const NAME_CHANGE: &str = "510107-SCJG-003";
-const FOOD: &str = "510107-SCJG-004";
 
 fn sole_trader_form() -> serde_json::Value {
     json!({

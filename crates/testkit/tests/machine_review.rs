@@ -7,20 +7,9 @@
     reason = "test helpers stop the test at once"
 )]
 
+use onestamp_testkit::fixtures::{NAME_CHANGE, name_change_form};
 use onestamp_testkit::reqwest::{Method, StatusCode};
 use onestamp_testkit::{TestApp, json};
-
-const NAME_CHANGE: &str = "510107-SCJG-003";
-
-fn name_change_form() -> serde_json::Value {
-    json!({
-        "credit_code": "92510107MA6C8R5D17",
-        "old_name": "武侯区玉林小面馆",
-        "new_name": "武侯区玉林老街面馆",
-        "operator_id": "510107199003071236",
-        "mobile": "13800281234"
-    })
-}
 
 #[tokio::test]
 async fn an_instant_application_that_fails_a_rule_goes_to_people_with_the_reasons() {

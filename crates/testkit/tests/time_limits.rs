@@ -14,19 +14,9 @@ use std::sync::Arc;
 use chrono::Duration;
 use onestamp_app::clock::TestClock;
 use onestamp_app::{App, Settings};
+use onestamp_testkit::fixtures::{FOOD, food_form};
 use onestamp_testkit::reqwest::StatusCode;
 use onestamp_testkit::{TestApp, json};
-
-const FOOD: &str = "510107-SCJG-004";
-
-fn food_form() -> serde_json::Value {
-    json!({
-        "entity_name": "成都锦江书香文化有限公司", "credit_code": "91510107MA6C11110G",
-        "legal_rep_name": "王书香", "mobile": "13800281234",
-        "address": "成都市武侯区玉林街道玉林北路12号", "business_type": "餐饮服务经营者",
-        "food_items": "自制饮品制售", "area": 85.0
-    })
-}
 
 async fn submit(t: &TestApp) -> i64 {
     let applicant = t.login("jinjiang_books").await;
