@@ -126,6 +126,11 @@ impl App {
         Ok(self)
     }
 
+    /// Today's date in the bureau's zone.
+    pub fn today(&self) -> chrono::NaiveDate {
+        cases::local_date(self.clock.now())
+    }
+
     /// Makes random draws reproducible (tests).
     pub fn with_seed(mut self, seed: u64) -> App {
         self.rng = Arc::new(Mutex::new(StdRng::seed_from_u64(seed)));

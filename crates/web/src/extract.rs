@@ -102,3 +102,15 @@ pub fn bearer(parts: &Parts) -> Option<&str> {
     let (scheme, token) = value.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
+
+/// A numeric id from the path; anything else names nothing, so it is 404 like an
+/// unknown id (e.g. `/api/v1/cases/abc`).
+pub fn path_id(raw: &str, what: &str) -> Result<i64, ApiError> {
+    raw.parse::<i64>().map_err(|_| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{what} {raw} 不存在"),
+        )
+    })
+}

@@ -6,7 +6,6 @@ use chrono::{DateTime, Utc};
 use onestamp_domain::audit::AuditEntry;
 use onestamp_domain::case::{Case, CaseEvent, UserId};
 use onestamp_domain::catalogue::{Catalogue, Department, Theme};
-use onestamp_domain::role::Role;
 
 use super::*;
 
@@ -19,8 +18,6 @@ pub trait CoreStore: Send + Sync {
     async fn user_credentials(&self, username: &str) -> Result<Option<(User, String)>, StoreError>;
     async fn user(&self, id: UserId) -> Result<Option<User>, StoreError>;
     async fn users(&self) -> Result<Vec<User>, StoreError>;
-    /// Active staff holding `role`, each with their count of open tasks.
-    async fn staff_load(&self, role: Role) -> Result<Vec<(UserId, u32)>, StoreError>;
     async fn create_token(
         &self,
         token_hash: &str,

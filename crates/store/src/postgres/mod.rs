@@ -153,9 +153,6 @@ impl CoreStore for PgStore {
     async fn users(&self) -> Result<Vec<User>, StoreError> {
         users::all(&self.pool).await
     }
-    async fn staff_load(&self, role: Role) -> Result<Vec<(UserId, u32)>, StoreError> {
-        users::staff_load(&self.pool, role).await
-    }
     async fn create_token(
         &self,
         token_hash: &str,

@@ -123,9 +123,6 @@ impl CoreStore for SqliteStore {
     async fn users(&self) -> Result<Vec<User>, StoreError> {
         users::all(&self.reader).await
     }
-    async fn staff_load(&self, role: Role) -> Result<Vec<(UserId, u32)>, StoreError> {
-        users::staff_load(&self.reader, role).await
-    }
     async fn create_token(
         &self,
         token_hash: &str,

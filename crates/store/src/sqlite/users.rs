@@ -6,7 +6,6 @@ use sqlx::{Row, SqlitePool};
 
 use onestamp_app::store::{AuditFact, NewUser, StoreError, User};
 use onestamp_domain::case::UserId;
-use onestamp_domain::role::Role;
 
 use super::append_audit;
 use crate::codec::{millis, roles};
@@ -106,27 +105,6 @@ pub async fn all(pool: &SqlitePool) -> Result<Vec<User>, StoreError> {
         .await
         .map_err(db_err)?;
     rows.iter().map(user).collect()
-}
-
-pub async fn staff_load(pool: &SqlitePool, role: Role) -> Result<Vec<(UserId, u32)>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT u.id, (SELECT count(*) FROM cases c WHERE c.task_assignee = u.id) AS load
-         FROM users u JOIN user_roles r ON r.user_id = u.id
-         WHERE r.role = ? AND u.active = 1 ORDER BY u.id",
-    )
-    .bind(role.as_str())
-    .fetch_all(pool)
-    .await
-    .map_err(db_err)?;
-    rows.iter()
-        .map(|r| {
-            let load: i64 = r.try_get(1).map_err(db_err)?;
-            Ok((
-                r.try_get(0).map_err(db_err)?,
-                u32::try_from(load).unwrap_or(u32::MAX),
-            ))
-        })
-        .collect()
 }
 
 pub async fn create_token(

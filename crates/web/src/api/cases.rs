@@ -14,7 +14,7 @@ use onestamp_app::store::{CaseQuery, CaseSummary};
 use onestamp_domain::case::{Action, CaseStatus, Channel, Command};
 
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ApiQuery, Caller};
+use crate::extract::{ApiJson, ApiQuery, Caller, path_id};
 
 pub fn router() -> OpenApiRouter<App> {
     OpenApiRouter::new()
@@ -79,16 +79,6 @@ pub struct CaseList {
     pub cases: Vec<CaseSummary>,
     /// Pass as `before` for the next page; absent on the last page.
     pub next_before: Option<i64>,
-}
-
-fn case_id(raw: &str) -> Result<i64, ApiError> {
-    raw.parse::<i64>().map_err(|_| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("办件 {raw} 不存在"),
-        )
-    })
 }
 
 /// Cases the caller may see: an applicant's own, or all for staff. Newest first.
@@ -160,7 +150,7 @@ async fn get_case(
     Caller(s): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<CaseView>, ApiError> {
-    Ok(Json(app.get_case(&s, case_id(&id)?).await?))
+    Ok(Json(app.get_case(&s, path_id(&id, "办件")?).await?))
 }
 
 /// Take an action on a case. `version` must be the case's current version,
@@ -174,7 +164,7 @@ async fn act(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<ActionRequest>,
 ) -> Result<Json<CaseView>, ApiError> {
-    let id = case_id(&id)?;
+    let id = path_id(&id, "办件")?;
     let view = app
         .act_on_case(
             &s,

@@ -12,7 +12,7 @@ use onestamp_app::App;
 use onestamp_app::store::{QualitySample, SampleCriteria};
 
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, Caller};
+use crate::extract::{ApiJson, Caller, path_id};
 
 pub fn router() -> OpenApiRouter<App> {
     OpenApiRouter::new()
@@ -44,16 +44,6 @@ pub struct FindingRequest {
     pub notes: String,
 }
 
-fn id(raw: &str) -> Result<i64, ApiError> {
-    raw.parse().map_err(|_| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("抽样 {raw} 不存在"),
-        )
-    })
-}
-
 /// Draw a random sample of finished cases for quality review (supervisors).
 #[utoipa::path(post, path = "/api/v1/quality/samples", tag = "quality", security(("bearer" = [])), request_body = SampleRequest,
     responses((status = 201, body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -81,7 +71,7 @@ async fn get_sample(
     Caller(s): Caller,
     Path(raw): Path<String>,
 ) -> Result<Json<QualitySample>, ApiError> {
-    Ok(Json(app.quality_sample(&s, id(&raw)?).await?))
+    Ok(Json(app.quality_sample(&s, path_id(&raw, "抽样")?).await?))
 }
 
 /// Record the finding on one case of a sample.
@@ -95,7 +85,13 @@ async fn finding(
     ApiJson(req): ApiJson<FindingRequest>,
 ) -> Result<Json<QualitySample>, ApiError> {
     Ok(Json(
-        app.record_quality_finding(&s, id(&raw)?, req.case_id, &req.verdict, &req.notes)
-            .await?,
+        app.record_quality_finding(
+            &s,
+            path_id(&raw, "抽样")?,
+            req.case_id,
+            &req.verdict,
+            &req.notes,
+        )
+        .await?,
     ))
 }

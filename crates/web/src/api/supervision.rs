@@ -2,7 +2,6 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -13,7 +12,7 @@ use onestamp_app::cases::CaseView;
 use onestamp_app::store::{Alert, CaseSummary};
 
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ApiQuery, Caller};
+use crate::extract::{ApiJson, ApiQuery, Caller, path_id};
 
 pub fn router() -> OpenApiRouter<App> {
     OpenApiRouter::new()
@@ -73,13 +72,7 @@ async fn set_priority(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<PriorityRequest>,
 ) -> Result<Json<CaseView>, ApiError> {
-    let id: i64 = id.parse().map_err(|_| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("办件 {id} 不存在"),
-        )
-    })?;
+    let id = path_id(&id, "办件")?;
     Ok(Json(
         app.set_priority(&s, id, req.priority, &req.reason, req.version)
             .await?,
@@ -106,13 +99,7 @@ async fn reassign(
     Path(id): Path<String>,
     ApiJson(req): ApiJson<ReassignRequest>,
 ) -> Result<Json<CaseView>, ApiError> {
-    let id: i64 = id.parse().map_err(|_| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("办件 {id} 不存在"),
-        )
-    })?;
+    let id = path_id(&id, "办件")?;
     Ok(Json(
         app.reassign(&s, id, req.assignee, &req.reason, req.version)
             .await?,

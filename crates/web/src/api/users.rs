@@ -2,7 +2,6 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -14,7 +13,7 @@ use onestamp_domain::assignment::StaffProfile;
 use onestamp_domain::role::Role;
 
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, Caller};
+use crate::extract::{ApiJson, Caller, path_id};
 
 pub fn router() -> OpenApiRouter<App> {
     OpenApiRouter::new()
@@ -74,16 +73,6 @@ async fn save_user(
     Ok(Json(user))
 }
 
-fn user_id(raw: &str) -> Result<i64, ApiError> {
-    raw.parse().map_err(|_| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("用户 {raw} 不存在"),
-        )
-    })
-}
-
 /// A member of staff's qualifications (持证上岗) and availability.
 #[utoipa::path(get, path = "/api/v1/users/{id}/profile", tag = "users", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -92,7 +81,7 @@ async fn get_profile(
     Caller(s): Caller,
     Path(raw): Path<String>,
 ) -> Result<Json<StaffProfile>, ApiError> {
-    Ok(Json(app.staff_profile(&s, user_id(&raw)?).await?))
+    Ok(Json(app.staff_profile(&s, path_id(&raw, "用户")?).await?))
 }
 
 /// Set a member of staff's qualifications and availability (admin); checked at every assignment.
@@ -105,7 +94,7 @@ async fn set_profile(
     Path(raw): Path<String>,
     ApiJson(profile): ApiJson<StaffProfile>,
 ) -> Result<Json<StaffProfile>, ApiError> {
-    let id = user_id(&raw)?;
+    let id = path_id(&raw, "用户")?;
     app.set_staff_profile(Some(&s), id, profile).await?;
     Ok(Json(app.staff_profile(&s, id).await?))
 }

@@ -24,7 +24,7 @@ async fn check(
     State(app): State<App>,
     Path((kind, value)): Path<(String, String)>,
 ) -> Result<Json<Validation>, ApiError> {
-    let today = (app.clock.now() + chrono::Duration::hours(8)).date_naive();
+    let today = app.today();
     validate::validate(&kind, &value, today)
         .map(Json)
         .map_err(|_| {
