@@ -421,6 +421,11 @@ pub(crate) fn local_date(now: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDat
     (now + chrono::Duration::hours(8)).date_naive()
 }
 
+/// The instant a day begins in the bureau's zone (UTC+8, no daylight saving).
+pub fn day_start(date: chrono::NaiveDate) -> chrono::DateTime<chrono::Utc> {
+    date.and_time(chrono::NaiveTime::MIN).and_utc() - chrono::Duration::hours(8)
+}
+
 /// What the machine review sees of a case: the form, the applicant and the
 /// applicant's valid licences.
 fn rule_input(

@@ -45,6 +45,9 @@ pub enum Workload {
     /// Valid applications of an instant item (秒批) derived from 510107-SCJG-003,
     /// each issued in the response to its submission.
     Instant(Load),
+    /// List and search latency (p50, p99) over a generated data set of N cases
+    /// (1 million by default), as staff, an applicant and a supervisor.
+    Search(crate::bench_search::SearchLoad),
     /// Licences sealed, verified and rendered to PDF per second, in this process.
     Seal(crate::bench_seal::SealLoad),
 }
@@ -87,7 +90,7 @@ const STEPS: [(&str, usize, &str); 5] = [
 const LIFECYCLE_ACTIONS: [&str; 6] = ["submit", "accept", "review", "approve", "produce", "issue"];
 
 /// Latencies are recorded in microseconds, up to this.
-const MAX_MICROS: u64 = 600_000_000;
+pub(crate) const MAX_MICROS: u64 = 600_000_000;
 
 pub async fn run(cfg: &Config, args: BenchArgs) -> anyhow::Result<()> {
     if let Workload::Seal(load) = args.workload {
@@ -123,6 +126,7 @@ pub async fn run(cfg: &Config, args: BenchArgs) -> anyhow::Result<()> {
         let outcome = match args.workload {
             Workload::Lifecycle(load) => lifecycle(&server, load).await,
             Workload::Instant(load) => instant(&server, load).await,
+            Workload::Search(load) => crate::bench_search::run(&server, load).await,
             Workload::Seal(_) => Ok(()),
         };
         server.stop().await;
@@ -151,14 +155,16 @@ impl Backend {
 }
 
 /// The real server on an ephemeral port, over a fresh store, with the demo loaded.
-struct Server {
-    app: App,
-    base: String,
-    backend: &'static str,
+pub(crate) struct Server {
+    pub(crate) app: App,
+    pub(crate) base: String,
+    pub(crate) backend: &'static str,
     /// Where the store is, for the summary.
-    location: String,
+    pub(crate) location: String,
     shutdown: tokio::sync::oneshot::Sender<()>,
     serving: tokio::task::JoinHandle<std::io::Result<()>>,
+    /// The fresh PostgreSQL database, dropped when the server stops.
+    scratch: Option<onestamp_store::scratch::ScratchDatabase>,
     /// Removed (with the SQLite file) when the server is dropped.
     _dir: tempfile::TempDir,
 }
@@ -169,14 +175,29 @@ impl Server {
             .prefix("onestamp-bench-")
             .tempdir()
             .context("cannot create a temporary directory")?;
-        let (url, location) = match backend {
+        let (url, location, scratch) = match backend {
             Backend::Sqlite => (
                 String::new(),
                 format!("fresh file in {}", dir.path().display()),
+                None,
             ),
-            Backend::Postgres(url) => (url.clone(), "the database given".to_string()),
+            Backend::Postgres(admin) => {
+                let db = onestamp_store::scratch::ScratchDatabase::create(admin, "onestamp_bench")
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                let location = format!("fresh database {} on the server given", db.name);
+                (db.url.clone(), location, Some(db))
+            }
         };
-        let app = open_app_at(cfg, &url, dir.path()).await?;
+        let app = match open_app_at(cfg, &url, dir.path()).await {
+            Ok(app) => app,
+            Err(e) => {
+                if let Some(db) = scratch {
+                    let _ = db.drop_now().await;
+                }
+                return Err(e);
+            }
+        };
         app.load_demo().await.map_err(explain)?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -193,6 +214,7 @@ impl Server {
             location,
             shutdown,
             serving,
+            scratch,
             _dir: dir,
         })
     }
@@ -201,6 +223,12 @@ impl Server {
         let _ = self.shutdown.send(());
         if let Ok(Err(e)) = self.serving.await {
             eprintln!("server stopped with an error: {e}");
+        }
+        drop(self.app);
+        if let Some(db) = self.scratch
+            && let Err(e) = db.drop_now().await
+        {
+            eprintln!("could not drop the bench database: {e}");
         }
     }
 }
@@ -672,7 +700,7 @@ fn row(name: &str, h: &Histogram<u64>) -> String {
 }
 
 /// Microseconds as milliseconds with about three significant digits.
-fn ms(micros: u64) -> String {
+pub(crate) fn ms(micros: u64) -> String {
     let v = micros as f64 / 1000.0;
     if v < 10.0 {
         format!("{v:.2}")
@@ -683,18 +711,18 @@ fn ms(micros: u64) -> String {
     }
 }
 
-fn mib(kib: u64) -> f64 {
+pub(crate) fn mib(kib: u64) -> f64 {
     kib as f64 / 1024.0
 }
 
 #[derive(Debug, Clone, Copy)]
-struct Memory {
-    rss_kib: u64,
-    hwm_kib: u64,
+pub(crate) struct Memory {
+    pub(crate) rss_kib: u64,
+    pub(crate) hwm_kib: u64,
 }
 
 /// Resident and peak resident memory of this process (Linux `/proc/self/status`).
-fn memory() -> Option<Memory> {
+pub(crate) fn memory() -> Option<Memory> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     parse_memory(&status)
 }

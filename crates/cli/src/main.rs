@@ -4,6 +4,7 @@
 
 mod bench;
 mod bench_seal;
+mod bench_search;
 mod commands;
 mod config;
 

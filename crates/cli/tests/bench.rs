@@ -119,3 +119,87 @@ fn arguments_out_of_range_are_refused_with_the_range() {
         both(&out)
     );
 }
+
+/// The admin URL of the test PostgreSQL server, when there is one. Under CI a
+/// missing one fails the test instead of skipping PostgreSQL.
+fn postgres_url() -> Option<String> {
+    match std::env::var("ONESTAMP_TEST_DATABASE_URL") {
+        Ok(url) if !url.trim().is_empty() => Some(url),
+        _ => {
+            assert!(
+                std::env::var("CI").map_or(true, |v| v.is_empty()),
+                "CI requires ONESTAMP_TEST_DATABASE_URL for the PostgreSQL bench"
+            );
+            println!("PostgreSQL not benched: ONESTAMP_TEST_DATABASE_URL not set");
+            None
+        }
+    }
+}
+
+#[test]
+fn the_search_bench_generates_its_data_set_and_times_every_query_on_both_backends() {
+    let mut args = vec![];
+    let url = postgres_url();
+    if let Some(url) = &url {
+        args.extend(["--database-url", url.as_str()]);
+    }
+    args.extend([
+        "bench",
+        "search",
+        "--cases",
+        "3000",
+        "--queries",
+        "10",
+        "--applicants",
+        "20",
+    ]);
+    let out = onestamp(&args);
+    assert!(out.status.success(), "{}", both(&out));
+    let s = stdout(&out);
+    let mut backends = vec!["sqlite"];
+    if url.is_some() {
+        backends.push("postgresql");
+    }
+    for backend in backends {
+        assert!(
+            s.contains(&format!("search ({backend}): 3000 cases generated")),
+            "{s}"
+        );
+        assert!(
+            s.contains(&format!("store: {backend}")),
+            "{backend} summary missing: {s}"
+        );
+    }
+    for query in [
+        "my tasks (staff)",
+        "my cases (applicant)",
+        "my cases, page 2 (applicant)",
+        "by case number (staff)",
+        "by applicant identity (staff)",
+        "by item (staff)",
+        "by status (staff)",
+        "by item and status (staff)",
+        "by date range, one week (staff)",
+        "by item, deep page (staff)",
+        "overdue and due soon (supervisor)",
+    ] {
+        let rows: Vec<&str> = s
+            .lines()
+            .filter(|l| l.trim_start().starts_with(query))
+            .collect();
+        assert!(!rows.is_empty(), "no row for {query}: {s}");
+        for row in rows {
+            // name, calls, p50, p99, max, rows returned on average
+            let calls = row.trim_start()[query.len()..].split_whitespace().next();
+            assert_eq!(calls, Some("10"), "{row}");
+        }
+    }
+    // Lookups by number and identity find what the data set holds.
+    let by_number = s
+        .lines()
+        .find(|l| l.trim_start().starts_with("by case number (staff)"))
+        .and_then(|l| l.split_whitespace().last())
+        .and_then(|v| v.parse::<f64>().ok());
+    assert_eq!(by_number, Some(1.0), "{s}");
+    assert!(s.contains("worst p99 of any query"), "{s}");
+}

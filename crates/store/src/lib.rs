@@ -10,6 +10,7 @@
 
 mod codec;
 mod postgres;
+pub mod scratch;
 mod sqlite;
 
 use std::path::Path;

@@ -74,6 +74,8 @@ on_every_backend!(
     expiring_licences_are_reminded_once_and_reports_raise_alerts,
     materials_are_saved_once_per_owner_and_hash,
     instant_decisions_switch_off_and_on_per_item,
+    imported_cases_get_ids_in_order_events_and_one_audit_entry,
+    cases_are_found_by_identity_and_by_date_range_in_keyset_pages,
     ; raw:
     the_audit_log_and_case_events_refuse_update_and_delete,
 );

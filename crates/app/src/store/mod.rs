@@ -4,6 +4,7 @@
 //! the SM3 chain in that same transaction.
 
 mod alerts;
+mod bulk;
 mod core;
 mod licences;
 mod quality;
@@ -11,6 +12,7 @@ mod staff;
 mod switches;
 
 pub use self::alerts::{Alert, AlertStore};
+pub use self::bulk::{BulkStore, ImportedCase, split_number};
 pub use self::core::CoreStore;
 pub use self::licences::{LicenceQuery, LicenceStore, MaterialFile, Notification, StoredLicence};
 pub use self::quality::{QualitySample, QualityStore, SampleCase, SampleCriteria};
@@ -119,6 +121,12 @@ pub struct CaseQuery {
     pub status: Option<CaseStatus>,
     pub item_code: Option<String>,
     pub number: Option<String>,
+    /// Only cases of the applicant with this citizen ID or credit code.
+    pub identity: Option<String>,
+    /// Only cases submitted at or after this instant.
+    pub submitted_from: Option<DateTime<Utc>>,
+    /// Only cases submitted before this instant.
+    pub submitted_to: Option<DateTime<Utc>>,
     /// Keyset pagination: cases with id below this.
     pub before_id: Option<i64>,
     pub limit: u32,
@@ -146,11 +154,11 @@ pub struct CaseSummary {
 /// Everything the use cases need from persistence: one sub-trait per area, each
 /// in its own file, so that an area and its implementations grow together.
 pub trait Store:
-    CoreStore + AlertStore + StaffStore + QualityStore + LicenceStore + SwitchStore
+    CoreStore + AlertStore + StaffStore + QualityStore + LicenceStore + SwitchStore + BulkStore
 {
 }
 
-impl<T: CoreStore + AlertStore + StaffStore + QualityStore + LicenceStore + SwitchStore> Store
-    for T
+impl<T: CoreStore + AlertStore + StaffStore + QualityStore + LicenceStore + SwitchStore + BulkStore>
+    Store for T
 {
 }

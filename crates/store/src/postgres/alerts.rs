@@ -159,7 +159,7 @@ pub async fn late_tasks(
 ) -> Result<Vec<CaseSummary>, StoreError> {
     let sql = format!(
         "{SUMMARY_COLUMNS} WHERE task_assignee IS NOT NULL AND task_warn_at <= $1
-         ORDER BY priority DESC, task_deadline NULLS FIRST, id LIMIT $2"
+         ORDER BY priority DESC, task_deadline, id LIMIT $2"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(millis(now))

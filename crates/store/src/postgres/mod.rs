@@ -9,6 +9,7 @@
 //! `audit_head` (see [`AuditHead`]).
 
 mod alerts;
+mod bulk;
 mod cases;
 mod catalogue;
 mod licences;
@@ -422,6 +423,17 @@ impl LicenceStore for PgStore {
         limit: u32,
     ) -> Result<Vec<MaterialFile>, StoreError> {
         licences::materials_of(&self.pool, owner, limit).await
+    }
+}
+
+#[async_trait]
+impl BulkStore for PgStore {
+    async fn import_cases(
+        &self,
+        cases: Vec<ImportedCase>,
+        audit: AuditFact,
+    ) -> Result<i64, StoreError> {
+        bulk::import(&self.pool, cases, audit).await
     }
 }
 

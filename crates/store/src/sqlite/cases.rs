@@ -29,8 +29,9 @@ pub async fn create(pool: &SqlitePool, new: NewCase) -> Result<Case, StoreError>
     let id: i64 = sqlx::query(
         "INSERT INTO cases (number, item_code, item_version, applicant_id, applicant_name, status,
              priority, version, submitted_at, updated_at, task_stage, task_assignee, task_deadline,
-             deadline, suspended, closed, task_started_at, task_warn_at, instant, body)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}') RETURNING id",
+             deadline, suspended, closed, task_started_at, task_warn_at, instant, body,
+             applicant_identity)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', ?) RETURNING id",
     )
     .bind(&case.number)
     .bind(&case.item_code)
@@ -51,6 +52,7 @@ pub async fn create(pool: &SqlitePool, new: NewCase) -> Result<Case, StoreError>
     .bind(case.task.as_ref().map(|t| millis(t.started_at)))
     .bind(case.task.as_ref().and_then(|t| t.warn_at).map(millis))
     .bind(case.handlers.values().any(|u| *u == SYSTEM_ACTOR))
+    .bind(&case.applicant.identity)
     .fetch_one(&mut *tx)
     .await
     .map_err(db_err)?
@@ -251,11 +253,40 @@ pub async fn list(pool: &SqlitePool, q: &CaseQuery) -> Result<Vec<CaseSummary>, 
     if let Some(n) = &q.number {
         b.push(" AND number = ").push_bind(n.clone());
     }
-    if let Some(before) = q.before_id {
-        b.push(" AND id < ").push_bind(before);
+    if let Some(identity) = &q.identity {
+        b.push(" AND applicant_identity = ")
+            .push_bind(identity.clone());
     }
-    b.push(" ORDER BY id DESC LIMIT ")
-        .push_bind(i64::from(q.limit));
+    let by_date = q.submitted_from.is_some() || q.submitted_to.is_some();
+    if let Some(from) = q.submitted_from {
+        b.push(" AND submitted_at >= ").push_bind(millis(from));
+    }
+    if let Some(to) = q.submitted_to {
+        b.push(" AND submitted_at < ").push_bind(millis(to));
+    }
+    match (q.before_id, by_date) {
+        (Some(before), true) => {
+            // Ids follow submission order; a date search reads the submission-time
+            // index, so the page key is (submitted_at, id) of the last case seen.
+            b.push(" AND submitted_at <= (SELECT submitted_at FROM cases WHERE id = ")
+                .push_bind(before)
+                .push(") AND (submitted_at < (SELECT submitted_at FROM cases WHERE id = ")
+                .push_bind(before)
+                .push(") OR id < ")
+                .push_bind(before)
+                .push(")");
+        }
+        (Some(before), false) => {
+            b.push(" AND id < ").push_bind(before);
+        }
+        (None, _) => {}
+    }
+    if by_date {
+        b.push(" ORDER BY submitted_at DESC, id DESC LIMIT ");
+    } else {
+        b.push(" ORDER BY id DESC LIMIT ");
+    }
+    b.push_bind(i64::from(q.limit));
     let rows = b.build().fetch_all(pool).await.map_err(db_err)?;
     rows.iter().map(summary).collect()
 }

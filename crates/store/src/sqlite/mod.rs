@@ -4,6 +4,7 @@
 //! `synchronous=FULL` so that a committed action survives a crash.
 
 mod alerts;
+mod bulk;
 mod cases;
 mod catalogue;
 mod licences;
@@ -407,6 +408,17 @@ impl LicenceStore for SqliteStore {
         limit: u32,
     ) -> Result<Vec<MaterialFile>, StoreError> {
         licences::materials_of(&self.reader, owner, limit).await
+    }
+}
+
+#[async_trait]
+impl BulkStore for SqliteStore {
+    async fn import_cases(
+        &self,
+        cases: Vec<ImportedCase>,
+        audit: AuditFact,
+    ) -> Result<i64, StoreError> {
+        bulk::import(&self.writer, cases, audit).await
     }
 }
 

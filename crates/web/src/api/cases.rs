@@ -8,10 +8,13 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use chrono::NaiveDate;
 use onestamp_app::App;
-use onestamp_app::cases::{Application, CaseView};
+
+use onestamp_app::cases::{Application, CaseView, day_start};
 use onestamp_app::store::{CaseQuery, CaseSummary};
 use onestamp_domain::case::{Action, CaseStatus, Channel, Command};
+use onestamp_domain::validate::parse_date;
 
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery, Caller, path_id};
@@ -67,6 +70,12 @@ pub struct ListParams {
     pub item: Option<String>,
     /// Find by case number.
     pub number: Option<String>,
+    /// The applicant's citizen ID or unified social credit code.
+    pub identity: Option<String>,
+    /// Submitted on or after this day (YYYY-MM-DD, bureau time).
+    pub from: Option<String>,
+    /// Submitted on or before this day (YYYY-MM-DD, bureau time).
+    pub to: Option<String>,
     /// Keyset pagination: cases with an id below this.
     pub before: Option<i64>,
     /// Page size (1-200, default 50).
@@ -99,6 +108,17 @@ async fn list_cases(
             )
         })?),
     };
+    let from = day_param(p.from.as_deref(), "from")?;
+    let to = day_param(p.to.as_deref(), "to")?;
+    if let (Some(f), Some(t)) = (from, to)
+        && t < f
+    {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_query",
+            format!("日期范围有误：结束日期 {t} 早于开始日期 {f}"),
+        ));
+    }
     let limit = p.limit.unwrap_or(50);
     let cases = app
         .list_cases(
@@ -108,6 +128,12 @@ async fn list_cases(
                 status,
                 item_code: p.item.filter(|v| !v.is_empty()),
                 number: p.number.filter(|v| !v.is_empty()),
+                identity: p
+                    .identity
+                    .map(|v| v.trim().to_uppercase())
+                    .filter(|v| !v.is_empty()),
+                submitted_from: from.map(day_start),
+                submitted_to: to.and_then(|d| d.succ_opt()).map(day_start),
                 before_id: p.before,
                 limit,
             },
@@ -117,6 +143,20 @@ async fn list_cases(
         .then(|| cases.last().map(|c| c.id))
         .flatten();
     Ok(Json(CaseList { cases, next_before }))
+}
+
+/// A `YYYY-MM-DD` query parameter, or a 400 naming it.
+fn day_param(value: Option<&str>, name: &str) -> Result<Option<NaiveDate>, ApiError> {
+    match value.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => parse_date(v).map(Some).map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_query",
+                format!("参数 {name} 不是有效日期（YYYY-MM-DD）：{e}"),
+            )
+        }),
+    }
 }
 
 /// Submit an application (applicant). The case starts at pre-review (online

@@ -1,0 +1,36 @@
+//! The bulk path: cases stored many at a time, as given (data migration from
+//! another system, load-test data sets).
+
+use async_trait::async_trait;
+
+use onestamp_domain::case::{Case, CaseEvent};
+
+use super::{AuditFact, StoreError};
+
+/// A case to import whole: its number set, its events in order.
+#[derive(Debug, Clone)]
+pub struct ImportedCase {
+    /// The case with id 0 and its number set (`<district>-<YYYYMMDD>-<serial>`).
+    pub case: Case,
+    /// Its event log, oldest first; the case's version is the number of actions.
+    pub events: Vec<CaseEvent>,
+}
+
+#[async_trait]
+pub trait BulkStore: Send + Sync {
+    /// Stores the cases in one transaction, ids in the given order, with one audit
+    /// fact for the batch; the day serials move past every imported number so
+    /// that new cases never collide with them. Returns the first id assigned.
+    async fn import_cases(
+        &self,
+        cases: Vec<ImportedCase>,
+        audit: AuditFact,
+    ) -> Result<i64, StoreError>;
+}
+
+/// The day prefix and serial of a case number, `510107-20260302-000042`.
+pub fn split_number(number: &str) -> Option<(&str, i64)> {
+    let (prefix, serial) = number.rsplit_once('-')?;
+    let serial = serial.parse().ok()?;
+    (!prefix.is_empty()).then_some((prefix, serial))
+}
