@@ -270,8 +270,15 @@ impl App {
         }
     }
 
+    /// The item version a case was filed under. Stored versions never change, so
+    /// each is read from the store once per process.
     pub(crate) async fn item_of(&self, case: &Case) -> Result<Item, AppError> {
-        self.store
+        let key = (case.item_code.clone(), case.item_version);
+        if let Some(item) = self.cached_item(&key) {
+            return Ok(item.as_ref().clone());
+        }
+        let item = self
+            .store
             .item_version(&case.item_code, case.item_version)
             .await?
             .map(|s| s.item)
@@ -280,7 +287,9 @@ impl App {
                     "事项 {} 第 {} 版",
                     case.item_code, case.item_version
                 ))
-            })
+            })?;
+        self.cache_item(key, item.clone());
+        Ok(item)
     }
 
     /// Picks the holder of `stage`'s task by the domain's assignment policy.

@@ -103,7 +103,11 @@ pub struct App {
     /// The bureau's seal; without it cases of certificate items cannot be issued.
     pub sealing: Option<licences::Sealing>,
     rng: Arc<Mutex<StdRng>>,
+    /// Item versions already read: a stored version never changes.
+    item_versions: Arc<std::sync::RwLock<ItemVersions>>,
 }
+
+type ItemVersions = std::collections::HashMap<(String, i64), Arc<onestamp_domain::catalogue::Item>>;
 
 impl App {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, settings: Settings) -> App {
@@ -113,6 +117,7 @@ impl App {
             settings: Arc::new(settings),
             sealing: None,
             rng: Arc::new(Mutex::new(StdRng::from_os_rng())),
+            item_versions: Default::default(),
         }
     }
 
@@ -135,6 +140,24 @@ impl App {
     pub fn with_seed(mut self, seed: u64) -> App {
         self.rng = Arc::new(Mutex::new(StdRng::seed_from_u64(seed)));
         self
+    }
+
+    fn cached_item(&self, key: &(String, i64)) -> Option<Arc<onestamp_domain::catalogue::Item>> {
+        let cache = self.item_versions.read().unwrap_or_else(|p| p.into_inner());
+        cache.get(key).cloned()
+    }
+
+    fn cache_item(&self, key: (String, i64), item: onestamp_domain::catalogue::Item) {
+        /// Far more than a catalogue's items times their versions in use.
+        const MOST: usize = 10_000;
+        let mut cache = self
+            .item_versions
+            .write()
+            .unwrap_or_else(|p| p.into_inner());
+        if cache.len() >= MOST {
+            cache.clear();
+        }
+        cache.insert(key, Arc::new(item));
     }
 
     pub(crate) fn with_rng<T>(&self, f: impl FnOnce(&mut StdRng) -> T) -> T {

@@ -613,3 +613,50 @@ async fn an_online_backup_holds_every_case_and_a_verifying_audit_chain() {
         onestamp_app::audit::AuditReport::Intact { .. }
     ));
 }
+
+#[tokio::test]
+async fn staff_find_cases_by_applicant_identity_and_submission_day() {
+    let t = TestApp::start().await;
+    let books = t.login("jinjiang_books").await;
+    let id = submit(&t, &books, FOOD, food_form()).await.body["id"]
+        .as_i64()
+        .unwrap();
+    let clerk = t.login("clerk").await;
+    // The demo enterprise applicant's credit code, typed in lower case.
+    let r = t
+        .get("/api/v1/cases?identity=91510107ma6c11110g", &clerk)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let ids: Vec<i64> = r.body["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["id"].as_i64())
+        .collect();
+    assert_eq!(ids, vec![id]);
+    let r = t
+        .get("/api/v1/cases?identity=510107199003071236", &clerk)
+        .await;
+    assert_eq!(r.body["cases"].as_array().map(Vec::len), Some(0));
+
+    // The test clock stands on 2026-03-02 (bureau time).
+    let on = |from: &str, to: &str| format!("/api/v1/cases?from={from}&to={to}");
+    let r = t.get(&on("2026-03-02", "2026-03-02"), &clerk).await;
+    assert_eq!(
+        r.body["cases"].as_array().map(Vec::len),
+        Some(1),
+        "{:?}",
+        r.body
+    );
+    let r = t.get(&on("2026-03-03", "2026-03-31"), &clerk).await;
+    assert_eq!(r.body["cases"].as_array().map(Vec::len), Some(0));
+    let r = t.get(&on("2026-02-01", "2026-03-01"), &clerk).await;
+    assert_eq!(r.body["cases"].as_array().map(Vec::len), Some(0));
+
+    let r = t.get(&on("2026-03-05", "2026-03-01"), &clerk).await;
+    assert_error(&r, StatusCode::BAD_REQUEST, "bad_query");
+    let r = t.get("/api/v1/cases?from=2026-02-30", &clerk).await;
+    assert_error(&r, StatusCode::BAD_REQUEST, "bad_query");
+    let r = t.get("/api/v1/cases?to=yesterday", &clerk).await;
+    assert_error(&r, StatusCode::BAD_REQUEST, "bad_query");
+}
