@@ -594,8 +594,7 @@ impl App {
     /// Reminds holders of licences expiring within the configured days (临期提醒); exactly once each.
     pub async fn remind_expiring_licences(&self) -> Result<usize, AppError> {
         let now = self.clock.now();
-        let until = local_date(now)
-            + chrono::Duration::days(i64::from(self.settings.licence_reminder_days));
+        let until = self.reminder_horizon(now);
         let mut total = 0;
         loop {
             let batch = self.store.remind_expiring(until, now, 500).await?;

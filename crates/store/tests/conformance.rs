@@ -74,6 +74,7 @@ on_every_backend!(
     expiring_licences_are_reminded_once_and_reports_raise_alerts,
     materials_are_saved_once_per_owner_and_hash,
     instant_decisions_switch_off_and_on_per_item,
+    ops_counts_follow_cases_tasks_alerts_and_reminders,
     ; raw:
     the_audit_log_and_case_events_refuse_update_and_delete,
 );

@@ -5,6 +5,7 @@
 
 mod alerts;
 mod core;
+mod counts;
 mod licences;
 mod quality;
 mod staff;
@@ -12,6 +13,7 @@ mod switches;
 
 pub use self::alerts::{Alert, AlertStore};
 pub use self::core::CoreStore;
+pub use self::counts::{CountStore, OpsCounts};
 pub use self::licences::{LicenceQuery, LicenceStore, MaterialFile, Notification, StoredLicence};
 pub use self::quality::{QualitySample, QualityStore, SampleCase, SampleCriteria};
 pub use self::staff::{LoginFailures, StaffMember, StaffStore};
@@ -146,11 +148,12 @@ pub struct CaseSummary {
 /// Everything the use cases need from persistence: one sub-trait per area, each
 /// in its own file, so that an area and its implementations grow together.
 pub trait Store:
-    CoreStore + AlertStore + StaffStore + QualityStore + LicenceStore + SwitchStore
+    CoreStore + AlertStore + StaffStore + QualityStore + LicenceStore + SwitchStore + CountStore
 {
 }
 
-impl<T: CoreStore + AlertStore + StaffStore + QualityStore + LicenceStore + SwitchStore> Store
-    for T
+impl<
+    T: CoreStore + AlertStore + StaffStore + QualityStore + LicenceStore + SwitchStore + CountStore,
+> Store for T
 {
 }

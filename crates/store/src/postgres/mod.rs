@@ -11,6 +11,7 @@
 mod alerts;
 mod cases;
 mod catalogue;
+mod counts;
 mod licences;
 mod quality;
 mod staff;

@@ -6,6 +6,7 @@
 mod alerts;
 mod cases;
 mod catalogue;
+mod counts;
 mod licences;
 mod quality;
 mod staff;
