@@ -77,6 +77,12 @@ impl Session {
         }
     }
 
+    /// The user's roles, comma-separated (for logs).
+    pub fn role_names(&self) -> String {
+        let names: Vec<&str> = self.user.roles.iter().map(|r| r.as_str()).collect();
+        names.join(",")
+    }
+
     pub fn actor(&self) -> onestamp_domain::case::Actor {
         onestamp_domain::case::Actor {
             user_id: self.user.id,
@@ -123,7 +129,7 @@ impl App {
         self.store
             .create_token(&token_hash(&token), user.id, expires)
             .await?;
-        tracing::info!(actor = %user.username, "login");
+        tracing::info!(actor_id = user.id, actor = %user.username, "login");
         Ok((token, user))
     }
 

@@ -156,7 +156,7 @@ impl App {
                 licence,
             })
             .await?;
-        tracing::info!(case_no = %case.number, item = %case.item_code, actor = %user.username, "case submitted");
+        tracing::info!(case_no = %case.number, item = %case.item_code, status = %case.status.as_str(), actor_id = user.id, actor = %user.username, actor_role = %session.role_names(), "case submitted");
         self.view(session, case, &item).await
     }
 
@@ -195,6 +195,7 @@ impl App {
                 "assignee": next.task.as_ref().map(|t| t.assignee),
             }),
         };
+        let event_role = decision.event.actor_role;
         self.store
             .commit_case(CaseChange {
                 case: next.clone(),
@@ -204,7 +205,7 @@ impl App {
                 licence,
             })
             .await?;
-        tracing::info!(case_no = %case.number, action = %command.action, actor = %session.user.username, "case action");
+        tracing::info!(case_no = %case.number, action = %command.action, from = %case.status.as_str(), to = %next.status.as_str(), version = next.version, actor_id = session.user.id, actor = %session.user.username, actor_role = %event_role.as_str(), "case action");
         self.view(session, next, &item).await
     }
 

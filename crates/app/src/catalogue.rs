@@ -100,7 +100,12 @@ impl App {
             }),
         };
         let summary = self.store.import_catalogue(catalogue, audit).await?;
-        tracing::info!(?summary, "catalogue imported");
+        tracing::info!(
+            ?summary,
+            actor_id = actor.map(|s| s.user.id),
+            actor = actor.map_or("operator", |s| s.user.username.as_str()),
+            "catalogue imported"
+        );
         Ok(summary)
     }
 
@@ -149,7 +154,7 @@ impl App {
         self.store
             .set_instant_enabled(&item.code, enabled, session.user.id, now, reason, audit)
             .await?;
-        tracing::warn!(item = %item.code, enabled, actor = %session.user.username, "instant decisions switched");
+        tracing::warn!(item = %item.code, enabled, actor_id = session.user.id, actor = %session.user.username, actor_role = %session.role_names(), "instant decisions switched");
         Ok(enabled)
     }
 

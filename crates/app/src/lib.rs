@@ -12,6 +12,7 @@ pub mod demo;
 pub mod error;
 pub mod licences;
 pub mod materials;
+pub mod ops;
 pub mod quality;
 pub mod store;
 pub mod supervision;

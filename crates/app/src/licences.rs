@@ -465,6 +465,7 @@ impl App {
             .change_licence(&stored.id, &status, None, audit)
             .await
             .map_err(already_changed)?;
+        tracing::info!(licence = %stored.id, case_id = stored.case_id, actor_id = session.user.id, actor = %session.user.username, actor_role = %session.role_names(), "licence revoked");
         self.get_licence(session, id).await
     }
 
@@ -539,6 +540,7 @@ impl App {
             .change_licence(&stored.id, &status, Some(new), audit)
             .await
             .map_err(already_changed)?;
+        tracing::info!(licence = %stored.id, new = %new_id, case_id = stored.case_id, actor_id = session.user.id, actor = %session.user.username, actor_role = %session.role_names(), "licence replaced");
         self.get_licence(session, &new_id).await
     }
 
@@ -587,15 +589,15 @@ impl App {
             subject: stored.id.clone(),
             detail: serde_json::json!({"text": text}),
         };
-        self.store.report_licence(&stored, text, now, audit).await?;
+        let alert = self.store.report_licence(&stored, text, now, audit).await?;
+        tracing::warn!(licence = %stored.id, case_id = stored.case_id, alert, actor = "public", "licence reported");
         Ok(())
     }
 
     /// Reminds holders of licences expiring within the configured days (临期提醒); exactly once each.
     pub async fn remind_expiring_licences(&self) -> Result<usize, AppError> {
         let now = self.clock.now();
-        let until = local_date(now)
-            + chrono::Duration::days(i64::from(self.settings.licence_reminder_days));
+        let until = self.reminder_horizon(now);
         let mut total = 0;
         loop {
             let batch = self.store.remind_expiring(until, now, 500).await?;

@@ -109,6 +109,7 @@ impl App {
             uploaded_at: self.clock.now(),
         };
         self.store.save_material(&file).await?;
+        tracing::info!(material = %file.hash, size = file.size, actor_id = session.user.id, actor = %session.user.username, actor_role = %session.role_names(), "material uploaded");
         Ok(file)
     }
 

@@ -38,6 +38,7 @@ impl App {
             .store
             .create_sample(session.user.id, now, &criteria, &picked, audit)
             .await?;
+        tracing::info!(sample = id, cases = picked.len(), actor_id = session.user.id, actor = %session.user.username, actor_role = %session.role_names(), "quality sample drawn");
         self.quality_sample(session, id).await
     }
 
@@ -99,6 +100,7 @@ impl App {
                 audit,
             )
             .await?;
+        tracing::info!(sample = sample_id, case_no = %entry.case_number, verdict, actor_id = session.user.id, actor = %session.user.username, actor_role = %session.role_names(), "quality finding recorded");
         self.quality_sample(session, sample_id).await
     }
 }

@@ -108,6 +108,7 @@ impl App {
                 licence: None,
             })
             .await?;
+        tracing::info!(case_no = %case.number, stage = %task.stage.as_str(), from = task.assignee, to, actor_id = session.user.id, actor = %session.user.username, actor_role = %session.role_names(), "task reassigned");
         self.get_case(session, case_id).await
     }
 
@@ -222,6 +223,7 @@ impl App {
                 licence: None,
             })
             .await?;
+        tracing::info!(case_no = %case.number, priority, actor_id = session.user.id, actor = %session.user.username, actor_role = %session.role_names(), "green channel set");
         self.get_case(session, case_id).await
     }
 }

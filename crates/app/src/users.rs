@@ -80,6 +80,7 @@ impl App {
                 audit,
             )
             .await?;
+        tracing::info!(user = %user.username, user_id = user.id, actor_id = actor.map(|s| s.user.id), actor = actor.map_or("operator", |s| s.user.username.as_str()), "user saved");
         Ok(user)
     }
 }
@@ -112,6 +113,7 @@ impl App {
         self.store
             .set_staff_profile(user_id, &profile, audit)
             .await?;
+        tracing::info!(user = %user.username, user_id, actor_id = actor.map(|s| s.user.id), actor = actor.map_or("operator", |s| s.user.username.as_str()), "staff profile set");
         Ok(user)
     }
 

@@ -76,6 +76,7 @@ on_every_backend!(
     instant_decisions_switch_off_and_on_per_item,
     imported_cases_get_ids_in_order_events_and_one_audit_entry,
     cases_are_found_by_identity_and_by_date_range_in_keyset_pages,
+    ops_counts_follow_cases_tasks_alerts_and_reminders,
     ; raw:
     the_audit_log_and_case_events_refuse_update_and_delete,
 );

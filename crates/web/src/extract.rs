@@ -88,7 +88,11 @@ impl FromRequestParts<App> for Caller {
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, ApiError> {
         let token =
             bearer(parts).ok_or_else(|| ApiError::from(onestamp_app::AppError::Unauthenticated))?;
-        Ok(Caller(app.authenticate(token).await?))
+        let session = app.authenticate(token).await?;
+        let span = tracing::Span::current();
+        span.record("actor_id", session.user.id);
+        span.record("actor_role", session.role_names().as_str());
+        Ok(Caller(session))
     }
 }
 

@@ -1,19 +1,20 @@
 //! The HTTP surface of onestamp: the JSON API under `/api/v1` (described by the
-//! OpenAPI document at `/api/openapi.json`), `/healthz`, and later the pages.
+//! OpenAPI document at `/api/openapi.json`), `/healthz`, Prometheus `/metrics` ([`metrics`]) and the pages.
 //! Handlers are thin: they parse, call one use case of [`onestamp_app::App`],
 //! and map its errors once, in [`error`].
 
 pub mod api;
 pub mod error;
 pub mod extract;
+pub mod metrics;
 pub mod pages;
 
 use std::net::SocketAddr;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::routing::get;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
@@ -49,8 +50,11 @@ pub fn router(app: App) -> Router {
         .merge(api::router())
         .split_for_parts();
     let openapi_json = serde_json::to_value(&openapi).unwrap_or_default();
+    // Installs the process's metrics recorder before the first request.
+    let _ = metrics::handle();
     api.merge(pages::router())
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics::scrape))
         .route(
             "/api/openapi.json",
             get(move || {
@@ -60,8 +64,31 @@ pub fn router(app: App) -> Router {
         )
         .fallback(error::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(TraceLayer::new_for_http())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
+        .layer(axum::middleware::from_fn(metrics::track))
         .with_state(app)
+}
+
+/// The span of a request: method, matched route and path; the caller's user id
+/// and roles are recorded on it once the bearer token is checked
+/// ([`extract::Caller`]), so every log line of the request carries them.
+fn request_span(req: &Request) -> tracing::Span {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", MatchedPath::as_str);
+    tracing::info_span!(
+        "request",
+        method = %req.method(),
+        route,
+        path = %req.uri().path(),
+        actor_id = tracing::field::Empty,
+        actor_role = tracing::field::Empty,
+    )
 }
 
 async fn healthz() -> axum::Json<serde_json::Value> {
@@ -76,7 +103,10 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let addr: Option<SocketAddr> = listener.local_addr().ok();
     tracing::info!(?addr, "listening");
-    axum::serve(listener, router(app))
+    let upkeep = metrics::spawn_upkeep();
+    let served = axum::serve(listener, router(app))
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    upkeep.abort();
+    served
 }

@@ -6,6 +6,7 @@
 mod alerts;
 mod bulk;
 mod core;
+mod counts;
 mod licences;
 mod quality;
 mod staff;
@@ -14,6 +15,7 @@ mod switches;
 pub use self::alerts::{Alert, AlertStore};
 pub use self::bulk::{BulkStore, ImportedCase, split_number};
 pub use self::core::CoreStore;
+pub use self::counts::{CountStore, OpsCounts};
 pub use self::licences::{LicenceQuery, LicenceStore, MaterialFile, Notification, StoredLicence};
 pub use self::quality::{QualitySample, QualityStore, SampleCase, SampleCriteria};
 pub use self::staff::{LoginFailures, StaffMember, StaffStore};
@@ -154,11 +156,26 @@ pub struct CaseSummary {
 /// Everything the use cases need from persistence: one sub-trait per area, each
 /// in its own file, so that an area and its implementations grow together.
 pub trait Store:
-    CoreStore + AlertStore + StaffStore + QualityStore + LicenceStore + SwitchStore + BulkStore
+    CoreStore
+    + AlertStore
+    + StaffStore
+    + QualityStore
+    + LicenceStore
+    + SwitchStore
+    + BulkStore
+    + CountStore
 {
 }
 
-impl<T: CoreStore + AlertStore + StaffStore + QualityStore + LicenceStore + SwitchStore + BulkStore>
-    Store for T
+impl<
+    T: CoreStore
+        + AlertStore
+        + StaffStore
+        + QualityStore
+        + LicenceStore
+        + SwitchStore
+        + BulkStore
+        + CountStore,
+> Store for T
 {
 }

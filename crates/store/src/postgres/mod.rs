@@ -12,6 +12,7 @@ mod alerts;
 mod bulk;
 mod cases;
 mod catalogue;
+mod counts;
 mod licences;
 mod quality;
 mod staff;
