@@ -183,7 +183,7 @@ fn fee_text(item: &Item) -> String {
         format!("{}.{:02} 元", item.fee_fen / 100, item.fee_fen % 100)
     };
     match &item.fee_note {
-        Some(n) if !n.is_empty() => format!("{base}（{n}）"),
+        Some(n) if !n.is_empty() && *n != base => format!("{base}（{n}）"),
         _ => base,
     }
 }

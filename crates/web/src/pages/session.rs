@@ -16,7 +16,7 @@
 use axum::extract::{Form, FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use onestamp_app::auth::{Session, csrf_matches, csrf_token, random_token};
@@ -296,8 +296,9 @@ pub async fn login(
         Ok((token, user)) => {
             let session = Session { user };
             let max_age = app.settings.token_ttl.num_seconds().max(60);
+            // Two cookies: appended, as an array of pairs would keep only the last.
             (
-                [
+                AppendHeaders([
                     (header::SET_COOKIE, session_cookie(&app, &token, max_age)),
                     (
                         header::SET_COOKIE,
@@ -305,7 +306,7 @@ pub async fn login(
                             "{LOGIN_COOKIE}=; HttpOnly; SameSite=Strict; Path=/login; Max-Age=0"
                         ),
                     ),
-                ],
+                ]),
                 Redirect::to(&landing(&session, next)),
             )
                 .into_response()
