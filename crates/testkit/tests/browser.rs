@@ -33,7 +33,7 @@ const STEP: Duration = Duration::from_millis(100);
 /// The Chromium binary: `ONESTAMP_CHROMIUM`, else the first of the usual names on PATH.
 fn chromium() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("ONESTAMP_CHROMIUM") {
-        return Some(PathBuf::from(p));
+        return Some(PathBuf::from(p)).filter(|p| p.is_file());
     }
     let path = std::env::var_os("PATH")?;
     [

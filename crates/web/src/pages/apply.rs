@@ -303,7 +303,7 @@ pub async fn submit(
     form: Result<Form<Vec<(String, String)>>, axum::extract::rejection::FormRejection>,
 ) -> Response {
     let posted = read_posted(form.map(|Form(p)| p).unwrap_or_default());
-    if let Err(refused) = user.check_csrf(&app, posted.csrf.as_deref()) {
+    if let Some(refused) = user.csrf_refusal(&app, posted.csrf.as_deref()) {
         return refused;
     }
     let back = Some(format!("/items/{code}"));

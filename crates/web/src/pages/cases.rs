@@ -268,22 +268,19 @@ async fn case_view(app: &App, user: &PageUser, view: CaseView) -> CasePage {
     }
 }
 
-/// A case id from the path; anything else names no case (404).
-fn case_id(app: &App, user: &PageUser, raw: &str) -> Result<i64, Response> {
-    raw.parse::<i64>().map_err(|_| {
-        error_page(
-            user.chrome(app),
-            onestamp_app::AppError::NotFound(format!("办件 {raw} ")),
-            Some("/cases".into()),
-        )
-    })
+/// The page for a path that names no case (e.g. `/cases/abc`): 404 like an unknown id.
+fn no_such_case(app: &App, user: &PageUser, raw: &str) -> Response {
+    error_page(
+        user.chrome(app),
+        onestamp_app::AppError::NotFound(format!("办件 {raw} ")),
+        Some("/cases".into()),
+    )
 }
 
 /// `GET /cases/{id}`
 pub async fn case_page(State(app): State<App>, user: PageUser, Path(id): Path<String>) -> Response {
-    let id = match case_id(&app, &user, &id) {
-        Ok(id) => id,
-        Err(r) => return r,
+    let Ok(id) = id.parse::<i64>() else {
+        return no_such_case(&app, &user, &id);
     };
     match app.get_case(&user.session, id).await {
         Ok(view) => render(case_view(&app, &user, view).await, StatusCode::OK),
@@ -319,12 +316,11 @@ pub async fn act(
             back,
         );
     };
-    if let Err(refused) = user.check_csrf(&app, form.csrf.as_deref()) {
+    if let Some(refused) = user.csrf_refusal(&app, form.csrf.as_deref()) {
         return refused;
     }
-    let id = match case_id(&app, &user, &id) {
-        Ok(id) => id,
-        Err(r) => return r,
+    let Ok(id) = id.parse::<i64>() else {
+        return no_such_case(&app, &user, &id);
     };
     let Some(action) = Action::parse(&form.action) else {
         return error_page(

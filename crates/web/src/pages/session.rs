@@ -41,12 +41,12 @@ impl PageUser {
         csrf_token(&self.token)
     }
 
-    /// Refuses a state-changing request whose form does not carry this
-    /// session's CSRF token: a clear Chinese 403 page.
-    pub fn check_csrf(&self, app: &App, given: Option<&str>) -> Result<(), Response> {
+    /// The refusal of a state-changing request whose form does not carry this
+    /// session's CSRF token (a clear Chinese 403 page), or `None` when it does.
+    pub fn csrf_refusal(&self, app: &App, given: Option<&str>) -> Option<Response> {
         match given {
-            Some(g) if csrf_matches(&self.token, g) => Ok(()),
-            _ => Err(csrf_refused(app, Some(self))),
+            Some(g) if csrf_matches(&self.token, g) => None,
+            _ => Some(csrf_refused(app, Some(self))),
         }
     }
 
@@ -345,7 +345,7 @@ pub async fn logout(
     form: Result<Form<CsrfForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
     let given = form.ok().and_then(|Form(f)| f.csrf);
-    if let Err(refused) = user.check_csrf(&app, given.as_deref()) {
+    if let Some(refused) = user.csrf_refusal(&app, given.as_deref()) {
         return refused;
     }
     if let Err(e) = app.logout(&user.token).await {
