@@ -162,6 +162,12 @@ fn beside(key: &str) -> String {
     format!("document.getElementById('f-{key}-check').textContent")
 }
 
+/// Nothing on the page is wider than the 375px screen (no sideways scrolling).
+async fn assert_fits_a_phone(page: &Page) {
+    let width = js(page, "String(document.documentElement.scrollWidth)").await;
+    assert_eq!(width, "375", "the page is wider than a phone: {width}px");
+}
+
 async fn log_in(page: &Page, base: &str, username: &str) {
     page.goto(format!("{base}/login")).await.unwrap();
     fill(page, "#username", username).await;
@@ -187,6 +193,7 @@ async fn the_form_checks_identity_numbers_and_mobiles_while_the_applicant_types(
     let apply = format!("{}/items/{SOLE_TRADER}/apply", t.base);
     page.goto(apply.as_str()).await.unwrap();
     wait_for(&page, "#f-operator_id").await;
+    assert_fits_a_phone(&page).await;
 
     // A wrong check character: the reason appears beside the field, nothing is sent.
     fill(&page, "#f-operator_id", "510107199003071237").await;
@@ -280,6 +287,7 @@ async fn an_applicant_fills_in_and_submits_an_application_and_sees_the_case() {
     assert_eq!(status, "预审");
     let path = js(&page, "location.pathname").await;
     assert!(path.starts_with("/cases/"), "{path}");
+    assert_fits_a_phone(&page).await;
     let timeline = js(&page, "document.getElementById('timeline').textContent").await;
     assert!(timeline.contains("提交申请"), "{timeline}");
 

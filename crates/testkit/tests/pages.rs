@@ -24,6 +24,7 @@ struct Visitor {
 
 struct Page {
     status: StatusCode,
+    headers: header::HeaderMap,
     location: Option<String>,
     set_cookies: Vec<String>,
     html: String,
@@ -48,6 +49,7 @@ impl Visitor {
         };
         let resp = req.send().await.unwrap();
         let status = resp.status();
+        let headers = resp.headers().clone();
         let location = resp
             .headers()
             .get(header::LOCATION)
@@ -61,6 +63,7 @@ impl Visitor {
         let html = resp.text().await.unwrap_or_default();
         Page {
             status,
+            headers,
             location,
             set_cookies,
             html,
@@ -499,6 +502,11 @@ async fn the_catalogue_and_guides_are_public_and_the_script_is_served_by_the_bin
     assert!(js.html.contains("/api/v1/validate/"));
     let css = v.get("/static/portal.css").await;
     assert_eq!(css.status, StatusCode::OK);
+    let policy = home.headers[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap();
+    assert!(policy.contains("default-src 'self'"), "{policy}");
+    assert_eq!(home.headers[header::CACHE_CONTROL], "no-store");
     for external in ["src=\"http", "href=\"http", "src=\"//", "href=\"//"] {
         assert!(
             !home.html.contains(external),

@@ -89,6 +89,7 @@ impl FieldView {
             Value::Bool(b) => self.checked = *b,
             Value::String(s) => self.value = s.clone(),
             Value::Null => {}
+            Value::Number(n) => self.value = super::plain_number(n),
             other => self.value = other.to_string(),
         }
     }

@@ -168,28 +168,30 @@ fn shown_value(v: &serde_json::Value) -> String {
         serde_json::Value::Bool(true) => "是".into(),
         serde_json::Value::Bool(false) => "否".into(),
         serde_json::Value::Null => String::new(),
+        serde_json::Value::Number(n) => super::plain_number(n),
         other => other.to_string(),
     }
 }
 
 async fn case_view(app: &App, user: &PageUser, view: CaseView) -> CasePage {
-    // Labels come from the item as it is now; a field since renamed shows its key.
-    let labels: HashMap<String, String> = app
+    // Labels and order come from the item as it is now; a field since renamed
+    // shows its key, after the others.
+    let fields: Vec<(String, String)> = app
         .get_item(&view.case.item_code)
         .await
         .map(|s| s.item.form.into_iter().map(|f| (f.key, f.label)).collect())
         .unwrap_or_default();
     let case = &view.case;
-    let form = case
-        .form
+    let mut form: Vec<(String, String)> = fields
         .iter()
-        .map(|(k, v)| {
-            (
-                labels.get(k).cloned().unwrap_or_else(|| k.clone()),
-                shown_value(v),
-            )
-        })
+        .filter_map(|(k, label)| case.form.get(k).map(|v| (label.clone(), shown_value(v))))
         .collect();
+    form.extend(
+        case.form
+            .iter()
+            .filter(|(k, _)| !fields.iter().any(|(key, _)| key == *k))
+            .map(|(k, v)| (k.clone(), shown_value(v))),
+    );
     let materials = case
         .materials
         .iter()
@@ -310,9 +312,9 @@ pub async fn act(
     let Ok(Form(form)) = form else {
         return super::message(
             user.chrome(&app),
-            StatusCode::FORBIDDEN,
-            "请求已被拒绝",
-            "页面已过期或来源无法确认（安全校验未通过），请返回刷新页面后重新提交。".into(),
+            StatusCode::BAD_REQUEST,
+            "未能完成",
+            "提交的内容不完整，请返回刷新页面后重试。".into(),
             back,
         );
     };

@@ -72,9 +72,21 @@ struct MessagePage {
     back: Option<String>,
 }
 
+/// Headers of every page: pages may show personal data, so no cache keeps them;
+/// everything a page loads comes from this server (no inline script or style).
+const PAGE_HEADERS: [(header::HeaderName, &str); 4] = [
+    (header::CACHE_CONTROL, "no-store"),
+    (
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    ),
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (header::REFERRER_POLICY, "same-origin"),
+];
+
 fn render(t: impl Template, status: StatusCode) -> Response {
     match t.render() {
-        Ok(html) => (status, Html(html)).into_response(),
+        Ok(html) => (status, PAGE_HEADERS, Html(html)).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "template failed");
             (StatusCode::INTERNAL_SERVER_ERROR, "页面生成失败").into_response()
@@ -106,6 +118,14 @@ fn error_page(chrome: Chrome, e: AppError, back: Option<String>) -> Response {
     // The one mapping of app errors to statuses (it also logs internal causes).
     let status = crate::error::ApiError::from(e).status;
     message(chrome, status, "未能完成", text, back)
+}
+
+/// A JSON number as a page shows it: 2.0 reads as 2.
+fn plain_number(n: &serde_json::Number) -> String {
+    match n.as_f64() {
+        Some(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
+        _ => n.to_string(),
+    }
 }
 
 /// An instant as the bureau's local time (UTC+8), to the minute.

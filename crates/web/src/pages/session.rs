@@ -166,7 +166,10 @@ fn encode(s: &str) -> String {
 /// Only a path of this site is a place to return to after login (no open redirect).
 fn safe_next(next: Option<&str>) -> Option<String> {
     let n = next?.trim();
-    let local = n.starts_with('/') && !n.starts_with("//") && !n.contains('\\');
+    // Visible ASCII only: a browser sends paths percent-encoded, and a redirect
+    // header cannot carry anything else.
+    let plain = n.bytes().all(|b| (0x21..0x7f).contains(&b));
+    let local = plain && n.starts_with('/') && !n.starts_with("//") && !n.contains('\\');
     (local && !n.starts_with("/login")).then(|| n.to_string())
 }
 
@@ -372,6 +375,8 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example/")), None);
         assert_eq!(safe_next(Some("/\\evil.example")), None);
         assert_eq!(safe_next(Some("/login")), None);
+        assert_eq!(safe_next(Some("/cases\r\nSet-Cookie: x=1")), None);
+        assert_eq!(safe_next(Some("/办件")), None);
         assert_eq!(safe_next(None), None);
     }
 
