@@ -49,6 +49,31 @@ fn token_hash(token: &str) -> String {
     hex::encode(Sm3::digest(token.as_bytes()))
 }
 
+/// A fresh random 256-bit value, hex: a bearer token, or the nonce a login page
+/// is protected with before there is a session.
+pub fn random_token() -> String {
+    let mut raw = [0u8; 32];
+    rand::rng().fill_bytes(&mut raw);
+    hex::encode(raw)
+}
+
+/// The CSRF token of a page session: SM3 over a fixed label and the session's
+/// secret token. Only someone who holds the token (the HttpOnly cookie) can
+/// compute it, it changes with every login, and it reveals nothing of the token.
+pub fn csrf_token(session_token: &str) -> String {
+    let mut h = Sm3::new();
+    h.update(b"onestamp page csrf v1\0");
+    h.update(session_token.as_bytes());
+    hex::encode(h.finalize())
+}
+
+/// Whether `given` is the CSRF token of `session_token`, compared in constant time.
+pub fn csrf_matches(session_token: &str, given: &str) -> bool {
+    let expected = csrf_token(session_token);
+    let (a, b) = (expected.as_bytes(), given.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// A logged-in user, as the use cases receive it.
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -122,9 +147,7 @@ impl App {
             _ => return Err(self.login_failed(username).await),
         };
         self.store.clear_login_failures(username).await?;
-        let mut raw = [0u8; 32];
-        rand::rng().fill_bytes(&mut raw);
-        let token = hex::encode(raw);
+        let token = random_token();
         let expires = self.clock.now() + self.settings.token_ttl;
         self.store
             .create_token(&token_hash(&token), user.id, expires)
@@ -191,6 +214,18 @@ mod tests {
         let h = PasswordHash::new(DUMMY_HASH).unwrap();
         assert_eq!(h.algorithm.as_str(), "argon2id");
         assert!(!verify_password("demo", DUMMY_HASH));
+    }
+
+    #[test]
+    fn a_csrf_token_belongs_to_its_session_token_only() {
+        let (a, b) = (random_token(), random_token());
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, b);
+        assert!(csrf_matches(&a, &csrf_token(&a)));
+        assert!(!csrf_matches(&a, &csrf_token(&b)));
+        assert!(!csrf_matches(&a, ""));
+        assert!(!csrf_matches(&a, &a));
+        assert_ne!(csrf_token(&a), token_hash(&a));
     }
 
     #[test]

@@ -34,6 +34,17 @@ pub enum ItemKind {
     PublicService,
 }
 
+impl ItemKind {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            ItemKind::Licensing => "行政许可",
+            ItemKind::Confirmation => "行政确认",
+            ItemKind::OtherPower => "其他行政权力",
+            ItemKind::PublicService => "公共服务",
+        }
+    }
+}
+
 /// A time limit, in working days or working hours of the bureau's calendar.
 /// Serialised as `{days: 5}` or `{hours: 3}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

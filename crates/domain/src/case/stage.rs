@@ -251,6 +251,15 @@ impl Channel {
         Channel::ALL.into_iter().find(|x| x.as_str() == s)
     }
 
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Channel::Counter => "窗口",
+            Channel::Web => "网上",
+            Channel::Mobile => "移动端",
+            Channel::Kiosk => "自助终端",
+        }
+    }
+
     /// Submissions not made at the counter get an online pre-review first.
     pub fn first_stage(self) -> Stage {
         match self {

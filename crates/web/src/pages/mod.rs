@@ -1,49 +1,92 @@
 //! Server-rendered pages, Chinese first and usable on a phone, over the same use
-//! cases as the API. Templates are compiled and escape by default.
+//! cases as the API: the applicant portal (catalogue, service guides, application
+//! forms with live checks, my cases), login with a session cookie and CSRF
+//! protection ([`session`]), and the public verification page ([`verify`]).
+//! Templates are compiled and escape by default; the script and stylesheet are
+//! embedded in the binary and served under `/static`, nothing comes from a CDN.
+//!
+//! Handlers stay thin: they read the request, call one use case of
+//! [`onestamp_app::App`], and render its answer or its error.
 
-use askama::Template;
+mod apply;
+mod cases;
+mod catalogue;
+pub mod session;
+mod verify;
+
+pub use askama::Template;
 use axum::Router;
-use axum::extract::{Form, Path, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
-use serde::Deserialize;
+use axum::routing::{get, post};
 
-use onestamp_app::licences::PublicLicence;
 use onestamp_app::{App, AppError};
-use onestamp_domain::licence::Standing;
 
 pub fn router() -> Router<App> {
     Router::new()
-        .route("/verify/{id}", get(verify_page))
-        .route("/verify/{id}/report", axum::routing::post(report))
+        .route("/", get(catalogue::home))
+        .route("/items", get(catalogue::items))
+        .route("/items/{code}", get(catalogue::guide))
+        .route("/items/{code}/apply", get(apply::form).post(apply::submit))
+        .route("/cases", get(cases::my_cases))
+        .route("/cases/{id}", get(cases::case_page))
+        .route("/cases/{id}/actions", post(cases::act))
+        .route("/licences/{id}/pdf", get(cases::licence_pdf))
+        .route("/workbench", get(cases::workbench))
+        .route("/login", get(session::login_form).post(session::login))
+        .route("/logout", post(session::logout))
+        .route("/verify/{id}", get(verify::verify_page))
+        .route("/verify/{id}/report", post(verify::report))
+        .route("/static/forms.js", get(forms_js))
+        .route("/static/portal.css", get(portal_css))
 }
 
-#[derive(Template)]
-#[template(path = "verify.html")]
-struct VerifyPage {
-    bureau: String,
-    id: String,
-    standing_label: String,
-    standing_class: &'static str,
-    licence: Option<PublicLicence>,
-    reason: Option<String>,
-    replaced_by: Option<String>,
-    exists: bool,
+/// What every page's frame shows: the bureau, who is logged in, the logout form.
+pub struct Chrome {
+    pub bureau: String,
+    /// The display name of the logged-in user.
+    pub user: Option<String>,
+    pub staff: bool,
+    /// The CSRF token of the session (empty without one).
+    pub csrf: String,
+}
+
+impl Chrome {
+    /// The frame of a visitor who is not logged in.
+    pub fn public(app: &App) -> Chrome {
+        Chrome {
+            bureau: app.settings.bureau_name.clone(),
+            user: None,
+            staff: false,
+            csrf: String::new(),
+        }
+    }
 }
 
 #[derive(Template)]
 #[template(path = "message.html")]
 struct MessagePage {
-    bureau: String,
+    chrome: Chrome,
     title: String,
     message: String,
     back: Option<String>,
 }
 
+/// Headers of every page: pages may show personal data, so no cache keeps them;
+/// everything a page loads comes from this server (no inline script or style).
+const PAGE_HEADERS: [(header::HeaderName, &str); 4] = [
+    (header::CACHE_CONTROL, "no-store"),
+    (
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    ),
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (header::REFERRER_POLICY, "same-origin"),
+];
+
 fn render(t: impl Template, status: StatusCode) -> Response {
     match t.render() {
-        Ok(html) => (status, Html(html)).into_response(),
+        Ok(html) => (status, PAGE_HEADERS, Html(html)).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "template failed");
             (StatusCode::INTERNAL_SERVER_ERROR, "页面生成失败").into_response()
@@ -52,7 +95,7 @@ fn render(t: impl Template, status: StatusCode) -> Response {
 }
 
 fn message(
-    app: &App,
+    chrome: Chrome,
     status: StatusCode,
     title: &str,
     text: String,
@@ -60,7 +103,7 @@ fn message(
 ) -> Response {
     render(
         MessagePage {
-            bureau: app.settings.bureau_name.clone(),
+            chrome,
             title: title.into(),
             message: text,
             back,
@@ -69,77 +112,57 @@ fn message(
     )
 }
 
-fn error_page(app: &App, e: AppError, back: Option<String>) -> Response {
-    let status = match e {
-        AppError::NotFound(_) => StatusCode::NOT_FOUND,
-        AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-        AppError::Store(ref cause) => {
-            tracing::error!(error = %cause, "store failure");
-            StatusCode::INTERNAL_SERVER_ERROR
-        }
-        _ => StatusCode::BAD_REQUEST,
-    };
-    message(app, status, "未能完成", e.to_string(), back)
+/// The HTML face of an app error: the same statuses as the API, a Chinese page.
+fn error_page(chrome: Chrome, e: AppError, back: Option<String>) -> Response {
+    let text = e.to_string();
+    // The one mapping of app errors to statuses (it also logs internal causes).
+    let status = crate::error::ApiError::from(e).status;
+    message(chrome, status, "未能完成", text, back)
 }
 
-/// The public verification page a licence's QR code opens.
-async fn verify_page(State(app): State<App>, Path(id): Path<String>) -> Response {
-    match app.verify_licence(&id).await {
-        Ok(v) => {
-            let class = match v.standing {
-                Standing::Valid => "valid",
-                Standing::Expired => "expired",
-                Standing::Revoked => "revoked",
-                Standing::NotGenuine => "not_genuine",
-            };
-            let exists = v.licence.is_some();
-            render(
-                VerifyPage {
-                    bureau: app.settings.bureau_name.clone(),
-                    id: v.id,
-                    standing_label: v.standing_label,
-                    standing_class: class,
-                    licence: v.licence,
-                    reason: v.reason,
-                    replaced_by: v.replaced_by,
-                    exists,
-                },
-                StatusCode::OK,
-            )
-        }
-        Err(e) => error_page(&app, e, None),
+/// A JSON number as a page shows it: 2.0 reads as 2.
+fn plain_number(n: &serde_json::Number) -> String {
+    match n.as_f64() {
+        Some(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
+        _ => n.to_string(),
     }
 }
 
-#[derive(Deserialize)]
-struct ReportForm {
-    text: String,
+/// An instant as the bureau's local time (UTC+8), to the minute.
+fn local_time(t: chrono::DateTime<chrono::Utc>) -> String {
+    (t + chrono::Duration::hours(8))
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
-/// The report form of the verification page (扫码举报).
-async fn report(
-    State(app): State<App>,
-    Path(id): Path<String>,
-    form: Result<Form<ReportForm>, axum::extract::rejection::FormRejection>,
-) -> Response {
-    let back = Some(format!("/verify/{id}"));
-    let Ok(Form(form)) = form else {
-        return message(
-            &app,
-            StatusCode::BAD_REQUEST,
-            "未能完成",
-            "请填写举报内容后再提交".into(),
-            back,
-        );
-    };
-    match app.report_licence(&id, &form.text).await {
-        Ok(()) => message(
-            &app,
-            StatusCode::OK,
-            "举报已收到",
-            "感谢您的监督，监察人员将尽快核查处理。".into(),
-            back,
-        ),
-        Err(e) => error_page(&app, e, back),
-    }
+/// An RFC 3339 instant (as in app errors) as local time; the text itself if it
+/// does not parse.
+fn local_time_str(rfc3339: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| local_time(t.with_timezone(&chrono::Utc)))
+        .unwrap_or_else(|_| rfc3339.to_string())
+}
+
+/// The live checks of the application forms (see `static/forms.js`).
+async fn forms_js() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/forms.js"),
+    )
+        .into_response()
+}
+
+/// The portal's stylesheet: small, phone first.
+async fn portal_css() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/portal.css"),
+    )
+        .into_response()
 }

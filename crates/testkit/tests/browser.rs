@@ -1,0 +1,306 @@
+//! The applicant portal in a real headless Chromium at a phone's width: logging
+//! in through the login page, the live checks of the application form (the
+//! reason appears beside the field while typing, a tick once the value is valid,
+//! nothing submitted), and a whole application filled in and submitted, landing
+//! on the case page with its number and status in Chinese.
+//!
+//! Needs the system Chromium (Debian package `chromium`, installed by
+//! `scripts/install-test-deps.sh`; `ONESTAMP_CHROMIUM` names another binary).
+//! Without one the tests are skipped, except under CI (`CI` set), where they fail.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers stop the test at once"
+)]
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chromiumoxide::cdp::browser_protocol::input::InsertTextParams;
+use chromiumoxide::handler::viewport::Viewport;
+use chromiumoxide::{Browser, BrowserConfig, Element, Page};
+use futures::StreamExt;
+
+use onestamp_testkit::TestApp;
+use onestamp_testkit::fixtures::SOLE_TRADER;
+
+/// How long a poll waits for the page before the test fails.
+const PATIENCE: Duration = Duration::from_secs(15);
+const STEP: Duration = Duration::from_millis(100);
+
+/// The Chromium binary: `ONESTAMP_CHROMIUM`, else the first of the usual names on PATH.
+fn chromium() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("ONESTAMP_CHROMIUM") {
+        return Some(PathBuf::from(p)).filter(|p| p.is_file());
+    }
+    let path = std::env::var_os("PATH")?;
+    [
+        "chromium",
+        "chromium-browser",
+        "google-chrome",
+        "google-chrome-stable",
+    ]
+    .iter()
+    .flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name)))
+    .find(|p| p.is_file())
+}
+
+/// A headless Chromium with a fresh profile, its event loop running, or `None`
+/// (after saying why) when there is no Chromium and this is not CI.
+struct Chromium {
+    browser: Browser,
+    events: tokio::task::JoinHandle<()>,
+    _profile: tempfile::TempDir,
+}
+
+impl Chromium {
+    async fn launch() -> Option<Chromium> {
+        let Some(binary) = chromium() else {
+            let why = "no Chromium found (install the Debian package `chromium` with \
+                       scripts/install-test-deps.sh, or set ONESTAMP_CHROMIUM)";
+            if std::env::var_os("CI").is_some() {
+                panic!("browser tests cannot run under CI: {why}");
+            }
+            eprintln!("skipping browser test: {why}");
+            return None;
+        };
+        let profile = tempfile::tempdir().unwrap();
+        let config = BrowserConfig::builder()
+            .chrome_executable(&binary)
+            .no_sandbox()
+            .user_data_dir(profile.path())
+            .viewport(Viewport {
+                width: 375,
+                height: 812,
+                device_scale_factor: Some(1.0),
+                emulating_mobile: true,
+                is_landscape: false,
+                has_touch: true,
+            })
+            .args([
+                "disable-gpu",
+                "disable-quic",
+                "no-first-run",
+                "disable-background-networking",
+                "disable-component-update",
+                "disable-sync",
+            ])
+            .build()
+            .unwrap();
+        let (browser, mut handler) = Browser::launch(config)
+            .await
+            .unwrap_or_else(|e| panic!("launching {}: {e}", binary.display()));
+        // The handler drives the connection; a message it cannot parse is no reason to stop.
+        let events = tokio::spawn(async move { while handler.next().await.is_some() {} });
+        Some(Chromium {
+            browser,
+            events,
+            _profile: profile,
+        })
+    }
+
+    async fn close(mut self) {
+        let _ = self.browser.close().await;
+        let _ = self.browser.wait().await;
+        self.events.abort();
+    }
+}
+
+/// The element once it is on the page.
+async fn wait_for(page: &Page, selector: &str) -> Element {
+    let start = std::time::Instant::now();
+    loop {
+        if let Ok(e) = page.find_element(selector).await {
+            return e;
+        }
+        if start.elapsed() > PATIENCE {
+            let html = page.content().await.unwrap_or_default();
+            panic!("no {selector} on the page after {PATIENCE:?}:\n{html}");
+        }
+        tokio::time::sleep(STEP).await;
+    }
+}
+
+/// Evaluates a JavaScript expression to a string ("" while the page is navigating).
+async fn js(page: &Page, expr: &str) -> String {
+    match page.evaluate(expr).await {
+        Ok(v) => v.into_value::<String>().unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+/// Waits until `expr` evaluates to a string containing `wanted`; returns it.
+async fn wait_text(page: &Page, expr: &str, wanted: &str) -> String {
+    let start = std::time::Instant::now();
+    loop {
+        let got = js(page, expr).await;
+        if got.contains(wanted) {
+            return got;
+        }
+        if start.elapsed() > PATIENCE {
+            panic!("{expr} is {got:?}, never contained {wanted:?}");
+        }
+        tokio::time::sleep(STEP).await;
+    }
+}
+
+/// Replaces the value of a field as typing would: focus, select all, insert the
+/// text (Input.insertText, which also types Chinese), firing `input` events.
+async fn fill(page: &Page, selector: &str, text: &str) {
+    let field = wait_for(page, selector).await;
+    field.focus().await.unwrap();
+    page.evaluate(format!("document.querySelector('{selector}').select()"))
+        .await
+        .unwrap();
+    page.execute(InsertTextParams::new(text)).await.unwrap();
+}
+
+/// The text beside a field: its live-check message.
+fn beside(key: &str) -> String {
+    format!("document.getElementById('f-{key}-check').textContent")
+}
+
+/// Nothing on the page is wider than the 375px screen (no sideways scrolling).
+async fn assert_fits_a_phone(page: &Page) {
+    let width = js(page, "String(document.documentElement.scrollWidth)").await;
+    assert_eq!(width, "375", "the page is wider than a phone: {width}px");
+}
+
+async fn log_in(page: &Page, base: &str, username: &str) {
+    page.goto(format!("{base}/login")).await.unwrap();
+    fill(page, "#username", username).await;
+    fill(page, "#password", "demo").await;
+    wait_for(page, "#login-submit").await.click().await.unwrap();
+    wait_text(
+        page,
+        "document.getElementById('who')?.textContent ?? ''",
+        "张三",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_form_checks_identity_numbers_and_mobiles_while_the_applicant_types() {
+    let Some(chromium) = Chromium::launch().await else {
+        return;
+    };
+    let t = TestApp::start().await;
+    let page = chromium.browser.new_page("about:blank").await.unwrap();
+    log_in(&page, &t.base, "zhangsan").await;
+
+    let apply = format!("{}/items/{SOLE_TRADER}/apply", t.base);
+    page.goto(apply.as_str()).await.unwrap();
+    wait_for(&page, "#f-operator_id").await;
+    assert_fits_a_phone(&page).await;
+
+    // A wrong check character: the reason appears beside the field, nothing is sent.
+    fill(&page, "#f-operator_id", "510107199003071237").await;
+    let reason = wait_text(&page, &beside("operator_id"), "校验码错误").await;
+    assert!(reason.contains("应为 6"), "{reason}");
+    assert_eq!(
+        js(
+            &page,
+            "document.getElementById('f-operator_id').getAttribute('aria-invalid') ?? ''"
+        )
+        .await,
+        "true"
+    );
+    // A date of birth that does not exist.
+    fill(&page, "#f-operator_id", "510107199002301231").await;
+    wait_text(&page, &beside("operator_id"), "出生日期不存在").await;
+    // Corrected: marked valid.
+    fill(&page, "#f-operator_id", "510107199003071236").await;
+    wait_text(&page, &beside("operator_id"), "✓").await;
+
+    fill(&page, "#f-mobile", "12800281234").await;
+    wait_text(&page, &beside("mobile"), "手机号码应以 13").await;
+    fill(&page, "#f-mobile", "13800281234").await;
+    wait_text(&page, &beside("mobile"), "✓").await;
+
+    // An address outside the district is only advised on.
+    fill(&page, "#f-address", "北京市海淀区中关村大街1号").await;
+    wait_text(&page, &beside("address"), "提示").await;
+
+    assert_eq!(
+        js(&page, "location.href").await,
+        apply,
+        "nothing was submitted"
+    );
+    let submit_disabled = js(
+        &page,
+        "String(document.getElementById('apply-submit').disabled)",
+    )
+    .await;
+    assert_eq!(submit_disabled, "false", "the submit button stays usable");
+    let cases = t.login("zhangsan").await;
+    let list = t.get("/api/v1/cases", &cases).await;
+    assert_eq!(list.body["cases"], onestamp_testkit::json!([]));
+    chromium.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_applicant_fills_in_and_submits_an_application_and_sees_the_case() {
+    let Some(chromium) = Chromium::launch().await else {
+        return;
+    };
+    let t = TestApp::start().await;
+    let page = chromium.browser.new_page("about:blank").await.unwrap();
+    log_in(&page, &t.base, "zhangsan").await;
+
+    // From the catalogue to the guide to the form, as an applicant would.
+    page.goto(format!("{}/items", t.base)).await.unwrap();
+    wait_for(&page, &format!("a[href='/items/{SOLE_TRADER}']"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for(&page, "#apply-link").await.click().await.unwrap();
+    wait_for(&page, "#f-operator_name").await;
+
+    fill(&page, "#f-entity_name", "武侯区玉林小面馆").await;
+    fill(&page, "#f-operator_name", "张三").await;
+    fill(&page, "#f-operator_id", "510107199003071236").await;
+    fill(&page, "#f-mobile", "13800281234").await;
+    fill(&page, "#f-address", "成都市武侯区玉林街道玉林北路12号").await;
+    page.evaluate("document.getElementById('f-organisation_form').value = '个人经营'")
+        .await
+        .unwrap();
+    fill(&page, "#f-staff_count", "2").await;
+    fill(&page, "#f-business_scope", "小吃服务；预包装食品销售").await;
+    wait_text(&page, &beside("operator_id"), "✓").await;
+    wait_text(&page, &beside("address"), "✓").await;
+
+    wait_for(&page, "#apply-submit")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let number = wait_text(
+        &page,
+        "document.getElementById('case-number')?.textContent ?? ''",
+        "510107-20260302-",
+    )
+    .await;
+    let status = js(&page, "document.getElementById('case-status').textContent").await;
+    assert_eq!(status, "预审");
+    let path = js(&page, "location.pathname").await;
+    assert!(path.starts_with("/cases/"), "{path}");
+    assert_fits_a_phone(&page).await;
+    let timeline = js(&page, "document.getElementById('timeline').textContent").await;
+    assert!(timeline.contains("提交申请"), "{timeline}");
+
+    // The same case through the API, filed from a phone-sized page by the same use case.
+    let token = t.login("zhangsan").await;
+    let id = path.trim_start_matches("/cases/");
+    let case = t.get(&format!("/api/v1/cases/{id}"), &token).await;
+    assert_eq!(case.body["number"], number.trim());
+    assert_eq!(case.body["form"]["operator_name"], "张三");
+    assert_eq!(
+        case.body["form"]["business_scope"],
+        "小吃服务；预包装食品销售"
+    );
+    assert_eq!(case.body["form"]["staff_count"], 2.0);
+    chromium.close().await;
+}

@@ -1,0 +1,404 @@
+//! My cases, one case (status, timeline, machine review, deadline, the issued
+//! licence), the actions the caller may take on it, the licence PDF for the page
+//! session, and the staff landing page. Who may see what is the app's business:
+//! another applicant's case is 404 here exactly as in the API.
+
+use std::collections::HashMap;
+
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use onestamp_app::App;
+use onestamp_app::cases::CaseView;
+use onestamp_app::store::{CaseQuery, CaseSummary};
+use onestamp_domain::case::{Action, Command};
+use onestamp_domain::timing::Light;
+
+use super::session::PageUser;
+use super::{Chrome, Template, error_page, local_time, render};
+
+/// Cases per page of "my cases".
+const PAGE: u32 = 20;
+
+pub struct CaseLine {
+    pub id: i64,
+    pub number: String,
+    pub item: String,
+    pub status: &'static str,
+    pub submitted: String,
+    pub deadline: Option<String>,
+    pub light: Option<(&'static str, &'static str)>,
+}
+
+fn light_label(l: Light) -> (&'static str, &'static str) {
+    match l {
+        Light::Green => ("green", "正常"),
+        Light::Yellow => ("yellow", "临近时限"),
+        Light::Red => ("red", "已超时"),
+    }
+}
+
+async fn item_names(app: &App) -> HashMap<String, String> {
+    app.list_items()
+        .await
+        .map(|items| {
+            items
+                .into_iter()
+                .map(|s| (s.item.code, s.item.name))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn lines(list: Vec<CaseSummary>, names: &HashMap<String, String>) -> Vec<CaseLine> {
+    list.into_iter()
+        .map(|c| CaseLine {
+            id: c.id,
+            item: names
+                .get(&c.item_code)
+                .cloned()
+                .unwrap_or_else(|| c.item_code.clone()),
+            number: c.number,
+            status: c.status.label_zh(),
+            submitted: local_time(c.submitted_at),
+            deadline: c.task_deadline.or(c.deadline).map(local_time),
+            light: c.light.map(light_label),
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "cases.html")]
+struct CasesPage {
+    chrome: Chrome,
+    cases: Vec<CaseLine>,
+    more: Option<i64>,
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    before: Option<i64>,
+}
+
+/// `GET /cases`: the caller's cases, newest first, with a "more" link.
+pub async fn my_cases(
+    State(app): State<App>,
+    user: PageUser,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    let chrome = user.chrome(&app);
+    let query = CaseQuery {
+        before_id: q.before,
+        limit: PAGE,
+        ..CaseQuery::default()
+    };
+    let list = match app.list_cases(&user.session, query).await {
+        Ok(l) => l,
+        Err(e) => return error_page(chrome, e, Some("/".into())),
+    };
+    let more = (list.len() as u32 >= PAGE)
+        .then(|| list.last().map(|c| c.id))
+        .flatten();
+    let names = item_names(&app).await;
+    render(
+        CasesPage {
+            chrome,
+            cases: lines(list, &names),
+            more,
+        },
+        StatusCode::OK,
+    )
+}
+
+pub struct EventLine {
+    pub at: String,
+    pub what: String,
+    pub by: &'static str,
+    pub status: &'static str,
+    pub opinion: Option<String>,
+}
+
+pub struct RuleLine {
+    pub code: String,
+    pub passed: bool,
+    pub message: String,
+}
+
+pub struct ActionButton {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub needs_opinion: bool,
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CasePage {
+    chrome: Chrome,
+    id: i64,
+    number: String,
+    item_code: String,
+    item_name: String,
+    status: &'static str,
+    status_code: &'static str,
+    closed: bool,
+    channel: &'static str,
+    submitted: String,
+    deadline: Option<String>,
+    legal_deadline: Option<String>,
+    light: (&'static str, &'static str),
+    stage: Option<&'static str>,
+    stage_deadline: Option<String>,
+    form: Vec<(String, String)>,
+    review: Option<(bool, Vec<RuleLine>)>,
+    materials: Vec<(String, String)>,
+    events: Vec<EventLine>,
+    licence: Option<String>,
+    version: i64,
+    actions: Vec<ActionButton>,
+}
+
+fn shown_value(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Bool(true) => "是".into(),
+        serde_json::Value::Bool(false) => "否".into(),
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::Number(n) => super::plain_number(n),
+        other => other.to_string(),
+    }
+}
+
+async fn case_view(app: &App, user: &PageUser, view: CaseView) -> CasePage {
+    // Labels and order come from the item as it is now; a field since renamed
+    // shows its key, after the others.
+    let fields: Vec<(String, String)> = app
+        .get_item(&view.case.item_code)
+        .await
+        .map(|s| s.item.form.into_iter().map(|f| (f.key, f.label)).collect())
+        .unwrap_or_default();
+    let case = &view.case;
+    let mut form: Vec<(String, String)> = fields
+        .iter()
+        .filter_map(|(k, label)| case.form.get(k).map(|v| (label.clone(), shown_value(v))))
+        .collect();
+    form.extend(
+        case.form
+            .iter()
+            .filter(|(k, _)| !fields.iter().any(|(key, _)| key == *k))
+            .map(|(k, v)| (k.clone(), shown_value(v))),
+    );
+    let materials = case
+        .materials
+        .iter()
+        .map(|(code, m)| {
+            let how = match m {
+                onestamp_domain::case::MaterialRef::Licence { id, type_name } => {
+                    format!("以电子证照代替：{type_name}（{id}）")
+                }
+                onestamp_domain::case::MaterialRef::File { name, .. } => {
+                    format!("材料库文件：{name}")
+                }
+            };
+            (code.clone(), how)
+        })
+        .collect();
+    let events = view
+        .events
+        .iter()
+        .map(|e| EventLine {
+            at: local_time(e.at),
+            what: match e.action.as_str() {
+                "submit" => "提交申请".to_string(),
+                a => Action::parse(a)
+                    .map(|x| x.label_zh().to_string())
+                    .unwrap_or_else(|| a.to_string()),
+            },
+            by: e.actor_role.label_zh(),
+            status: e.to_status.label_zh(),
+            opinion: e.opinion.clone().filter(|o| !o.is_empty()),
+        })
+        .collect();
+    let review = case.machine_review.as_ref().map(|r| {
+        (
+            r.passed,
+            r.results
+                .iter()
+                .map(|x| RuleLine {
+                    code: x.code.clone(),
+                    passed: x.passed,
+                    message: x.message.clone(),
+                })
+                .collect(),
+        )
+    });
+    CasePage {
+        chrome: user.chrome(app),
+        id: case.id,
+        number: case.number.clone(),
+        item_code: case.item_code.clone(),
+        item_name: view.item_name.clone(),
+        status: case.status.label_zh(),
+        status_code: case.status.as_str(),
+        closed: case.status.is_closed(),
+        channel: case.channel.label_zh(),
+        submitted: local_time(case.submitted_at),
+        deadline: case.deadline.map(local_time),
+        legal_deadline: case.legal_deadline.map(local_time),
+        light: light_label(view.light),
+        stage: case.task.as_ref().map(|t| t.stage.label_zh()),
+        stage_deadline: case.task.as_ref().and_then(|t| t.deadline).map(local_time),
+        form,
+        review,
+        materials,
+        events,
+        licence: view.licence_id.clone(),
+        version: case.version,
+        actions: view
+            .actions
+            .iter()
+            .map(|a| ActionButton {
+                name: a.as_str(),
+                label: a.label_zh(),
+                needs_opinion: a.needs_opinion(),
+            })
+            .collect(),
+    }
+}
+
+/// The page for a path that names no case (e.g. `/cases/abc`): 404 like an unknown id.
+fn no_such_case(app: &App, user: &PageUser, raw: &str) -> Response {
+    error_page(
+        user.chrome(app),
+        onestamp_app::AppError::NotFound(format!("办件 {raw} ")),
+        Some("/cases".into()),
+    )
+}
+
+/// `GET /cases/{id}`
+pub async fn case_page(State(app): State<App>, user: PageUser, Path(id): Path<String>) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return no_such_case(&app, &user, &id);
+    };
+    match app.get_case(&user.session, id).await {
+        Ok(view) => render(case_view(&app, &user, view).await, StatusCode::OK),
+        Err(e) => error_page(user.chrome(&app), e, Some("/cases".into())),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ActForm {
+    #[serde(default)]
+    csrf: Option<String>,
+    action: String,
+    version: i64,
+    #[serde(default)]
+    opinion: Option<String>,
+}
+
+/// `POST /cases/{id}/actions`: one of the actions the case page offers (an
+/// applicant withdraws or resubmits), through the same use case as the API.
+pub async fn act(
+    State(app): State<App>,
+    user: PageUser,
+    Path(id): Path<String>,
+    form: Result<Form<ActForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let back = Some(format!("/cases/{id}"));
+    let Ok(Form(form)) = form else {
+        return super::message(
+            user.chrome(&app),
+            StatusCode::BAD_REQUEST,
+            "未能完成",
+            "提交的内容不完整，请返回刷新页面后重试。".into(),
+            back,
+        );
+    };
+    if let Some(refused) = user.csrf_refusal(&app, form.csrf.as_deref()) {
+        return refused;
+    }
+    let Ok(id) = id.parse::<i64>() else {
+        return no_such_case(&app, &user, &id);
+    };
+    let Some(action) = Action::parse(&form.action) else {
+        return error_page(
+            user.chrome(&app),
+            onestamp_app::AppError::invalid(format!("未知的操作 {}", form.action)),
+            back,
+        );
+    };
+    let command = Command {
+        action,
+        opinion: form.opinion.filter(|o| !o.trim().is_empty()),
+        version: form.version,
+    };
+    match app.act_on_case(&user.session, id, command).await {
+        Ok(_) => Redirect::to(&format!("/cases/{id}")).into_response(),
+        Err(e) => error_page(user.chrome(&app), e, back),
+    }
+}
+
+/// `GET /licences/{id}/pdf`: the printable licence for the page session, by the
+/// same use case as `GET /api/v1/licences/{id}/pdf`.
+pub async fn licence_pdf(
+    State(app): State<App>,
+    user: PageUser,
+    Path(id): Path<String>,
+) -> Response {
+    match app.licence_pdf(&user.session, &id).await {
+        Ok(pdf) => {
+            let name = format!(
+                "inline; filename=\"licence-{}.pdf\"",
+                id.replace(|c: char| !c.is_ascii_alphanumeric() && c != '.', "_")
+            );
+            (
+                [
+                    (header::CONTENT_TYPE, "application/pdf".to_string()),
+                    (header::CONTENT_DISPOSITION, name),
+                ],
+                pdf,
+            )
+                .into_response()
+        }
+        Err(e) => error_page(user.chrome(&app), e, Some("/cases".into())),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "workbench.html")]
+struct WorkbenchPage {
+    chrome: Chrome,
+    roles: String,
+    tasks: Vec<CaseLine>,
+}
+
+/// `GET /workbench`: where staff land after login. The workbench proper is the
+/// API for now; this page lists their open tasks.
+pub async fn workbench(State(app): State<App>, user: PageUser) -> Response {
+    if !user.session.is_staff() {
+        return Redirect::to("/cases").into_response();
+    }
+    let chrome = user.chrome(&app);
+    let tasks = match app.my_tasks(&user.session).await {
+        Ok(t) => t,
+        Err(e) => return error_page(chrome, e, Some("/".into())),
+    };
+    let names = item_names(&app).await;
+    let roles = user
+        .session
+        .user
+        .roles
+        .iter()
+        .map(|r| r.label_zh())
+        .collect::<Vec<_>>()
+        .join("、");
+    render(
+        WorkbenchPage {
+            chrome,
+            roles,
+            tasks: lines(tasks, &names),
+        },
+        StatusCode::OK,
+    )
+}

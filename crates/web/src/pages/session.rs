@@ -1,0 +1,400 @@
+//! Page sessions: log in and out with a cookie, and CSRF protection of every
+//! state-changing page form.
+//!
+//! The session cookie carries the same token `App::login` hands the API (only its
+//! SM3 hash is stored), so a page session expires, and is revoked, exactly like a
+//! bearer token. The cookie is `HttpOnly; SameSite=Lax; Path=/` (and `Secure` when
+//! the public address is https). The API never reads it: `/api/v1` takes bearer
+//! tokens only, so a cookie cannot be ridden into the API from another site.
+//!
+//! Each page form carries a hidden `csrf` field: SM3 of the session token under a
+//! fixed label (`onestamp_app::auth::csrf_token`), checked before the use case runs.
+//! The login form has no session yet; it is protected by a double-submit nonce: a
+//! random value in a short-lived cookie whose derived token must come back in the
+//! form.
+
+use axum::extract::{Form, FromRequestParts, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use onestamp_app::auth::{Session, csrf_matches, csrf_token, random_token};
+use onestamp_app::{App, AppError};
+
+use super::{Chrome, Template, message, render};
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "onestamp_session";
+/// The login page's double-submit nonce cookie.
+const LOGIN_COOKIE: &str = "onestamp_login";
+
+/// A logged-in page user: the session and the token the cookie carries.
+pub struct PageUser {
+    pub session: Session,
+    token: String,
+}
+
+impl PageUser {
+    /// The CSRF token to embed in this user's forms.
+    pub fn csrf(&self) -> String {
+        csrf_token(&self.token)
+    }
+
+    /// The refusal of a state-changing request whose form does not carry this
+    /// session's CSRF token (a clear Chinese 403 page), or `None` when it does.
+    pub fn csrf_refusal(&self, app: &App, given: Option<&str>) -> Option<Response> {
+        match given {
+            Some(g) if csrf_matches(&self.token, g) => None,
+            _ => Some(csrf_refused(app, Some(self))),
+        }
+    }
+
+    /// The page frame for this user: name in the header, logout form.
+    pub fn chrome(&self, app: &App) -> Chrome {
+        Chrome {
+            bureau: app.settings.bureau_name.clone(),
+            user: Some(self.session.user.display_name.clone()),
+            staff: self.session.is_staff(),
+            csrf: self.csrf(),
+        }
+    }
+}
+
+fn csrf_refused(app: &App, user: Option<&PageUser>) -> Response {
+    let mut chrome = Chrome::public(app);
+    if let Some(u) = user {
+        chrome = u.chrome(app);
+    }
+    message(
+        chrome,
+        StatusCode::FORBIDDEN,
+        "请求已被拒绝",
+        "页面已过期或来源无法确认（安全校验未通过），请返回刷新页面后重新提交。".into(),
+        Some("/".into()),
+    )
+}
+
+/// The value of a cookie in the request, if any.
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim())
+        .filter(|v| !v.is_empty())
+}
+
+async fn resolve(parts: &Parts, app: &App) -> Option<PageUser> {
+    let token = cookie(&parts.headers, SESSION_COOKIE)?;
+    match app.authenticate(token).await {
+        Ok(session) => Some(PageUser {
+            session,
+            token: token.to_string(),
+        }),
+        Err(AppError::Unauthenticated) => None,
+        Err(e) => {
+            tracing::error!(error = %e, "page session lookup failed");
+            None
+        }
+    }
+}
+
+/// Pages that need a login send a visitor without one to the login page, which
+/// brings them back afterwards.
+impl FromRequestParts<App> for PageUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Response> {
+        match resolve(parts, app).await {
+            Some(u) => Ok(u),
+            None => {
+                let back = if parts.method == axum::http::Method::GET {
+                    parts
+                        .uri
+                        .path_and_query()
+                        .map(|p| p.as_str())
+                        .unwrap_or("/")
+                } else {
+                    "/"
+                };
+                Err(Redirect::to(&format!("/login?next={}", encode(back))).into_response())
+            }
+        }
+    }
+}
+
+/// The page user if there is one; public pages use it for the header.
+pub struct MaybeUser(pub Option<PageUser>);
+
+impl FromRequestParts<App> for MaybeUser {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &App,
+    ) -> Result<Self, std::convert::Infallible> {
+        Ok(MaybeUser(resolve(parts, app).await))
+    }
+}
+
+impl MaybeUser {
+    pub fn chrome(&self, app: &App) -> Chrome {
+        match &self.0 {
+            Some(u) => u.chrome(app),
+            None => Chrome::public(app),
+        }
+    }
+}
+
+/// Percent-encodes a value for a query string.
+fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Only a path of this site is a place to return to after login (no open redirect).
+fn safe_next(next: Option<&str>) -> Option<String> {
+    let n = next?.trim();
+    // Visible ASCII only: a browser sends paths percent-encoded, and a redirect
+    // header cannot carry anything else.
+    let plain = n.bytes().all(|b| (0x21..0x7f).contains(&b));
+    let local = plain && n.starts_with('/') && !n.starts_with("//") && !n.contains('\\');
+    (local && !n.starts_with("/login")).then(|| n.to_string())
+}
+
+fn session_cookie(app: &App, value: &str, max_age: i64) -> String {
+    let secure = if app.settings.public_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!("{SESSION_COOKIE}={value}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age}{secure}")
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    chrome: Chrome,
+    username: String,
+    next: String,
+    csrf: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+/// A login page with a fresh double-submit nonce.
+fn login_page(
+    app: &App,
+    status: StatusCode,
+    username: String,
+    next: Option<String>,
+    error: Option<String>,
+) -> Response {
+    let nonce = random_token();
+    let page = render(
+        LoginPage {
+            chrome: Chrome::public(app),
+            username,
+            next: next.unwrap_or_default(),
+            csrf: csrf_token(&nonce),
+            error,
+        },
+        status,
+    );
+    (
+        [(
+            header::SET_COOKIE,
+            format!("{LOGIN_COOKIE}={nonce}; HttpOnly; SameSite=Strict; Path=/login; Max-Age=3600"),
+        )],
+        page,
+    )
+        .into_response()
+}
+
+/// `GET /login`
+pub async fn login_form(
+    State(app): State<App>,
+    MaybeUser(user): MaybeUser,
+    Query(q): Query<NextQuery>,
+) -> Response {
+    if let Some(u) = user {
+        return Redirect::to(&landing(&u.session, safe_next(q.next.as_deref()))).into_response();
+    }
+    login_page(
+        &app,
+        StatusCode::OK,
+        String::new(),
+        safe_next(q.next.as_deref()),
+        None,
+    )
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: Option<String>,
+    #[serde(default)]
+    csrf: Option<String>,
+}
+
+fn landing(session: &Session, next: Option<String>) -> String {
+    next.unwrap_or_else(|| {
+        if session.is_staff() {
+            "/workbench".into()
+        } else {
+            "/".into()
+        }
+    })
+}
+
+/// `POST /login`: on success the session cookie is set and the user sent on.
+pub async fn login(
+    State(app): State<App>,
+    headers: HeaderMap,
+    form: Result<Form<LoginForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let Ok(Form(form)) = form else {
+        return login_page(
+            &app,
+            StatusCode::BAD_REQUEST,
+            String::new(),
+            None,
+            Some("请填写用户名和密码".into()),
+        );
+    };
+    let next = safe_next(form.next.as_deref());
+    let nonce_ok = match (cookie(&headers, LOGIN_COOKIE), form.csrf.as_deref()) {
+        (Some(nonce), Some(given)) => csrf_matches(nonce, given),
+        _ => false,
+    };
+    if !nonce_ok {
+        return login_page(
+            &app,
+            StatusCode::FORBIDDEN,
+            form.username,
+            next,
+            Some("登录页面已过期或来源无法确认，请重新输入后登录".into()),
+        );
+    }
+    match app.login(&form.username, &form.password).await {
+        Ok((token, user)) => {
+            let session = Session { user };
+            let max_age = app.settings.token_ttl.num_seconds().max(60);
+            // Two cookies: appended, as an array of pairs would keep only the last.
+            (
+                AppendHeaders([
+                    (header::SET_COOKIE, session_cookie(&app, &token, max_age)),
+                    (
+                        header::SET_COOKIE,
+                        format!(
+                            "{LOGIN_COOKIE}=; HttpOnly; SameSite=Strict; Path=/login; Max-Age=0"
+                        ),
+                    ),
+                ]),
+                Redirect::to(&landing(&session, next)),
+            )
+                .into_response()
+        }
+        Err(e) => {
+            let (status, text) = match &e {
+                AppError::BadCredentials => (StatusCode::UNAUTHORIZED, e.to_string()),
+                AppError::LoginLocked { until } => (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    format!(
+                        "登录失败次数过多，账号已暂时锁定，请于 {} 后再试",
+                        super::local_time_str(until)
+                    ),
+                ),
+                AppError::Store(_) => (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "系统暂时无法登录，请稍后再试".into(),
+                ),
+                _ => (StatusCode::BAD_REQUEST, e.to_string()),
+            };
+            login_page(&app, status, form.username, next, Some(text))
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: Option<String>,
+}
+
+/// `POST /logout`: revokes the token and clears the cookie.
+pub async fn logout(
+    State(app): State<App>,
+    user: PageUser,
+    form: Result<Form<CsrfForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let given = form.ok().and_then(|Form(f)| f.csrf);
+    if let Some(refused) = user.csrf_refusal(&app, given.as_deref()) {
+        return refused;
+    }
+    if let Err(e) = app.logout(&user.token).await {
+        tracing::error!(error = %e, "logout failed");
+    }
+    (
+        [(header::SET_COOKIE, session_cookie(&app, "", 0))],
+        Redirect::to("/"),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_returned_to_after_login() {
+        assert_eq!(
+            safe_next(Some("/items/X/apply")).as_deref(),
+            Some("/items/X/apply")
+        );
+        assert_eq!(safe_next(Some("//evil.example/")), None);
+        assert_eq!(safe_next(Some("https://evil.example/")), None);
+        assert_eq!(safe_next(Some("/\\evil.example")), None);
+        assert_eq!(safe_next(Some("/login")), None);
+        assert_eq!(safe_next(Some("/cases\r\nSet-Cookie: x=1")), None);
+        assert_eq!(safe_next(Some("/办件")), None);
+        assert_eq!(safe_next(None), None);
+    }
+
+    #[test]
+    fn a_return_path_is_percent_encoded_for_the_query() {
+        assert_eq!(encode("/cases?before=5"), "/cases%3Fbefore%3D5");
+    }
+
+    #[test]
+    fn the_session_cookie_is_read_among_others() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            "a=1; onestamp_session=abc ; b=2"
+                .parse()
+                .unwrap_or_else(|_| axum::http::HeaderValue::from_static("")),
+        );
+        assert_eq!(cookie(&h, SESSION_COOKIE), Some("abc"));
+        assert_eq!(cookie(&h, "c"), None);
+    }
+}
