@@ -17,7 +17,7 @@ use onestamp_domain::timing::{self, Light};
 use onestamp_domain::validate::LicenceVersion;
 
 use crate::auth::Session;
-use crate::store::{AuditFact, CaseChange, CaseQuery, CaseSummary, NewCase};
+use crate::store::{AuditFact, CaseChange, CaseQuery, CaseSummary, NewCase, TaskKey};
 use crate::{App, AppError};
 
 /// Most cases a list returns at once.
@@ -233,12 +233,21 @@ impl App {
         Ok(self.with_lights(list))
     }
 
-    /// The caller's open tasks, earliest deadline first.
-    pub async fn my_tasks(&self, session: &Session) -> Result<Vec<CaseSummary>, AppError> {
+    /// The caller's open tasks in urgency order (green channel first, then earliest
+    /// deadline), a page of at most `limit` after `after`.
+    pub async fn my_tasks(
+        &self,
+        session: &Session,
+        after: Option<TaskKey>,
+        limit: u32,
+    ) -> Result<Vec<CaseSummary>, AppError> {
         if !session.is_staff() {
             return Err(AppError::Forbidden("只有工作人员有待办任务".into()));
         }
-        let list = self.store.tasks_of(session.user.id, MAX_PAGE).await?;
+        let list = self
+            .store
+            .tasks_of(session.user.id, after, limit.clamp(1, MAX_PAGE))
+            .await?;
         Ok(self.with_lights(list))
     }
 

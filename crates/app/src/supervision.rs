@@ -9,7 +9,7 @@ use onestamp_domain::timing;
 
 use crate::auth::Session;
 use crate::cases::MAX_PAGE;
-use crate::store::{Alert, AuditFact, CaseChange, CaseSummary};
+use crate::store::{Alert, AuditFact, CaseChange, CaseSummary, TaskKey};
 use crate::{App, AppError};
 
 impl App {
@@ -146,10 +146,19 @@ impl App {
         Ok(self.store.alerts(before, limit.clamp(1, MAX_PAGE)).await?)
     }
 
-    /// Open tasks that are yellow or red now, earliest deadline first (supervisors).
-    pub async fn late_tasks(&self, session: &Session) -> Result<Vec<CaseSummary>, AppError> {
+    /// Open tasks that are yellow or red now in urgency order (supervisors), a page
+    /// of at most `limit` after `after`.
+    pub async fn late_tasks(
+        &self,
+        session: &Session,
+        after: Option<TaskKey>,
+        limit: u32,
+    ) -> Result<Vec<CaseSummary>, AppError> {
         session.require(&[Role::Supervisor, Role::Admin])?;
-        let list = self.store.late_tasks(self.clock.now(), MAX_PAGE).await?;
+        let list = self
+            .store
+            .late_tasks(self.clock.now(), after, limit.clamp(1, MAX_PAGE))
+            .await?;
         Ok(self.with_lights(list))
     }
 

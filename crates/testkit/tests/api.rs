@@ -660,3 +660,59 @@ async fn staff_find_cases_by_applicant_identity_and_submission_day() {
     let r = t.get("/api/v1/cases?to=yesterday", &clerk).await;
     assert_error(&r, StatusCode::BAD_REQUEST, "bad_query");
 }
+
+#[tokio::test]
+async fn the_task_list_pages_by_its_link_header_in_urgency_order() {
+    let t = TestApp::start().await;
+    let books = t.login("jinjiang_books").await;
+    for _ in 0..3 {
+        let r = submit(&t, &books, FOOD, food_form()).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    }
+    let clerk = t.login("clerk").await;
+    let all = t.get("/api/v1/tasks", &clerk).await;
+    let expected: Vec<i64> = all
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["id"].as_i64())
+        .collect();
+    assert!(expected.len() >= 3, "{:?}", all.body);
+
+    let mut next = Some("/api/v1/tasks?limit=2".to_string());
+    let mut paged = Vec::new();
+    while let Some(path) = next.take() {
+        let r = t
+            .client
+            .get(format!("{}{path}", t.base))
+            .bearer_auth(&clerk)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        next = r
+            .headers()
+            .get("link")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix('<'))
+            .and_then(|v| v.split_once(">; rel=\"next\""))
+            .map(|(p, _)| p.to_string());
+        let page: serde_json::Value = r.json().await.unwrap();
+        paged.extend(
+            page.as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|c| c["id"].as_i64()),
+        );
+    }
+    assert_eq!(paged, expected);
+
+    let r = t.get("/api/v1/tasks?after=tomorrow", &clerk).await;
+    assert_error(&r, StatusCode::BAD_REQUEST, "bad_query");
+    let supervisor = t.login("supervisor").await;
+    let r = t
+        .get("/api/v1/supervision/tasks?after=1.x.3", &supervisor)
+        .await;
+    assert_error(&r, StatusCode::BAD_REQUEST, "bad_query");
+}

@@ -118,3 +118,60 @@ pub fn path_id(raw: &str, what: &str) -> Result<i64, ApiError> {
         )
     })
 }
+
+/// `?after=<cursor>&limit=<n>` of the task lists, which page in urgency order.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct TaskPage {
+    /// The cursor of the `Link: <…>; rel="next"` header of the previous page.
+    pub after: Option<String>,
+    /// Page size (1-200, default 200).
+    pub limit: Option<u32>,
+}
+
+impl TaskPage {
+    /// The cursor, or a 400 naming it.
+    pub fn key(&self) -> Result<Option<onestamp_app::store::TaskKey>, ApiError> {
+        match self.after.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(v) => onestamp_app::store::TaskKey::parse(v)
+                .map(Some)
+                .ok_or_else(|| {
+                    ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "bad_query",
+                        format!("参数 after 不是有效的翻页位置：{v}"),
+                    )
+                }),
+        }
+    }
+
+    pub fn limit(&self) -> u32 {
+        self.limit.unwrap_or(200).clamp(1, 200)
+    }
+}
+
+/// A task list page as JSON, with a `Link` header to the next page when this one is full.
+pub fn task_page(
+    path: &str,
+    page: &TaskPage,
+    list: Vec<onestamp_app::store::CaseSummary>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let next = (list.len() as u32 >= page.limit())
+        .then(|| list.last().map(onestamp_app::store::TaskKey::of))
+        .flatten();
+    let mut response = axum::Json(list).into_response();
+    if let Some(key) = next {
+        let link = format!(
+            "<{path}?after={}&limit={}>; rel=\"next\"",
+            key.encode(),
+            page.limit()
+        );
+        if let Ok(value) = axum::http::HeaderValue::from_str(&link) {
+            response
+                .headers_mut()
+                .insert(axum::http::header::LINK, value);
+        }
+    }
+    response
+}

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use onestamp_domain::case::{Stage, UserId};
 
-use super::{CaseSummary, StoreError};
+use super::{CaseSummary, StoreError, TaskKey};
 
 /// An alert raised when a task or a case passed its deadline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -37,10 +37,12 @@ pub trait AlertStore: Send + Sync {
     ) -> Result<Vec<Alert>, StoreError>;
     /// Alerts, newest first, keyset-paginated by id.
     async fn alerts(&self, before_id: Option<i64>, limit: u32) -> Result<Vec<Alert>, StoreError>;
-    /// Open tasks whose warning instant has passed (yellow and red), earliest deadline first.
+    /// Open tasks whose warning instant has passed (yellow and red), in urgency
+    /// order, after `after` when given.
     async fn late_tasks(
         &self,
         now: DateTime<Utc>,
+        after: Option<TaskKey>,
         limit: u32,
     ) -> Result<Vec<CaseSummary>, StoreError>;
 }

@@ -57,8 +57,13 @@ pub trait CoreStore: Send + Sync {
     /// Applies a change if the stored version is still the expected one.
     async fn commit_case(&self, change: CaseChange) -> Result<(), StoreError>;
     async fn cases(&self, query: &CaseQuery) -> Result<Vec<CaseSummary>, StoreError>;
-    /// Open tasks assigned to `user`, earliest deadline first.
-    async fn tasks_of(&self, user: UserId, limit: u32) -> Result<Vec<CaseSummary>, StoreError>;
+    /// Open tasks assigned to `user` in urgency order, after `after` when given.
+    async fn tasks_of(
+        &self,
+        user: UserId,
+        after: Option<TaskKey>,
+        limit: u32,
+    ) -> Result<Vec<CaseSummary>, StoreError>;
 
     // Audit.
     /// Audit entries with `seq` above `after`, in order.

@@ -153,6 +153,54 @@ pub struct CaseSummary {
     pub light: Option<onestamp_domain::timing::Light>,
 }
 
+/// Where a page of a task list ends, in the lists' urgency order (green channel
+/// first, then earliest task deadline, open-ended last, then id): the next page
+/// starts after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TaskKey {
+    pub priority: bool,
+    pub deadline: Option<DateTime<Utc>>,
+    pub id: i64,
+}
+
+impl TaskKey {
+    /// The key of a list line.
+    pub fn of(line: &CaseSummary) -> TaskKey {
+        TaskKey {
+            priority: line.priority,
+            deadline: line.task_deadline,
+            id: line.id,
+        }
+    }
+
+    /// `<0|1>.<deadline ms or ->.<id>`, for a query parameter.
+    pub fn encode(&self) -> String {
+        let deadline = self
+            .deadline
+            .map_or_else(|| "-".to_string(), |d| d.timestamp_millis().to_string());
+        format!("{}.{deadline}.{}", u8::from(self.priority), self.id)
+    }
+
+    pub fn parse(s: &str) -> Option<TaskKey> {
+        let mut parts = s.trim().split('.');
+        let priority = match parts.next()? {
+            "0" => false,
+            "1" => true,
+            _ => return None,
+        };
+        let deadline = match parts.next()? {
+            "-" => None,
+            ms => Some(DateTime::<Utc>::from_timestamp_millis(ms.parse().ok()?)?),
+        };
+        let id = parts.next()?.parse().ok()?;
+        parts.next().is_none().then_some(TaskKey {
+            priority,
+            deadline,
+            id,
+        })
+    }
+}
+
 /// Everything the use cases need from persistence: one sub-trait per area, each
 /// in its own file, so that an area and its implementations grow together.
 pub trait Store:

@@ -216,8 +216,13 @@ impl CoreStore for PgStore {
     async fn cases(&self, query: &CaseQuery) -> Result<Vec<CaseSummary>, StoreError> {
         cases::list(&self.pool, query).await
     }
-    async fn tasks_of(&self, user: UserId, limit: u32) -> Result<Vec<CaseSummary>, StoreError> {
-        cases::tasks_of(&self.pool, user, limit).await
+    async fn tasks_of(
+        &self,
+        user: UserId,
+        after: Option<TaskKey>,
+        limit: u32,
+    ) -> Result<Vec<CaseSummary>, StoreError> {
+        cases::tasks_of(&self.pool, user, after, limit).await
     }
 
     async fn backup(&self, _to: &std::path::Path) -> Result<(), StoreError> {
@@ -268,9 +273,10 @@ impl AlertStore for PgStore {
     async fn late_tasks(
         &self,
         now: DateTime<Utc>,
+        after: Option<TaskKey>,
         limit: u32,
     ) -> Result<Vec<CaseSummary>, StoreError> {
-        alerts::late_tasks(&self.pool, now, limit).await
+        alerts::late_tasks(&self.pool, now, after, limit).await
     }
 }
 

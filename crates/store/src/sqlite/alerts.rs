@@ -4,13 +4,13 @@
 
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqlitePool};
+use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 
-use onestamp_app::store::{Alert, AuditFact, CaseSummary, StoreError};
+use onestamp_app::store::{Alert, AuditFact, CaseSummary, StoreError, TaskKey};
 use onestamp_domain::case::Stage;
 
 use super::append_audit;
-use super::cases::{SUMMARY_COLUMNS, summary};
+use super::cases::{SUMMARY_COLUMNS, push_after, summary};
 use crate::codec::{instant, millis, parse_enum};
 use crate::db_err;
 
@@ -138,17 +138,16 @@ pub async fn list(
 pub async fn late_tasks(
     pool: &SqlitePool,
     now: DateTime<Utc>,
+    after: Option<TaskKey>,
     limit: u32,
 ) -> Result<Vec<CaseSummary>, StoreError> {
-    let sql = format!(
-        "{SUMMARY_COLUMNS} WHERE task_assignee IS NOT NULL AND task_warn_at <= ?
-         ORDER BY priority DESC, task_deadline, id LIMIT ?"
-    );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(millis(now))
-        .bind(i64::from(limit))
-        .fetch_all(pool)
-        .await
-        .map_err(db_err)?;
+    let mut b: QueryBuilder<Sqlite> = QueryBuilder::new(SUMMARY_COLUMNS);
+    b.push(" WHERE task_assignee IS NOT NULL AND task_warn_at <= ")
+        .push_bind(millis(now));
+    push_after(&mut b, after);
+    // The order of the cases_by_urgency index: read in order, no sort.
+    b.push(" ORDER BY priority DESC, task_deadline, id LIMIT ")
+        .push_bind(i64::from(limit));
+    let rows = b.build().fetch_all(pool).await.map_err(db_err)?;
     rows.iter().map(summary).collect()
 }

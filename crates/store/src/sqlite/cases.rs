@@ -4,7 +4,7 @@ use chrono::Utc;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 
-use onestamp_app::store::{CaseChange, CaseQuery, CaseSummary, NewCase, StoreError};
+use onestamp_app::store::{CaseChange, CaseQuery, CaseSummary, NewCase, StoreError, TaskKey};
 use onestamp_domain::case::{Case, CaseEvent, CaseStatus, SYSTEM_ACTOR, Stage, UserId};
 use onestamp_domain::role::Role;
 
@@ -294,17 +294,42 @@ pub async fn list(pool: &SqlitePool, q: &CaseQuery) -> Result<Vec<CaseSummary>, 
 pub async fn tasks_of(
     pool: &SqlitePool,
     user: UserId,
+    after: Option<TaskKey>,
     limit: u32,
 ) -> Result<Vec<CaseSummary>, StoreError> {
-    let sql = format!(
-        "{SUMMARY_COLUMNS} WHERE task_assignee = ?
-         ORDER BY priority DESC, task_deadline IS NULL, task_deadline, id LIMIT ?"
-    );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(user)
-        .bind(i64::from(limit))
-        .fetch_all(pool)
-        .await
-        .map_err(db_err)?;
+    let mut b: QueryBuilder<Sqlite> = QueryBuilder::new(SUMMARY_COLUMNS);
+    b.push(" WHERE task_assignee = ").push_bind(user);
+    push_after(&mut b, after);
+    b.push(" ORDER BY priority DESC, task_deadline IS NULL, task_deadline, id LIMIT ")
+        .push_bind(i64::from(limit));
+    let rows = b.build().fetch_all(pool).await.map_err(db_err)?;
     rows.iter().map(summary).collect()
+}
+
+/// Lines after `after` in the urgency order of task lists: green channel first,
+/// then earliest deadline with open-ended tasks last, then id.
+pub(crate) fn push_after(b: &mut QueryBuilder<Sqlite>, after: Option<TaskKey>) {
+    let Some(k) = after else {
+        return;
+    };
+    b.push(" AND (priority < ")
+        .push_bind(k.priority)
+        .push(" OR (priority = ")
+        .push_bind(k.priority)
+        .push(" AND ");
+    match k.deadline.map(millis) {
+        Some(d) => {
+            b.push("(task_deadline > ")
+                .push_bind(d)
+                .push(" OR (task_deadline = ")
+                .push_bind(d)
+                .push(" AND id > ")
+                .push_bind(k.id)
+                .push(") OR task_deadline IS NULL)");
+        }
+        None => {
+            b.push("task_deadline IS NULL AND id > ").push_bind(k.id);
+        }
+    }
+    b.push("))");
 }

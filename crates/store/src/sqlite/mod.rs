@@ -186,8 +186,13 @@ impl CoreStore for SqliteStore {
     async fn cases(&self, query: &CaseQuery) -> Result<Vec<CaseSummary>, StoreError> {
         cases::list(&self.reader, query).await
     }
-    async fn tasks_of(&self, user: UserId, limit: u32) -> Result<Vec<CaseSummary>, StoreError> {
-        cases::tasks_of(&self.reader, user, limit).await
+    async fn tasks_of(
+        &self,
+        user: UserId,
+        after: Option<TaskKey>,
+        limit: u32,
+    ) -> Result<Vec<CaseSummary>, StoreError> {
+        cases::tasks_of(&self.reader, user, after, limit).await
     }
 
     async fn backup(&self, to: &Path) -> Result<(), StoreError> {
@@ -246,9 +251,10 @@ impl AlertStore for SqliteStore {
     async fn late_tasks(
         &self,
         now: DateTime<Utc>,
+        after: Option<TaskKey>,
         limit: u32,
     ) -> Result<Vec<CaseSummary>, StoreError> {
-        alerts::late_tasks(&self.reader, now, limit).await
+        alerts::late_tasks(&self.reader, now, after, limit).await
     }
 }
 

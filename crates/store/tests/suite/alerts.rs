@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use onestamp_app::Store;
+use onestamp_app::store::TaskKey;
 use onestamp_domain::role::Role;
 
 use super::moved_on;
@@ -91,11 +92,18 @@ pub async fn late_tasks_come_priority_first_then_earliest_deadline(store: Arc<dy
         }
         numbers.push(store.create_case(new_case(c, DAY)).await.unwrap().number);
     }
-    let late = store.late_tasks(at(60), 10).await.unwrap();
+    let late = store.late_tasks(at(60), None, 10).await.unwrap();
     let got: Vec<&str> = late.iter().map(|s| s.number.as_str()).collect();
     assert_eq!(got, [&numbers[2], &numbers[1], &numbers[0]]);
     assert_eq!(late[0].task_warn_at, Some(at(30)));
     assert_eq!(late[0].deadline, Some(at(60 * 24 * 20)));
-    assert_eq!(store.late_tasks(at(60), 2).await.unwrap().len(), 2);
-    assert!(store.late_tasks(at(5), 10).await.unwrap().is_empty());
+    let page = store.late_tasks(at(60), None, 2).await.unwrap();
+    assert_eq!(page.len(), 2);
+    let rest = store
+        .late_tasks(at(60), page.last().map(TaskKey::of), 2)
+        .await
+        .unwrap();
+    let rest: Vec<&str> = rest.iter().map(|s| s.number.as_str()).collect();
+    assert_eq!(rest, [&numbers[0]]);
+    assert!(store.late_tasks(at(5), None, 10).await.unwrap().is_empty());
 }

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use onestamp_app::Store;
-use onestamp_app::store::{CaseQuery, CaseSummary, StoreError};
+use onestamp_app::store::{CaseQuery, CaseSummary, StoreError, TaskKey};
 use onestamp_domain::case::{Case, CaseStatus, Stage};
 use onestamp_domain::role::Role;
 
@@ -145,8 +145,11 @@ pub async fn a_commit_updates_the_case_and_appends_its_event_and_audit(store: Ar
         (CaseStatus::Review, next.updated_at)
     );
     assert_eq!(line.task_stage, Some(Stage::Review));
-    assert_eq!(store.tasks_of(clerk.id, 10).await.unwrap(), vec![]);
-    assert_eq!(store.tasks_of(reviewer.id, 10).await.unwrap().len(), 1);
+    assert_eq!(store.tasks_of(clerk.id, None, 10).await.unwrap(), vec![]);
+    assert_eq!(
+        store.tasks_of(reviewer.id, None, 10).await.unwrap().len(),
+        1
+    );
 }
 
 pub async fn a_stale_commit_conflicts_and_writes_nothing(store: Arc<dyn Store>) {
@@ -321,7 +324,7 @@ pub async fn tasks_come_priority_first_then_earliest_deadline(store: Arc<dyn Sto
         .await
         .unwrap();
 
-    let tasks = store.tasks_of(me.id, 100).await.unwrap();
+    let tasks = store.tasks_of(me.id, None, 100).await.unwrap();
     let order: Vec<i64> = tasks.iter().map(|t| t.id).collect();
     assert_eq!(
         order,
@@ -329,13 +332,22 @@ pub async fn tasks_come_priority_first_then_earliest_deadline(store: Arc<dyn Sto
     );
     assert_eq!(tasks[0].task_deadline, Some(at(500)));
     assert!(tasks[0].priority);
-    let first_three: Vec<i64> = store
-        .tasks_of(me.id, 3)
-        .await
-        .unwrap()
-        .iter()
-        .map(|t| t.id)
-        .collect();
-    assert_eq!(first_three, order[..3]);
-    assert_eq!(store.tasks_of(applicant.id, 10).await.unwrap(), vec![]);
+    // Keyset pages of every size walk the same order once, across priorities,
+    // deadlines and the open-ended tasks at the end.
+    for size in 1..=4 {
+        let mut paged = Vec::new();
+        let mut after = None;
+        loop {
+            let page = store.tasks_of(me.id, after, size).await.unwrap();
+            assert!(page.len() <= size as usize);
+            let Some(last) = page.last() else { break };
+            after = Some(TaskKey::of(last));
+            paged.extend(page.iter().map(|t| t.id));
+        }
+        assert_eq!(paged, order, "pages of {size}");
+    }
+    assert_eq!(
+        store.tasks_of(applicant.id, None, 10).await.unwrap(),
+        vec![]
+    );
 }

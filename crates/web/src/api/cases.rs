@@ -17,7 +17,7 @@ use onestamp_domain::case::{Action, CaseStatus, Channel, Command};
 use onestamp_domain::validate::parse_date;
 
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ApiQuery, Caller, path_id};
+use crate::extract::{ApiJson, ApiQuery, Caller, TaskPage, path_id, task_page};
 
 pub fn router() -> OpenApiRouter<App> {
     OpenApiRouter::new()
@@ -219,12 +219,15 @@ async fn act(
     Ok(Json(view))
 }
 
-/// My open tasks, green channel first, then earliest deadline.
-#[utoipa::path(get, path = "/api/v1/tasks", tag = "cases", security(("bearer" = [])),
-    responses((status = 200, body = Vec<Object>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+/// My open tasks, green channel first, then earliest deadline. A full page carries
+/// `Link: </api/v1/tasks?after=…>; rel="next"` (keyset paging).
+#[utoipa::path(get, path = "/api/v1/tasks", tag = "cases", security(("bearer" = [])), params(TaskPage),
+    responses((status = 200, body = Vec<Object>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn my_tasks(
     State(app): State<App>,
     Caller(s): Caller,
-) -> Result<Json<Vec<CaseSummary>>, ApiError> {
-    Ok(Json(app.my_tasks(&s).await?))
+    ApiQuery(page): ApiQuery<TaskPage>,
+) -> Result<axum::response::Response, ApiError> {
+    let list = app.my_tasks(&s, page.key()?, page.limit()).await?;
+    Ok(task_page("/api/v1/tasks", &page, list))
 }

@@ -9,10 +9,10 @@ use utoipa_axum::routes;
 
 use onestamp_app::App;
 use onestamp_app::cases::CaseView;
-use onestamp_app::store::{Alert, CaseSummary};
+use onestamp_app::store::Alert;
 
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ApiQuery, Caller, path_id};
+use crate::extract::{ApiJson, ApiQuery, Caller, TaskPage, path_id, task_page};
 
 pub fn router() -> OpenApiRouter<App> {
     OpenApiRouter::new()
@@ -44,14 +44,17 @@ async fn list_alerts(
     ))
 }
 
-/// Open tasks that are yellow or red now, earliest deadline first.
-#[utoipa::path(get, path = "/api/v1/supervision/tasks", tag = "supervision", security(("bearer" = [])),
-    responses((status = 200, body = Vec<Object>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+/// Open tasks that are yellow or red now, green channel first, then earliest
+/// deadline. A full page carries `Link: <…?after=…>; rel="next"` (keyset paging).
+#[utoipa::path(get, path = "/api/v1/supervision/tasks", tag = "supervision", security(("bearer" = [])), params(TaskPage),
+    responses((status = 200, body = Vec<Object>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn late_tasks(
     State(app): State<App>,
     Caller(s): Caller,
-) -> Result<Json<Vec<CaseSummary>>, ApiError> {
-    Ok(Json(app.late_tasks(&s).await?))
+    ApiQuery(page): ApiQuery<TaskPage>,
+) -> Result<axum::response::Response, ApiError> {
+    let list = app.late_tasks(&s, page.key()?, page.limit()).await?;
+    Ok(task_page("/api/v1/supervision/tasks", &page, list))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

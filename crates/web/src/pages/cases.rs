@@ -380,7 +380,7 @@ pub async fn workbench(State(app): State<App>, user: PageUser) -> Response {
         return Redirect::to("/cases").into_response();
     }
     let chrome = user.chrome(&app);
-    let tasks = match app.my_tasks(&user.session).await {
+    let tasks = match app.my_tasks(&user.session, None, 200).await {
         Ok(t) => t,
         Err(e) => return error_page(chrome, e, Some("/".into())),
     };
