@@ -227,6 +227,15 @@ impl App {
             query.applicant = Some(session.user.id);
         } else if !can_see_all_cases(session) {
             return Err(AppError::Forbidden("该角色不能查看办件列表".into()));
+        } else if query.identity.is_some()
+            && ![Role::Clerk, Role::Supervisor, Role::Admin]
+                .iter()
+                .any(|r| session.has(*r))
+        {
+            // 双盲: staff who see identity numbers masked cannot search by them either.
+            return Err(AppError::Forbidden(
+                "只有受理、督查和管理人员可以按身份证件号码查询".into(),
+            ));
         }
         query.limit = query.limit.clamp(1, MAX_PAGE);
         let list = self.store.cases(&query).await?;

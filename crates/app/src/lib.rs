@@ -51,6 +51,9 @@ pub struct Settings {
     pub data_dir: std::path::PathBuf,
     /// Largest uploaded material, in bytes.
     pub max_upload_bytes: usize,
+    /// How long the operator's counts (`/metrics` gauges) are reused before they are
+    /// read again; zero reads them on every call.
+    pub ops_counts_max_age: std::time::Duration,
 }
 
 /// How failed logins are slowed and then locked.
@@ -90,6 +93,7 @@ impl Default for Settings {
             licence_reminder_days: 30,
             data_dir: std::path::PathBuf::from("./data"),
             max_upload_bytes: 10 * 1024 * 1024,
+            ops_counts_max_age: std::time::Duration::ZERO,
         }
     }
 }
@@ -106,6 +110,8 @@ pub struct App {
     rng: Arc<Mutex<StdRng>>,
     /// Item versions already read: a stored version never changes.
     item_versions: Arc<std::sync::RwLock<ItemVersions>>,
+    /// The last operator's counts and when they were read (see [`Settings::ops_counts_max_age`]).
+    pub(crate) ops_counts: Arc<tokio::sync::Mutex<Option<(std::time::Instant, store::OpsCounts)>>>,
 }
 
 type ItemVersions = std::collections::HashMap<(String, i64), Arc<onestamp_domain::catalogue::Item>>;
@@ -119,6 +125,7 @@ impl App {
             sealing: None,
             rng: Arc::new(Mutex::new(StdRng::from_os_rng())),
             item_versions: Default::default(),
+            ops_counts: Default::default(),
         }
     }
 

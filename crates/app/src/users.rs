@@ -40,9 +40,12 @@ impl App {
         if roles.is_empty() {
             return Err(AppError::invalid("至少需要一个角色"));
         }
+        // Stored as the validators read it: trimmed, check letters upper case, so
+        // that searches by identity find it however it was typed.
+        let identity = identity.trim().to_uppercase();
         if roles.contains(&Role::Applicant) {
             let today = crate::cases::local_date(self.clock.now());
-            let id = identity.trim();
+            let id = identity.as_str();
             let ok = onestamp_domain::validate::CreditCode::parse(id).is_ok()
                 || onestamp_domain::validate::CitizenId::parse(id, today).is_ok();
             if !ok {
@@ -74,7 +77,7 @@ impl App {
                     username: username.to_string(),
                     display_name: display_name.to_string(),
                     roles,
-                    identity: identity.to_string(),
+                    identity,
                     password_hash,
                 },
                 audit,

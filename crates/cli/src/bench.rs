@@ -1,12 +1,12 @@
 //! `onestamp bench`: load figures for the API — a command that prints numbers,
 //! never a test that asserts them.
 //!
-//! Each run starts the real server in this process on `127.0.0.1:0` over a fresh
-//! database in a temporary directory, loads the demo, logs each demo user in
-//! once, and drives the server with K concurrent tokio tasks sharing one HTTP
-//! client (one connection pool). The server and the clients share this process
-//! and its cores, so the figures are a floor for the server alone, and the peak
-//! resident memory reported is that of the whole process.
+//! Each run loads the demo into a fresh database (a temporary directory, or a
+//! fresh PostgreSQL database), starts the real server on it as a process of its
+//! own, logs each demo user in once, and drives the server with K concurrent
+//! tokio tasks sharing one HTTP client (one connection pool). Server and clients
+//! share the machine's cores, so the figures are a floor for the server alone;
+//! the peak resident memory reported is the server process's.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -154,19 +154,20 @@ impl Backend {
     }
 }
 
-/// The real server on an ephemeral port, over a fresh store, with the demo loaded.
+/// The real server, `onestamp serve` in a process of its own on a free port of
+/// 127.0.0.1, over a fresh store with the demo loaded; the bench keeps an [`App`]
+/// on the same store for what it prepares directly (data sets, extra items).
 pub(crate) struct Server {
     pub(crate) app: App,
     pub(crate) base: String,
     pub(crate) backend: &'static str,
     /// Where the store is, for the summary.
     pub(crate) location: String,
-    shutdown: tokio::sync::oneshot::Sender<()>,
-    serving: tokio::task::JoinHandle<std::io::Result<()>>,
+    child: tokio::process::Child,
     /// The fresh PostgreSQL database, dropped when the server stops.
     scratch: Option<onestamp_store::scratch::ScratchDatabase>,
-    /// Removed (with the SQLite file) when the server is dropped.
-    _dir: tempfile::TempDir,
+    /// The data directory (SQLite file, seal key, server log); removed on drop.
+    dir: tempfile::TempDir,
 }
 
 impl Server {
@@ -189,47 +190,98 @@ impl Server {
                 (db.url.clone(), location, Some(db))
             }
         };
-        let app = match open_app_at(cfg, &url, dir.path()).await {
-            Ok(app) => app,
+        match Server::spawn(cfg, &url, dir.path()).await {
+            Ok((app, base, child)) => Ok(Server {
+                app,
+                base,
+                backend: backend.name(),
+                location,
+                child,
+                scratch,
+                dir,
+            }),
             Err(e) => {
                 if let Some(db) = scratch {
                     let _ = db.drop_now().await;
                 }
-                return Err(e);
+                Err(e)
             }
-        };
-        app.load_demo().await.map_err(explain)?;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .context("cannot listen on 127.0.0.1:0")?;
-        let base = format!("http://{}", listener.local_addr()?);
-        let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();
-        let serving = tokio::spawn(onestamp_web::serve(app.clone(), listener, async {
-            let _ = stop.await;
-        }));
-        Ok(Server {
-            app,
-            base,
-            backend: backend.name(),
-            location,
-            shutdown,
-            serving,
-            scratch,
-            _dir: dir,
-        })
+        }
     }
 
-    async fn stop(self) {
-        let _ = self.shutdown.send(());
-        if let Ok(Err(e)) = self.serving.await {
-            eprintln!("server stopped with an error: {e}");
+    /// Loads the demo through an [`App`] of this process, then starts the server
+    /// process on the same store and waits until it answers `/healthz`.
+    async fn spawn(
+        cfg: &Config,
+        url: &str,
+        data_dir: &std::path::Path,
+    ) -> anyhow::Result<(App, String, tokio::process::Child)> {
+        let mut cfg = cfg.clone();
+        cfg.data_dir = data_dir.to_path_buf();
+        let app = open_app_at(&cfg, url, data_dir).await?;
+        app.load_demo().await.map_err(explain)?;
+        let port = {
+            let probe = std::net::TcpListener::bind("127.0.0.1:0")
+                .context("cannot find a free port on 127.0.0.1")?;
+            probe.local_addr()?.port()
+        };
+        let log = std::fs::File::create(data_dir.join("server.log"))
+            .context("cannot create the server log")?;
+        let exe = std::env::current_exe().context("cannot find the onestamp binary")?;
+        let mut command = tokio::process::Command::new(exe);
+        command
+            .arg("--data-dir")
+            .arg(data_dir)
+            .arg("serve")
+            .arg("--listen")
+            .arg(format!("127.0.0.1:{port}"))
+            .env("ONESTAMP_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(log)
+            .kill_on_drop(true);
+        if !url.is_empty() {
+            command.env("ONESTAMP_DATABASE_URL", url);
+        } else {
+            command.env_remove("ONESTAMP_DATABASE_URL");
         }
+        let mut child = command.spawn().context("cannot start onestamp serve")?;
+        let base = format!("http://127.0.0.1:{port}");
+        let client = Client::new();
+        let started = Instant::now();
+        loop {
+            if let Ok(r) = client.get(format!("{base}/healthz")).send().await
+                && r.status() == StatusCode::OK
+            {
+                return Ok((app, base, child));
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                let log = std::fs::read_to_string(data_dir.join("server.log")).unwrap_or_default();
+                bail!("the server exited with {status} before answering: {log}");
+            }
+            if started.elapsed() > Duration::from_secs(120) {
+                let _ = child.kill().await;
+                bail!("the server did not answer /healthz within 120 s");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Peak and current resident memory of the server process.
+    pub(crate) fn memory(&self) -> Option<Memory> {
+        let pid = self.child.id()?;
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        parse_memory(&status)
+    }
+
+    async fn stop(mut self) {
+        let _ = self.child.kill().await;
         drop(self.app);
         if let Some(db) = self.scratch
             && let Err(e) = db.drop_now().await
         {
             eprintln!("could not drop the bench database: {e}");
         }
+        drop(self.dir);
     }
 }
 
@@ -470,7 +522,7 @@ async fn lifecycle(server: &Server, load: Load) -> anyhow::Result<()> {
         staff.push(d.login(u).await?);
     }
     let tokens = Arc::new((applicants, staff));
-    let before = memory();
+    let before = server.memory();
     let label = format!("lifecycle {}", server.backend);
     let (stats, elapsed) = run_clients(&d, load, label.clone(), LIFECYCLE_ACTIONS.len(), {
         move |d: Arc<Drive>, i: u64, mut stats: Stats| {
@@ -575,7 +627,7 @@ async fn instant(server: &Server, load: Load) -> anyhow::Result<()> {
     import_instant_item(&server.app).await?;
     let d = Arc::new(Drive::new(server, load)?);
     let token = Arc::new(d.login("zhangsan").await?);
-    let before = memory();
+    let before = server.memory();
     let label = format!("instant {}", server.backend);
     let (stats, elapsed) = run_clients(&d, load, label.clone(), 1, {
         move |d: Arc<Drive>, _i: u64, mut stats: Stats| {
@@ -651,16 +703,14 @@ fn name_change_form() -> Value {
 
 /// Memory and store lines common to both benches.
 fn footer(server: &Server, stats: &Stats, before: Option<Memory>) {
-    match (before, memory()) {
+    match (before, server.memory()) {
         (Some(b), Some(a)) => println!(
-            "  server peak RSS: {:.1} MiB (VmHWM of this process, which runs the server \
-             in-process together with the clients; before the load: {:.1} MiB resident, \
-             {:.1} MiB peak)",
+            "  server peak RSS: {:.1} MiB (VmHWM of the server process; the clients run in \
+             the bench process; before the load: {:.1} MiB resident)",
             mib(a.hwm_kib),
             mib(b.rss_kib),
-            mib(b.hwm_kib)
         ),
-        _ => println!("  server peak RSS: unavailable (no /proc/self/status)"),
+        _ => println!("  server peak RSS: unavailable (no /proc/<pid>/status)"),
     }
     println!("  store: {} ({})", server.backend, server.location);
     println!("  requests: {}, failed: {}", stats.requests, stats.failures);
@@ -719,12 +769,6 @@ pub(crate) fn mib(kib: u64) -> f64 {
 pub(crate) struct Memory {
     pub(crate) rss_kib: u64,
     pub(crate) hwm_kib: u64,
-}
-
-/// Resident and peak resident memory of this process (Linux `/proc/self/status`).
-pub(crate) fn memory() -> Option<Memory> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    parse_memory(&status)
 }
 
 fn parse_memory(status: &str) -> Option<Memory> {

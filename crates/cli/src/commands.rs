@@ -62,6 +62,7 @@ pub(crate) async fn open_app_at(
         licence_reminder_days: cfg.licence_reminder_days,
         data_dir: cfg.data_dir.clone(),
         max_upload_bytes: cfg.max_upload_mb * 1024 * 1024,
+        ops_counts_max_age: std::time::Duration::from_secs(cfg.metrics_cache_secs),
         login: onestamp_app::LoginPolicy {
             window: chrono::Duration::minutes(cfg.login.window_minutes),
             lock_after: cfg.login.lock_after,

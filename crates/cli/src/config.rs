@@ -29,6 +29,7 @@ pub struct Config {
     pub token_ttl_hours: i64,
     pub warn_share: f64,
     pub scheduler_interval_secs: u64,
+    pub metrics_cache_secs: u64,
     pub log_format: String,
     pub calendar: CalendarConfig,
     pub login: LoginConfig,
@@ -88,6 +89,12 @@ impl Config {
             if let Ok(v) = std::env::var(format!("ONESTAMP_{}", key.to_ascii_uppercase())) {
                 table.insert(key.into(), toml::Value::String(v));
             }
+        }
+        if let Ok(v) = std::env::var("ONESTAMP_METRICS_CACHE_SECS") {
+            let n: i64 = v.trim().parse().with_context(|| {
+                format!("ONESTAMP_METRICS_CACHE_SECS='{v}' is not a whole number")
+            })?;
+            table.insert("metrics_cache_secs".into(), toml::Value::Integer(n));
         }
         if let Ok(v) = std::env::var("ONESTAMP_TOKEN_TTL_HOURS") {
             let n: i64 = v
@@ -160,6 +167,12 @@ impl Config {
             bail!(
                 "warn_share {} must be between 0.1 and 0.99",
                 self.warn_share
+            );
+        }
+        if self.metrics_cache_secs > 3600 {
+            bail!(
+                "metrics_cache_secs {} must be between 0 and 3600",
+                self.metrics_cache_secs
             );
         }
         if !(1..=3600).contains(&self.scheduler_interval_secs) {

@@ -62,7 +62,7 @@ fn the_lifecycle_bench_takes_every_case_to_issued_and_prints_its_figures() {
         s.contains("p50") && s.contains("p99") && s.contains("max"),
         "{s}"
     );
-    assert!(s.contains("VmHWM") && s.contains("in-process"), "{s}");
+    assert!(s.contains("VmHWM of the server process"), "{s}");
     assert!(s.contains("store: sqlite"), "{s}");
     assert!(s.contains("failed: 0"), "{s}");
 }
@@ -175,7 +175,7 @@ fn the_search_bench_generates_its_data_set_and_times_every_query_on_both_backend
         "my cases (applicant)",
         "my cases, page 2 (applicant)",
         "by case number (staff)",
-        "by applicant identity (staff)",
+        "by applicant identity (supervisor)",
         "by item (staff)",
         "by status (staff)",
         "by item and status (staff)",

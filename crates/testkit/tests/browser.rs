@@ -27,7 +27,11 @@ use onestamp_testkit::TestApp;
 use onestamp_testkit::fixtures::SOLE_TRADER;
 
 /// How long a poll waits for the page before the test fails.
-const PATIENCE: Duration = Duration::from_secs(15);
+const PATIENCE: Duration = Duration::from_secs(60);
+
+/// One browser at a time: two Chromiums starting together on a loaded two-core
+/// machine can outlast any reasonable timeout.
+static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 const STEP: Duration = Duration::from_millis(100);
 
 /// The Chromium binary: `ONESTAMP_CHROMIUM`, else the first of the usual names on PATH.
@@ -69,6 +73,8 @@ impl Chromium {
         let profile = tempfile::tempdir().unwrap();
         let config = BrowserConfig::builder()
             .chrome_executable(&binary)
+            .launch_timeout(Duration::from_secs(120))
+            .request_timeout(Duration::from_secs(60))
             .no_sandbox()
             .user_data_dir(profile.path())
             .viewport(Viewport {
@@ -183,6 +189,7 @@ async fn log_in(page: &Page, base: &str, username: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_form_checks_identity_numbers_and_mobiles_while_the_applicant_types() {
+    let _one = ONE_BROWSER.lock().await;
     let Some(chromium) = Chromium::launch().await else {
         return;
     };
@@ -242,6 +249,7 @@ async fn the_form_checks_identity_numbers_and_mobiles_while_the_applicant_types(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_applicant_fills_in_and_submits_an_application_and_sees_the_case() {
+    let _one = ONE_BROWSER.lock().await;
     let Some(chromium) = Chromium::launch().await else {
         return;
     };

@@ -73,7 +73,8 @@ pub fn router(app: App) -> Router {
         .with_state(app)
 }
 
-/// The span of a request: method, matched route and path; the caller's user id
+/// The span of a request: method and matched route (never the raw path, which can
+/// hold identity numbers typed into a live check); the caller's user id
 /// and roles are recorded on it once the bearer token is checked
 /// ([`extract::Caller`]), so every log line of the request carries them.
 fn request_span(req: &Request) -> tracing::Span {
@@ -85,7 +86,6 @@ fn request_span(req: &Request) -> tracing::Span {
         "request",
         method = %req.method(),
         route,
-        path = %req.uri().path(),
         actor_id = tracing::field::Empty,
         actor_role = tracing::field::Empty,
     )

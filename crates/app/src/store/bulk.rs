@@ -26,6 +26,10 @@ pub trait BulkStore: Send + Sync {
         cases: Vec<ImportedCase>,
         audit: AuditFact,
     ) -> Result<i64, StoreError>;
+
+    /// Refreshes the query planner's statistics after a bulk load, so that the
+    /// planner picks the indexes the searches were built for.
+    async fn refresh_statistics(&self) -> Result<(), StoreError>;
 }
 
 /// The day prefix and serial of a case number, `510107-20260302-000042`.

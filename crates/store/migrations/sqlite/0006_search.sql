@@ -2,9 +2,11 @@
 -- date range, and the urgency orders of the task and overdue lists, each served
 -- by an index in the order the query reads it.
 ALTER TABLE cases ADD COLUMN applicant_identity TEXT NOT NULL DEFAULT '';
-UPDATE cases SET applicant_identity = COALESCE(json_extract(body, '$.applicant.identity'), '');
+UPDATE cases SET applicant_identity = UPPER(TRIM(COALESCE(json_extract(body, '$.applicant.identity'), '')));
 CREATE INDEX cases_by_identity ON cases(applicant_identity, id DESC);
 CREATE INDEX cases_by_submitted ON cases(submitted_at DESC, id DESC);
+CREATE INDEX cases_by_applicant_submitted ON cases(applicant_id, submitted_at DESC, id DESC);
+CREATE INDEX cases_by_item_status ON cases(item_code, status, id DESC);
 DROP INDEX cases_by_assignee;
 CREATE INDEX cases_by_assignee ON cases(task_assignee, priority DESC, task_deadline, id)
     WHERE task_assignee IS NOT NULL;

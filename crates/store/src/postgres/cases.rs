@@ -274,14 +274,21 @@ pub async fn list(pool: &PgPool, q: &CaseQuery) -> Result<Vec<CaseSummary>, Stor
     match (q.before_id, by_date) {
         (Some(before), true) => {
             // Ids follow submission order; a date search reads the submission-time
-            // index, so the page key is (submitted_at, id) of the last case seen.
-            b.push(" AND submitted_at <= (SELECT submitted_at FROM cases WHERE id = ")
-                .push_bind(before)
-                .push(") AND (submitted_at < (SELECT submitted_at FROM cases WHERE id = ")
-                .push_bind(before)
-                .push(") OR id < ")
-                .push_bind(before)
-                .push(")");
+            // index, so the page key is (submitted_at, id) of the last case seen,
+            // looked up among the cases the caller may see.
+            let key = |b: &mut QueryBuilder<Postgres>| {
+                b.push("(SELECT submitted_at FROM cases WHERE id = ")
+                    .push_bind(before);
+                if let Some(a) = q.applicant {
+                    b.push(" AND applicant_id = ").push_bind(a);
+                }
+                b.push(")");
+            };
+            b.push(" AND submitted_at <= ");
+            key(&mut b);
+            b.push(" AND (submitted_at < ");
+            key(&mut b);
+            b.push(" OR id < ").push_bind(before).push(")");
         }
         (Some(before), false) => {
             b.push(" AND id < ").push_bind(before);

@@ -442,6 +442,14 @@ impl BulkStore for PgStore {
     ) -> Result<i64, StoreError> {
         bulk::import(&self.pool, cases, audit).await
     }
+
+    async fn refresh_statistics(&self) -> Result<(), StoreError> {
+        sqlx::query("ANALYZE cases, case_events")
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
 }
 
 #[async_trait]

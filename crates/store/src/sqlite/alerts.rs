@@ -142,7 +142,7 @@ pub async fn late_tasks(
     limit: u32,
 ) -> Result<Vec<CaseSummary>, StoreError> {
     let mut b: QueryBuilder<Sqlite> = QueryBuilder::new(SUMMARY_COLUMNS);
-    b.push(" WHERE task_assignee IS NOT NULL AND task_warn_at <= ")
+    b.push(" WHERE task_assignee IS NOT NULL AND task_deadline IS NOT NULL AND task_warn_at <= ")
         .push_bind(millis(now));
     push_after(&mut b, after);
     // The order of the cases_by_urgency index: read in order, no sort.

@@ -427,6 +427,14 @@ impl BulkStore for SqliteStore {
     ) -> Result<i64, StoreError> {
         bulk::import(&self.writer, cases, audit).await
     }
+
+    async fn refresh_statistics(&self) -> Result<(), StoreError> {
+        sqlx::query("ANALYZE")
+            .execute(&self.writer)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
 }
 
 #[async_trait]

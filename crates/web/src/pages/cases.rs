@@ -356,6 +356,9 @@ pub async fn licence_pdf(
                 [
                     (header::CONTENT_TYPE, "application/pdf".to_string()),
                     (header::CONTENT_DISPOSITION, name),
+                    // Personal data: never kept by a shared cache or the browser's.
+                    (header::CACHE_CONTROL, "no-store".to_string()),
+                    (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
                 ],
                 pdf,
             )

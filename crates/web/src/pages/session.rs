@@ -75,17 +75,23 @@ fn csrf_refused(app: &App, user: Option<&PageUser>) -> Response {
     )
 }
 
-/// The value of a cookie in the request, if any.
+/// The value of a cookie in the request, if it is there exactly once: a second
+/// cookie of the same name (planted by a sibling site for another path) makes
+/// the request carry no session rather than a chosen one.
 fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
+    let mut found = headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.trim())
-        .filter(|v| !v.is_empty())
+        .filter(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim());
+    let first = found.next()?;
+    if found.next().is_some() {
+        return None;
+    }
+    Some(first).filter(|v| !v.is_empty())
 }
 
 async fn resolve(parts: &Parts, app: &App) -> Option<PageUser> {
@@ -396,5 +402,17 @@ mod tests {
         );
         assert_eq!(cookie(&h, SESSION_COOKIE), Some("abc"));
         assert_eq!(cookie(&h, "c"), None);
+    }
+
+    #[test]
+    fn a_session_cookie_given_twice_counts_as_none() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            "onestamp_session=mine; onestamp_session=planted"
+                .parse()
+                .unwrap_or_else(|_| axum::http::HeaderValue::from_static("")),
+        );
+        assert_eq!(cookie(&h, SESSION_COOKIE), None);
     }
 }
