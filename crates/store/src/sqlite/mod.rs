@@ -45,7 +45,12 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            // Pages are read through a memory map instead of a read() call each, and
+            // each connection keeps 16 MiB of them: at a million cases a request's
+            // reads then cost no system calls once the pages are warm.
+            .pragma("mmap_size", "268435456")
+            .pragma("cache_size", "-16384");
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(options.clone())
