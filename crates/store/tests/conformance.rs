@@ -64,6 +64,7 @@ on_every_backend!(
     tasks_come_priority_first_then_earliest_deadline,
     the_audit_chain_verifies_after_many_writes,
     concurrent_commits_keep_one_unbroken_chain,
+    concurrent_changes_that_fail_leave_no_trace_beside_those_that_succeed,
     overdue_alerts_are_raised_exactly_once_even_when_calls_race,
     late_tasks_come_priority_first_then_earliest_deadline,
     staff_profiles_are_stored_and_listed_with_load,

@@ -12,14 +12,14 @@ use super::append_audit;
 use crate::codec::{from_json, instant, json, millis, parse_enum};
 use crate::db_err;
 
-pub async fn create(pool: &SqlitePool, new: NewCase) -> Result<Case, StoreError> {
-    let mut tx = pool.begin().await.map_err(db_err)?;
+/// Stores a new case inside the caller's transaction (see `group`).
+pub async fn create_in(conn: &mut SqliteConnection, new: NewCase) -> Result<Case, StoreError> {
     let serial: i64 = sqlx::query(
         "INSERT INTO case_serials (day, last) VALUES (?, 1)
          ON CONFLICT (day) DO UPDATE SET last = last + 1 RETURNING last",
     )
     .bind(&new.number_prefix)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *conn)
     .await
     .map_err(db_err)?
     .try_get(0)
@@ -53,7 +53,7 @@ pub async fn create(pool: &SqlitePool, new: NewCase) -> Result<Case, StoreError>
     .bind(case.task.as_ref().and_then(|t| t.warn_at).map(millis))
     .bind(case.handlers.values().any(|u| *u == SYSTEM_ACTOR))
     .bind(&case.applicant.identity)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *conn)
     .await
     .map_err(db_err)?
     .try_get(0)
@@ -62,21 +62,20 @@ pub async fn create(pool: &SqlitePool, new: NewCase) -> Result<Case, StoreError>
     sqlx::query("UPDATE cases SET body = ? WHERE id = ?")
         .bind(json(&case)?)
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await
         .map_err(db_err)?;
     for event in &new.events {
-        insert_event(&mut tx, id, event).await?;
+        insert_event(&mut *conn, id, event).await?;
     }
     for mut fact in new.audit {
         fact.subject = case.number.clone();
-        append_audit(&mut tx, Utc::now(), &fact).await?;
+        append_audit(&mut *conn, Utc::now(), &fact).await?;
     }
     if let Some(mut licence) = new.licence {
         licence.case_id = id;
-        super::licences::insert(&mut tx, &licence).await?;
+        super::licences::insert(&mut *conn, &licence).await?;
     }
-    tx.commit().await.map_err(db_err)?;
     Ok(case)
 }
 
@@ -152,9 +151,8 @@ pub async fn events(pool: &SqlitePool, id: i64) -> Result<Vec<CaseEvent>, StoreE
 }
 
 /// Applies the change only if nobody else changed the case since `expected_version`.
-pub async fn commit(pool: &SqlitePool, change: CaseChange) -> Result<(), StoreError> {
+pub async fn commit_in(conn: &mut SqliteConnection, change: CaseChange) -> Result<(), StoreError> {
     let case = &change.case;
-    let mut tx = pool.begin().await.map_err(db_err)?;
     let done = sqlx::query(
         "UPDATE cases SET status = ?, priority = ?, version = ?, updated_at = ?, task_stage = ?,
              task_assignee = ?, task_deadline = ?, body = ?, deadline = ?, suspended = ?, closed = ?,
@@ -176,13 +174,13 @@ pub async fn commit(pool: &SqlitePool, change: CaseChange) -> Result<(), StoreEr
     .bind(case.task.as_ref().and_then(|t| t.warn_at).map(millis))
     .bind(case.id)
     .bind(change.expected_version)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await
     .map_err(db_err)?;
     if done.rows_affected() != 1 {
         let current: Option<i64> = sqlx::query("SELECT version FROM cases WHERE id = ?")
             .bind(case.id)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut *conn)
             .await
             .map_err(db_err)?
             .map(|r| r.try_get(0))
@@ -196,12 +194,11 @@ pub async fn commit(pool: &SqlitePool, change: CaseChange) -> Result<(), StoreEr
             None => StoreError::Corrupt(format!("case {} vanished", case.id)),
         });
     }
-    insert_event(&mut tx, case.id, &change.event).await?;
-    append_audit(&mut tx, Utc::now(), &change.audit).await?;
+    insert_event(&mut *conn, case.id, &change.event).await?;
+    append_audit(&mut *conn, Utc::now(), &change.audit).await?;
     if let Some(licence) = &change.licence {
-        super::licences::insert(&mut tx, licence).await?;
+        super::licences::insert(&mut *conn, licence).await?;
     }
-    tx.commit().await.map_err(db_err)?;
     Ok(())
 }
 

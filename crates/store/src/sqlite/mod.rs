@@ -8,6 +8,7 @@ mod bulk;
 mod cases;
 mod catalogue;
 mod counts;
+mod group;
 mod licences;
 mod quality;
 mod staff;
@@ -33,6 +34,8 @@ use crate::db_err;
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
+    /// Case submissions and actions, committed in groups (see [`group`]).
+    group: group::GroupCommit,
 }
 
 impl SqliteStore {
@@ -65,7 +68,12 @@ impl SqliteStore {
             .connect_with(options.read_only(true))
             .await
             .map_err(db_err)?;
-        Ok(SqliteStore { writer, reader })
+        let group = group::GroupCommit::start(writer.clone());
+        Ok(SqliteStore {
+            writer,
+            reader,
+            group,
+        })
     }
 }
 
@@ -177,7 +185,18 @@ impl CoreStore for SqliteStore {
     }
 
     async fn create_case(&self, new: NewCase) -> Result<Case, StoreError> {
-        cases::create(&self.writer, new).await
+        let done = self
+            .group
+            .submit(move |conn| {
+                Box::pin(async move { cases::create_in(conn, new).await.map(group::Done::Created) })
+            })
+            .await?;
+        match done {
+            group::Done::Created(case) => Ok(case),
+            group::Done::Committed => {
+                Err(StoreError::Corrupt("a submission stored no case".into()))
+            }
+        }
     }
     async fn case(&self, id: i64) -> Result<Option<Case>, StoreError> {
         cases::by_id(&self.reader, id).await
@@ -186,7 +205,16 @@ impl CoreStore for SqliteStore {
         cases::events(&self.reader, id).await
     }
     async fn commit_case(&self, change: CaseChange) -> Result<(), StoreError> {
-        cases::commit(&self.writer, change).await
+        self.group
+            .submit(move |conn| {
+                Box::pin(async move {
+                    cases::commit_in(conn, change)
+                        .await
+                        .map(|()| group::Done::Committed)
+                })
+            })
+            .await
+            .map(|_| ())
     }
     async fn cases(&self, query: &CaseQuery) -> Result<Vec<CaseSummary>, StoreError> {
         cases::list(&self.reader, query).await

@@ -18,7 +18,7 @@ fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
 }
 
-fn licence(id: &str, holder: &User, case: &Case, dept: Option<&str>) -> StoredLicence {
+pub(crate) fn licence(id: &str, holder: &User, case: &Case, dept: Option<&str>) -> StoredLicence {
     StoredLicence {
         seq: 0,
         id: id.into(),
