@@ -32,7 +32,7 @@ const QUEUE: usize = 1024;
 
 /// What a change gives back once committed.
 pub enum Done {
-    Created(Case),
+    Created(Box<Case>),
     Committed,
 }
 

@@ -188,11 +188,15 @@ impl CoreStore for SqliteStore {
         let done = self
             .group
             .submit(move |conn| {
-                Box::pin(async move { cases::create_in(conn, new).await.map(group::Done::Created) })
+                Box::pin(async move {
+                    cases::create_in(conn, new)
+                        .await
+                        .map(|c| group::Done::Created(Box::new(c)))
+                })
             })
             .await?;
         match done {
-            group::Done::Created(case) => Ok(case),
+            group::Done::Created(case) => Ok(*case),
             group::Done::Committed => {
                 Err(StoreError::Corrupt("a submission stored no case".into()))
             }
