@@ -13,3 +13,7 @@ CREATE INDEX cases_by_assignee ON cases(task_assignee, priority DESC, task_deadl
     WHERE task_assignee IS NOT NULL;
 CREATE INDEX cases_by_urgency ON cases(priority DESC, task_deadline, id)
     WHERE task_assignee IS NOT NULL;
+-- The overdue list reads cases_by_urgency in order (the tasks whose warning time has
+-- passed are those with the earliest deadlines); with this one beside it a planner
+-- misled by its estimates would read every late task and sort them instead.
+DROP INDEX cases_by_task_warn;
