@@ -479,8 +479,73 @@ async fn staff_land_on_a_workbench_note_with_their_open_tasks() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.html.contains("API"), "{}", page.html);
     assert!(page.html.contains(&number), "{}", page.html);
+    assert!(!page.html.contains("more-tasks"), "one task, one page");
     let apply = v.get(&format!("/items/{SOLE_TRADER}/apply")).await;
     assert_eq!(apply.status, StatusCode::FORBIDDEN);
+    // A cursor that does not parse starts from the top.
+    let odd = v.get("/workbench?after=%3Cscript%3E").await;
+    assert_eq!(odd.status, StatusCode::OK);
+    assert!(odd.html.contains(&number));
+}
+
+#[tokio::test]
+async fn the_workbench_pages_through_many_tasks() {
+    let t = TestApp::start().await;
+    let applicant = t.login("zhangsan").await;
+    for _ in 0..55 {
+        let r = t
+            .post(
+                "/api/v1/cases",
+                &applicant,
+                json!({"item": SOLE_TRADER, "channel": "web", "form": {
+                    "operator_name": "张三", "operator_id": "510107199003071236",
+                    "mobile": "13800281234", "address": "成都市武侯区玉林街道玉林北路12号",
+                    "organisation_form": "个人经营", "staff_count": 1.0, "business_scope": "小吃服务"}}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    }
+    let clerk = t.login("clerk").await;
+    let all = t.get("/api/v1/tasks", &clerk).await;
+    let expected: Vec<String> = all
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["number"].as_str().map(String::from))
+        .collect();
+    assert!(
+        expected.len() > 50,
+        "the demo clerk holds every task: {}",
+        expected.len()
+    );
+
+    let mut v = Visitor::new(&t);
+    v.login("clerk", "demo").await;
+    let mut path = "/workbench".to_string();
+    let mut pages = 0;
+    let mut seen = Vec::new();
+    loop {
+        let page = v.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK);
+        pages += 1;
+        for n in &expected {
+            if page.html.contains(n.as_str()) && !seen.contains(n) {
+                seen.push(n.clone());
+            }
+        }
+        let Some(rest) = page.html.split("href=\"/workbench?after=").nth(1) else {
+            break;
+        };
+        path = format!("/workbench?after={}", rest.split('"').next().unwrap());
+        assert!(pages < 5, "paging does not end");
+    }
+    assert_eq!(pages, expected.len().div_ceil(50));
+    assert_eq!(
+        seen.len(),
+        expected.len(),
+        "every task on exactly one of the pages"
+    );
 }
 
 #[tokio::test]

@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use onestamp_app::App;
 use onestamp_app::cases::CaseView;
-use onestamp_app::store::{CaseQuery, CaseSummary};
+use onestamp_app::store::{CaseQuery, CaseSummary, TaskKey};
 use onestamp_domain::case::{Action, Command};
 use onestamp_domain::timing::Light;
 
@@ -374,19 +374,38 @@ struct WorkbenchPage {
     chrome: Chrome,
     roles: String,
     tasks: Vec<CaseLine>,
+    /// The cursor of the next page of tasks, when this one is full.
+    more: Option<String>,
+}
+
+/// Tasks per workbench page.
+const TASK_PAGE: u32 = 50;
+
+#[derive(Deserialize)]
+pub struct TaskQuery {
+    after: Option<String>,
 }
 
 /// `GET /workbench`: where staff land after login. The workbench proper is the
 /// API for now; this page lists their open tasks.
-pub async fn workbench(State(app): State<App>, user: PageUser) -> Response {
+pub async fn workbench(
+    State(app): State<App>,
+    user: PageUser,
+    Query(q): Query<TaskQuery>,
+) -> Response {
     if !user.session.is_staff() {
         return Redirect::to("/cases").into_response();
     }
     let chrome = user.chrome(&app);
-    let tasks = match app.my_tasks(&user.session, None, 200).await {
+    // A cursor that does not parse starts from the top, like a fresh visit.
+    let after = q.after.as_deref().and_then(TaskKey::parse);
+    let tasks = match app.my_tasks(&user.session, after, TASK_PAGE).await {
         Ok(t) => t,
         Err(e) => return error_page(chrome, e, Some("/".into())),
     };
+    let more = (tasks.len() as u32 >= TASK_PAGE)
+        .then(|| tasks.last().map(|t| TaskKey::of(t).encode()))
+        .flatten();
     let names = item_names(&app).await;
     let roles = user
         .session
@@ -401,6 +420,7 @@ pub async fn workbench(State(app): State<App>, user: PageUser) -> Response {
             chrome,
             roles,
             tasks: lines(tasks, &names),
+            more,
         },
         StatusCode::OK,
     )

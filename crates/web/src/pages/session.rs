@@ -97,10 +97,16 @@ fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 async fn resolve(parts: &Parts, app: &App) -> Option<PageUser> {
     let token = cookie(&parts.headers, SESSION_COOKIE)?;
     match app.authenticate(token).await {
-        Ok(session) => Some(PageUser {
-            session,
-            token: token.to_string(),
-        }),
+        Ok(session) => {
+            // The request span carries who is asking, as for the API.
+            let span = tracing::Span::current();
+            span.record("actor_id", session.user.id);
+            span.record("actor_role", session.role_names().as_str());
+            Some(PageUser {
+                session,
+                token: token.to_string(),
+            })
+        }
         Err(AppError::Unauthenticated) => None,
         Err(e) => {
             tracing::error!(error = %e, "page session lookup failed");
