@@ -69,14 +69,15 @@ pub async fn create(pool: &PgPool, new: NewCase) -> Result<Case, StoreError> {
     for event in &new.events {
         insert_event(&mut tx, id, event).await?;
     }
+    if let Some(mut licence) = new.licence {
+        licence.case_id = id;
+        super::licences::insert(&mut tx, &licence).await?;
+    }
+    // The audit head last: it is held from here to the commit.
     let mut head = AuditHead::lock(&mut tx).await?;
     for mut fact in new.audit {
         fact.subject = case.number.clone();
         head.append(&mut tx, Utc::now(), &fact).await?;
-    }
-    if let Some(mut licence) = new.licence {
-        licence.case_id = id;
-        super::licences::insert(&mut tx, &licence).await?;
     }
     tx.commit().await.map_err(db_err)?;
     Ok(case)
@@ -203,11 +204,12 @@ pub async fn commit(pool: &PgPool, change: CaseChange) -> Result<(), StoreError>
         });
     }
     insert_event(&mut tx, case.id, &change.event).await?;
-    let mut head = AuditHead::lock(&mut tx).await?;
-    head.append(&mut tx, Utc::now(), &change.audit).await?;
     if let Some(licence) = &change.licence {
         super::licences::insert(&mut tx, licence).await?;
     }
+    // The audit head last: it is held from here to the commit.
+    let mut head = AuditHead::lock(&mut tx).await?;
+    head.append(&mut tx, Utc::now(), &change.audit).await?;
     tx.commit().await.map_err(db_err)?;
     Ok(())
 }

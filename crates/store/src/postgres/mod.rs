@@ -114,9 +114,13 @@ impl AuditHead {
             &fact.subject,
             &detail,
         );
+        // One round trip while the head is locked: the entry and the new head together.
         sqlx::query(
-            "INSERT INTO audit_log (seq, at, actor_id, kind, subject, detail, prev_hash, hash)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "WITH entry AS (
+                 INSERT INTO audit_log (seq, at, actor_id, kind, subject, detail, prev_hash, hash)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+             )
+             UPDATE audit_head SET seq = $1, hash = $8",
         )
         .bind(seq)
         .bind(at)
@@ -129,12 +133,6 @@ impl AuditHead {
         .execute(&mut *conn)
         .await
         .map_err(db_err)?;
-        sqlx::query("UPDATE audit_head SET seq = $1, hash = $2")
-            .bind(seq)
-            .bind(&hash)
-            .execute(&mut *conn)
-            .await
-            .map_err(db_err)?;
         self.seq = seq;
         self.hash = hash;
         Ok(())
