@@ -318,19 +318,7 @@ impl Drive {
 
     /// Logs a demo user in (password `demo`) and returns the bearer token.
     async fn login(&self, username: &str) -> anyhow::Result<String> {
-        let r = self
-            .client
-            .post(format!("{}/api/v1/auth/login", self.base))
-            .json(&json!({"username": username, "password": onestamp_app::demo::PASSWORD}))
-            .send()
-            .await
-            .with_context(|| format!("login {username}"))?;
-        let status = r.status();
-        let body: Value = r.json().await.unwrap_or(Value::Null);
-        match body["token"].as_str() {
-            Some(t) if status == StatusCode::OK => Ok(t.to_string()),
-            _ => bail!("login {username}: {status} {body}"),
-        }
+        login(&self.client, &self.base, username).await
     }
 
     /// POSTs a JSON body as `token`'s user; the latency runs from sending to the
@@ -387,6 +375,22 @@ impl Drive {
                 }
             }
         })
+    }
+}
+
+/// Logs `username` in with the demo password and returns the bearer token.
+pub(crate) async fn login(client: &Client, base: &str, username: &str) -> anyhow::Result<String> {
+    let r = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"username": username, "password": onestamp_app::demo::PASSWORD}))
+        .send()
+        .await
+        .with_context(|| format!("login {username}"))?;
+    let status = r.status();
+    let body: Value = r.json().await.unwrap_or(Value::Null);
+    match body["token"].as_str() {
+        Some(t) if status == StatusCode::OK => Ok(t.to_string()),
+        _ => bail!("login {username}: {status} {body}"),
     }
 }
 

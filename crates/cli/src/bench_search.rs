@@ -707,19 +707,7 @@ struct Queries {
 
 impl Queries {
     async fn login(&self, username: &str) -> anyhow::Result<String> {
-        let r = self
-            .client
-            .post(format!("{}/api/v1/auth/login", self.base))
-            .json(&json!({"username": username, "password": onestamp_app::demo::PASSWORD}))
-            .send()
-            .await
-            .with_context(|| format!("login {username}"))?;
-        let status = r.status();
-        let body: Value = r.json().await.unwrap_or(Value::Null);
-        match body["token"].as_str() {
-            Some(t) if status == StatusCode::OK => Ok(t.to_string()),
-            _ => bail!("login {username}: {status} {body}"),
-        }
+        crate::bench::login(&self.client, &self.base, username).await
     }
 
     async fn get(&self, token: &str, path: &str) -> anyhow::Result<(u64, Value)> {

@@ -32,6 +32,22 @@ pub trait BulkStore: Send + Sync {
     async fn refresh_statistics(&self) -> Result<(), StoreError>;
 }
 
+/// The last serial each day prefix reaches among `cases`, to move the day
+/// serials past; a number without a serial is refused, naming it.
+pub fn day_serials(
+    cases: &[ImportedCase],
+) -> Result<std::collections::BTreeMap<String, i64>, StoreError> {
+    let mut serials = std::collections::BTreeMap::new();
+    for c in cases {
+        let (prefix, serial) = split_number(&c.case.number).ok_or_else(|| {
+            StoreError::Corrupt(format!("case number '{}' has no serial", c.case.number))
+        })?;
+        let last = serials.entry(prefix.to_string()).or_insert(serial);
+        *last = (*last).max(serial);
+    }
+    Ok(serials)
+}
+
 /// The day prefix and serial of a case number, `510107-20260302-000042`.
 pub fn split_number(number: &str) -> Option<(&str, i64)> {
     let (prefix, serial) = number.rsplit_once('-')?;

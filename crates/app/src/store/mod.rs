@@ -13,7 +13,7 @@ mod staff;
 mod switches;
 
 pub use self::alerts::{Alert, AlertStore};
-pub use self::bulk::{BulkStore, ImportedCase, split_number};
+pub use self::bulk::{BulkStore, ImportedCase, day_serials, split_number};
 pub use self::core::CoreStore;
 pub use self::counts::{CountStore, OpsCounts};
 pub use self::licences::{LicenceQuery, LicenceStore, MaterialFile, Notification, StoredLicence};

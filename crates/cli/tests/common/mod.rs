@@ -12,14 +12,13 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::str::FromStr;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 use sqlx::Connection;
-use sqlx::postgres::{PgConnectOptions, PgConnection};
+use sqlx::postgres::PgConnection;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_onestamp");
 pub const URL_VAR: &str = "ONESTAMP_TEST_DATABASE_URL";
@@ -294,79 +293,37 @@ pub async fn postgres_admin() -> Option<String> {
 
 /// A fresh, empty database on the server of `admin`, dropped when this is dropped.
 pub struct FreshDatabase {
-    admin: String,
-    name: String,
+    db: Option<onestamp_store::scratch::ScratchDatabase>,
     pub url: String,
 }
 
 impl FreshDatabase {
     pub async fn create(admin: &str) -> FreshDatabase {
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        let name = format!(
-            "onestamp_p_{}_{}_{}",
-            std::process::id(),
-            nanos,
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        );
-        let mut conn = PgConnection::connect(admin)
+        let db = onestamp_store::scratch::ScratchDatabase::create(admin, "onestamp_p")
             .await
-            .unwrap_or_else(|e| panic!("cannot connect to {admin}: {e}"));
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&mut conn)
-            .await
-            .unwrap_or_else(|e| panic!("cannot create database {name}: {e}"));
-        let _ = conn.close().await;
+            .unwrap_or_else(|e| panic!("cannot create a test database on {admin}: {e}"));
         FreshDatabase {
-            url: with_database(admin, &name),
-            admin: admin.to_string(),
-            name,
+            url: db.url.clone(),
+            db: Some(db),
         }
     }
 }
 
 impl Drop for FreshDatabase {
     fn drop(&mut self) {
+        let Some(db) = self.db.take() else { return };
+        let name = db.name.clone();
         // Best effort, on a runtime of its own: Drop cannot await.
-        let (admin, name) = (self.admin.clone(), self.name.clone());
         let dropped = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
                 .ok()?;
-            rt.block_on(async {
-                let mut conn = PgConnection::connect(&admin).await.ok()?;
-                let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-                sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .execute(&mut conn)
-                    .await
-                    .ok()
-            })
+            rt.block_on(db.drop_now()).ok()
         })
         .join();
-        if !matches!(dropped, Ok(Some(_))) {
-            eprintln!("could not drop test database {}", self.name);
+        if !matches!(dropped, Ok(Some(()))) {
+            eprintln!("could not drop test database {name}");
         }
-    }
-}
-
-/// `url` with its database replaced by `name`, keeping user, host and parameters.
-fn with_database(url: &str, name: &str) -> String {
-    PgConnectOptions::from_str(url).expect("a PostgreSQL URL");
-    let (base, params) = match url.split_once('?') {
-        Some((b, p)) => (b, Some(p)),
-        None => (url, None),
-    };
-    let host_start = base.find("://").map_or(0, |i| i + 3);
-    let base = match base[host_start..].find('/') {
-        Some(i) => &base[..host_start + i],
-        None => base,
-    };
-    match params {
-        Some(p) => format!("{base}/{name}?{p}"),
-        None => format!("{base}/{name}"),
     }
 }

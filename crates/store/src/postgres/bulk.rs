@@ -1,12 +1,10 @@
 //! The bulk path on PostgreSQL: one INSERT … SELECT FROM UNNEST of column arrays
 //! per batch, inside one transaction.
 
-use std::collections::BTreeMap;
-
 use chrono::Utc;
 use sqlx::{PgPool, Row};
 
-use onestamp_app::store::{AuditFact, ImportedCase, StoreError, split_number};
+use onestamp_app::store::{AuditFact, ImportedCase, StoreError, day_serials};
 use onestamp_domain::case::SYSTEM_ACTOR;
 
 use super::AuditHead;
@@ -24,14 +22,7 @@ pub async fn import(
     if cases.is_empty() {
         return Err(StoreError::Corrupt("nothing to import".into()));
     }
-    let mut serials: BTreeMap<String, i64> = BTreeMap::new();
-    for c in &cases {
-        let (prefix, serial) = split_number(&c.case.number).ok_or_else(|| {
-            StoreError::Corrupt(format!("case number '{}' has no serial", c.case.number))
-        })?;
-        let last = serials.entry(prefix.to_string()).or_insert(serial);
-        *last = (*last).max(serial);
-    }
+    let serials = day_serials(&cases)?;
     let mut tx = pool.begin().await.map_err(db_err)?;
     let mut ids: Vec<i64> = sqlx::query(
         "SELECT nextval(pg_get_serial_sequence('cases', 'id')) FROM generate_series(1, $1)",

@@ -1,11 +1,9 @@
 //! The bulk path on SQLite: multi-row statements inside one write transaction.
 
-use std::collections::BTreeMap;
-
 use chrono::Utc;
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 
-use onestamp_app::store::{AuditFact, ImportedCase, StoreError, split_number};
+use onestamp_app::store::{AuditFact, ImportedCase, StoreError, day_serials};
 use onestamp_domain::case::SYSTEM_ACTOR;
 
 use super::append_audit;
@@ -25,14 +23,7 @@ pub async fn import(
     if cases.is_empty() {
         return Err(StoreError::Corrupt("nothing to import".into()));
     }
-    let mut serials: BTreeMap<String, i64> = BTreeMap::new();
-    for c in &cases {
-        let (prefix, serial) = split_number(&c.case.number).ok_or_else(|| {
-            StoreError::Corrupt(format!("case number '{}' has no serial", c.case.number))
-        })?;
-        let last = serials.entry(prefix.to_string()).or_insert(serial);
-        *last = (*last).max(serial);
-    }
+    let serials = day_serials(&cases)?;
     let mut tx = pool.begin().await.map_err(db_err)?;
     // The one writer connection holds the write lock: the next ids are ours.
     let first: i64 = sqlx::query("SELECT coalesce(max(id), 0) + 1 FROM cases")

@@ -10,13 +10,11 @@
 use std::any::Any;
 use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use sqlx::Connection;
-use sqlx::postgres::{PgConnectOptions, PgConnection};
+use sqlx::postgres::PgConnection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 
 use onestamp_app::Store;
@@ -92,16 +90,10 @@ where
             return;
         }
     };
-    let name = fresh_name();
-    let mut conn = PgConnection::connect(&admin)
+    let db = onestamp_store::scratch::ScratchDatabase::create(&admin, "onestamp_t")
         .await
-        .unwrap_or_else(|e| panic!("cannot connect to {URL_VAR}={admin}: {e}"));
-    let create = format!("CREATE DATABASE {name}");
-    sqlx::query(sqlx::AssertSqlSafe(create))
-        .execute(&mut conn)
-        .await
-        .unwrap_or_else(|e| panic!("cannot create test database {name}: {e}"));
-    let url = with_database(&admin, &name);
+        .unwrap_or_else(|e| panic!("cannot create a test database through {URL_VAR}={admin}: {e}"));
+    let url = db.url.clone();
     let outcome: Result<(), Box<dyn Any + Send>> =
         match onestamp_store::open(&url, Path::new("unused")).await {
             Ok(store) => tokio::spawn(test(store, Raw::Postgres(url)))
@@ -110,52 +102,18 @@ where
                     Ok(panic) => panic,
                     Err(e) => Box::new(e.to_string()),
                 }),
-            Err(e) => Err(Box::new(format!("cannot open the store on {name}: {e}"))),
+            Err(e) => Err(Box::new(format!(
+                "cannot open the store on {}: {e}",
+                db.name
+            ))),
         };
-    // Best effort: FORCE ends connections the store's pool still holds.
-    let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-    if let Err(e) = sqlx::query(sqlx::AssertSqlSafe(drop))
-        .execute(&mut conn)
-        .await
-    {
+    // Best effort: the drop ends connections the store's pool still holds.
+    let name = db.name.clone();
+    if let Err(e) = db.drop_now().await {
         eprintln!("could not drop test database {name}: {e}");
     }
     if let Err(panic) = outcome {
         std::panic::resume_unwind(panic);
-    }
-}
-
-/// A database name no other test (in this or another process) uses.
-fn fresh_name() -> String {
-    static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!(
-        "onestamp_t_{}_{}_{}",
-        std::process::id(),
-        nanos,
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-/// `url` with its database replaced by `name`, keeping user, host and parameters.
-fn with_database(url: &str, name: &str) -> String {
-    // Checks the URL is one sqlx understands before taking it apart.
-    PgConnectOptions::from_str(url).expect("a PostgreSQL URL");
-    let (base, params) = match url.split_once('?') {
-        Some((b, p)) => (b, Some(p)),
-        None => (url, None),
-    };
-    let host_start = base.find("://").map_or(0, |i| i + 3);
-    let base = match base[host_start..].find('/') {
-        Some(i) => &base[..host_start + i],
-        None => base,
-    };
-    match params {
-        Some(p) => format!("{base}/{name}?{p}"),
-        None => format!("{base}/{name}"),
     }
 }
 
