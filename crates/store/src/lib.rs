@@ -9,6 +9,7 @@
 //! No SQL lives outside this crate.
 
 mod codec;
+mod keyset;
 mod postgres;
 pub mod scratch;
 mod sqlite;

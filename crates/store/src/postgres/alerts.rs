@@ -11,7 +11,7 @@ use onestamp_app::store::{Alert, AuditFact, CaseSummary, StoreError, TaskKey};
 use onestamp_domain::case::Stage;
 
 use super::AuditHead;
-use super::cases::{SUMMARY_COLUMNS, push_after, summary};
+use super::cases::{SUMMARY_COLUMNS, summary};
 use crate::codec::{instant, millis, parse_enum};
 use crate::db_err;
 
@@ -161,7 +161,7 @@ pub async fn late_tasks(
     let mut b: QueryBuilder<Postgres> = QueryBuilder::new(SUMMARY_COLUMNS);
     b.push(" WHERE task_assignee IS NOT NULL AND task_deadline IS NOT NULL AND task_warn_at <= ")
         .push_bind(millis(now));
-    push_after(&mut b, after);
+    crate::keyset::push_after(&mut b, after);
     // The order of the cases_by_urgency index: read in order, no sort.
     b.push(" ORDER BY priority DESC, task_deadline, id LIMIT ")
         .push_bind(i64::from(limit));

@@ -303,37 +303,9 @@ pub async fn tasks_of(
 ) -> Result<Vec<CaseSummary>, StoreError> {
     let mut b: QueryBuilder<Sqlite> = QueryBuilder::new(SUMMARY_COLUMNS);
     b.push(" WHERE task_assignee = ").push_bind(user);
-    push_after(&mut b, after);
+    crate::keyset::push_after(&mut b, after);
     b.push(" ORDER BY priority DESC, task_deadline IS NULL, task_deadline, id LIMIT ")
         .push_bind(i64::from(limit));
     let rows = b.build().fetch_all(pool).await.map_err(db_err)?;
     rows.iter().map(summary).collect()
-}
-
-/// Lines after `after` in the urgency order of task lists: green channel first,
-/// then earliest deadline with open-ended tasks last, then id.
-pub(crate) fn push_after(b: &mut QueryBuilder<Sqlite>, after: Option<TaskKey>) {
-    let Some(k) = after else {
-        return;
-    };
-    b.push(" AND (priority < ")
-        .push_bind(k.priority)
-        .push(" OR (priority = ")
-        .push_bind(k.priority)
-        .push(" AND ");
-    match k.deadline.map(millis) {
-        Some(d) => {
-            b.push("(task_deadline > ")
-                .push_bind(d)
-                .push(" OR (task_deadline = ")
-                .push_bind(d)
-                .push(" AND id > ")
-                .push_bind(k.id)
-                .push(") OR task_deadline IS NULL)");
-        }
-        None => {
-            b.push("task_deadline IS NULL AND id > ").push_bind(k.id);
-        }
-    }
-    b.push("))");
 }
