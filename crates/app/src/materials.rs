@@ -90,7 +90,7 @@ impl App {
         if tokio::fs::metadata(&path).await.is_err() {
             let dir = path.parent().map(|p| p.to_path_buf()).unwrap_or_default();
             let io = |e: std::io::Error| {
-                AppError::Store(crate::store::StoreError::Database(format!(
+                AppError::Store(crate::store::StoreError::database(format!(
                     "materials directory: {e}"
                 )))
             };

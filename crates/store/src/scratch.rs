@@ -37,11 +37,11 @@ impl ScratchDatabase {
         let url = with_database(admin_url, &name)?;
         let mut conn = PgConnection::connect(admin_url)
             .await
-            .map_err(|e| StoreError::Database(format!("cannot connect to PostgreSQL: {e}")))?;
+            .map_err(|e| StoreError::database(format!("cannot connect to PostgreSQL: {e}")))?;
         sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
             .execute(&mut conn)
             .await
-            .map_err(|e| StoreError::Database(format!("cannot create database {name}: {e}")))?;
+            .map_err(|e| StoreError::database(format!("cannot create database {name}: {e}")))?;
         Ok(ScratchDatabase {
             admin: admin_url.to_string(),
             name,
@@ -53,12 +53,12 @@ impl ScratchDatabase {
     pub async fn drop_now(self) -> Result<(), StoreError> {
         let mut conn = PgConnection::connect(&self.admin)
             .await
-            .map_err(|e| StoreError::Database(format!("cannot connect to PostgreSQL: {e}")))?;
+            .map_err(|e| StoreError::database(format!("cannot connect to PostgreSQL: {e}")))?;
         let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
         sqlx::query(sqlx::AssertSqlSafe(sql))
             .execute(&mut conn)
             .await
-            .map_err(|e| StoreError::Database(format!("cannot drop {}: {e}", self.name)))?;
+            .map_err(|e| StoreError::database(format!("cannot drop {}: {e}", self.name)))?;
         Ok(())
     }
 }
@@ -66,7 +66,7 @@ impl ScratchDatabase {
 /// `url` with its database replaced by `name`, keeping user, host and parameters.
 pub fn with_database(url: &str, name: &str) -> Result<String, StoreError> {
     PgConnectOptions::from_str(url)
-        .map_err(|e| StoreError::Database(format!("bad PostgreSQL URL: {e}")))?;
+        .map_err(|e| StoreError::database(format!("bad PostgreSQL URL: {e}")))?;
     let (base, params) = match url.split_once('?') {
         Some((b, p)) => (b, Some(p)),
         None => (url, None),

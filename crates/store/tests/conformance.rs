@@ -80,6 +80,7 @@ on_every_backend!(
     ops_counts_follow_cases_tasks_alerts_and_reminders,
     ; raw:
     the_audit_log_and_case_events_refuse_update_and_delete,
+    tasks_without_a_recorded_start_are_still_alerted,
 );
 
 #[test]

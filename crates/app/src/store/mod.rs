@@ -32,12 +32,21 @@ use onestamp_domain::role::Role;
 pub enum StoreError {
     #[error("version conflict: given {given}, current {current}")]
     VersionConflict { given: i64, current: i64 },
+    /// A unique key is taken: the row named already exists.
     #[error("{0} already exists")]
     Duplicate(String),
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
+    /// The database failed or refused; the cause is kept for the log.
     #[error("database: {0}")]
-    Database(String),
+    Database(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl StoreError {
+    /// A database fault described in words (no underlying error value).
+    pub fn database(what: impl Into<String>) -> StoreError {
+        StoreError::Database(what.into().into())
+    }
 }
 
 /// A user as the app sees it (no password hash).

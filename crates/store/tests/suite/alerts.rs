@@ -7,7 +7,7 @@ use onestamp_app::store::TaskKey;
 use onestamp_domain::role::Role;
 
 use super::moved_on;
-use crate::common::{DAY, at, case, new_case, user};
+use crate::common::{DAY, Raw, at, case, new_case, user};
 
 pub async fn overdue_alerts_are_raised_exactly_once_even_when_calls_race(store: Arc<dyn Store>) {
     let applicant = user(&store, "alice", &[Role::Applicant]).await;
@@ -106,4 +106,31 @@ pub async fn late_tasks_come_priority_first_then_earliest_deadline(store: Arc<dy
     let rest: Vec<&str> = rest.iter().map(|s| s.number.as_str()).collect();
     assert_eq!(rest, [&numbers[0]]);
     assert!(store.late_tasks(at(5), None, 10).await.unwrap().is_empty());
+}
+
+/// Rows written before migration 0002 gave tasks a start have none: the
+/// scheduler still alerts them (it once failed on every tick on SQLite).
+pub async fn tasks_without_a_recorded_start_are_still_alerted(store: Arc<dyn Store>, raw: Raw) {
+    let applicant = user(&store, "alice", &[Role::Applicant]).await;
+    let clerk = user(&store, "clerk", &[Role::Clerk]).await;
+    for deadline in [10, 20] {
+        let c = case(&applicant, "ITEM-A", Some(clerk.id), Some(deadline));
+        store.create_case(new_case(c, DAY)).await.unwrap();
+    }
+    let cleared = raw
+        .execute("UPDATE cases SET task_started_at = NULL")
+        .await
+        .unwrap();
+    assert_eq!(cleared, 2);
+    let raised = store.raise_due_alerts(at(60), 100).await.unwrap();
+    assert_eq!(raised.len(), 2);
+    assert!(raised.iter().all(|a| a.kind == "task_overdue"));
+    assert!(
+        store
+            .raise_due_alerts(at(60), 100)
+            .await
+            .unwrap()
+            .is_empty(),
+        "and only once"
+    );
 }

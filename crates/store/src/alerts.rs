@@ -1,0 +1,178 @@
+//! Overdue alerts. Raising claims the due rows and flips their alerted flag in
+//! the same statement (on PostgreSQL skipping rows another process is claiming),
+//! then inserts each alert under a unique key (`ON CONFLICT DO NOTHING`), so a
+//! task or case is alerted exactly once however many server processes run the
+//! scheduler at the same time.
+
+use chrono::{DateTime, Utc};
+
+use onestamp_app::store::{Alert, AuditFact, CaseSummary, TaskKey};
+
+use crate::cases::SUMMARY_COLUMNS;
+use crate::codec::{instant, millis, parse_enum};
+use crate::db::{Db, R, Sql, work};
+use onestamp_domain::case::Stage;
+
+/// A claimed task or case. The task's start is absent on rows written before
+/// migration 0002 gave tasks a start.
+#[derive(sqlx::FromRow)]
+struct Due {
+    id: i64,
+    number: String,
+    task_stage: Option<String>,
+    task_assignee: Option<i64>,
+    due: i64,
+    started: Option<i64>,
+}
+
+fn stage(s: Option<&str>) -> R<Option<Stage>> {
+    Ok(s.map(|s| parse_enum(s, Stage::parse, "stage"))
+        .transpose()?)
+}
+
+pub(crate) async fn raise_due(db: &Db, now: DateTime<Utc>, limit: u32) -> R<Vec<Alert>> {
+    let skip = db.dialect.skip_locked();
+    let claims = [
+        (
+            "task_overdue",
+            format!(
+                "UPDATE cases SET task_alerted = 2
+                 WHERE id IN (SELECT id FROM cases WHERE task_assignee IS NOT NULL
+                     AND task_alerted = 0 AND task_deadline <= $1
+                     ORDER BY task_deadline LIMIT $2{skip})
+                 RETURNING id, number, task_stage, task_assignee, task_deadline AS due,
+                     task_started_at AS started"
+            ),
+        ),
+        (
+            "case_overdue",
+            format!(
+                "UPDATE cases SET case_alerted = TRUE
+                 WHERE id IN (SELECT id FROM cases WHERE NOT closed AND NOT suspended
+                     AND NOT case_alerted AND deadline <= $1
+                     ORDER BY deadline LIMIT $2{skip})
+                 RETURNING id, number, task_stage, task_assignee, deadline AS due,
+                     submitted_at AS started"
+            ),
+        ),
+    ];
+    db.write(work(move |c| {
+        Box::pin(async move {
+            let now_ms = millis(now);
+            let mut raised = Vec::new();
+            for (kind, claim) in claims {
+                let rows: Vec<Due> = sqlx::query_as(sqlx::AssertSqlSafe(claim))
+                    .bind(now_ms)
+                    .bind(i64::from(limit))
+                    .fetch_all(&mut *c)
+                    .await?;
+                for r in rows {
+                    let dedup = format!(
+                        "{kind}:{}:{}:{}",
+                        r.id,
+                        r.task_stage.as_deref().unwrap_or("-"),
+                        r.started.unwrap_or(0)
+                    );
+                    let inserted: Option<(i64,)> = sqlx::query_as(
+                        "INSERT INTO alerts (case_id, case_number, kind, stage, responsible,
+                             deadline, raised_at, dedup_key)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                         ON CONFLICT (dedup_key) DO NOTHING RETURNING id",
+                    )
+                    .bind(r.id)
+                    .bind(&r.number)
+                    .bind(kind)
+                    .bind(&r.task_stage)
+                    .bind(r.task_assignee)
+                    .bind(r.due)
+                    .bind(now_ms)
+                    .bind(&dedup)
+                    .fetch_optional(&mut *c)
+                    .await?;
+                    let Some((id,)) = inserted else { continue };
+                    let alert = Alert {
+                        id,
+                        case_id: r.id,
+                        case_number: r.number.clone(),
+                        kind: kind.to_string(),
+                        stage: stage(r.task_stage.as_deref())?,
+                        responsible: r.task_assignee,
+                        deadline: instant(r.due)?,
+                        raised_at: now,
+                        note: None,
+                    };
+                    let fact = AuditFact {
+                        actor_id: None,
+                        kind: format!("alert.{kind}"),
+                        subject: r.number,
+                        detail: serde_json::json!({
+                            "stage": alert.stage,
+                            "responsible": alert.responsible,
+                            "deadline": alert.deadline,
+                        }),
+                    };
+                    crate::audit::append(c, now, &fact).await?;
+                    raised.push(alert);
+                }
+            }
+            Ok(raised)
+        })
+    }))
+    .await
+}
+
+#[derive(sqlx::FromRow)]
+struct AlertRow {
+    id: i64,
+    case_id: i64,
+    case_number: String,
+    kind: String,
+    stage: Option<String>,
+    responsible: Option<i64>,
+    deadline: i64,
+    raised_at: i64,
+    note: Option<String>,
+}
+
+pub(crate) async fn list(db: &Db, before_id: Option<i64>, limit: u32) -> R<Vec<Alert>> {
+    let rows: Vec<AlertRow> = sqlx::query_as(
+        "SELECT id, case_id, case_number, kind, stage, responsible, deadline, raised_at, note
+         FROM alerts WHERE id < $1 ORDER BY id DESC LIMIT $2",
+    )
+    .bind(before_id.unwrap_or(i64::MAX))
+    .bind(i64::from(limit))
+    .fetch_all(&db.read)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(Alert {
+                id: r.id,
+                case_id: r.case_id,
+                case_number: r.case_number,
+                kind: r.kind,
+                stage: stage(r.stage.as_deref())?,
+                responsible: r.responsible,
+                deadline: instant(r.deadline)?,
+                raised_at: instant(r.raised_at)?,
+                note: r.note,
+            })
+        })
+        .collect()
+}
+
+/// Open tasks whose warning time has passed, in the order of the
+/// `cases_by_urgency` index: read in order, no sort.
+pub(crate) async fn late_tasks(
+    db: &Db,
+    now: DateTime<Utc>,
+    after: Option<TaskKey>,
+    limit: u32,
+) -> R<Vec<CaseSummary>> {
+    let mut b = Sql::new(SUMMARY_COLUMNS);
+    b.push(" WHERE task_assignee IS NOT NULL AND task_deadline IS NOT NULL AND task_warn_at <= ")
+        .bind(millis(now));
+    crate::keyset::push_after(&mut b, after);
+    b.push(" ORDER BY priority DESC, task_deadline, id LIMIT ")
+        .bind(i64::from(limit));
+    crate::cases::summaries(db, b).await
+}

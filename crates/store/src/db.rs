@@ -1,0 +1,266 @@
+//! The one SQL path of both backends.
+//!
+//! Every query of the store is written once, in the SQL both PostgreSQL and
+//! SQLite accept (`$n` parameters, `RETURNING`, `ON CONFLICT`, `NULLS LAST`,
+//! `TRUE`/`FALSE`, `string_agg`), and runs through sqlx's `Any` driver. The few
+//! real differences are [`Dialect`] methods. What each backend keeps of its own
+//! — connection setup, how writes reach the disk, when the audit chain is linked
+//! — lives in `sqlite.rs` and `postgres.rs` behind [`Writer`].
+
+use std::future::Future;
+use std::pin::Pin;
+
+use sqlx::any::{AnyArguments, AnyRow, AnyTypeInfo, AnyTypeInfoKind};
+use sqlx::{Any, AnyConnection, AnyPool, Arguments, Decode, Encode, FromRow, Type};
+
+use onestamp_app::store::StoreError;
+
+/// The store's own error inside the crate: lets `?` lift both sqlx errors and
+/// store errors, and becomes a [`StoreError`] at the trait boundary.
+#[derive(Debug)]
+pub(crate) struct Fault(pub StoreError);
+
+impl From<sqlx::Error> for Fault {
+    fn from(e: sqlx::Error) -> Fault {
+        if let Some(db) = e.as_database_error()
+            && db.is_unique_violation()
+        {
+            let what = db
+                .constraint()
+                .map_or_else(|| db.message().to_string(), str::to_string);
+            return Fault(StoreError::Duplicate(what));
+        }
+        Fault(StoreError::Database(Box::new(e)))
+    }
+}
+
+impl From<StoreError> for Fault {
+    fn from(e: StoreError) -> Fault {
+        Fault(e)
+    }
+}
+
+impl From<Fault> for StoreError {
+    fn from(f: Fault) -> StoreError {
+        f.0
+    }
+}
+
+pub(crate) type R<T> = Result<T, Fault>;
+
+/// The stored data is not what the schema promises.
+pub(crate) fn corrupt(what: impl Into<String>) -> Fault {
+    Fault(StoreError::Corrupt(what.into()))
+}
+
+/// The few places where the two SQL dialects differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    /// Appended to a `SELECT` that claims rows: other processes skip them
+    /// instead of waiting (SQLite has one writer, so nothing to skip).
+    pub fn skip_locked(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => " FOR UPDATE SKIP LOCKED",
+        }
+    }
+
+    /// An SQL expression for a fresh random key.
+    pub fn random_key(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "lower(hex(randomblob(16)))",
+            Dialect::Postgres => "gen_random_uuid()::text",
+        }
+    }
+
+    /// An SQL expression: the position of `needle` in `haystack`, 0 when absent.
+    pub fn position(self, haystack: &str, needle: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("instr({haystack}, {needle})"),
+            Dialect::Postgres => format!("strpos({haystack}, {needle})"),
+        }
+    }
+
+    /// The statement that makes a read transaction one consistent snapshot.
+    /// (A SQLite read transaction is one from its first read on.)
+    pub fn snapshot(self) -> Option<&'static str> {
+        match self {
+            Dialect::Sqlite => None,
+            Dialect::Postgres => Some("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"),
+        }
+    }
+}
+
+/// A query put together at run time: text with `$n` placeholders and its
+/// arguments, numbered as they are bound.
+pub(crate) struct Sql {
+    text: String,
+    args: AnyArguments,
+    bound: usize,
+}
+
+impl Sql {
+    pub fn new(text: impl Into<String>) -> Sql {
+        Sql {
+            text: text.into(),
+            args: AnyArguments::default(),
+            bound: 0,
+        }
+    }
+
+    pub fn push(&mut self, text: &str) -> &mut Sql {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends a placeholder for `value`.
+    pub fn bind<'q, T>(&mut self, value: T) -> &mut Sql
+    where
+        T: Encode<'q, Any> + Type<Any> + 'q,
+    {
+        self.bound += 1;
+        self.text.push('$');
+        self.text.push_str(&self.bound.to_string());
+        // Encoding into Any only copies the value: it cannot fail.
+        let _ = self.args.add(value);
+        self
+    }
+
+    /// Binds `value` and appends the expression `expr` makes of its placeholder.
+    pub fn bind_with<'q, T>(&mut self, value: T, expr: impl FnOnce(&str) -> String) -> &mut Sql
+    where
+        T: Encode<'q, Any> + Type<Any> + 'q,
+    {
+        self.bound += 1;
+        let text = expr(&format!("${}", self.bound));
+        self.text.push_str(&text);
+        let _ = self.args.add(value);
+        self
+    }
+
+    /// Appends `($a, $b, …), (…)`: one group of placeholders per row.
+    pub fn values<T>(&mut self, rows: &[T], mut row: impl FnMut(&mut Row<'_>, &T)) -> &mut Sql {
+        for (i, r) in rows.iter().enumerate() {
+            self.push(if i == 0 { "(" } else { ", (" });
+            let mut cols = Row {
+                sql: self,
+                first: true,
+            };
+            row(&mut cols, r);
+            self.push(")");
+        }
+        self
+    }
+
+    fn query(self) -> sqlx::query::Query<'static, Any, AnyArguments> {
+        sqlx::query_with(sqlx::AssertSqlSafe(self.text), self.args)
+    }
+
+    pub async fn execute(self, conn: &mut AnyConnection) -> R<u64> {
+        Ok(self.query().execute(conn).await?.rows_affected())
+    }
+
+    pub async fn fetch_all<T>(self, pool: &AnyPool) -> R<Vec<T>>
+    where
+        T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+    {
+        let rows = self.query().fetch_all(pool).await?;
+        rows.iter().map(|r| Ok(T::from_row(r)?)).collect()
+    }
+}
+
+/// The placeholders of one row of a multi-row `VALUES`.
+pub(crate) struct Row<'s> {
+    sql: &'s mut Sql,
+    first: bool,
+}
+
+impl Row<'_> {
+    pub fn bind<'q, T>(&mut self, value: T) -> &mut Self
+    where
+        T: Encode<'q, Any> + Type<Any> + 'q,
+    {
+        if !self.first {
+            self.sql.push(", ");
+        }
+        self.first = false;
+        self.sql.bind(value);
+        self
+    }
+}
+
+/// A stored boolean: PostgreSQL's `BOOLEAN` or SQLite's 0/1 `INTEGER`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Flag(pub bool);
+
+impl From<Flag> for bool {
+    fn from(f: Flag) -> bool {
+        f.0
+    }
+}
+
+impl Type<Any> for Flag {
+    fn type_info() -> AnyTypeInfo {
+        <bool as Type<Any>>::type_info()
+    }
+
+    fn compatible(ty: &AnyTypeInfo) -> bool {
+        matches!(ty.kind(), AnyTypeInfoKind::Bool) || ty.kind().is_integer()
+    }
+}
+
+impl<'r> Decode<'r, Any> for Flag {
+    fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Flag, sqlx::error::BoxDynError> {
+        match <bool as Decode<Any>>::decode(value.clone()) {
+            Ok(b) => Ok(Flag(b)),
+            Err(_) => Ok(Flag(<i64 as Decode<Any>>::decode(value)? != 0)),
+        }
+    }
+}
+
+/// Work to run inside a write transaction, giving back `T`.
+pub(crate) type Work<T> = Box<
+    dyn for<'c> FnOnce(&'c mut AnyConnection) -> Pin<Box<dyn Future<Output = R<T>> + Send + 'c>>
+        + Send,
+>;
+
+/// Wraps `f` as [`Work`]: `work(move |c| Box::pin(async move { … }))`.
+pub(crate) fn work<T, F>(f: F) -> Work<T>
+where
+    F: for<'c> FnOnce(&'c mut AnyConnection) -> Pin<Box<dyn Future<Output = R<T>> + Send + 'c>>
+        + Send
+        + 'static,
+{
+    Box::new(f)
+}
+
+/// How a backend runs write transactions: SQLite queues them at its one writer
+/// and commits them in groups; PostgreSQL gives each its own transaction.
+pub(crate) enum Writer {
+    Sqlite(crate::sqlite::GroupCommit),
+    Postgres(crate::postgres::Sequencer),
+}
+
+/// The connections of a store and its dialect.
+pub(crate) struct Db {
+    pub dialect: Dialect,
+    /// Reads that need no write lock.
+    pub read: AnyPool,
+    pub writer: Writer,
+}
+
+impl Db {
+    /// Runs `work` in a write transaction with its audit facts; answers once it
+    /// is committed and on disk.
+    pub async fn write<T: Send + 'static>(&self, work: Work<T>) -> R<T> {
+        match &self.writer {
+            Writer::Sqlite(group) => group.submit(work).await,
+            Writer::Postgres(seq) => seq.write(work).await,
+        }
+    }
+}

@@ -1,0 +1,421 @@
+//! The licence library, seal keys, materials, notifications and public reports.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::AnyConnection;
+
+use onestamp_app::store::{
+    AuditFact, LicenceQuery, MaterialFile, Notification, StoreError, StoredLicence,
+};
+use onestamp_domain::case::UserId;
+use onestamp_domain::licence::LicenceStatus;
+
+use crate::codec::{from_json, instant, json, millis};
+use crate::db::{Db, Fault, Flag, R, Sql, corrupt, work};
+
+const FIELDS: &str = "seq, id, type_code, type_name, holder_user_id, holder_name,
+    holder_is_person, case_id, item_code, supervising_department, issued_on, valid_until,
+    canonical, signature, key_id, status_detail";
+
+#[derive(sqlx::FromRow)]
+struct LicenceRow {
+    seq: i64,
+    id: String,
+    type_code: String,
+    type_name: String,
+    holder_user_id: i64,
+    holder_name: String,
+    #[sqlx(try_from = "Flag")]
+    holder_is_person: bool,
+    case_id: i64,
+    item_code: String,
+    supervising_department: Option<String>,
+    issued_on: String,
+    valid_until: Option<String>,
+    canonical: String,
+    signature: String,
+    key_id: String,
+    status_detail: String,
+}
+
+fn date(s: &str) -> R<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| corrupt(format!("date '{s}': {e}")))
+}
+
+fn day(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+impl LicenceRow {
+    fn licence(self) -> R<StoredLicence> {
+        Ok(StoredLicence {
+            seq: self.seq,
+            id: self.id,
+            type_code: self.type_code,
+            type_name: self.type_name,
+            holder_user_id: self.holder_user_id,
+            holder_name: self.holder_name,
+            holder_is_person: self.holder_is_person,
+            case_id: self.case_id,
+            item_code: self.item_code,
+            supervising_department: self.supervising_department,
+            issued_on: date(&self.issued_on)?,
+            valid_until: self.valid_until.as_deref().map(date).transpose()?,
+            canonical: self.canonical,
+            signature: self.signature,
+            key_id: self.key_id,
+            status: from_json(&self.status_detail)?,
+        })
+    }
+}
+
+fn licences(rows: Vec<LicenceRow>) -> R<Vec<StoredLicence>> {
+    rows.into_iter().map(LicenceRow::licence).collect()
+}
+
+/// Inserts a licence inside the caller's transaction.
+pub(crate) async fn insert(conn: &mut AnyConnection, l: &StoredLicence) -> R<()> {
+    sqlx::query(
+        "INSERT INTO licences (id, type_code, type_name, holder_user_id, holder_name,
+             holder_is_person, case_id, item_code, supervising_department, issued_on, valid_until,
+             canonical, signature, key_id, status, status_detail)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+    )
+    .bind(&l.id)
+    .bind(&l.type_code)
+    .bind(&l.type_name)
+    .bind(l.holder_user_id)
+    .bind(&l.holder_name)
+    .bind(l.holder_is_person)
+    .bind(l.case_id)
+    .bind(&l.item_code)
+    .bind(&l.supervising_department)
+    .bind(day(l.issued_on))
+    .bind(l.valid_until.map(day))
+    .bind(&l.canonical)
+    .bind(&l.signature)
+    .bind(&l.key_id)
+    .bind(l.status.as_str())
+    .bind(json(&l.status)?)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn next_serial(db: &Db, type_code: &str, year: i32) -> R<u32> {
+    let type_code = type_code.to_string();
+    let n = db
+        .write(work(move |c| {
+            Box::pin(async move {
+                let (n,): (i64,) = sqlx::query_as(
+                    "INSERT INTO licence_serials (type_code, year, last) VALUES ($1, $2, 1)
+                     ON CONFLICT (type_code, year) DO UPDATE SET last = licence_serials.last + 1
+                     RETURNING last",
+                )
+                .bind(type_code)
+                .bind(i64::from(year))
+                .fetch_one(c)
+                .await?;
+                Ok(n)
+            })
+        }))
+        .await?;
+    u32::try_from(n).map_err(|_| corrupt("licence serial overflow"))
+}
+
+pub(crate) async fn seal_keys(db: &Db) -> R<Vec<(String, String)>> {
+    Ok(
+        sqlx::query_as("SELECT key_id, public_key_hex FROM seal_keys ORDER BY created_at")
+            .fetch_all(&db.read)
+            .await?,
+    )
+}
+
+pub(crate) async fn register_key(db: &Db, key_id: &str, hex: &str, at: DateTime<Utc>) -> R<()> {
+    let (key_id, hex) = (key_id.to_string(), hex.to_string());
+    db.write(work(move |c| {
+        Box::pin(async move {
+            sqlx::query(
+                "INSERT INTO seal_keys (key_id, public_key_hex, created_at) VALUES ($1, $2, $3)
+                 ON CONFLICT (key_id) DO NOTHING",
+            )
+            .bind(key_id)
+            .bind(hex)
+            .bind(millis(at))
+            .execute(c)
+            .await?;
+            Ok(())
+        })
+    }))
+    .await
+}
+
+pub(crate) async fn by_id(db: &Db, id: &str) -> R<Option<StoredLicence>> {
+    let row: Option<LicenceRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {FIELDS} FROM licences WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&db.read)
+    .await?;
+    row.map(LicenceRow::licence).transpose()
+}
+
+pub(crate) async fn of_case(db: &Db, case_id: i64) -> R<Option<StoredLicence>> {
+    let row: Option<LicenceRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {FIELDS} FROM licences WHERE case_id = $1 ORDER BY seq DESC LIMIT 1"
+    )))
+    .bind(case_id)
+    .fetch_optional(&db.read)
+    .await?;
+    row.map(LicenceRow::licence).transpose()
+}
+
+pub(crate) async fn list(db: &Db, q: &LicenceQuery) -> R<Vec<StoredLicence>> {
+    let mut b = Sql::new(format!("SELECT {FIELDS} FROM licences WHERE 1 = 1"));
+    if let Some(h) = q.holder {
+        b.push(" AND holder_user_id = ").bind(h);
+    }
+    if let Some(deps) = &q.departments
+        && !deps.iter().any(|d| d == "*")
+    {
+        b.push(" AND supervising_department IN (").bind("");
+        for d in deps {
+            b.push(", ").bind(d.clone());
+        }
+        b.push(")");
+    }
+    if let Some(s) = &q.search {
+        b.push(" AND (id = ").bind(s.clone());
+        b.push(" OR ")
+            .bind_with(s.clone(), |p| db.dialect.position("holder_name", p))
+            .push(" > 0)");
+    }
+    if let Some(t) = &q.type_code {
+        b.push(" AND type_code = ").bind(t.clone());
+    }
+    if let Some(st) = &q.only_status {
+        b.push(" AND status = ").bind(st.clone());
+    }
+    if let Some(before) = q.before_seq {
+        b.push(" AND seq < ").bind(before);
+    }
+    b.push(" ORDER BY seq DESC LIMIT ").bind(i64::from(q.limit));
+    licences(b.fetch_all(&db.read).await?)
+}
+
+pub(crate) async fn change(
+    db: &Db,
+    id: &str,
+    status: &LicenceStatus,
+    new: Option<StoredLicence>,
+    audit: AuditFact,
+) -> R<()> {
+    let (id, status) = (id.to_string(), status.clone());
+    db.write(work(move |c| {
+        Box::pin(async move {
+            let done = sqlx::query(
+                "UPDATE licences SET status = $1, status_detail = $2
+                 WHERE id = $3 AND status = 'valid'",
+            )
+            .bind(status.as_str())
+            .bind(json(&status)?)
+            .bind(&id)
+            .execute(&mut *c)
+            .await?;
+            if done.rows_affected() != 1 {
+                return Err(Fault(StoreError::VersionConflict {
+                    given: 0,
+                    current: 1,
+                }));
+            }
+            if let Some(n) = &new {
+                insert(c, n).await?;
+            }
+            crate::audit::append(c, Utc::now(), &audit).await?;
+            Ok(())
+        })
+    }))
+    .await
+}
+
+/// Claims the licences due for a reminder and flips their flag in one
+/// statement (rows another process is reminding right now are skipped, not
+/// waited for), then writes each holder's reminder once.
+pub(crate) async fn remind_expiring(
+    db: &Db,
+    until: NaiveDate,
+    now: DateTime<Utc>,
+    limit: u32,
+) -> R<Vec<StoredLicence>> {
+    let claim = format!(
+        "UPDATE licences SET reminded = TRUE
+         WHERE seq IN (SELECT seq FROM licences WHERE NOT reminded AND status = 'valid'
+             AND valid_until IS NOT NULL AND valid_until <= $1 ORDER BY valid_until LIMIT $2{})
+         RETURNING {FIELDS}",
+        db.dialect.skip_locked()
+    );
+    db.write(work(move |c| {
+        Box::pin(async move {
+            let rows: Vec<LicenceRow> = sqlx::query_as(sqlx::AssertSqlSafe(claim))
+                .bind(day(until))
+                .bind(i64::from(limit))
+                .fetch_all(&mut *c)
+                .await?;
+            let mut due = licences(rows)?;
+            due.sort_by_key(|l| (l.valid_until, l.seq));
+            for l in &due {
+                let until = l
+                    .valid_until
+                    .map(|d| d.format("%Y年%m月%d日").to_string())
+                    .unwrap_or_default();
+                sqlx::query(
+                    "INSERT INTO notifications (user_id, kind, subject, body, created_at, dedup_key)
+                     VALUES ($1, 'licence_expiring', $2, $3, $4, $5)
+                     ON CONFLICT (dedup_key) DO NOTHING",
+                )
+                .bind(l.holder_user_id)
+                .bind(format!("{}即将到期", l.type_name))
+                .bind(format!(
+                    "您的{}（编号 {}）将于 {until} 到期，如需继续经营请及时办理延续。",
+                    l.type_name, l.id
+                ))
+                .bind(millis(now))
+                .bind(format!("expiring:{}", l.id))
+                .execute(&mut *c)
+                .await?;
+            }
+            Ok(due)
+        })
+    }))
+    .await
+}
+
+#[derive(sqlx::FromRow)]
+struct NotificationRow {
+    id: i64,
+    kind: String,
+    subject: String,
+    body: String,
+    created_at: i64,
+}
+
+pub(crate) async fn notifications(db: &Db, user: UserId, limit: u32) -> R<Vec<Notification>> {
+    let rows: Vec<NotificationRow> = sqlx::query_as(
+        "SELECT id, kind, subject, body, created_at FROM notifications
+         WHERE user_id = $1 ORDER BY id DESC LIMIT $2",
+    )
+    .bind(user)
+    .bind(i64::from(limit))
+    .fetch_all(&db.read)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(Notification {
+                id: r.id,
+                kind: r.kind,
+                subject: r.subject,
+                body: r.body,
+                created_at: instant(r.created_at)?,
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn report(
+    db: &Db,
+    l: &StoredLicence,
+    text: &str,
+    at: DateTime<Utc>,
+    audit: AuditFact,
+) -> R<i64> {
+    let (case_id, text) = (l.case_id, text.to_string());
+    let insert = format!(
+        "INSERT INTO alerts (case_id, case_number, kind, stage, responsible, deadline, raised_at,
+             dedup_key, note)
+         SELECT id, number, 'public_report', NULL, NULL, $2, $2, 'report:' || {}, $3
+         FROM cases WHERE id = $1 RETURNING id",
+        db.dialect.random_key()
+    );
+    db.write(work(move |c| {
+        Box::pin(async move {
+            let row: Option<(i64,)> = sqlx::query_as(sqlx::AssertSqlSafe(insert))
+                .bind(case_id)
+                .bind(millis(at))
+                .bind(text)
+                .fetch_optional(&mut *c)
+                .await?;
+            let (id,) = row.ok_or_else(|| corrupt(format!("licence of missing case {case_id}")))?;
+            crate::audit::append(c, at, &audit).await?;
+            Ok(id)
+        })
+    }))
+    .await
+}
+
+#[derive(sqlx::FromRow)]
+struct MaterialRow {
+    hash: String,
+    owner: i64,
+    name: String,
+    content_type: String,
+    size: i64,
+    uploaded_at: i64,
+}
+
+impl MaterialRow {
+    fn file(self) -> R<MaterialFile> {
+        Ok(MaterialFile {
+            hash: self.hash,
+            owner: self.owner,
+            name: self.name,
+            content_type: self.content_type,
+            size: self.size,
+            uploaded_at: instant(self.uploaded_at)?,
+        })
+    }
+}
+
+pub(crate) async fn save_material(db: &Db, f: &MaterialFile) -> R<()> {
+    let f = f.clone();
+    db.write(work(move |c| {
+        Box::pin(async move {
+            sqlx::query(
+                "INSERT INTO materials (hash, owner, name, content_type, size, uploaded_at)
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (owner, hash) DO NOTHING",
+            )
+            .bind(&f.hash)
+            .bind(f.owner)
+            .bind(&f.name)
+            .bind(&f.content_type)
+            .bind(f.size)
+            .bind(millis(f.uploaded_at))
+            .execute(c)
+            .await?;
+            Ok(())
+        })
+    }))
+    .await
+}
+
+const MATERIAL: &str = "SELECT hash, owner, name, content_type, size, uploaded_at FROM materials";
+
+pub(crate) async fn material_of(db: &Db, owner: UserId, hash: &str) -> R<Option<MaterialFile>> {
+    let row: Option<MaterialRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{MATERIAL} WHERE owner = $1 AND hash = $2"
+    )))
+    .bind(owner)
+    .bind(hash)
+    .fetch_optional(&db.read)
+    .await?;
+    row.map(MaterialRow::file).transpose()
+}
+
+pub(crate) async fn materials_of(db: &Db, owner: UserId, limit: u32) -> R<Vec<MaterialFile>> {
+    let rows: Vec<MaterialRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{MATERIAL} WHERE owner = $1 ORDER BY uploaded_at DESC LIMIT $2"
+    )))
+    .bind(owner)
+    .bind(i64::from(limit))
+    .fetch_all(&db.read)
+    .await?;
+    rows.into_iter().map(MaterialRow::file).collect()
+}

@@ -1,0 +1,247 @@
+//! Users, roles and login tokens.
+//!
+//! A token's user is remembered for at most [`TOKEN_MEMORY`]: most requests then
+//! need no query to know who is calling, and a revocation, a role change or a
+//! deactivation reaches every process within that time (at once on the process
+//! that made it).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+
+use onestamp_app::store::{AuditFact, NewUser, User};
+use onestamp_domain::case::UserId;
+
+use crate::codec::{millis, roles};
+use crate::db::{Db, Flag, R, work};
+
+/// How long a looked-up token is trusted without asking the database again.
+pub(crate) const TOKEN_MEMORY: Duration = Duration::from_millis(900);
+/// Tokens remembered at most; beyond, the memory starts afresh.
+const TOKENS_REMEMBERED: usize = 100_000;
+
+pub(crate) const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.identity, u.active,
+    (SELECT string_agg(role, ',') FROM user_roles r WHERE r.user_id = u.id) AS roles";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct UserRow {
+    id: i64,
+    username: String,
+    display_name: String,
+    identity: String,
+    #[sqlx(try_from = "Flag")]
+    active: bool,
+    roles: Option<String>,
+}
+
+impl From<UserRow> for User {
+    fn from(r: UserRow) -> User {
+        User {
+            id: r.id,
+            username: r.username,
+            display_name: r.display_name,
+            identity: r.identity,
+            active: r.active,
+            roles: roles(r.roles.as_deref().unwrap_or("")),
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct Credentials {
+    #[sqlx(flatten)]
+    user: UserRow,
+    password_hash: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct TokenRow {
+    #[sqlx(flatten)]
+    user: UserRow,
+    expires_at: i64,
+}
+
+/// Tokens recently looked up: hash → (user, expiry, when looked up).
+#[derive(Default)]
+pub(crate) struct TokenMemory(Mutex<HashMap<String, (User, i64, Instant)>>);
+
+impl TokenMemory {
+    fn recall(&self, hash: &str, now: DateTime<Utc>) -> Option<Option<User>> {
+        let memory = self.0.lock().ok()?;
+        let (user, expires, at) = memory.get(hash)?;
+        (at.elapsed() < TOKEN_MEMORY).then(|| (*expires > millis(now)).then(|| user.clone()))
+    }
+
+    fn keep(&self, hash: &str, user: &User, expires: i64) {
+        if let Ok(mut memory) = self.0.lock() {
+            if memory.len() >= TOKENS_REMEMBERED {
+                memory.clear();
+            }
+            memory.insert(hash.to_string(), (user.clone(), expires, Instant::now()));
+        }
+    }
+
+    fn forget(&self, hash: &str) {
+        if let Ok(mut memory) = self.0.lock() {
+            memory.remove(hash);
+        }
+    }
+
+    fn forget_all(&self) {
+        if let Ok(mut memory) = self.0.lock() {
+            memory.clear();
+        }
+    }
+}
+
+pub(crate) async fn upsert(
+    db: &Db,
+    tokens: &TokenMemory,
+    new: NewUser,
+    audit: AuditFact,
+) -> R<User> {
+    let (username, display_name, identity) = (
+        new.username.clone(),
+        new.display_name.clone(),
+        new.identity.clone(),
+    );
+    let mut roles = new.roles.clone();
+    let id = db
+        .write(work(move |c| {
+            Box::pin(async move {
+                let now = Utc::now();
+                let (id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO users (username, display_name, identity, password_hash, created_at)
+                     VALUES ($1, $2, $3, $4, $5)
+                     ON CONFLICT (username) DO UPDATE SET display_name = excluded.display_name,
+                         identity = excluded.identity, password_hash = excluded.password_hash
+                     RETURNING id",
+                )
+                .bind(&new.username)
+                .bind(&new.display_name)
+                .bind(&new.identity)
+                .bind(&new.password_hash)
+                .bind(millis(now))
+                .fetch_one(&mut *c)
+                .await?;
+                sqlx::query("DELETE FROM user_roles WHERE user_id = $1")
+                    .bind(id)
+                    .execute(&mut *c)
+                    .await?;
+                for role in &new.roles {
+                    sqlx::query(
+                        "INSERT INTO user_roles (user_id, role) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(id)
+                    .bind(role.as_str())
+                    .execute(&mut *c)
+                    .await?;
+                }
+                crate::audit::append(c, now, &audit).await?;
+                Ok(id)
+            })
+        }))
+        .await?;
+    // Roles may have changed: sessions of this user are looked up afresh.
+    tokens.forget_all();
+    roles.sort();
+    roles.dedup();
+    Ok(User {
+        id,
+        username,
+        display_name,
+        roles,
+        identity,
+        active: true,
+    })
+}
+
+pub(crate) async fn credentials(db: &Db, username: &str) -> R<Option<(User, String)>> {
+    let sql = format!("SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.username = $1");
+    let row: Option<Credentials> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(username)
+        .fetch_optional(&db.read)
+        .await?;
+    Ok(row.map(|r| (r.user.into(), r.password_hash)))
+}
+
+pub(crate) async fn by_id(db: &Db, id: UserId) -> R<Option<User>> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
+    let row: Option<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&db.read)
+        .await?;
+    Ok(row.map(User::from))
+}
+
+pub(crate) async fn all(db: &Db) -> R<Vec<User>> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users u ORDER BY u.id");
+    let rows: Vec<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&db.read)
+        .await?;
+    Ok(rows.into_iter().map(User::from).collect())
+}
+
+pub(crate) async fn create_token(
+    db: &Db,
+    hash: &str,
+    user: UserId,
+    expires: DateTime<Utc>,
+) -> R<()> {
+    let hash = hash.to_string();
+    db.write(work(move |c| {
+        Box::pin(async move {
+            sqlx::query("INSERT INTO tokens (token_hash, user_id, expires_at) VALUES ($1, $2, $3)")
+                .bind(hash)
+                .bind(user)
+                .bind(millis(expires))
+                .execute(c)
+                .await?;
+            Ok(())
+        })
+    }))
+    .await
+}
+
+pub(crate) async fn token_user(
+    db: &Db,
+    tokens: &TokenMemory,
+    hash: &str,
+    now: DateTime<Utc>,
+) -> R<Option<User>> {
+    if let Some(known) = tokens.recall(hash, now) {
+        return Ok(known);
+    }
+    let sql = format!(
+        "SELECT {USER_COLUMNS}, t.expires_at FROM tokens t JOIN users u ON u.id = t.user_id
+         WHERE t.token_hash = $1 AND NOT t.revoked AND t.expires_at > $2"
+    );
+    let row: Option<TokenRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(hash)
+        .bind(millis(now))
+        .fetch_optional(&db.read)
+        .await?;
+    Ok(row.map(|r| {
+        let user = User::from(r.user);
+        tokens.keep(hash, &user, r.expires_at);
+        user
+    }))
+}
+
+pub(crate) async fn revoke_token(db: &Db, tokens: &TokenMemory, hash: &str) -> R<()> {
+    let owned = hash.to_string();
+    db.write(work(move |c| {
+        Box::pin(async move {
+            sqlx::query("UPDATE tokens SET revoked = TRUE WHERE token_hash = $1")
+                .bind(owned)
+                .execute(c)
+                .await?;
+            Ok(())
+        })
+    }))
+    .await?;
+    tokens.forget(hash);
+    Ok(())
+}
