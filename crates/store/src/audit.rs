@@ -18,7 +18,7 @@ use onestamp_app::store::AuditFact;
 use onestamp_domain::audit::{AuditEntry, entry_hash};
 
 use crate::codec::json;
-use crate::db::{Dialect, R, Sql};
+use crate::db::{Db, Dialect, R, Sql, Writer};
 
 /// Facts linked per statement.
 const LINK_BATCH: i64 = 500;
@@ -134,15 +134,19 @@ struct Entry {
     hash: String,
 }
 
-/// Linked entries with `seq` above `after`, in order.
-pub(crate) async fn entries(pool: &sqlx::AnyPool, after: i64, limit: u32) -> R<Vec<AuditEntry>> {
+/// Linked entries with `seq` above `after`, in order; what has committed is
+/// linked first.
+pub(crate) async fn entries(db: &Db, after: i64, limit: u32) -> R<Vec<AuditEntry>> {
+    if let Writer::Postgres(sequencer) = &db.writer {
+        sequencer.link_now().await?;
+    }
     let rows: Vec<Entry> = sqlx::query_as(
         "SELECT seq, at, actor_id, kind, subject, detail, prev_hash, hash
          FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
     )
     .bind(after)
     .bind(i64::from(limit))
-    .fetch_all(pool)
+    .fetch_all(&db.read)
     .await?;
     Ok(rows
         .into_iter()

@@ -135,3 +135,18 @@ pub(crate) async fn import(db: &Db, mut cases: Vec<ImportedCase>, audit: AuditFa
     }))
     .await
 }
+
+/// Refreshes the planner's statistics after a bulk load.
+pub(crate) async fn refresh_statistics(db: &Db) -> R<()> {
+    let sql = match db.dialect {
+        Dialect::Sqlite => "ANALYZE",
+        Dialect::Postgres => "ANALYZE cases, case_events",
+    };
+    db.write(work(move |c| {
+        Box::pin(async move {
+            sqlx::query(sql).execute(c).await?;
+            Ok(())
+        })
+    }))
+    .await
+}

@@ -135,8 +135,16 @@ pub(crate) async fn items(db: &Db) -> R<Vec<StoredItem>> {
     rows.into_iter().map(Version::stored).collect()
 }
 
+pub(crate) async fn item(db: &Db, code: &str) -> R<Option<StoredItem>> {
+    stored(db, code, None).await
+}
+
+pub(crate) async fn item_version(db: &Db, code: &str, version: i64) -> R<Option<StoredItem>> {
+    stored(db, code, Some(version)).await
+}
+
 /// The current version of an item, or a given version.
-pub(crate) async fn item(db: &Db, code: &str, version: Option<i64>) -> R<Option<StoredItem>> {
+async fn stored(db: &Db, code: &str, version: Option<i64>) -> R<Option<StoredItem>> {
     let row: Option<Version> =
         match version {
             Some(v) => sqlx::query_as(

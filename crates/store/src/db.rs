@@ -252,6 +252,8 @@ pub(crate) struct Db {
     /// Reads that need no write lock.
     pub read: AnyPool,
     pub writer: Writer,
+    /// Tokens recently looked up (see `users.rs`).
+    pub tokens: crate::users::TokenMemory,
 }
 
 impl Db {

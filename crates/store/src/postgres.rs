@@ -68,6 +68,7 @@ pub(crate) async fn connect(url: &str) -> R<Db> {
         dialect: Dialect::Postgres,
         read: pool.clone(),
         writer: Writer::Postgres(Sequencer::start(pool)),
+        tokens: Default::default(),
     })
 }
 

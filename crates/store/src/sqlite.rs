@@ -78,7 +78,32 @@ pub(crate) async fn open(path: &Path) -> R<Db> {
         dialect: Dialect::Sqlite,
         read,
         writer: Writer::Sqlite(GroupCommit::start(writer)),
+        tokens: Default::default(),
     })
+}
+
+/// Writes a consistent copy of the database to a new file while it serves:
+/// VACUUM INTO reads one snapshot and writes it, compacted; writers go on (WAL).
+pub(crate) async fn backup(db: &Db, to: &Path) -> R<()> {
+    if db.dialect == Dialect::Postgres {
+        return Err(Fault(StoreError::database(
+            "a PostgreSQL store is backed up with pg_dump, e.g. pg_dump -Fc -f onestamp.dump <database url>",
+        )));
+    }
+    let target = to
+        .to_str()
+        .ok_or_else(|| Fault(StoreError::database("backup path is not UTF-8")))?;
+    sqlx::query("VACUUM INTO $1")
+        .bind(target)
+        .execute(&db.read)
+        .await
+        .map_err(|e| {
+            Fault(StoreError::database(format!(
+                "backup to {}: {e}",
+                to.display()
+            )))
+        })?;
+    Ok(())
 }
 
 async fn pool(url: &str, size: u32) -> Result<AnyPool, sqlx::Error> {

@@ -257,17 +257,18 @@ pub(crate) async fn sample(db: &Db, id: i64) -> R<Option<QualitySample>> {
     }))
 }
 
-/// A finding of a quality review: verdict and notes on one sampled case.
-pub(crate) struct Finding {
-    pub sample_id: i64,
-    pub case_id: i64,
-    pub verdict: String,
-    pub notes: String,
-    pub by: UserId,
-    pub at: DateTime<Utc>,
-}
-
-pub(crate) async fn record_finding(db: &Db, f: Finding, audit: AuditFact) -> R<bool> {
+#[expect(clippy::too_many_arguments, reason = "a finding's facts, each needed")]
+pub(crate) async fn record_finding(
+    db: &Db,
+    sample_id: i64,
+    case_id: i64,
+    verdict: &str,
+    notes: &str,
+    by: UserId,
+    at: DateTime<Utc>,
+    audit: AuditFact,
+) -> R<bool> {
+    let (verdict, notes) = (verdict.to_string(), notes.to_string());
     db.write(work(move |c| {
         Box::pin(async move {
             let done = sqlx::query(
@@ -275,18 +276,18 @@ pub(crate) async fn record_finding(db: &Db, f: Finding, audit: AuditFact) -> R<b
                      reviewed_at = $4
                  WHERE sample_id = $5 AND case_id = $6",
             )
-            .bind(&f.verdict)
-            .bind(&f.notes)
-            .bind(f.by)
-            .bind(millis(f.at))
-            .bind(f.sample_id)
-            .bind(f.case_id)
+            .bind(&verdict)
+            .bind(&notes)
+            .bind(by)
+            .bind(millis(at))
+            .bind(sample_id)
+            .bind(case_id)
             .execute(&mut *c)
             .await?;
             if done.rows_affected() != 1 {
                 return Ok(false);
             }
-            crate::audit::append(c, f.at, &audit).await?;
+            crate::audit::append(c, at, &audit).await?;
             Ok(true)
         })
     }))
@@ -302,16 +303,16 @@ pub(crate) async fn instant_enabled(db: &Db, item_code: &str) -> R<bool> {
     Ok(row.is_none_or(|(on,)| on.0))
 }
 
-/// Who switched 秒批 for an item, when and why.
-pub(crate) struct Switch {
-    pub item_code: String,
-    pub enabled: bool,
-    pub by: UserId,
-    pub at: DateTime<Utc>,
-    pub reason: String,
-}
-
-pub(crate) async fn set_instant_enabled(db: &Db, s: Switch, audit: AuditFact) -> R<()> {
+pub(crate) async fn set_instant_enabled(
+    db: &Db,
+    item_code: &str,
+    enabled: bool,
+    by: UserId,
+    at: DateTime<Utc>,
+    reason: &str,
+    audit: AuditFact,
+) -> R<()> {
+    let (code, reason) = (item_code.to_string(), reason.to_string());
     db.write(work(move |c| {
         Box::pin(async move {
             sqlx::query(
@@ -321,14 +322,14 @@ pub(crate) async fn set_instant_enabled(db: &Db, s: Switch, audit: AuditFact) ->
                      changed_by = excluded.changed_by, changed_at = excluded.changed_at,
                      reason = excluded.reason",
             )
-            .bind(&s.item_code)
-            .bind(s.enabled)
-            .bind(s.by)
-            .bind(millis(s.at))
-            .bind(&s.reason)
+            .bind(&code)
+            .bind(enabled)
+            .bind(by)
+            .bind(millis(at))
+            .bind(&reason)
             .execute(&mut *c)
             .await?;
-            crate::audit::append(c, s.at, &audit).await?;
+            crate::audit::append(c, at, &audit).await?;
             Ok(())
         })
     }))

@@ -96,12 +96,7 @@ impl TokenMemory {
     }
 }
 
-pub(crate) async fn upsert(
-    db: &Db,
-    tokens: &TokenMemory,
-    new: NewUser,
-    audit: AuditFact,
-) -> R<User> {
+pub(crate) async fn upsert(db: &Db, new: NewUser, audit: AuditFact) -> R<User> {
     let (username, display_name, identity) = (
         new.username.clone(),
         new.display_name.clone(),
@@ -145,7 +140,7 @@ pub(crate) async fn upsert(
         }))
         .await?;
     // Roles may have changed: sessions of this user are looked up afresh.
-    tokens.forget_all();
+    db.tokens.forget_all();
     roles.sort();
     roles.dedup();
     Ok(User {
@@ -205,13 +200,8 @@ pub(crate) async fn create_token(
     .await
 }
 
-pub(crate) async fn token_user(
-    db: &Db,
-    tokens: &TokenMemory,
-    hash: &str,
-    now: DateTime<Utc>,
-) -> R<Option<User>> {
-    if let Some(known) = tokens.recall(hash, now) {
+pub(crate) async fn token_user(db: &Db, hash: &str, now: DateTime<Utc>) -> R<Option<User>> {
+    if let Some(known) = db.tokens.recall(hash, now) {
         return Ok(known);
     }
     let sql = format!(
@@ -225,12 +215,12 @@ pub(crate) async fn token_user(
         .await?;
     Ok(row.map(|r| {
         let user = User::from(r.user);
-        tokens.keep(hash, &user, r.expires_at);
+        db.tokens.keep(hash, &user, r.expires_at);
         user
     }))
 }
 
-pub(crate) async fn revoke_token(db: &Db, tokens: &TokenMemory, hash: &str) -> R<()> {
+pub(crate) async fn revoke_token(db: &Db, hash: &str) -> R<()> {
     let owned = hash.to_string();
     db.write(work(move |c| {
         Box::pin(async move {
@@ -242,6 +232,6 @@ pub(crate) async fn revoke_token(db: &Db, tokens: &TokenMemory, hash: &str) -> R
         })
     }))
     .await?;
-    tokens.forget(hash);
+    db.tokens.forget(hash);
     Ok(())
 }
