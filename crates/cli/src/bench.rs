@@ -561,6 +561,7 @@ async fn lifecycle(server: &Server, load: Load) -> anyhow::Result<()> {
     println!("  {}", row("all", &stats.all));
     println!("  {}", row("whole case", &stats.cases));
     footer(server, &stats, before);
+    yardstick(server, stats.completed as f64 * 6.0 / secs).await;
     check(&stats, load.cases, "cases not taken to issued")
 }
 
@@ -666,6 +667,7 @@ async fn instant(server: &Server, load: Load) -> anyhow::Result<()> {
         load.clients
     );
     footer(server, &stats, before);
+    yardstick(server, stats.completed as f64 / secs).await;
     check(&stats, load.cases, "answers not issued")
 }
 
@@ -718,6 +720,26 @@ fn footer(server: &Server, stats: &Stats, before: Option<Memory>) {
     }
     println!("  store: {} ({})", server.backend, server.location);
     println!("  requests: {}, failed: {}", stats.requests, stats.failures);
+}
+
+/// Prints the plain commit rate of the disk under the store, measured now that
+/// the load is over, beside the durable requests per second the bench reached.
+async fn yardstick(server: &Server, durable_per_s: f64) {
+    let url = server.scratch.as_ref().map(|db| db.url.as_str());
+    let time = std::time::Duration::from_millis(1500);
+    match onestamp_store::scratch::commit_rate(url, server.dir.path(), 2, time).await {
+        Ok(rate) => println!(
+            "  disk yardstick: {rate:.0} fully synced single-row commits/s ({}); this run: \
+             {durable_per_s:.0} durable requests/s = {:.2}× that",
+            if url.is_some() {
+                "2 connections"
+            } else {
+                "one connection"
+            },
+            durable_per_s / rate
+        ),
+        Err(e) => println!("  disk yardstick: not measured ({e})"),
+    }
 }
 
 /// Fails the command when any case did not come through, naming the first reason.

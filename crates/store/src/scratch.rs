@@ -82,6 +82,88 @@ pub fn with_database(url: &str, name: &str) -> Result<String, StoreError> {
     })
 }
 
+/// How many fully synced single-row commits per second the disk under a store
+/// takes: the yardstick a bench prints beside its own figures. SQLite: a fresh
+/// file in `dir` (WAL, `synchronous=FULL`, one connection). PostgreSQL: the
+/// database `url` names (`synchronous_commit=on`), one scratch table, `clients`
+/// connections committing at once. Runs for about `time`.
+pub async fn commit_rate(
+    url: Option<&str>,
+    dir: &std::path::Path,
+    clients: u32,
+    time: std::time::Duration,
+) -> Result<f64, StoreError> {
+    use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+    let fail = |e: sqlx::Error| StoreError::database(format!("commit rate: {e}"));
+    let start = std::time::Instant::now();
+    let mut commits = 0u64;
+    match url {
+        None => {
+            let options = SqliteConnectOptions::new()
+                .filename(dir.join("commit-rate.db"))
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full);
+            let mut conn = sqlx::SqliteConnection::connect_with(&options)
+                .await
+                .map_err(fail)?;
+            sqlx::query("CREATE TABLE IF NOT EXISTS commits (n INTEGER)")
+                .execute(&mut conn)
+                .await
+                .map_err(fail)?;
+            while start.elapsed() < time {
+                sqlx::query("INSERT INTO commits (n) VALUES ($1)")
+                    .bind(commits as i64)
+                    .execute(&mut conn)
+                    .await
+                    .map_err(fail)?;
+                commits += 1;
+            }
+        }
+        Some(url) => {
+            let options = PgConnectOptions::from_str(url)
+                .map_err(|e| StoreError::database(format!("bad PostgreSQL URL: {e}")))?
+                .options([("synchronous_commit", "on")]);
+            let pool = sqlx::postgres::PgPoolOptions::new()
+                .max_connections(clients.max(1))
+                .connect_with(options)
+                .await
+                .map_err(fail)?;
+            sqlx::query("CREATE TABLE IF NOT EXISTS bench_commits (n BIGINT)")
+                .execute(&pool)
+                .await
+                .map_err(fail)?;
+            let mut each = Vec::new();
+            for _ in 0..clients.max(1) {
+                let pool = pool.clone();
+                each.push(tokio::spawn(async move {
+                    let mut n = 0u64;
+                    while start.elapsed() < time {
+                        sqlx::query("INSERT INTO bench_commits (n) VALUES ($1)")
+                            .bind(n as i64)
+                            .execute(&pool)
+                            .await?;
+                        n += 1;
+                    }
+                    Ok::<u64, sqlx::Error>(n)
+                }));
+            }
+            for one in each {
+                commits += one
+                    .await
+                    .map_err(|e| StoreError::database(e.to_string()))?
+                    .map_err(fail)?;
+            }
+            sqlx::query("DROP TABLE bench_commits")
+                .execute(&pool)
+                .await
+                .map_err(fail)?;
+            pool.close().await;
+        }
+    }
+    Ok(commits as f64 / start.elapsed().as_secs_f64())
+}
+
 #[cfg(test)]
 mod tests {
     use super::with_database;
