@@ -131,6 +131,16 @@ impl Sql {
         self
     }
 
+    /// Adds the argument of a placeholder already in the text.
+    pub fn arg<'q, T>(mut self, value: T) -> Sql
+    where
+        T: Encode<'q, Any> + Type<Any> + 'q,
+    {
+        self.bound += 1;
+        let _ = self.args.add(value);
+        self
+    }
+
     /// Binds `value` and appends the expression `expr` makes of its placeholder.
     pub fn bind_with<'q, T>(&mut self, value: T, expr: impl FnOnce(&str) -> String) -> &mut Sql
     where
@@ -257,6 +267,11 @@ pub(crate) struct Db {
 }
 
 impl Db {
+    /// Runs one statement as a write transaction of its own.
+    pub async fn execute(&self, sql: Sql) -> R<u64> {
+        self.write(work(move |c| Box::pin(sql.execute(c)))).await
+    }
+
     /// Runs `work` in a write transaction with its audit facts; answers once it
     /// is committed and on disk.
     pub async fn write<T: Send + 'static>(&self, work: Work<T>) -> R<T> {

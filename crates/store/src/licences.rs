@@ -131,22 +131,13 @@ pub(crate) async fn seal_keys(db: &Db) -> R<Vec<(String, String)>> {
 }
 
 pub(crate) async fn register_key(db: &Db, key_id: &str, hex: &str, at: DateTime<Utc>) -> R<()> {
-    let (key_id, hex) = (key_id.to_string(), hex.to_string());
-    db.write(work(move |c| {
-        Box::pin(async move {
-            sqlx::query(
-                "INSERT INTO seal_keys (key_id, public_key_hex, created_at) VALUES ($1, $2, $3)
-                 ON CONFLICT (key_id) DO NOTHING",
-            )
-            .bind(key_id)
-            .bind(hex)
-            .bind(millis(at))
-            .execute(c)
-            .await?;
-            Ok(())
-        })
-    }))
-    .await
+    let sql = Sql::new(
+        "INSERT INTO seal_keys (key_id, public_key_hex, created_at) VALUES ($1, $2, $3)
+         ON CONFLICT (key_id) DO NOTHING",
+    );
+    db.execute(sql.arg(key_id).arg(hex).arg(millis(at)))
+        .await
+        .map(drop)
 }
 
 pub(crate) async fn by_id(db: &Db, id: &str) -> R<Option<StoredLicence>> {
@@ -375,25 +366,18 @@ impl MaterialRow {
 }
 
 pub(crate) async fn save_material(db: &Db, f: &MaterialFile) -> R<()> {
-    let f = f.clone();
-    db.write(work(move |c| {
-        Box::pin(async move {
-            sqlx::query(
-                "INSERT INTO materials (hash, owner, name, content_type, size, uploaded_at)
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (owner, hash) DO NOTHING",
-            )
-            .bind(&f.hash)
-            .bind(f.owner)
-            .bind(&f.name)
-            .bind(&f.content_type)
-            .bind(f.size)
-            .bind(millis(f.uploaded_at))
-            .execute(c)
-            .await?;
-            Ok(())
-        })
-    }))
-    .await
+    let sql = Sql::new(
+        "INSERT INTO materials (hash, owner, name, content_type, size, uploaded_at)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (owner, hash) DO NOTHING",
+    );
+    let sql = sql
+        .arg(&f.hash)
+        .arg(f.owner)
+        .arg(&f.name)
+        .arg(&f.content_type);
+    db.execute(sql.arg(f.size).arg(millis(f.uploaded_at)))
+        .await
+        .map(drop)
 }
 
 const MATERIAL: &str = "SELECT hash, owner, name, content_type, size, uploaded_at FROM materials";

@@ -135,17 +135,8 @@ pub(crate) async fn record_failure(
 }
 
 pub(crate) async fn clear_failures(db: &Db, username: &str) -> R<()> {
-    let username = username.to_string();
-    db.write(work(move |c| {
-        Box::pin(async move {
-            sqlx::query("DELETE FROM login_failures WHERE username = $1")
-                .bind(username)
-                .execute(c)
-                .await?;
-            Ok(())
-        })
-    }))
-    .await
+    let sql = Sql::new("DELETE FROM login_failures WHERE username = $1");
+    db.execute(sql.arg(username)).await.map(drop)
 }
 
 /// Finished cases, newest first (booleans are bound, so that SQLite reads the

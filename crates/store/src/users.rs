@@ -15,7 +15,7 @@ use onestamp_app::store::{AuditFact, NewUser, User};
 use onestamp_domain::case::UserId;
 
 use crate::codec::{millis, roles};
-use crate::db::{Db, Flag, R, work};
+use crate::db::{Db, Flag, R, Sql, work};
 
 /// How long a looked-up token is trusted without asking the database again.
 pub(crate) const TOKEN_MEMORY: Duration = Duration::from_millis(900);
@@ -185,19 +185,10 @@ pub(crate) async fn create_token(
     user: UserId,
     expires: DateTime<Utc>,
 ) -> R<()> {
-    let hash = hash.to_string();
-    db.write(work(move |c| {
-        Box::pin(async move {
-            sqlx::query("INSERT INTO tokens (token_hash, user_id, expires_at) VALUES ($1, $2, $3)")
-                .bind(hash)
-                .bind(user)
-                .bind(millis(expires))
-                .execute(c)
-                .await?;
-            Ok(())
-        })
-    }))
-    .await
+    let sql = Sql::new("INSERT INTO tokens (token_hash, user_id, expires_at) VALUES ($1, $2, $3)");
+    db.execute(sql.arg(hash).arg(user).arg(millis(expires)))
+        .await
+        .map(drop)
 }
 
 pub(crate) async fn token_user(db: &Db, hash: &str, now: DateTime<Utc>) -> R<Option<User>> {
@@ -221,17 +212,8 @@ pub(crate) async fn token_user(db: &Db, hash: &str, now: DateTime<Utc>) -> R<Opt
 }
 
 pub(crate) async fn revoke_token(db: &Db, hash: &str) -> R<()> {
-    let owned = hash.to_string();
-    db.write(work(move |c| {
-        Box::pin(async move {
-            sqlx::query("UPDATE tokens SET revoked = TRUE WHERE token_hash = $1")
-                .bind(owned)
-                .execute(c)
-                .await?;
-            Ok(())
-        })
-    }))
-    .await?;
+    db.execute(Sql::new("UPDATE tokens SET revoked = TRUE WHERE token_hash = $1").arg(hash))
+        .await?;
     db.tokens.forget(hash);
     Ok(())
 }
