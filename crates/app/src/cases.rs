@@ -225,13 +225,9 @@ impl App {
         if !session.is_staff() {
             session.require(&[Role::Applicant])?;
             query.applicant = Some(session.user.id);
-        } else if !can_see_all_cases(session) {
+        } else if !session.holds_any(Role::sees_every_case) {
             return Err(AppError::Forbidden("该角色不能查看办件列表".into()));
-        } else if query.identity.is_some()
-            && ![Role::Clerk, Role::Supervisor, Role::Admin]
-                .iter()
-                .any(|r| session.has(*r))
-        {
+        } else if query.identity.is_some() && !session.holds_any(Role::searches_by_identity) {
             // 双盲: staff who see identity numbers masked cannot search by them either.
             return Err(AppError::Forbidden(
                 "只有受理、督查和管理人员可以按身份证件号码查询".into(),
@@ -280,7 +276,7 @@ impl App {
         let case = self.store.case(case_id).await?.ok_or_else(not_found)?;
         let own = case.applicant.user_id == session.user.id;
         // Applicants see only their own cases; another's case does not exist for them.
-        if own || can_see_all_cases(session) {
+        if own || session.holds_any(Role::sees_every_case) {
             Ok(case)
         } else if session.is_staff() {
             Err(AppError::Forbidden("该角色不能查看办件".into()))
@@ -370,7 +366,8 @@ impl App {
     ) -> Result<CaseView, AppError> {
         let actions = allowed_actions(&case, item, &session.actor());
         let mut events = self.store.case_events(case.id).await?;
-        if item.mask_identity && !session.has(Role::Clerk) && session.is_staff() {
+        if item.mask_identity && !session.holds_any(Role::sees_full_identity) && session.is_staff()
+        {
             // Reviewers see only what the item needs to decide (双盲).
             case.applicant.identity = mask(&case.applicant.identity);
             for f in item
@@ -416,20 +413,6 @@ impl App {
             events,
         })
     }
-}
-
-fn can_see_all_cases(session: &Session) -> bool {
-    [
-        Role::Clerk,
-        Role::Reviewer,
-        Role::Inspector,
-        Role::Approver,
-        Role::Officer,
-        Role::Supervisor,
-        Role::Admin,
-    ]
-    .iter()
-    .any(|r| session.has(*r))
 }
 
 fn applicant_kind(identity: &str) -> ApplicantKind {

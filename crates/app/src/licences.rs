@@ -335,7 +335,7 @@ impl App {
     ) -> Result<StoredLicence, AppError> {
         let not_found = || AppError::NotFound(format!("证照 {id} "));
         let l = self.store.licence(id).await?.ok_or_else(not_found)?;
-        if l.holder_user_id == session.user.id || self.sees_all_licences(session) {
+        if l.holder_user_id == session.user.id || session.holds_any(Role::sees_every_case) {
             return Ok(l);
         }
         if session.has(Role::Regulator) {
@@ -352,20 +352,6 @@ impl App {
             return Err(AppError::Forbidden("该角色不能查看证照".into()));
         }
         Err(not_found())
-    }
-
-    fn sees_all_licences(&self, session: &Session) -> bool {
-        [
-            Role::Clerk,
-            Role::Reviewer,
-            Role::Inspector,
-            Role::Approver,
-            Role::Officer,
-            Role::Supervisor,
-            Role::Admin,
-        ]
-        .iter()
-        .any(|r| session.has(*r))
     }
 
     async fn regulated_departments(&self, session: &Session) -> Result<Vec<String>, AppError> {
@@ -402,7 +388,7 @@ impl App {
         mut query: LicenceQuery,
     ) -> Result<Vec<LicenceView>, AppError> {
         query.limit = query.limit.clamp(1, 200);
-        if self.sees_all_licences(session) {
+        if session.holds_any(Role::sees_every_case) {
         } else if session.has(Role::Regulator) {
             query.departments = Some(self.regulated_departments(session).await?);
         } else {
