@@ -307,9 +307,9 @@ pub async fn act(
 ) -> Response {
     let back = Some(format!("/cases/{id}"));
     let Ok(Form(form)) = form else {
-        return super::message(
+        return super::refusal(
             user.chrome(&app),
-            StatusCode::BAD_REQUEST,
+            crate::error::Code::BadRequest,
             "未能完成",
             "提交的内容不完整，请返回刷新页面后重试。".into(),
             back,
