@@ -70,9 +70,6 @@ impl App {
                 to.display()
             )));
         }
-        self.store
-            .backup(to)
-            .await
-            .map_err(|e| AppError::invalid(e.to_string()))
+        self.store.backup(to).await.map_err(AppError::Store)
     }
 }

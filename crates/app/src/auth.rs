@@ -86,7 +86,12 @@ impl Session {
     }
 
     pub fn is_staff(&self) -> bool {
-        self.user.roles.iter().any(|r| r.is_staff())
+        self.holds_any(Role::is_staff)
+    }
+
+    /// Whether one of the user's roles has the property `pick` (a method of [`Role`]).
+    pub fn holds_any(&self, pick: fn(Role) -> bool) -> bool {
+        self.user.roles.iter().any(|r| pick(*r))
     }
 
     /// Refuses unless the user holds one of `roles`.
@@ -100,6 +105,13 @@ impl Session {
                 names.join("、")
             )))
         }
+    }
+
+    /// Refuses unless one of the user's roles has the property `pick` (a method
+    /// of [`Role`]); the refusal names the roles that have it.
+    pub fn require_holding(&self, pick: fn(Role) -> bool) -> Result<(), AppError> {
+        let roles: Vec<Role> = Role::ALL.into_iter().filter(|r| pick(*r)).collect();
+        self.require(&roles)
     }
 
     /// The user's roles, comma-separated (for logs).

@@ -7,10 +7,10 @@ use serde::Serialize;
 use onestamp_domain::assignment::{Candidate, choose_assignee};
 use onestamp_domain::case::CaseStatus;
 use onestamp_domain::case::{
-    Action, Applicant, ApplicantKind, Case, CaseEvent, Channel, Command, SYSTEM_ACTOR, Stage, Task,
-    UserId, allowed_actions, decide, decide_instantly, open_case,
+    Action, Applicant, ApplicantKind, Case, Channel, Command, SYSTEM_ACTOR, ShownEvent, ShownTask,
+    Stage, Task, UserId, allowed_actions, decide, decide_instantly, disclose, open_case,
 };
-use onestamp_domain::catalogue::{FieldType, Item};
+use onestamp_domain::catalogue::Item;
 use onestamp_domain::role::Role;
 use onestamp_domain::rules::{ApplicantFacts, LicenceFacts, RuleInput, run_rules};
 use onestamp_domain::timing::{self, Light};
@@ -33,11 +33,15 @@ pub struct Application {
     pub materials: std::collections::BTreeMap<String, crate::materials::MaterialChoice>,
 }
 
-/// A case as shown to one caller: what they may see and do.
-#[derive(Debug, Clone, Serialize)]
+/// A case as shown to one caller: what they may see and do (see
+/// [`onestamp_domain::case::disclose`] for what is hidden from whom).
+#[derive(Debug, Clone)]
 pub struct CaseView {
-    #[serde(flatten)]
+    /// The case as the caller may see it. Its `task` is always `None`: the open
+    /// task, as shown, is [`CaseView::task`].
     pub case: Case,
+    /// The open task; its `assignee` is `None` where it is hidden.
+    pub task: Option<ShownTask>,
     /// The whole case against its committed deadline.
     pub light: Light,
     /// The open task's light, if there is a task.
@@ -48,9 +52,49 @@ pub struct CaseView {
     pub status_label: String,
     /// The actions the caller may take now.
     pub actions: Vec<Action>,
-    pub events: Vec<CaseEvent>,
+    pub events: Vec<ShownEvent>,
     /// The licence the case issued, once issued.
     pub licence_id: Option<String>,
+}
+
+/// The JSON of a case view: the case's own fields with `task` as shown, and the
+/// view's fields beside them.
+impl Serialize for CaseView {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Error;
+        #[derive(Serialize)]
+        struct Shape<'a> {
+            #[serde(flatten)]
+            case: serde_json::Map<String, serde_json::Value>,
+            task: &'a Option<ShownTask>,
+            light: &'a Light,
+            task_light: &'a Option<Light>,
+            suspended_minutes_total: i64,
+            item_name: &'a str,
+            status_label: &'a str,
+            actions: &'a [Action],
+            events: &'a [ShownEvent],
+            licence_id: &'a Option<String>,
+        }
+        let mut case = match serde_json::to_value(&self.case).map_err(S::Error::custom)? {
+            serde_json::Value::Object(map) => map,
+            _ => return Err(S::Error::custom("a case serialises as an object")),
+        };
+        case.remove("task");
+        Shape {
+            case,
+            task: &self.task,
+            light: &self.light,
+            task_light: &self.task_light,
+            suspended_minutes_total: self.suspended_minutes_total,
+            item_name: &self.item_name,
+            status_label: &self.status_label,
+            actions: &self.actions,
+            events: &self.events,
+            licence_id: &self.licence_id,
+        }
+        .serialize(serializer)
+    }
 }
 
 impl App {
@@ -225,13 +269,9 @@ impl App {
         if !session.is_staff() {
             session.require(&[Role::Applicant])?;
             query.applicant = Some(session.user.id);
-        } else if !can_see_all_cases(session) {
+        } else if !session.holds_any(Role::sees_every_case) {
             return Err(AppError::Forbidden("该角色不能查看办件列表".into()));
-        } else if query.identity.is_some()
-            && ![Role::Clerk, Role::Supervisor, Role::Admin]
-                .iter()
-                .any(|r| session.has(*r))
-        {
+        } else if query.identity.is_some() && !session.holds_any(Role::searches_by_identity) {
             // 双盲: staff who see identity numbers masked cannot search by them either.
             return Err(AppError::Forbidden(
                 "只有受理、督查和管理人员可以按身份证件号码查询".into(),
@@ -280,7 +320,7 @@ impl App {
         let case = self.store.case(case_id).await?.ok_or_else(not_found)?;
         let own = case.applicant.user_id == session.user.id;
         // Applicants see only their own cases; another's case does not exist for them.
-        if own || can_see_all_cases(session) {
+        if own || session.holds_any(Role::sees_every_case) {
             Ok(case)
         } else if session.is_staff() {
             Err(AppError::Forbidden("该角色不能查看办件".into()))
@@ -362,74 +402,38 @@ impl App {
         chosen.ok_or_else(|| AppError::NoAssignee(role.label_zh().to_string()))
     }
 
-    async fn view(
-        &self,
-        session: &Session,
-        mut case: Case,
-        item: &Item,
-    ) -> Result<CaseView, AppError> {
+    async fn view(&self, session: &Session, case: Case, item: &Item) -> Result<CaseView, AppError> {
         let actions = allowed_actions(&case, item, &session.actor());
-        let mut events = self.store.case_events(case.id).await?;
-        if item.mask_identity && !session.has(Role::Clerk) && session.is_staff() {
-            // Reviewers see only what the item needs to decide (双盲).
-            case.applicant.identity = mask(&case.applicant.identity);
-            for f in item
-                .form
-                .iter()
-                .filter(|f| f.field_type == FieldType::CitizenId)
-            {
-                if let Some(serde_json::Value::String(v)) = case.form.get_mut(&f.key) {
-                    *v = mask(v);
-                }
-            }
-        }
-        if !session.is_staff() {
-            // 双盲: applicants never learn who handles their case.
-            case.handlers.clear();
-            if let Some(t) = case.task.as_mut() {
-                t.assignee = 0;
-            }
-            for e in &mut events {
-                if e.actor_role != Role::Applicant {
-                    e.actor_id = 0;
-                }
-            }
-        }
+        let events = self.store.case_events(case.id).await?;
         let now = self.clock.now();
         let cal = &self.settings.calendar;
-        let licence_id = match case.status {
-            CaseStatus::Issued => self.store.licence_of_case(case.id).await?.map(|l| l.id),
+        let light = timing::case_light(cal, &case, now, self.settings.warn_share);
+        let suspended_minutes_total = timing::suspended_minutes(cal, &case, now);
+        let shown = disclose(case, events, item, &session.user.roles);
+        let licence_id = match shown.case.status {
+            CaseStatus::Issued => self
+                .store
+                .licence_of_case(shown.case.id)
+                .await?
+                .map(|l| l.id),
             _ => None,
         };
         Ok(CaseView {
             licence_id,
-            light: timing::case_light(cal, &case, now, self.settings.warn_share),
-            task_light: case
+            light,
+            task_light: shown
                 .task
                 .as_ref()
                 .map(|t| timing::light(now, t.warn_at, t.deadline)),
-            suspended_minutes_total: timing::suspended_minutes(cal, &case, now),
-            status_label: case.status.label_zh().to_string(),
+            suspended_minutes_total,
+            status_label: shown.case.status.label_zh().to_string(),
             item_name: item.name.clone(),
-            case,
+            case: shown.case,
+            task: shown.task,
             actions,
-            events,
+            events: shown.events,
         })
     }
-}
-
-fn can_see_all_cases(session: &Session) -> bool {
-    [
-        Role::Clerk,
-        Role::Reviewer,
-        Role::Inspector,
-        Role::Approver,
-        Role::Officer,
-        Role::Supervisor,
-        Role::Admin,
-    ]
-    .iter()
-    .any(|r| session.has(*r))
 }
 
 fn applicant_kind(identity: &str) -> ApplicantKind {
@@ -491,16 +495,4 @@ fn rule_input(
             .collect(),
         today,
     }
-}
-
-/// Keeps the first 4 and last 4 characters of an identity number.
-fn mask(id: &str) -> String {
-    let chars: Vec<char> = id.chars().collect();
-    if chars.len() <= 8 {
-        return "*".repeat(chars.len());
-    }
-    let mut out: String = chars[..4].iter().collect();
-    out.push_str(&"*".repeat(chars.len() - 8));
-    out.extend(&chars[chars.len() - 4..]);
-    out
 }

@@ -1,5 +1,7 @@
 //! The one error type of the app layer. Variants are nouns of what went wrong;
 //! the web layer maps each to an HTTP status and a stable public code once.
+//! Faults of the server — storage, sealing, rendering — are variants of their
+//! own whose message is generic; their cause is kept for the log, never shown.
 
 use onestamp_domain::DomainError;
 use onestamp_domain::catalogue::CatalogueProblem;
@@ -38,9 +40,22 @@ pub enum AppError {
     AssigneeUnfit { who: String, reason: &'static str },
     #[error("登录失败次数过多，账号已锁定至 {until}")]
     LoginLocked { until: String },
-    #[error("内部错误")]
+    /// The store failed (disk, database, a broken invariant): a fault of the
+    /// server, never the caller's doing. The cause is for the log only.
+    #[error("系统内部错误，请稍后再试")]
     Store(#[source] StoreError),
+    /// A licence could not be sealed: no seal configured, a catalogue or setting
+    /// that does not make a valid licence identifier, or the signature failed.
+    /// A fault of the installation, not of the request.
+    #[error("证照签章失败，请稍后再试或联系管理员")]
+    Sealing(#[source] Cause),
+    /// A licence PDF could not be rendered (no font, a layout that does not fit).
+    #[error("证照文件生成失败，请稍后再试或联系管理员")]
+    Rendering(#[source] Cause),
 }
+
+/// The underlying cause of a fault, for the log.
+pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
@@ -55,6 +70,25 @@ impl From<StoreError> for AppError {
 }
 
 impl AppError {
+    /// A fault of sealing, with its cause.
+    pub fn sealing(cause: impl Into<Cause>) -> AppError {
+        AppError::Sealing(cause.into())
+    }
+
+    /// A fault of rendering, with its cause.
+    pub fn rendering(cause: impl Into<Cause>) -> AppError {
+        AppError::Rendering(cause.into())
+    }
+
+    /// Whether this is a fault of the server rather than a refusal of the request.
+    pub fn is_fault(&self) -> bool {
+        matches!(
+            self,
+            AppError::Store(_) | AppError::Sealing(_) | AppError::Rendering(_)
+        )
+    }
+
+    /// Bad input: a message for the caller and no field problems.
     pub fn invalid(message: impl Into<String>) -> AppError {
         AppError::Invalid {
             message: message.into(),

@@ -118,7 +118,7 @@ fn holder_identity(case: &Case, today: NaiveDate) -> Result<HolderIdentity, AppE
     }
     CitizenId::parse(id, today)
         .map(HolderIdentity::CitizenId)
-        .map_err(|e| AppError::invalid(format!("申请人证件号码无效，无法制证：{e}")))
+        .map_err(|e| AppError::sealing(format!("the applicant's identity is not valid: {e}")))
 }
 
 fn text_of(v: &serde_json::Value) -> String {
@@ -135,7 +135,7 @@ impl App {
     fn sealing(&self) -> Result<&Sealing, AppError> {
         self.sealing
             .as_ref()
-            .ok_or_else(|| AppError::invalid("本实例未配置电子印章，无法制证"))
+            .ok_or_else(|| AppError::sealing("no seal is configured on this installation"))
     }
 
     /// The public verification address of a licence.
@@ -160,9 +160,9 @@ impl App {
         let sealing = self.sealing()?;
         let today = local_date(self.clock.now());
         let type_code = LicenceTypeCode::parse(&spec.type_code)
-            .map_err(|e| AppError::invalid(format!("证照类型代码 {}：{e}", spec.type_code)))?;
+            .map_err(|e| AppError::sealing(format!("licence type code {}: {e}", spec.type_code)))?;
         let issuer_code = CreditCode::parse(&self.settings.bureau_credit_code)
-            .map_err(|e| AppError::invalid(format!("发证机关统一社会信用代码：{e}")))?;
+            .map_err(|e| AppError::sealing(format!("the bureau's credit code: {e}")))?;
         let serial = match serial {
             Some(s) => s,
             None => {
@@ -173,7 +173,8 @@ impl App {
                 format!("{}{n:06}", today.year())
             }
         };
-        let serial = LicenceSerial::parse(&serial).map_err(|e| AppError::invalid(e.to_string()))?;
+        let serial = LicenceSerial::parse(&serial)
+            .map_err(|e| AppError::sealing(format!("licence serial {serial}: {e}")))?;
         let id = LicenceId::new(&type_code, &issuer_code, &serial, version);
         let scope = spec
             .scope_field
@@ -208,13 +209,12 @@ impl App {
             valid_until: licence::valid_until(today, spec.validity_years),
             fields,
         };
-        doc.check().map_err(|e| AppError::invalid(e.to_string()))?;
-        let canonical = String::from_utf8(doc.canonical_bytes())
-            .map_err(|e| AppError::invalid(e.to_string()))?;
+        doc.check().map_err(AppError::sealing)?;
+        let canonical = String::from_utf8(doc.canonical_bytes()).map_err(AppError::sealing)?;
         let signature = sealing
             .seal
             .sign(canonical.as_bytes())
-            .map_err(|e| AppError::invalid(e.to_string()))?;
+            .map_err(AppError::sealing)?;
         Ok(Some(StoredLicence {
             seq: 0,
             id: id.to_string(),
@@ -335,7 +335,7 @@ impl App {
     ) -> Result<StoredLicence, AppError> {
         let not_found = || AppError::NotFound(format!("证照 {id} "));
         let l = self.store.licence(id).await?.ok_or_else(not_found)?;
-        if l.holder_user_id == session.user.id || self.sees_all_licences(session) {
+        if l.holder_user_id == session.user.id || session.holds_any(Role::sees_every_case) {
             return Ok(l);
         }
         if session.has(Role::Regulator) {
@@ -352,20 +352,6 @@ impl App {
             return Err(AppError::Forbidden("该角色不能查看证照".into()));
         }
         Err(not_found())
-    }
-
-    fn sees_all_licences(&self, session: &Session) -> bool {
-        [
-            Role::Clerk,
-            Role::Reviewer,
-            Role::Inspector,
-            Role::Approver,
-            Role::Officer,
-            Role::Supervisor,
-            Role::Admin,
-        ]
-        .iter()
-        .any(|r| session.has(*r))
     }
 
     async fn regulated_departments(&self, session: &Session) -> Result<Vec<String>, AppError> {
@@ -402,7 +388,7 @@ impl App {
         mut query: LicenceQuery,
     ) -> Result<Vec<LicenceView>, AppError> {
         query.limit = query.limit.clamp(1, 200);
-        if self.sees_all_licences(session) {
+        if session.holds_any(Role::sees_every_case) {
         } else if session.has(Role::Regulator) {
             query.departments = Some(self.regulated_departments(session).await?);
         } else {
@@ -429,14 +415,12 @@ impl App {
             let font = sealing
                 .font
                 .get_or_init(|| FontSource::system().map_err(|e| e.to_string()));
-            let font = font
-                .as_ref()
-                .map_err(|e| AppError::invalid(format!("无法生成 PDF：{e}")))?;
+            let font = font.as_ref().map_err(|e| AppError::rendering(e.clone()))?;
             onestamp_certificate::render_pdf(&doc, &seal_name, &url, font)
-                .map_err(|e| AppError::invalid(format!("无法生成 PDF：{e}")))
+                .map_err(AppError::rendering)
         })
         .await
-        .map_err(|e| AppError::invalid(e.to_string()))?
+        .map_err(AppError::rendering)?
     }
 
     /// Revokes a licence (officers), with a reason.
@@ -507,13 +491,12 @@ impl App {
             next_version,
         );
         doc.issued_on = local_date(self.clock.now());
-        doc.check().map_err(|e| AppError::invalid(e.to_string()))?;
-        let canonical = String::from_utf8(doc.canonical_bytes())
-            .map_err(|e| AppError::invalid(e.to_string()))?;
+        doc.check().map_err(AppError::sealing)?;
+        let canonical = String::from_utf8(doc.canonical_bytes()).map_err(AppError::sealing)?;
         let signature = sealing
             .seal
             .sign(canonical.as_bytes())
-            .map_err(|e| AppError::invalid(e.to_string()))?;
+            .map_err(AppError::sealing)?;
         let new = StoredLicence {
             seq: 0,
             id: doc.id.to_string(),

@@ -47,7 +47,7 @@ impl App {
         session: &Session,
         id: i64,
     ) -> Result<QualitySample, AppError> {
-        session.require(&[Role::Supervisor, Role::Admin])?;
+        session.require_holding(Role::oversees)?;
         self.store
             .sample(id)
             .await?

@@ -142,7 +142,7 @@ impl App {
         before: Option<i64>,
         limit: u32,
     ) -> Result<Vec<Alert>, AppError> {
-        session.require(&[Role::Supervisor, Role::Admin])?;
+        session.require_holding(Role::oversees)?;
         Ok(self.store.alerts(before, limit.clamp(1, MAX_PAGE)).await?)
     }
 
@@ -154,7 +154,7 @@ impl App {
         after: Option<TaskKey>,
         limit: u32,
     ) -> Result<Vec<CaseSummary>, AppError> {
-        session.require(&[Role::Supervisor, Role::Admin])?;
+        session.require_holding(Role::oversees)?;
         let list = self
             .store
             .late_tasks(self.clock.now(), after, limit.clamp(1, MAX_PAGE))

@@ -125,7 +125,7 @@ impl App {
         session: &Session,
         user_id: onestamp_domain::case::UserId,
     ) -> Result<onestamp_domain::assignment::StaffProfile, AppError> {
-        session.require(&[Role::Admin, Role::Supervisor])?;
+        session.require_holding(Role::oversees)?;
         self.store
             .staff_profile(user_id)
             .await?

@@ -85,6 +85,8 @@ pub(crate) fn explain(e: AppError) -> anyhow::Error {
             anyhow::anyhow!("{} problem(s):\n{}", problems.len(), lines.join("\n"))
         }
         AppError::Store(cause) => anyhow::anyhow!("database error: {cause}"),
+        AppError::Sealing(cause) => anyhow::anyhow!("sealing failed: {cause}"),
+        AppError::Rendering(cause) => anyhow::anyhow!("rendering failed: {cause}"),
         other => anyhow::anyhow!("{other}"),
     }
 }

@@ -77,6 +77,67 @@ impl Role {
     pub fn is_staff(self) -> bool {
         self != Role::Applicant
     }
+
+    /// Sees every case and every licence: the handling staff, supervisors and
+    /// administrators. An applicant sees their own; a regulator only the
+    /// licences of the departments it supervises, and no case.
+    pub fn sees_every_case(self) -> bool {
+        match self {
+            Role::Clerk
+            | Role::Reviewer
+            | Role::Inspector
+            | Role::Approver
+            | Role::Officer
+            | Role::Supervisor
+            | Role::Admin => true,
+            Role::Applicant | Role::Regulator => false,
+        }
+    }
+
+    /// Oversees the bureau's work as a whole: overdue alerts, late tasks, quality
+    /// samples, staff profiles.
+    pub fn oversees(self) -> bool {
+        match self {
+            Role::Supervisor | Role::Admin => true,
+            Role::Applicant
+            | Role::Clerk
+            | Role::Reviewer
+            | Role::Inspector
+            | Role::Approver
+            | Role::Officer
+            | Role::Regulator => false,
+        }
+    }
+
+    /// May look cases up by an applicant's identity number: intake, which checks
+    /// the documents, and those who answer for the whole bureau.
+    pub fn searches_by_identity(self) -> bool {
+        match self {
+            Role::Clerk | Role::Supervisor | Role::Admin => true,
+            Role::Applicant
+            | Role::Reviewer
+            | Role::Inspector
+            | Role::Approver
+            | Role::Officer
+            | Role::Regulator => false,
+        }
+    }
+
+    /// Sees identity numbers in full on an item that masks them (双盲): intake
+    /// checks the original documents; every other member of staff sees them masked.
+    pub fn sees_full_identity(self) -> bool {
+        match self {
+            Role::Clerk => true,
+            Role::Applicant
+            | Role::Reviewer
+            | Role::Inspector
+            | Role::Approver
+            | Role::Officer
+            | Role::Supervisor
+            | Role::Regulator
+            | Role::Admin => false,
+        }
+    }
 }
 
 impl std::fmt::Display for Role {
@@ -95,5 +156,40 @@ mod tests {
             assert_eq!(Role::parse(r.as_str()), Some(r));
         }
         assert_eq!(Role::parse("king"), None);
+    }
+
+    /// The roles for which `pick` holds, in the order of [`Role::ALL`].
+    fn holding(pick: fn(Role) -> bool) -> Vec<Role> {
+        Role::ALL.into_iter().filter(|r| pick(*r)).collect()
+    }
+
+    #[test]
+    fn every_member_of_staff_but_the_regulator_sees_every_case() {
+        use Role::*;
+        assert_eq!(
+            holding(Role::sees_every_case),
+            [
+                Clerk, Reviewer, Inspector, Approver, Officer, Supervisor, Admin
+            ]
+        );
+    }
+
+    #[test]
+    fn supervisors_and_admins_oversee() {
+        assert_eq!(holding(Role::oversees), [Role::Supervisor, Role::Admin]);
+    }
+
+    #[test]
+    fn only_intake_supervisors_and_admins_search_by_identity() {
+        use Role::*;
+        assert_eq!(
+            holding(Role::searches_by_identity),
+            [Clerk, Supervisor, Admin]
+        );
+    }
+
+    #[test]
+    fn only_intake_sees_masked_identities_in_full() {
+        assert_eq!(holding(Role::sees_full_identity), [Role::Clerk]);
     }
 }

@@ -72,7 +72,15 @@ async fn a_demo_case_goes_from_submission_to_issued_over_the_api() {
     assert_eq!(events[0]["action"], "submit");
     assert_eq!(events[6]["action"], "issue");
     // 双盲: the applicant never sees who handled the case.
-    assert!(events[1..].iter().all(|e| e["actor_id"] == 0));
+    // A hidden person is null, never 0, the system's id: it must not read as 秒批.
+    assert!(
+        events[1..]
+            .iter()
+            .all(|e| e["actor_id"].is_null() && e["by"] == "staff"),
+        "{events:?}"
+    );
+    assert_eq!(events[0]["by"], "applicant");
+    assert!(events[0]["actor_id"].is_i64(), "the applicant's own act");
     assert_eq!(done.body["handlers"], json!({}));
 
     let verified = t.app.verify_audit(|_| {}).await.unwrap();

@@ -89,6 +89,20 @@ async fn a_valid_instant_application_comes_back_issued_in_the_response() {
         .map(|e| e["action"].as_str().unwrap())
         .collect();
     assert_eq!(actions, ["submit", "accept", "approve", "produce", "issue"]);
+    // The applicant sees that the system decided, apart from any hidden person.
+    let by: Vec<(&str, i64)> = r.body["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["by"].as_str().unwrap(),
+                e["actor_id"].as_i64().unwrap_or(-1),
+            )
+        })
+        .collect();
+    assert_eq!(by[0].0, "applicant");
+    assert!(by[1..].iter().all(|b| *b == ("system", 0)), "{by:?}");
 
     let mut bad = name_change_form();
     bad["new_name"] = bad["old_name"].clone();

@@ -408,6 +408,10 @@ async fn an_instant_application_shows_its_licence_and_prints_it_for_the_page_ses
 
     let mut v = Visitor::new(&t);
     v.login("zhangsan", "demo").await;
+    // 双盲: people's steps are "工作人员" on the timeline, never the system's 秒批.
+    let handled = v.get(&format!("/cases/{id}")).await;
+    assert!(handled.html.contains("工作人员"), "{}", handled.html);
+    assert!(!handled.html.contains("秒批"), "{}", handled.html);
     let form = v.get(&format!("/items/{NAME_CHANGE}/apply")).await;
     // The licence held stands in for the material (免提交), chosen by default.
     assert!(form.html.contains("以电子证照"), "{}", form.html);
@@ -429,6 +433,8 @@ async fn an_instant_application_shows_its_licence_and_prints_it_for_the_page_ses
     let case = v.get(r.location.as_deref().unwrap()).await;
     assert!(case.html.contains("已出证办结"), "{}", case.html);
     assert!(case.html.contains("全部通过"));
+    assert!(case.html.contains("系统自动办理（秒批）"), "{}", case.html);
+    assert!(!case.html.contains("工作人员"), "{}", case.html);
     let licence = hidden_between(&case.html, "id=\"licence-id\">", "<");
     let pdf = v
         .send(v.client.get(format!("{}/licences/{licence}/pdf", v.base)))

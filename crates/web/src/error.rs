@@ -1,6 +1,6 @@
-//! The one mapping from app errors to HTTP: a status and a JSON body
-//! `{"error": {"code", "message"}}` with a stable code. Internal causes are
-//! logged here and never shown.
+//! The one mapping from app errors to HTTP: a public [`Code`] (which gives the
+//! status) and a JSON body `{"error": {"code", "message"}}`. Faults of the server
+//! are logged here, once, with their cause, and never shown.
 
 use axum::Json;
 use axum::http::StatusCode;
@@ -11,6 +11,8 @@ use utoipa::ToSchema;
 use onestamp_app::AppError;
 use onestamp_domain::DomainError;
 use onestamp_domain::error::FieldProblem;
+
+pub use crate::code::Code;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {
@@ -29,92 +31,110 @@ pub struct ErrorDetail {
     pub problems: Vec<FieldProblem>,
 }
 
-/// An error response of the API.
+/// An error response of the API: a public code (which gives the status), a
+/// message, and field problems where there are any.
 #[derive(Debug)]
 pub struct ApiError {
-    pub status: StatusCode,
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
     pub problems: Vec<FieldProblem>,
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+    pub fn new(code: Code, message: impl Into<String>) -> ApiError {
         ApiError {
-            status,
             code,
             message: message.into(),
             problems: Vec::new(),
         }
     }
+
+    pub fn status(&self) -> StatusCode {
+        self.code.status()
+    }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let status = self.status();
         let body = ErrorBody {
             error: ErrorDetail {
-                code: self.code.to_string(),
+                code: self.code.name().to_string(),
                 message: self.message,
                 problems: self.problems,
             },
         };
-        (self.status, Json(body)).into_response()
+        (status, Json(body)).into_response()
     }
+}
+
+/// The public code of an app error: the one mapping, used by the API and the pages.
+pub fn code_of(e: &AppError) -> Code {
+    match e {
+        AppError::Unauthenticated => Code::Unauthenticated,
+        AppError::BadCredentials => Code::BadCredentials,
+        AppError::Forbidden(_) => Code::Forbidden,
+        AppError::NotFound(_) => Code::NotFound,
+        AppError::Invalid { .. } => Code::InvalidInput,
+        AppError::Catalogue(_) => Code::InvalidCatalogue,
+        AppError::Duplicate(_) => Code::Duplicate,
+        AppError::NoAssignee(_) => Code::NoAssignee,
+        AppError::AssigneeUnfit { .. } => Code::AssigneeUnfit,
+        AppError::LoginLocked { .. } => Code::LoginLocked,
+        AppError::Domain(d) => match d {
+            DomainError::TransitionNotAllowed { .. } => Code::TransitionNotAllowed,
+            DomainError::WrongRole { .. } => Code::WrongRole,
+            DomainError::NotAssignee => Code::NotAssignee,
+            DomainError::NotOwnCase => Code::NotOwnCase,
+            DomainError::VersionConflict { .. } => Code::VersionConflict,
+            DomainError::OpinionRequired(_) => Code::OpinionRequired,
+            DomainError::OpinionTooLong { .. } => Code::OpinionTooLong,
+            DomainError::SeparationOfDuties(_) => Code::SeparationOfDuties,
+            DomainError::InvalidForm(_) => Code::InvalidForm,
+        },
+        AppError::Store(_) | AppError::Sealing(_) | AppError::Rendering(_) => Code::Internal,
+    }
+}
+
+/// Logs a fault of the server once, with its whole chain of causes; the caller
+/// sees only the variant's generic message.
+fn log_fault(e: &AppError) {
+    let what = match e {
+        AppError::Store(_) => "store failure",
+        AppError::Sealing(_) => "sealing failure",
+        AppError::Rendering(_) => "rendering failure",
+        _ => return,
+    };
+    let mut cause = String::new();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if !cause.is_empty() {
+            cause.push_str(": ");
+        }
+        cause.push_str(&s.to_string());
+        source = s.source();
+    }
+    tracing::error!(error = %cause, "{what}");
 }
 
 impl From<AppError> for ApiError {
     fn from(e: AppError) -> ApiError {
-        use StatusCode as S;
+        let code = code_of(&e);
+        log_fault(&e);
         let message = e.to_string();
-        let (status, code, problems) = match e {
-            AppError::Unauthenticated => (S::UNAUTHORIZED, "unauthenticated", vec![]),
-            AppError::BadCredentials => (S::UNAUTHORIZED, "bad_credentials", vec![]),
-            AppError::Forbidden(_) => (S::FORBIDDEN, "forbidden", vec![]),
-            AppError::NotFound(_) => (S::NOT_FOUND, "not_found", vec![]),
-            AppError::Invalid { problems, .. } => {
-                (S::UNPROCESSABLE_ENTITY, "invalid_input", problems)
-            }
-            AppError::Catalogue(problems) => (
-                S::UNPROCESSABLE_ENTITY,
-                "invalid_catalogue",
-                problems
-                    .into_iter()
-                    .map(|p| FieldProblem {
-                        field: p.entry,
-                        message: p.problem,
-                    })
-                    .collect(),
-            ),
-            AppError::Duplicate(_) => (S::CONFLICT, "duplicate", vec![]),
-            AppError::NoAssignee(_) => (S::CONFLICT, "no_assignee", vec![]),
-            AppError::AssigneeUnfit { .. } => (S::UNPROCESSABLE_ENTITY, "assignee_unfit", vec![]),
-            AppError::LoginLocked { .. } => (S::TOO_MANY_REQUESTS, "login_locked", vec![]),
-            AppError::Domain(d) => match d {
-                DomainError::TransitionNotAllowed { .. } => {
-                    (S::CONFLICT, "transition_not_allowed", vec![])
-                }
-                DomainError::WrongRole { .. } => (S::FORBIDDEN, "wrong_role", vec![]),
-                DomainError::NotAssignee => (S::FORBIDDEN, "not_assignee", vec![]),
-                DomainError::NotOwnCase => (S::FORBIDDEN, "not_own_case", vec![]),
-                DomainError::VersionConflict { .. } => (S::CONFLICT, "version_conflict", vec![]),
-                DomainError::OpinionRequired(_) => {
-                    (S::UNPROCESSABLE_ENTITY, "opinion_required", vec![])
-                }
-                DomainError::OpinionTooLong { .. } => {
-                    (S::UNPROCESSABLE_ENTITY, "opinion_too_long", vec![])
-                }
-                DomainError::SeparationOfDuties(_) => {
-                    (S::FORBIDDEN, "separation_of_duties", vec![])
-                }
-                DomainError::InvalidForm(p) => (S::UNPROCESSABLE_ENTITY, "invalid_form", p),
-            },
-            AppError::Store(cause) => {
-                tracing::error!(error = %cause, "store failure");
-                (S::INTERNAL_SERVER_ERROR, "internal", vec![])
-            }
+        let problems = match e {
+            AppError::Invalid { problems, .. } => problems,
+            AppError::Domain(DomainError::InvalidForm(problems)) => problems,
+            AppError::Catalogue(problems) => problems
+                .into_iter()
+                .map(|p| FieldProblem {
+                    field: p.entry,
+                    message: p.problem,
+                })
+                .collect(),
+            _ => Vec::new(),
         };
         ApiError {
-            status,
             code,
             message,
             problems,
@@ -124,5 +144,5 @@ impl From<AppError> for ApiError {
 
 /// The answer to any path the API does not have.
 pub async fn not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "not_found", "没有这个地址")
+    ApiError::new(Code::NotFound, "没有这个地址")
 }

@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use onestamp_app::App;
 use onestamp_app::auth::Session;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Code};
 
 /// A JSON body; malformed JSON is 400, the wrong shape or types 422, too large 413.
 pub struct ApiJson<T>(pub T);
@@ -30,30 +30,21 @@ fn json_rejection(r: JsonRejection) -> ApiError {
     let detail = r.body_text();
     match r {
         JsonRejection::JsonDataError(_) => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_body",
+            Code::InvalidBody,
             format!("请求内容字段或类型不正确：{detail}"),
         ),
         JsonRejection::JsonSyntaxError(_) => ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "malformed_json",
+            Code::MalformedJson,
             format!("请求内容不是有效的 JSON：{detail}"),
         ),
         JsonRejection::MissingJsonContentType(_) => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            Code::UnsupportedMediaType,
             "请求须为 Content-Type: application/json",
         ),
-        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            "请求内容过大",
-        ),
-        _ => ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            format!("无法读取请求内容：{detail}"),
-        ),
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::new(Code::PayloadTooLarge, "请求内容过大")
+        }
+        _ => ApiError::new(Code::BadRequest, format!("无法读取请求内容：{detail}")),
     }
 }
 
@@ -72,11 +63,7 @@ impl<T: DeserializeOwned + Send> FromRequestParts<App> for ApiQuery<T> {
 }
 
 fn query_rejection(r: QueryRejection) -> ApiError {
-    ApiError::new(
-        StatusCode::BAD_REQUEST,
-        "bad_query",
-        format!("查询参数不正确：{}", r.body_text()),
-    )
+    ApiError::new(Code::BadQuery, format!("查询参数不正确：{}", r.body_text()))
 }
 
 /// The logged-in caller, from `Authorization: Bearer <token>`.
@@ -110,13 +97,8 @@ pub fn bearer(parts: &Parts) -> Option<&str> {
 /// A numeric id from the path; anything else names nothing, so it is 404 like an
 /// unknown id (e.g. `/api/v1/cases/abc`).
 pub fn path_id(raw: &str, what: &str) -> Result<i64, ApiError> {
-    raw.parse::<i64>().map_err(|_| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("{what} {raw} 不存在"),
-        )
-    })
+    raw.parse::<i64>()
+        .map_err(|_| ApiError::new(Code::NotFound, format!("{what} {raw} 不存在")))
 }
 
 /// `?after=<cursor>&limit=<n>` of the task lists, which page in urgency order.
@@ -137,8 +119,7 @@ impl TaskPage {
                 .map(Some)
                 .ok_or_else(|| {
                     ApiError::new(
-                        StatusCode::BAD_REQUEST,
-                        "bad_query",
+                        Code::BadQuery,
                         format!("参数 after 不是有效的翻页位置：{v}"),
                     )
                 }),

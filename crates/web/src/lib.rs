@@ -4,6 +4,7 @@
 //! and map its errors once, in [`error`].
 
 pub mod api;
+pub mod code;
 pub mod error;
 pub mod extract;
 pub mod metrics;

@@ -4,12 +4,15 @@
 //!
 //! Guarantees: a case only moves along its item's stage plan; every action is
 //! checked for status, role, assignment, ownership and version before anything
-//! changes; every accepted action yields exactly one [`CaseEvent`].
+//! changes; every accepted action yields exactly one [`CaseEvent`]. What a
+//! viewer may see of a case (双盲) is [`disclose`].
 
+mod disclosure;
 mod form;
 mod number;
 mod stage;
 
+pub use disclosure::{Disclosed, Hand, ShownEvent, ShownTask, disclose, mask_identity_number};
 pub use form::validate_form;
 pub use number::CaseNumber;
 pub use stage::{Action, CaseStatus, Channel, Stage};

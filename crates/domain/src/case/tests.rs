@@ -428,3 +428,96 @@ fn an_instant_item_whose_rules_passed_is_issued_by_the_system_in_one_go() {
     });
     assert_eq!(decide_instantly(&case, &item, Utc::now()).unwrap(), None);
 }
+
+/// An issued instant case's log: the submission, the system's steps, then a
+/// person's act (a supervisor's green channel, say) — and a human-handled task.
+fn log_with_system_and_staff() -> Vec<CaseEvent> {
+    let at = Utc.with_ymd_and_hms(2026, 3, 2, 2, 0, 0).unwrap();
+    let event = |actor_id, actor_role, action: &str| CaseEvent {
+        at,
+        actor_id,
+        actor_role,
+        action: action.into(),
+        opinion: None,
+        from_status: None,
+        to_status: CaseStatus::Review,
+        version: 1,
+    };
+    vec![
+        event(APPLICANT, Role::Applicant, SUBMIT),
+        event(SYSTEM_ACTOR, Role::Clerk, "accept"),
+        event(STAFF, Role::Reviewer, "review"),
+    ]
+}
+
+#[test]
+fn the_applicant_sees_a_hidden_act_of_staff_apart_from_an_instant_decision() {
+    let item = sample_item(false);
+    let mut case = case_in(CaseStatus::Review);
+    case.handlers.insert(Stage::Intake, STAFF);
+    let shown = disclose(case, log_with_system_and_staff(), &item, &[Role::Applicant]);
+    let by: Vec<(Option<UserId>, Hand)> = shown.events.iter().map(|e| (e.actor_id, e.by)).collect();
+    assert_eq!(
+        by,
+        [
+            (Some(APPLICANT), Hand::Applicant),
+            (Some(SYSTEM_ACTOR), Hand::System),
+            (None, Hand::Staff),
+        ]
+    );
+    assert_eq!(shown.events[2].by.label_zh(), "工作人员");
+    let task = shown.task.unwrap();
+    assert_eq!(
+        task.assignee, None,
+        "who holds the task is hidden, not the system"
+    );
+    assert_eq!(task.stage, Stage::Review);
+    assert!(shown.case.handlers.is_empty());
+    assert_eq!(shown.case.task, None);
+}
+
+#[test]
+fn staff_see_every_person_of_a_case() {
+    let item = sample_item(false);
+    let mut case = case_in(CaseStatus::Review);
+    case.handlers.insert(Stage::Intake, STAFF);
+    let shown = disclose(case, log_with_system_and_staff(), &item, &[Role::Reviewer]);
+    let ids: Vec<Option<UserId>> = shown.events.iter().map(|e| e.actor_id).collect();
+    assert_eq!(ids, [Some(APPLICANT), Some(SYSTEM_ACTOR), Some(STAFF)]);
+    assert_eq!(shown.task.unwrap().assignee, Some(STAFF));
+    assert_eq!(shown.case.handlers.get(&Stage::Intake), Some(&STAFF));
+}
+
+#[test]
+fn on_a_masking_item_only_intake_sees_the_identity_number_in_full() {
+    let mut item = sample_item(false);
+    item.mask_identity = true;
+    let full = "11010519491231002X";
+    for (roles, identity) in [
+        (&[Role::Clerk][..], full),
+        (&[Role::Applicant][..], full),
+        (&[Role::Reviewer][..], "1101**********002X"),
+        (&[Role::Supervisor][..], "1101**********002X"),
+        (&[Role::Reviewer, Role::Clerk][..], full),
+    ] {
+        let shown = disclose(case_in(CaseStatus::Review), vec![], &item, roles);
+        assert_eq!(shown.case.applicant.identity, identity, "{roles:?}");
+    }
+    item.mask_identity = false;
+    let shown = disclose(
+        case_in(CaseStatus::Review),
+        vec![],
+        &item,
+        &[Role::Reviewer],
+    );
+    assert_eq!(shown.case.applicant.identity, full);
+}
+
+#[test]
+fn an_identity_number_keeps_its_first_and_last_four_characters() {
+    assert_eq!(
+        mask_identity_number("11010519491231002X"),
+        "1101**********002X"
+    );
+    assert_eq!(mask_identity_number("12345678"), "********");
+}

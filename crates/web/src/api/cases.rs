@@ -16,7 +16,7 @@ use onestamp_app::store::{CaseQuery, CaseSummary};
 use onestamp_domain::case::{Action, CaseStatus, Channel, Command};
 use onestamp_domain::validate::parse_date;
 
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ApiError, Code, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery, Caller, TaskPage, path_id, task_page};
 
 pub fn router() -> OpenApiRouter<App> {
@@ -100,13 +100,10 @@ async fn list_cases(
 ) -> Result<Json<CaseList>, ApiError> {
     let status = match p.status.as_deref() {
         None | Some("") => None,
-        Some(v) => Some(CaseStatus::parse(v).ok_or_else(|| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "bad_query",
-                format!("未知的办件状态 {v}"),
-            )
-        })?),
+        Some(v) => Some(
+            CaseStatus::parse(v)
+                .ok_or_else(|| ApiError::new(Code::BadQuery, format!("未知的办件状态 {v}")))?,
+        ),
     };
     let from = day_param(p.from.as_deref(), "from")?;
     let to = day_param(p.to.as_deref(), "to")?;
@@ -114,8 +111,7 @@ async fn list_cases(
         && t < f
     {
         return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_query",
+            Code::BadQuery,
             format!("日期范围有误：结束日期 {t} 早于开始日期 {f}"),
         ));
     }
@@ -151,8 +147,7 @@ fn day_param(value: Option<&str>, name: &str) -> Result<Option<NaiveDate>, ApiEr
         None | Some("") => Ok(None),
         Some(v) => parse_date(v).map(Some).map_err(|e| {
             ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "bad_query",
+                Code::BadQuery,
                 format!("参数 {name} 不是有效日期（YYYY-MM-DD）：{e}"),
             )
         }),

@@ -14,7 +14,7 @@ use onestamp_app::App;
 use onestamp_app::materials::Prefill;
 use onestamp_app::store::MaterialFile;
 
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ApiError, Code, ErrorBody};
 use crate::extract::{ApiQuery, Caller};
 
 /// Largest upload the HTTP layer reads; the app applies the configured limit.
@@ -48,8 +48,7 @@ async fn upload(
 ) -> Result<(StatusCode, Json<MaterialFile>), ApiError> {
     if body.len() > app.settings.max_upload_bytes {
         return Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
+            Code::PayloadTooLarge,
             format!(
                 "文件超过 {} MB",
                 app.settings.max_upload_bytes / 1024 / 1024

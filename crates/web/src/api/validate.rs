@@ -2,14 +2,13 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use onestamp_app::App;
 use onestamp_domain::validate::{self, Validation};
 
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ApiError, Code, ErrorBody};
 
 pub fn router() -> OpenApiRouter<App> {
     OpenApiRouter::new().routes(routes!(check))
@@ -29,8 +28,7 @@ async fn check(
         .map(Json)
         .map_err(|_| {
             ApiError::new(
-                StatusCode::NOT_FOUND,
-                "unknown_kind",
+                Code::UnknownKind,
                 format!(
                     "不支持的校验类型 {kind}，可用：{}",
                     validate::KINDS.join(", ")

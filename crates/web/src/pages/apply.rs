@@ -330,7 +330,7 @@ pub async fn submit(
         AppError::Domain(DomainError::InvalidForm(p)) => p.clone(),
         _ => Vec::new(),
     };
-    let status = crate::error::ApiError::from(err).status;
+    let status = crate::error::ApiError::from(err).status();
     let mut shown = match page(&app, &user, &item, &values, &posted.materials, false).await {
         Ok(p) => p,
         Err(e) => return error_page(user.chrome(&app), e, back),

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use onestamp_app::App;
 use onestamp_app::cases::CaseView;
 use onestamp_app::store::{CaseQuery, CaseSummary, TaskKey};
-use onestamp_domain::case::{Action, Command};
+use onestamp_domain::case::{Action, Command, Hand, ShownEvent};
 use onestamp_domain::timing::Light;
 
 use super::session::PageUser;
@@ -215,7 +215,7 @@ async fn case_view(app: &App, user: &PageUser, view: CaseView) -> CasePage {
                     .map(|x| x.label_zh().to_string())
                     .unwrap_or_else(|| a.to_string()),
             },
-            by: e.actor_role.label_zh(),
+            by: shown_hand(e),
             status: e.to_status.label_zh(),
             opinion: e.opinion.clone().filter(|o| !o.is_empty()),
         })
@@ -247,8 +247,8 @@ async fn case_view(app: &App, user: &PageUser, view: CaseView) -> CasePage {
         deadline: case.deadline.map(local_time),
         legal_deadline: case.legal_deadline.map(local_time),
         light: light_label(view.light),
-        stage: case.task.as_ref().map(|t| t.stage.label_zh()),
-        stage_deadline: case.task.as_ref().and_then(|t| t.deadline).map(local_time),
+        stage: view.task.as_ref().map(|t| t.stage.label_zh()),
+        stage_deadline: view.task.as_ref().and_then(|t| t.deadline).map(local_time),
         form,
         review,
         materials,
@@ -264,6 +264,19 @@ async fn case_view(app: &App, user: &PageUser, view: CaseView) -> CasePage {
                 needs_opinion: a.needs_opinion(),
             })
             .collect(),
+    }
+}
+
+/// Who took a step, as the timeline names them: the role of a member of staff
+/// the viewer may know, "工作人员" where the person is hidden (双盲), and the
+/// system apart from both.
+fn shown_hand(e: &ShownEvent) -> &'static str {
+    match (e.by, e.actor_id) {
+        (Hand::Staff, None) => Hand::Staff.label_zh(),
+        (Hand::Staff | Hand::Applicant, Some(_)) | (Hand::Applicant, None) => {
+            e.actor_role.label_zh()
+        }
+        (Hand::System, _) => Hand::System.label_zh(),
     }
 }
 
@@ -307,9 +320,9 @@ pub async fn act(
 ) -> Response {
     let back = Some(format!("/cases/{id}"));
     let Ok(Form(form)) = form else {
-        return super::message(
+        return super::refusal(
             user.chrome(&app),
-            StatusCode::BAD_REQUEST,
+            crate::error::Code::BadRequest,
             "未能完成",
             "提交的内容不完整，请返回刷新页面后重试。".into(),
             back,

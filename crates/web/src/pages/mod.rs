@@ -22,6 +22,8 @@ use axum::routing::{get, post};
 
 use onestamp_app::{App, AppError};
 
+use crate::error::{ApiError, Code};
+
 pub fn router() -> Router<App> {
     Router::new()
         .route("/", get(catalogue::home))
@@ -70,6 +72,8 @@ struct MessagePage {
     title: String,
     message: String,
     back: Option<String>,
+    /// The public code of a refusal (as the API would give it), on the page for tests and scripts.
+    code: Option<&'static str>,
 }
 
 /// Headers of every page: pages may show personal data, so no cache keeps them;
@@ -94,9 +98,24 @@ fn render(t: impl Template, status: StatusCode) -> Response {
     }
 }
 
-fn message(
+/// A page that tells the user something went well.
+fn message(chrome: Chrome, title: &str, text: String, back: Option<String>) -> Response {
+    render(
+        MessagePage {
+            chrome,
+            title: title.into(),
+            message: text,
+            back,
+            code: None,
+        },
+        StatusCode::OK,
+    )
+}
+
+/// A page that refuses a request, with the status of its public code.
+fn refusal(
     chrome: Chrome,
-    status: StatusCode,
+    code: Code,
     title: &str,
     text: String,
     back: Option<String>,
@@ -107,17 +126,17 @@ fn message(
             title: title.into(),
             message: text,
             back,
+            code: Some(code.name()),
         },
-        status,
+        code.status(),
     )
 }
 
-/// The HTML face of an app error: the same statuses as the API, a Chinese page.
+/// The HTML face of an app error: the same code and status as the API (the one
+/// mapping, which also logs faults), a Chinese page.
 fn error_page(chrome: Chrome, e: AppError, back: Option<String>) -> Response {
-    let text = e.to_string();
-    // The one mapping of app errors to statuses (it also logs internal causes).
-    let status = crate::error::ApiError::from(e).status;
-    message(chrome, status, "未能完成", text, back)
+    let error = ApiError::from(e);
+    refusal(chrome, error.code, "未能完成", error.message, back)
 }
 
 /// A JSON number as a page shows it: 2.0 reads as 2.

@@ -22,7 +22,8 @@ use serde::Deserialize;
 use onestamp_app::auth::{Session, csrf_matches, csrf_token, random_token};
 use onestamp_app::{App, AppError};
 
-use super::{Chrome, Template, message, render};
+use super::{Chrome, Template, refusal, render};
+use crate::error::{ApiError, Code};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "onestamp_session";
@@ -66,9 +67,9 @@ fn csrf_refused(app: &App, user: Option<&PageUser>) -> Response {
     if let Some(u) = user {
         chrome = u.chrome(app);
     }
-    message(
+    refusal(
         chrome,
-        StatusCode::FORBIDDEN,
+        Code::Forbidden,
         "请求已被拒绝",
         "页面已过期或来源无法确认（安全校验未通过），请返回刷新页面后重新提交。".into(),
         Some("/".into()),
@@ -287,7 +288,7 @@ pub async fn login(
     let Ok(Form(form)) = form else {
         return login_page(
             &app,
-            StatusCode::BAD_REQUEST,
+            Code::BadRequest.status(),
             String::new(),
             None,
             Some("请填写用户名和密码".into()),
@@ -301,7 +302,7 @@ pub async fn login(
     if !nonce_ok {
         return login_page(
             &app,
-            StatusCode::FORBIDDEN,
+            Code::Forbidden.status(),
             form.username,
             next,
             Some("登录页面已过期或来源无法确认，请重新输入后登录".into()),
@@ -327,21 +328,16 @@ pub async fn login(
                 .into_response()
         }
         Err(e) => {
-            let (status, text) = match &e {
-                AppError::BadCredentials => (StatusCode::UNAUTHORIZED, e.to_string()),
-                AppError::LoginLocked { until } => (
-                    StatusCode::TOO_MANY_REQUESTS,
-                    format!(
-                        "登录失败次数过多，账号已暂时锁定，请于 {} 后再试",
-                        super::local_time_str(until)
-                    ),
+            let text = match &e {
+                AppError::LoginLocked { until } => format!(
+                    "登录失败次数过多，账号已暂时锁定，请于 {} 后再试",
+                    super::local_time_str(until)
                 ),
-                AppError::Store(_) => (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "系统暂时无法登录，请稍后再试".into(),
-                ),
-                _ => (StatusCode::BAD_REQUEST, e.to_string()),
+                e if e.is_fault() => "系统暂时无法登录，请稍后再试".into(),
+                e => e.to_string(),
             };
+            // The one mapping gives the status (and logs a fault with its cause).
+            let status = ApiError::from(e).status();
             login_page(&app, status, form.username, next, Some(text))
         }
     }

@@ -10,7 +10,8 @@ use onestamp_app::licences::PublicLicence;
 use onestamp_domain::licence::Standing;
 
 use super::session::MaybeUser;
-use super::{Chrome, Template, error_page, message, render};
+use super::{Chrome, Template, error_page, message, refusal, render};
+use crate::error::Code;
 
 #[derive(Template)]
 #[template(path = "verify.html")]
@@ -74,9 +75,9 @@ pub async fn report(
     let back = Some(format!("/verify/{id}"));
     let chrome = user.chrome(&app);
     let Ok(Form(form)) = form else {
-        return message(
+        return refusal(
             chrome,
-            StatusCode::BAD_REQUEST,
+            Code::BadRequest,
             "未能完成",
             "请填写举报内容后再提交".into(),
             back,
@@ -85,7 +86,6 @@ pub async fn report(
     match app.report_licence(&id, &form.text).await {
         Ok(()) => message(
             chrome,
-            StatusCode::OK,
             "举报已收到",
             "感谢您的监督，监察人员将尽快核查处理。".into(),
             back,
