@@ -25,16 +25,33 @@ const LINK_BATCH: i64 = 500;
 
 /// Queues one fact for the chain inside the caller's transaction.
 pub(crate) async fn append(conn: &mut AnyConnection, at: DateTime<Utc>, fact: &AuditFact) -> R<()> {
-    sqlx::query(
-        "INSERT INTO audit_pending (at, actor_id, kind, subject, detail) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(at.to_rfc3339_opts(SecondsFormat::Millis, true))
-    .bind(fact.actor_id)
-    .bind(&fact.kind)
-    .bind(&fact.subject)
-    .bind(json(&fact.detail)?)
-    .execute(conn)
-    .await?;
+    append_all(conn, at, std::slice::from_ref(fact)).await
+}
+
+/// Queues facts for the chain, in order, in one statement.
+pub(crate) async fn append_all(
+    conn: &mut AnyConnection,
+    at: DateTime<Utc>,
+    facts: &[AuditFact],
+) -> R<()> {
+    if facts.is_empty() {
+        return Ok(());
+    }
+    let at = at.to_rfc3339_opts(SecondsFormat::Millis, true);
+    let mut rows = Vec::with_capacity(facts.len());
+    for f in facts {
+        rows.push((f, json(&f.detail)?));
+    }
+    let mut insert =
+        Sql::new("INSERT INTO audit_pending (at, actor_id, kind, subject, detail) VALUES ");
+    insert.values(&rows, |row, (fact, detail)| {
+        row.bind(at.clone())
+            .bind(fact.actor_id)
+            .bind(fact.kind.clone())
+            .bind(fact.subject.clone())
+            .bind(detail.clone());
+    });
+    insert.execute(conn).await?;
     Ok(())
 }
 

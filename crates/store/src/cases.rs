@@ -96,11 +96,11 @@ async fn create_in(conn: &mut AnyConnection, new: NewCase) -> R<Case> {
         .execute(&mut *conn)
         .await?;
     insert_events(conn, id, 1, &new.events).await?;
-    let now = Utc::now();
-    for mut fact in new.audit {
+    let mut facts = new.audit;
+    for fact in &mut facts {
         fact.subject = case.number.clone();
-        crate::audit::append(conn, now, &fact).await?;
     }
+    crate::audit::append_all(conn, Utc::now(), &facts).await?;
     if let Some(mut licence) = new.licence {
         licence.case_id = id;
         crate::licences::insert(conn, &licence).await?;

@@ -196,7 +196,20 @@ async fn commit_batch(writer: &AnyPool, batch: Vec<Job>) {
         }
     };
     let mut stored = Vec::with_capacity(batch.len());
+    let alone = batch.len() == 1;
     for job in batch {
+        if alone {
+            // Alone in its transaction, a change needs no savepoint: when it
+            // fails, the whole transaction is rolled back (dropped) instead.
+            match (job.work)(&mut tx).await {
+                Ok(done) => stored.push((job.answer, done)),
+                Err(e) => {
+                    let _ = job.answer.send(Err(e));
+                    return;
+                }
+            }
+            continue;
+        }
         let outcome = match Connection::begin(&mut *tx).await {
             Ok(mut savepoint) => match (job.work)(&mut savepoint).await {
                 Ok(done) => savepoint.commit().await.map(|()| done).map_err(Fault::from),
