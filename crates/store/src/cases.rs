@@ -300,7 +300,7 @@ impl SummaryRow {
 }
 
 pub(crate) async fn summaries(db: &Db, sql: Sql) -> R<Vec<CaseSummary>> {
-    let rows: Vec<SummaryRow> = sql.fetch_all(&db.read).await?;
+    let rows: Vec<SummaryRow> = sql.fetch_all(db).await?;
     rows.into_iter().map(SummaryRow::summary).collect()
 }
 

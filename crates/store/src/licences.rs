@@ -190,7 +190,7 @@ pub(crate) async fn list(db: &Db, q: &LicenceQuery) -> R<Vec<StoredLicence>> {
         b.push(" AND seq < ").bind(before);
     }
     b.push(" ORDER BY seq DESC LIMIT ").bind(i64::from(q.limit));
-    licences(b.fetch_all(&db.read).await?)
+    licences(b.fetch_all(db).await?)
 }
 
 pub(crate) async fn change(

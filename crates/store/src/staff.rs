@@ -152,7 +152,7 @@ pub(crate) async fn finished_case_ids(db: &Db, c: &SampleCriteria, limit: u32) -
     }
     b.push(" ORDER BY updated_at DESC LIMIT ")
         .bind(i64::from(limit));
-    let rows: Vec<(i64,)> = b.fetch_all(&db.read).await?;
+    let rows: Vec<(i64,)> = b.fetch_all(db).await?;
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
