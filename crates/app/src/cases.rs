@@ -12,7 +12,9 @@ use onestamp_domain::case::{
 };
 use onestamp_domain::catalogue::Item;
 use onestamp_domain::role::Role;
-use onestamp_domain::rules::{ApplicantFacts, LicenceFacts, RuleInput, run_rules};
+use onestamp_domain::rules::{
+    ApplicantFacts, LicenceFacts, RuleInput, rules_need_licences, run_rules,
+};
 use onestamp_domain::timing::{self, Light};
 use onestamp_domain::validate::LicenceVersion;
 
@@ -137,7 +139,7 @@ impl App {
             .await?;
         if !item.rules.is_empty() {
             // Only rules that look at licences need them verified and loaded.
-            let held = if item.rules.iter().any(|r| r.expr.contains("licence")) {
+            let held = if rules_need_licences(&item) {
                 self.valid_licences_of(user.id).await?
             } else {
                 Vec::new()

@@ -244,27 +244,30 @@ impl App {
         l: &StoredLicence,
     ) -> Result<Option<LicenceDocument>, AppError> {
         let keys = self.store.seal_keys().await?;
-        let Some((_, hex)) = keys.iter().find(|(k, _)| *k == l.key_id) else {
-            return Ok(None);
-        };
+        Ok(self.genuine_among(&keys, l))
+    }
+
+    /// [`Self::genuine`] against seal keys already loaded, for a list of licences.
+    fn genuine_among(
+        &self,
+        keys: &[(String, String)],
+        l: &StoredLicence,
+    ) -> Option<LicenceDocument> {
+        let (_, hex) = keys.iter().find(|(k, _)| *k == l.key_id)?;
         let digest = Sealing::digest(l, hex);
         let remembered = self.sealing.as_ref().is_some_and(|s| s.known_good(&digest));
         if !remembered {
-            let Ok(verifier) = Verifier::from_public_key_hex(hex) else {
-                return Ok(None);
-            };
+            let verifier = Verifier::from_public_key_hex(hex).ok()?;
             if !verifier.verify(l.canonical.as_bytes(), &l.signature) {
-                return Ok(None);
+                return None;
             }
             if let Some(s) = &self.sealing {
                 s.remember(digest);
             }
         }
-        let Ok(doc) = LicenceDocument::from_canonical_bytes(l.canonical.as_bytes()) else {
-            return Ok(None);
-        };
+        let doc = LicenceDocument::from_canonical_bytes(l.canonical.as_bytes()).ok()?;
         // The signed content must be the licence it claims to be.
-        Ok((doc.id.to_string() == l.id).then_some(doc))
+        (doc.id.to_string() == l.id).then_some(doc)
     }
 
     /// The standing of a stored licence today, from its signature and signed content.
@@ -272,14 +275,24 @@ impl App {
         &self,
         l: &StoredLicence,
     ) -> Result<(Standing, Option<LicenceDocument>), AppError> {
-        match self.genuine(l).await? {
-            None => Ok((Standing::NotGenuine, None)),
+        let keys = self.store.seal_keys().await?;
+        Ok(self.standing_among(&keys, l))
+    }
+
+    /// [`Self::standing_of`] against seal keys already loaded.
+    pub(crate) fn standing_among(
+        &self,
+        keys: &[(String, String)],
+        l: &StoredLicence,
+    ) -> (Standing, Option<LicenceDocument>) {
+        match self.genuine_among(keys, l) {
+            None => (Standing::NotGenuine, None),
             Some(doc) => {
                 let today = local_date(self.clock.now());
-                Ok((
+                (
                     licence::standing(&l.status, doc.valid_until, today),
                     Some(doc),
-                ))
+                )
             }
         }
     }
@@ -544,9 +557,10 @@ impl App {
             limit: limit.clamp(1, 100),
             ..Default::default()
         };
+        let keys = self.store.seal_keys().await?;
         let mut out = Vec::new();
         for l in self.store.licences(&query).await? {
-            let (standing, doc) = self.standing_of(&l).await?;
+            let (standing, doc) = self.standing_among(&keys, &l);
             if let Some(doc) = doc {
                 out.push((l.seq, public_view(&doc, l.holder_is_person, standing)));
             }
@@ -607,9 +621,10 @@ impl App {
             limit: 200,
             ..Default::default()
         };
+        let keys = self.store.seal_keys().await?;
         let mut out = Vec::new();
         for l in self.store.licences(&query).await? {
-            if let (Standing::Valid, Some(doc)) = self.standing_of(&l).await? {
+            if let (Standing::Valid, Some(doc)) = self.standing_among(&keys, &l) {
                 out.push((l, doc));
             }
         }

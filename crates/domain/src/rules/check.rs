@@ -69,8 +69,9 @@ impl Checker {
         }
     }
 
-    /// The compiled rule, or every problem with it (in English, for the operator).
-    pub(super) fn compile(&self, expr: &str) -> Result<Program, Vec<String>> {
+    /// The compiled rule and whether it looks at the applicant's licences, or
+    /// every problem with it (in English, for the operator).
+    pub(super) fn compile(&self, expr: &str) -> Result<(Program, bool), Vec<String>> {
         let program = ENV.compile(expr).map_err(|errors| {
             let detail: Vec<String> = errors
                 .errors
@@ -83,12 +84,14 @@ impl Checker {
             checker: self,
             bound: Vec::new(),
             problems: Vec::new(),
+            licences: false,
         };
         walk.expr(program.expression());
-        if walk.problems.is_empty() {
-            Ok(program)
+        let (problems, licences) = (walk.problems, walk.licences);
+        if problems.is_empty() {
+            Ok((program, licences))
         } else {
-            Err(walk.problems)
+            Err(problems)
         }
     }
 }
@@ -98,6 +101,8 @@ struct Walk<'a> {
     /// Names bound by the enclosing comprehensions, innermost last.
     bound: Vec<&'a str>,
     problems: Vec<String>,
+    /// Whether the rule reads `licences` or calls `has_licence`.
+    licences: bool,
 }
 
 impl<'a> Walk<'a> {
@@ -133,6 +138,9 @@ impl<'a> Walk<'a> {
         match &expr.expr {
             Expr::Unspecified | Expr::Literal(_) => {}
             Expr::Ident(name) => {
+                if name == "licences" && !self.bound.contains(&name.as_str()) {
+                    self.licences = true;
+                }
                 let known = name.starts_with('@')
                     || self.bound.contains(&name.as_str())
                     || VARIABLES.contains(&name.as_str())
@@ -183,6 +191,9 @@ impl<'a> Walk<'a> {
 
     fn call(&mut self, call: &'a CallExpr) {
         let name = call.func_name.as_str();
+        if name == "has_licence" {
+            self.licences = true;
+        }
         if name == operators::INDEX
             && let [operand, key] = call.args.as_slice()
             && let Expr::Literal(LiteralValue::String(key)) = &key.expr

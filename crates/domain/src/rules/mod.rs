@@ -194,7 +194,8 @@ pub const PASSED: &str = "通过";
 /// One rule, compiled, or why it could not be (only inside [`run_rules`]).
 struct CompiledRule {
     rule: Rule,
-    program: Result<Program, Vec<String>>,
+    /// The program and whether it looks at licences.
+    program: Result<(Program, bool), Vec<String>>,
 }
 
 /// An item's rules compiled once, to run against many applications.
@@ -232,6 +233,16 @@ pub fn compile_rules(item: &Item) -> Result<CompiledRules, Vec<RuleProblem>> {
 /// compiled fails with the reason as its error, so an unsound rule never passes.
 pub fn run_rules(item: &Item, input: &RuleInput) -> RuleReport {
     compile_leniently(item).run(input)
+}
+
+/// Whether any rule of the item looks at the applicant's licences (reads
+/// `licences` or calls `has_licence`), so that the caller loads and verifies
+/// them only then. A rule that cannot be compiled needs nothing: it fails anyway.
+pub fn rules_need_licences(item: &Item) -> bool {
+    let checker = check::Checker::new(item);
+    item.rules
+        .iter()
+        .any(|r| checker.compile(&r.expr).is_ok_and(|(_, licences)| licences))
 }
 
 /// Compiles each rule on its own, keeping the problems of those that cannot be.
@@ -282,7 +293,9 @@ impl CompiledRules {
                 let outcome = match (&c.program, &context) {
                     (Err(problems), _) => Err(format!("规则无法编译：{}", problems.join("；"))),
                     (Ok(_), Err(broken)) => Err(broken.clone()),
-                    (Ok(program), Ok(context)) => eval::outcome(program, context, &self.labels),
+                    (Ok((program, _)), Ok(context)) => {
+                        eval::outcome(program, context, &self.labels)
+                    }
                 };
                 let (passed, error) = match outcome {
                     Ok(passed) => (passed, None),

@@ -404,3 +404,23 @@ fn none_of_our_functions_clashes_with_a_standard_one() {
     input.licences.clear();
     assert!(eval::context(&input).is_ok());
 }
+
+#[test]
+fn only_rules_that_read_licences_need_them_loaded() {
+    for expr in [
+        r#"has_licence("YYZZ")"#,
+        "licences.exists(l, l.type_code == 'YYZZ')",
+        "size(licences) > 0",
+    ] {
+        assert!(rules_need_licences(&item_with(expr)), "{expr}");
+    }
+    for expr in [
+        // A comprehension variable named like the list does not read it.
+        "[form.new_name].exists(licences, size(licences) >= 2)",
+        // Text about licences is not a reference to them.
+        "form.new_name != 'licence'",
+        "size(form.new_name) >= 2",
+    ] {
+        assert!(!rules_need_licences(&item_with(expr)), "{expr}");
+    }
+}
