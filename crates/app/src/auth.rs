@@ -1,9 +1,12 @@
 //! Log in, authenticate a bearer token, log out. Passwords are hashed with
 //! argon2; tokens are random 256-bit values of which only the SM3 hash is stored.
 
+use std::net::IpAddr;
+
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use chrono::{DateTime, Utc};
 use rand::RngCore;
 use sm3::{Digest, Sm3};
 
@@ -129,20 +132,29 @@ impl Session {
 }
 
 impl App {
-    /// Checks the credentials and returns a new bearer token.
-    pub async fn login(&self, username: &str, password: &str) -> Result<(String, User), AppError> {
+    /// Checks the credentials and returns a new bearer token. `source` is the
+    /// client's address, by which failed attempts are counted (see [`LoginPolicy`]).
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        source: Option<IpAddr>,
+    ) -> Result<(String, User), AppError> {
         let username = username.trim();
         let now = self.clock.now();
         if username.is_empty() || username.len() > 64 || password.len() > 1024 {
             return Err(AppError::BadCredentials);
         }
-        if let Some(f) = self.store.login_failures(username).await?
-            && let Some(until) = f.locked_until
-            && until > now
-        {
-            return Err(AppError::LoginLocked {
-                until: until.to_rfc3339(),
-            });
+        let keys = FailureKeys::of(username, source);
+        for key in keys.all() {
+            if let Some(f) = self.store.login_failures(key).await?
+                && let Some(until) = f.locked_until
+                && until > now
+            {
+                return Err(AppError::LoginLocked {
+                    until: until.to_rfc3339(),
+                });
+            }
         }
         let found = self.store.user_credentials(username).await?;
         let hash = found
@@ -156,9 +168,11 @@ impl App {
             .unwrap_or(false);
         let user = match found {
             Some((user, _)) if ok && user.active => user,
-            _ => return Err(self.login_failed(username).await),
+            _ => return Err(self.login_failed(&keys).await),
         };
-        self.store.clear_login_failures(username).await?;
+        // Success forgets this pair's failures only: the address and the name
+        // keep theirs, so one right password does not reset a guessing run.
+        self.store.clear_login_failures(&keys.pair).await?;
         let token = random_token();
         let expires = self.clock.now() + self.settings.token_ttl;
         self.store
@@ -168,27 +182,46 @@ impl App {
         Ok((token, user))
     }
 
-    /// Counts a failed login: each failure in the window answers more slowly, and
-    /// the fifth locks the name for a while.
-    async fn login_failed(&self, username: &str) -> AppError {
+    /// Counts a failed login under each key; answers after a delay that doubles
+    /// with the address's failures, with the lock if one was reached.
+    async fn login_failed(&self, keys: &FailureKeys) -> AppError {
         let p = &self.settings.login;
         let now = self.clock.now();
-        match self
-            .store
-            .record_login_failure(username, now, p.window, p.lock_after, p.lock_for)
-            .await
-        {
-            Ok(f) => {
-                let delay = p.delay_per_failure * f.failures.min(p.lock_after);
-                tokio::time::sleep(delay).await;
-                match f.locked_until {
-                    Some(until) => AppError::LoginLocked {
-                        until: until.to_rfc3339(),
-                    },
-                    None => AppError::BadCredentials,
-                }
+        let mut locked: Option<DateTime<Utc>> = None;
+        let mut address_failures = 0;
+        for (key, lock_after) in [
+            (&keys.pair, p.lock_after),
+            (&keys.address, p.address_lock_after),
+            (&keys.account, p.account_lock_after),
+        ] {
+            let f = match self
+                .store
+                .record_login_failure(key, now, p.window, lock_after, p.lock_for)
+                .await
+            {
+                Ok(f) => f,
+                Err(e) => return e.into(),
+            };
+            if key == &keys.address {
+                address_failures = f.failures;
             }
-            Err(e) => e.into(),
+            if key == &keys.account && f.failures == p.account_lock_after {
+                tracing::warn!(
+                    user = %keys.username,
+                    failures = f.failures,
+                    "user name locked for every address after repeated failed logins: a guessing attack from many addresses"
+                );
+            }
+            if let Some(until) = f.locked_until {
+                locked = Some(locked.map_or(until, |l| l.max(until)));
+            }
+        }
+        tokio::time::sleep(failure_delay(p.delay_per_failure, address_failures)).await;
+        match locked {
+            Some(until) => AppError::LoginLocked {
+                until: until.to_rfc3339(),
+            },
+            None => AppError::BadCredentials,
         }
     }
 
@@ -245,5 +278,62 @@ mod tests {
         let h = hash_password("demo").unwrap();
         assert!(verify_password("demo", &h));
         assert!(!verify_password("Demo", &h));
+    }
+}
+
+/// The keys failed logins are counted under (see [`LoginPolicy`]).
+struct FailureKeys {
+    username: String,
+    pair: String,
+    address: String,
+    account: String,
+}
+
+impl FailureKeys {
+    fn of(username: &str, source: Option<IpAddr>) -> FailureKeys {
+        // Without an address (a caller inside the process) every attempt counts
+        // as coming from one unknown place.
+        let from = source.map_or_else(|| "unknown".to_string(), |a| a.to_string());
+        FailureKeys {
+            username: username.to_string(),
+            pair: format!("pair:{from} {username}"),
+            address: format!("addr:{from}"),
+            account: format!("user:{username}"),
+        }
+    }
+
+    fn all(&self) -> [&str; 3] {
+        [&self.pair, &self.address, &self.account]
+    }
+}
+
+/// The delay of a failed attempt: `base` doubled for each earlier failure from
+/// the address, at most 5 s.
+fn failure_delay(base: std::time::Duration, failures: u32) -> std::time::Duration {
+    let doubled = base.saturating_mul(1u32 << failures.saturating_sub(1).min(16));
+    doubled.min(std::time::Duration::from_secs(5))
+}
+
+#[cfg(test)]
+mod login_tests {
+    use super::*;
+
+    #[test]
+    fn the_delay_doubles_with_each_failure_up_to_five_seconds() {
+        let base = std::time::Duration::from_millis(200);
+        let ms = |n| failure_delay(base, n).as_millis();
+        assert_eq!([ms(1), ms(2), ms(3), ms(4)], [200, 400, 800, 1600]);
+        assert_eq!(ms(6), 5000);
+        assert_eq!(ms(1000), 5000);
+    }
+
+    #[test]
+    fn a_pair_an_address_and_a_name_are_counted_apart() {
+        let from: IpAddr = [10, 0, 0, 7].into();
+        let k = FailureKeys::of("clerk", Some(from));
+        assert_eq!(
+            k.all(),
+            ["pair:10.0.0.7 clerk", "addr:10.0.0.7", "user:clerk"]
+        );
     }
 }

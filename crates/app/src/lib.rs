@@ -57,14 +57,28 @@ pub struct Settings {
 }
 
 /// How failed logins are slowed and then locked.
+///
+/// Failures are counted three ways within `window`: for one user name from one
+/// client address, for the address whatever the user name, and for the user
+/// name from every address. Only the first locks at a low count, so a stranger
+/// who guesses wrongly locks out only themself: the owner, from their own
+/// address, still logs in. An address that tries many names is locked at
+/// `address_lock_after`; a user name is locked for everyone only at the far
+/// higher `account_lock_after`, which takes many addresses and is logged as
+/// an attack.
 #[derive(Debug, Clone)]
 pub struct LoginPolicy {
     /// Failures older than this are forgotten.
     pub window: chrono::Duration,
-    /// The failure that locks the user name.
+    /// The failure, for one user name from one address, that locks that pair.
     pub lock_after: u32,
     pub lock_for: chrono::Duration,
-    /// Added to the answer of each failed attempt, times the failures so far.
+    /// The failure from one address (any user names) that locks the address.
+    pub address_lock_after: u32,
+    /// The failure of one user name (from any addresses) that locks the name.
+    pub account_lock_after: u32,
+    /// The answer of a failed attempt is delayed by this, doubled for each
+    /// earlier failure from the same address (at most 5 s).
     pub delay_per_failure: std::time::Duration,
 }
 
@@ -74,6 +88,8 @@ impl Default for LoginPolicy {
             window: chrono::Duration::minutes(15),
             lock_after: 5,
             lock_for: chrono::Duration::minutes(15),
+            address_lock_after: 30,
+            account_lock_after: 100,
             delay_per_failure: std::time::Duration::from_millis(200),
         }
     }

@@ -66,6 +66,8 @@ pub(crate) async fn open_app_at(
         login: onestamp_app::LoginPolicy {
             window: chrono::Duration::minutes(cfg.login.window_minutes),
             lock_after: cfg.login.lock_after,
+            address_lock_after: cfg.login.address_lock_after,
+            account_lock_after: cfg.login.account_lock_after,
             lock_for: chrono::Duration::minutes(cfg.login.lock_minutes),
             delay_per_failure: std::time::Duration::from_millis(cfg.login.delay_ms),
         },

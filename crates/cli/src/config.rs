@@ -40,6 +40,8 @@ pub struct Config {
 pub struct LoginConfig {
     pub window_minutes: i64,
     pub lock_after: u32,
+    pub address_lock_after: u32,
+    pub account_lock_after: u32,
     pub lock_minutes: i64,
     pub delay_ms: u64,
 }
@@ -203,6 +205,17 @@ impl Config {
             bail!(
                 "login.lock_after {} must be between 2 and 100",
                 l.lock_after
+            );
+        }
+        if !(l.lock_after..=10_000).contains(&l.address_lock_after)
+            || !(l.lock_after..=100_000).contains(&l.account_lock_after)
+        {
+            bail!(
+                "login.address_lock_after ({}) must be between login.lock_after ({}) and 10000, \
+                 and login.account_lock_after ({}) between login.lock_after and 100000",
+                l.address_lock_after,
+                l.lock_after,
+                l.account_lock_after
             );
         }
         if l.delay_ms > 5000 {

@@ -52,7 +52,7 @@ fn books_form() -> serde_json::Map<String, Value> {
 }
 
 async fn session(app: &App, username: &str) -> Session {
-    let (token, _) = app.login(username, "demo").await.unwrap();
+    let (token, _) = app.login(username, "demo", None).await.unwrap();
     app.authenticate(&token).await.unwrap()
 }
 

@@ -717,3 +717,38 @@ async fn audit_verify_names_a_row_altered_directly_in_the_database() {
         other => panic!("tampering not found: {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_stranger_guessing_locks_out_only_themself() {
+    let t = TestApp::start().await;
+    // The stranger calls from another loopback address than the owner.
+    let stranger = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+        .build()
+        .unwrap();
+    let url = format!("{}/api/v1/auth/login", t.base);
+    let mut locked = false;
+    for _ in 0..6 {
+        let r = stranger
+            .post(&url)
+            .json(&json!({"username": "admin", "password": "guess"}))
+            .send()
+            .await
+            .unwrap();
+        locked = r.status() == StatusCode::TOO_MANY_REQUESTS;
+    }
+    assert!(locked, "the stranger is locked out after repeated failures");
+    let r = stranger
+        .post(&url)
+        .json(&json!({"username": "admin", "password": "demo"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "even with the right password"
+    );
+    // The owner, from their own address, is not.
+    t.login("admin").await;
+}

@@ -11,7 +11,7 @@ use utoipa_axum::routes;
 use onestamp_app::App;
 
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, Caller};
+use crate::extract::{ApiJson, Caller, ClientAddr};
 
 pub fn router() -> OpenApiRouter<App> {
     OpenApiRouter::new()
@@ -41,9 +41,10 @@ pub struct LoginResponse {
     responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn login(
     State(app): State<App>,
+    ClientAddr(from): ClientAddr,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
-    let (token, user) = app.login(&req.username, &req.password).await?;
+    let (token, user) = app.login(&req.username, &req.password, from).await?;
     Ok(Json(LoginResponse {
         token,
         username: user.username,

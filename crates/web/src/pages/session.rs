@@ -282,6 +282,7 @@ fn landing(session: &Session, next: Option<String>) -> String {
 /// `POST /login`: on success the session cookie is set and the user sent on.
 pub async fn login(
     State(app): State<App>,
+    crate::extract::ClientAddr(from): crate::extract::ClientAddr,
     headers: HeaderMap,
     form: Result<Form<LoginForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
@@ -308,7 +309,7 @@ pub async fn login(
             Some("登录页面已过期或来源无法确认，请重新输入后登录".into()),
         );
     }
-    match app.login(&form.username, &form.password).await {
+    match app.login(&form.username, &form.password, from).await {
         Ok((token, user)) => {
             let session = Session { user };
             let max_age = app.settings.token_ttl.num_seconds().max(60);
