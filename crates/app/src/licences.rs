@@ -11,10 +11,11 @@ use serde::Serialize;
 use onestamp_certificate::{FontSource, HolderIdentity, LicenceDocument, Seal, Verifier};
 use onestamp_domain::case::Case;
 use onestamp_domain::catalogue::{FieldType, Item};
+use onestamp_domain::identity::Identity;
 use onestamp_domain::licence::{self, LicenceStatus, Standing, mask_person_name};
 use onestamp_domain::role::Role;
 use onestamp_domain::validate::{
-    CitizenId, CreditCode, LicenceId, LicenceSerial, LicenceTypeCode, LicenceVersion,
+    CreditCode, LicenceId, LicenceSerial, LicenceTypeCode, LicenceVersion,
 };
 
 use crate::auth::Session;
@@ -112,13 +113,15 @@ pub struct LicenceView {
 }
 
 fn holder_identity(case: &Case, today: NaiveDate) -> Result<HolderIdentity, AppError> {
-    let id = case.applicant.identity.trim();
-    if let Ok(code) = CreditCode::parse(id) {
-        return Ok(HolderIdentity::CreditCode(code));
+    // The kind the applicant registered as decides: some citizen IDs are also valid
+    // credit codes.
+    match Identity::parse(case.applicant.kind, &case.applicant.identity, today) {
+        Ok(Identity::Citizen(id)) => Ok(HolderIdentity::CitizenId(id)),
+        Ok(Identity::Organisation(code)) => Ok(HolderIdentity::CreditCode(code)),
+        Err(e) => Err(AppError::sealing(format!(
+            "the applicant's identity is not valid: {e}"
+        ))),
     }
-    CitizenId::parse(id, today)
-        .map(HolderIdentity::CitizenId)
-        .map_err(|e| AppError::sealing(format!("the applicant's identity is not valid: {e}")))
 }
 
 fn text_of(v: &serde_json::Value) -> String {

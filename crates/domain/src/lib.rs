@@ -11,6 +11,7 @@ pub mod calendar;
 pub mod case;
 pub mod catalogue;
 pub mod error;
+pub mod identity;
 pub mod licence;
 pub mod role;
 pub mod rules;
