@@ -174,8 +174,33 @@ async fn assert_fits_a_phone(page: &Page) {
     assert_eq!(width, "375", "the page is wider than a phone: {width}px");
 }
 
+/// Saves the page as `target/screenshots/<name>-phone.png` and, at 1280px,
+/// `<name>-desktop.png`, for a person to look at; the phone width is restored.
+async fn shoot(page: &Page, name: &str) {
+    use chromiumoxide::cdp::browser_protocol::emulation::SetDeviceMetricsOverrideParams;
+    use chromiumoxide::page::ScreenshotParams;
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (width, height, mobile, kind) in [(375, 812, true, "phone"), (1280, 800, false, "desktop")]
+    {
+        page.execute(SetDeviceMetricsOverrideParams::new(
+            width, height, 1.0, mobile,
+        ))
+        .await
+        .unwrap();
+        let shot = ScreenshotParams::builder().full_page(true).build();
+        page.save_screenshot(shot, dir.join(format!("{name}-{kind}.png")))
+            .await
+            .unwrap();
+    }
+    page.execute(SetDeviceMetricsOverrideParams::new(375, 812, 1.0, true))
+        .await
+        .unwrap();
+}
+
 async fn log_in(page: &Page, base: &str, username: &str) {
     page.goto(format!("{base}/login")).await.unwrap();
+    shoot(page, "login").await;
     fill(page, "#username", username).await;
     fill(page, "#password", "demo").await;
     wait_for(page, "#login-submit").await.click().await.unwrap();
@@ -201,6 +226,7 @@ async fn the_form_checks_identity_numbers_and_mobiles_while_the_applicant_types(
     page.goto(apply.as_str()).await.unwrap();
     wait_for(&page, "#f-operator_id").await;
     assert_fits_a_phone(&page).await;
+    shoot(&page, "apply-form").await;
 
     // A wrong check character: the reason appears beside the field, nothing is sent.
     fill(&page, "#f-operator_id", "510107199003071237").await;
@@ -296,6 +322,7 @@ async fn an_applicant_fills_in_and_submits_an_application_and_sees_the_case() {
     let path = js(&page, "location.pathname").await;
     assert!(path.starts_with("/cases/"), "{path}");
     assert_fits_a_phone(&page).await;
+    shoot(&page, "case").await;
     let timeline = js(&page, "document.getElementById('timeline').textContent").await;
     assert!(timeline.contains("提交申请"), "{timeline}");
 

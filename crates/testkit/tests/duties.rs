@@ -727,23 +727,18 @@ async fn a_stranger_guessing_locks_out_only_themself() {
         .build()
         .unwrap();
     let url = format!("{}/api/v1/auth/login", t.base);
+    let attempt = |password: &'static str| {
+        stranger
+            .post(&url)
+            .json(&json!({"username": "admin", "password": password}))
+            .send()
+    };
     let mut locked = false;
     for _ in 0..6 {
-        let r = stranger
-            .post(&url)
-            .json(&json!({"username": "admin", "password": "guess"}))
-            .send()
-            .await
-            .unwrap();
-        locked = r.status() == StatusCode::TOO_MANY_REQUESTS;
+        locked = attempt("guess").await.unwrap().status() == StatusCode::TOO_MANY_REQUESTS;
     }
     assert!(locked, "the stranger is locked out after repeated failures");
-    let r = stranger
-        .post(&url)
-        .json(&json!({"username": "admin", "password": "demo"}))
-        .send()
-        .await
-        .unwrap();
+    let r = attempt("demo").await.unwrap();
     assert_eq!(
         r.status(),
         StatusCode::TOO_MANY_REQUESTS,
