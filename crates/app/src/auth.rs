@@ -152,7 +152,7 @@ impl App {
                 && until > now
             {
                 return Err(AppError::LoginLocked {
-                    until: until.to_rfc3339(),
+                    until: self.local_time(until),
                 });
             }
         }
@@ -219,7 +219,7 @@ impl App {
         tokio::time::sleep(failure_delay(p.delay_per_failure, address_failures)).await;
         match locked {
             Some(until) => AppError::LoginLocked {
-                until: until.to_rfc3339(),
+                until: self.local_time(until),
             },
             None => AppError::BadCredentials,
         }

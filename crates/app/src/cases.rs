@@ -125,11 +125,11 @@ impl App {
             application.form,
             false,
             now,
-            local_date(now),
+            self.local_date(now),
         )?;
         let calendar = &self.settings.calendar;
-        if !calendar.covers(local_date(now).year_ce().1 as i32) {
-            tracing::warn!(date = %local_date(now), "no holiday data for this year: deadlines count weekends only");
+        if !calendar.covers(self.local_date(now).year_ce().1 as i32) {
+            tracing::warn!(date = %self.local_date(now), "no holiday data for this year: deadlines count weekends only");
         }
         let (deadline, legal) = timing::case_due(calendar, &item, case.priority, now);
         case.deadline = Some(deadline);
@@ -144,8 +144,10 @@ impl App {
             } else {
                 Vec::new()
             };
-            case.machine_review =
-                Some(run_rules(&item, &rule_input(&case, &held, local_date(now))));
+            case.machine_review = Some(run_rules(
+                &item,
+                &rule_input(&case, &held, self.local_date(now)),
+            ));
         }
         let status = case.status;
         let mut events = vec![event];
@@ -190,7 +192,7 @@ impl App {
         let number_prefix = format!(
             "{}-{}",
             self.settings.district_code,
-            local_date(now).format("%Y%m%d")
+            self.local_date(now).format("%Y%m%d")
         );
         let case = self
             .store
@@ -448,16 +450,6 @@ fn applicant_kind(identity: &str) -> ApplicantKind {
     } else {
         ApplicantKind::Organisation
     }
-}
-
-/// The calendar date of an instant in the bureau's zone (UTC+8, no daylight saving).
-pub(crate) fn local_date(now: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
-    (now + chrono::Duration::hours(8)).date_naive()
-}
-
-/// The instant a day begins in the bureau's zone (UTC+8, no daylight saving).
-pub fn day_start(date: chrono::NaiveDate) -> chrono::DateTime<chrono::Utc> {
-    date.and_time(chrono::NaiveTime::MIN).and_utc() - chrono::Duration::hours(8)
 }
 
 /// What the machine review sees of a case: the form, the applicant and the

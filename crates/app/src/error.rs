@@ -38,8 +38,15 @@ pub enum AppError {
     NoAssignee(String),
     #[error("该用户 {who} {reason}，不能承担此任务")]
     AssigneeUnfit { who: String, reason: &'static str },
+    /// `until` is the bureau's wall-clock time, to the minute.
     #[error("登录失败次数过多，账号已锁定至 {until}")]
     LoginLocked { until: String },
+    /// Too many of an action without an account in a short time.
+    #[error("{what}过于频繁，请于 {retry_at} 后再试")]
+    RateLimited {
+        what: &'static str,
+        retry_at: String,
+    },
     /// The store failed (disk, database, a broken invariant): a fault of the
     /// server, never the caller's doing. The cause is for the log only.
     #[error("系统内部错误，请稍后再试")]

@@ -16,6 +16,7 @@ pub mod ops;
 pub mod quality;
 pub mod store;
 pub mod supervision;
+pub mod throttle;
 pub mod users;
 
 use std::sync::{Arc, Mutex};
@@ -128,6 +129,8 @@ pub struct App {
     item_versions: Arc<std::sync::RwLock<ItemVersions>>,
     /// The last operator's counts and when they were read (see [`Settings::ops_counts_max_age`]).
     pub(crate) ops_counts: Arc<tokio::sync::Mutex<Option<(std::time::Instant, store::OpsCounts)>>>,
+    /// Recent public reports, per address and per licence.
+    pub(crate) reports: Arc<throttle::Throttle>,
 }
 
 type ItemVersions = std::collections::HashMap<(String, i64), Arc<onestamp_domain::catalogue::Item>>;
@@ -142,6 +145,7 @@ impl App {
             rng: Arc::new(Mutex::new(StdRng::from_os_rng())),
             item_versions: Default::default(),
             ops_counts: Default::default(),
+            reports: Default::default(),
         }
     }
 
@@ -157,7 +161,27 @@ impl App {
 
     /// Today's date in the bureau's zone.
     pub fn today(&self) -> chrono::NaiveDate {
-        cases::local_date(self.clock.now())
+        self.local_date(self.clock.now())
+    }
+
+    /// The date of an instant in the bureau's zone (`calendar.time_zone`): every
+    /// date shown, stored or used for numbering comes from here.
+    pub fn local_date(&self, at: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
+        self.settings.calendar.date_of(at)
+    }
+
+    /// The instant a date begins in the bureau's zone (date filters).
+    pub fn day_start(&self, date: chrono::NaiveDate) -> chrono::DateTime<chrono::Utc> {
+        self.settings.calendar.day_start(date)
+    }
+
+    /// An instant as the bureau's wall-clock time, to the minute, for people.
+    pub fn local_time(&self, at: chrono::DateTime<chrono::Utc>) -> String {
+        self.settings
+            .calendar
+            .wall_clock(at)
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
     }
 
     /// Makes random draws reproducible (tests).

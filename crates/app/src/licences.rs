@@ -19,7 +19,6 @@ use onestamp_domain::validate::{
 };
 
 use crate::auth::Session;
-use crate::cases::local_date;
 use crate::store::{AuditFact, LicenceQuery, Notification, StoredLicence};
 use crate::{App, AppError};
 
@@ -72,6 +71,18 @@ impl Sealing {
         }
     }
 }
+
+/// Reports one client address may make (any licences).
+pub const REPORTS_PER_ADDRESS: crate::throttle::Limit = crate::throttle::Limit {
+    most: 5,
+    window: chrono::Duration::hours(1),
+};
+
+/// Reports one licence may receive (from any addresses).
+pub const REPORTS_PER_LICENCE: crate::throttle::Limit = crate::throttle::Limit {
+    most: 20,
+    window: chrono::Duration::hours(1),
+};
 
 /// What public verification reports.
 #[derive(Debug, Clone, Serialize)]
@@ -161,7 +172,7 @@ impl App {
             return Ok(None);
         };
         let sealing = self.sealing()?;
-        let today = local_date(self.clock.now());
+        let today = self.today();
         let type_code = LicenceTypeCode::parse(&spec.type_code)
             .map_err(|e| AppError::sealing(format!("licence type code {}: {e}", spec.type_code)))?;
         let issuer_code = CreditCode::parse(&self.settings.bureau_credit_code)
@@ -291,7 +302,7 @@ impl App {
         match self.genuine_among(keys, l) {
             None => (Standing::NotGenuine, None),
             Some(doc) => {
-                let today = local_date(self.clock.now());
+                let today = self.today();
                 (
                     licence::standing(&l.status, doc.valid_until, today),
                     Some(doc),
@@ -506,7 +517,7 @@ impl App {
             doc.id.serial(),
             next_version,
         );
-        doc.issued_on = local_date(self.clock.now());
+        doc.issued_on = self.today();
         doc.check().map_err(AppError::sealing)?;
         let canonical = String::from_utf8(doc.canonical_bytes()).map_err(AppError::sealing)?;
         let signature = sealing
@@ -572,10 +583,23 @@ impl App {
     }
 
     /// A report from the public about a licence (扫码举报): reaches the supervisors.
-    pub async fn report_licence(&self, id: &str, text: &str) -> Result<(), AppError> {
+    /// Each report is an alert someone must handle, so one address may report at
+    /// most [`REPORTS_PER_ADDRESS`] and one licence receive at most
+    /// [`REPORTS_PER_LICENCE`]; the rest are refused until the window passes.
+    pub async fn report_licence(
+        &self,
+        id: &str,
+        text: &str,
+        source: Option<std::net::IpAddr>,
+    ) -> Result<(), AppError> {
         let text = text.trim();
         if text.is_empty() || text.chars().count() > 1000 {
             return Err(AppError::invalid("请填写举报内容（不超过 1000 字）"));
+        }
+        if let Some(reason) =
+            onestamp_domain::text::forbidden(text, onestamp_domain::text::Lines::Many)
+        {
+            return Err(AppError::invalid(format!("举报内容{reason}")));
         }
         let stored = self
             .store
@@ -583,6 +607,26 @@ impl App {
             .await?
             .ok_or_else(|| AppError::NotFound(format!("证照 {id} ")))?;
         let now = self.clock.now();
+        let address = format!(
+            "address:{}",
+            source.map_or_else(|| "unknown".to_string(), |ip| ip.to_string())
+        );
+        let licence = format!("licence:{}", stored.id);
+        self.reports
+            .admit(
+                &[
+                    (&address, REPORTS_PER_ADDRESS),
+                    (&licence, REPORTS_PER_LICENCE),
+                ],
+                now,
+            )
+            .map_err(|at| {
+                tracing::warn!(licence = %stored.id, ?source, "public report refused: too many");
+                AppError::RateLimited {
+                    what: "举报",
+                    retry_at: self.local_time(at),
+                }
+            })?;
         let audit = AuditFact {
             actor_id: None,
             kind: "licence.report".into(),

@@ -12,6 +12,7 @@ use onestamp_domain::case::{MaterialRef, UserId};
 use onestamp_domain::catalogue::{FieldType, Item};
 use onestamp_domain::licence::{Standing, may_stand_in};
 use onestamp_domain::role::Role;
+use onestamp_domain::text::{self, Lines};
 
 use crate::auth::Session;
 use crate::store::MaterialFile;
@@ -29,17 +30,83 @@ pub struct MaterialChoice {
     pub file: Option<String>,
 }
 
-/// The kinds of file accepted, by their first bytes.
-fn sniff(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(b"%PDF-") {
-        Some("application/pdf")
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
+/// The kind of an uploaded file, by its whole content: a PDF must begin with its
+/// header and end with its trailer, a PNG run from its signature through its
+/// `IHDR` to its `IEND`, a JPEG from start-of-image to end-of-image; and none may
+/// carry HTML or script that a browser could be led to run. The error is for the
+/// person who uploaded it.
+fn content_kind(bytes: &[u8]) -> Result<&'static str, &'static str> {
+    const ACCEPTED: &str = "只接受 PDF、JPEG 或 PNG 文件";
+    let tail = &bytes[bytes.len().saturating_sub(1024)..];
+    let kind = if bytes.starts_with(b"%PDF-") {
+        if !(contains(tail, b"%%EOF") && contains(tail, b"startxref")) {
+            return Err("PDF 文件不完整（缺少文件尾），请重新导出后上传");
+        }
+        "application/pdf"
     } else if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
-        Some("image/png")
+        let iend = [b'I', b'E', b'N', b'D', 0xAE, 0x42, 0x60, 0x82];
+        if bytes.get(12..16) != Some(b"IHDR") || !bytes.ends_with(&iend) {
+            return Err("PNG 图片不完整或已损坏");
+        }
+        "image/png"
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        let end = bytes
+            .iter()
+            .rposition(|b| *b != 0)
+            .map_or(&bytes[..0], |last| &bytes[..=last]);
+        if !end.ends_with(&[0xFF, 0xD9]) {
+            return Err("JPEG 图片不完整或已损坏");
+        }
+        "image/jpeg"
     } else {
-        None
+        return Err(ACCEPTED);
+    };
+    if carries_markup(bytes) {
+        return Err("文件中夹带网页代码，不予接收");
     }
+    Ok(kind)
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Whether the bytes hold an HTML document or script tag, in any letter case.
+fn carries_markup(bytes: &[u8]) -> bool {
+    const TAGS: [&[u8]; 5] = [
+        b"<script",
+        b"<html",
+        b"<!doctype html",
+        b"<iframe",
+        b"<body",
+    ];
+    bytes.iter().enumerate().any(|(i, b)| {
+        *b == b'<'
+            && TAGS.iter().any(|tag| {
+                bytes
+                    .get(i..i + tag.len())
+                    .is_some_and(|w| w.eq_ignore_ascii_case(tag))
+            })
+    })
+}
+
+/// Writes a file's bytes under `path` durably: into a temporary file of a
+/// unique name beside it, flushed to disk, renamed into place, and the
+/// directory flushed, so that a crash leaves either no file or the whole file
+/// and two uploads of the same content never share a temporary name.
+fn store_durably(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = path
+        .parent()
+        .ok_or_else(|| std::io::Error::other("material path without a directory"))?;
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".upload-")
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    std::fs::File::open(dir)?.sync_all()
 }
 
 /// What the applicant's licences can fill in for an item.
@@ -74,6 +141,9 @@ impl App {
         if name.is_empty() || name.chars().count() > 200 || name.contains(['/', '\\']) {
             return Err(AppError::invalid("文件名须为 1-200 个字符，且不含路径"));
         }
+        if let Some(reason) = text::forbidden(name, Lines::One) {
+            return Err(AppError::invalid(format!("文件名{reason}")));
+        }
         if bytes.is_empty() {
             return Err(AppError::invalid("文件为空"));
         }
@@ -83,32 +153,37 @@ impl App {
                 self.settings.max_upload_bytes / 1024 / 1024
             )));
         }
-        let content_type =
-            sniff(&bytes).ok_or_else(|| AppError::invalid("只接受 PDF、JPEG 或 PNG 文件"))?;
+        let content_type = content_kind(&bytes).map_err(AppError::invalid)?;
         let hash = hex::encode(Sm3::digest(&bytes));
+        let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
         let path = self.material_path(&hash);
         if tokio::fs::metadata(&path).await.is_err() {
-            let dir = path.parent().map(|p| p.to_path_buf()).unwrap_or_default();
-            let io = |e: std::io::Error| {
-                AppError::Store(crate::store::StoreError::database(format!(
-                    "materials directory: {e}"
-                )))
-            };
-            tokio::fs::create_dir_all(&dir).await.map_err(io)?;
-            // Write beside, then rename: a reader never sees half a file.
-            let tmp = dir.join(format!(".{hash}.{}", std::process::id()));
-            tokio::fs::write(&tmp, &bytes).await.map_err(io)?;
-            tokio::fs::rename(&tmp, &path).await.map_err(io)?;
+            let target = path.clone();
+            tokio::task::spawn_blocking(move || store_durably(&target, &bytes))
+                .await
+                .map_err(std::io::Error::other)
+                .and_then(|written| written)
+                .map_err(|e| {
+                    AppError::Store(crate::store::StoreError::database(format!(
+                        "materials directory: {e}"
+                    )))
+                })?;
         }
         let file = MaterialFile {
             hash,
             owner: session.user.id,
             name: name.to_string(),
             content_type: content_type.to_string(),
-            size: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
+            size,
             uploaded_at: self.clock.now(),
         };
         self.store.save_material(&file).await?;
+        // The same content uploaded again is the file already kept, as first named.
+        let file = self
+            .store
+            .material(file.owner, &file.hash)
+            .await?
+            .unwrap_or(file);
         tracing::info!(material = %file.hash, size = file.size, actor_id = session.user.id, actor = %session.user.username, actor_role = %session.role_names(), "material uploaded");
         Ok(file)
     }
@@ -269,5 +344,59 @@ impl App {
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pdf(body: &[u8]) -> Vec<u8> {
+        [b"%PDF-1.7\n".as_slice(), body, b"\nstartxref\n9\n%%EOF\n"].concat()
+    }
+
+    #[test]
+    fn whole_files_of_the_three_kinds_pass() {
+        assert_eq!(
+            content_kind(&pdf(b"1 0 obj<<>>endobj")),
+            Ok("application/pdf")
+        );
+        let png = [
+            &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13][..],
+            b"IHDR0123456789abc",
+            &[0, 0, 0, 0, b'I', b'E', b'N', b'D', 0xAE, 0x42, 0x60, 0x82],
+        ]
+        .concat();
+        assert_eq!(content_kind(&png), Ok("image/png"));
+        assert_eq!(
+            content_kind(&[0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 0xFF, 0xD9, 0]),
+            Ok("image/jpeg")
+        );
+    }
+
+    #[test]
+    fn a_pdf_header_before_html_is_refused() {
+        assert!(content_kind(b"%PDF-1.4\n<html><script>alert(1)</script></html>").is_err());
+        assert!(content_kind(&pdf(b"<HTML><body onload=x()>")).is_err());
+        assert!(content_kind(&pdf(b"<ScRiPt>x</script>")).is_err());
+    }
+
+    #[test]
+    fn truncated_images_and_other_kinds_are_refused() {
+        assert!(content_kind(&[0xFF, 0xD8, 0xFF, 0xE0, 1, 2]).is_err());
+        assert!(content_kind(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0]).is_err());
+        assert!(content_kind(b"GIF89a").is_err());
+        assert!(content_kind(b"").is_err());
+    }
+
+    #[test]
+    fn two_writes_of_one_file_both_succeed_and_leave_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ab").join("abcdef");
+        store_durably(&path, b"one").unwrap();
+        store_durably(&path, b"one").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"one");
+        let left: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().collect();
+        assert_eq!(left.len(), 1);
     }
 }

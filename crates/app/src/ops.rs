@@ -2,7 +2,6 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::cases::local_date;
 use crate::store::OpsCounts;
 use crate::{App, AppError};
 
@@ -31,6 +30,7 @@ impl App {
 
     /// The last expiry date a reminder is due for at `now`.
     pub(crate) fn reminder_horizon(&self, now: DateTime<Utc>) -> NaiveDate {
-        local_date(now) + chrono::Duration::days(i64::from(self.settings.licence_reminder_days))
+        self.local_date(now)
+            + chrono::Duration::days(i64::from(self.settings.licence_reminder_days))
     }
 }

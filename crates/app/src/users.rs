@@ -44,7 +44,7 @@ impl App {
         // that searches by identity find it however it was typed.
         let identity = identity.trim().to_uppercase();
         if roles.contains(&Role::Applicant) {
-            let today = crate::cases::local_date(self.clock.now());
+            let today = self.today();
             let id = identity.as_str();
             let ok = onestamp_domain::validate::CreditCode::parse(id).is_ok()
                 || onestamp_domain::validate::CitizenId::parse(id, today).is_ok();

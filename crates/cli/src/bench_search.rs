@@ -10,7 +10,7 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Days, NaiveDate, Utc};
 use clap::Args;
 use hdrhistogram::Histogram;
 use reqwest::{Client, StatusCode};
@@ -371,9 +371,9 @@ async fn generate(app: &App, load: SearchLoad) -> anyhow::Result<DataSet> {
         let mut serial = 0i64;
         for j in 0..on_day {
             serial += 1;
-            // 09:00–17:00 bureau time (UTC+8), in submission order.
+            // 09:00–17:00 bureau time, in submission order.
             let minute = 9 * 60 + (j * 480 / on_day.max(1)) as i64;
-            let submitted = bureau_instant(*day, minute);
+            let submitted = calendar.day_start(*day) + chrono::Duration::minutes(minute);
             if submitted > now {
                 break;
             }
@@ -643,12 +643,6 @@ fn make_case(
         materials: Default::default(),
     };
     ImportedCase { case, events }
-}
-
-/// `minute` minutes after midnight of `day`, bureau time (UTC+8).
-fn bureau_instant(day: NaiveDate, minute: i64) -> DateTime<Utc> {
-    let midnight = Utc.from_utc_datetime(&day.and_time(chrono::NaiveTime::MIN));
-    midnight - chrono::Duration::hours(8) + chrono::Duration::minutes(minute)
 }
 
 fn chinese_name(rng: &mut SplitMix) -> String {

@@ -21,6 +21,8 @@ pub enum DomainError {
     OpinionRequired(Action),
     #[error("意见过长（最多 {max} 字）")]
     OpinionTooLong { max: usize },
+    #[error("意见{0}")]
+    OpinionUnprintable(String),
     #[error("违反岗位分离：同一人不得在同一办件中承担{0}")]
     SeparationOfDuties(String),
     #[error("申请表填写有误：{}", .0.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("；"))]

@@ -15,6 +15,7 @@ pub mod identity;
 pub mod licence;
 pub mod role;
 pub mod rules;
+pub mod text;
 pub mod timing;
 pub mod validate;
 

@@ -47,13 +47,23 @@ impl Reply {
 impl TestApp {
     /// A server with the demo loaded; the clock stands at `now`.
     pub async fn start_at(now: DateTime<Utc>) -> TestApp {
+        TestApp::start_configured(now, |_| {}).await
+    }
+
+    /// A server with the demo loaded, the clock at `now` and the settings
+    /// changed by `configure` (e.g. another time zone).
+    pub async fn start_configured(
+        now: DateTime<Utc>,
+        configure: impl FnOnce(&mut Settings),
+    ) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = onestamp_store::open("", dir.path()).await.expect("store");
         let clock = Arc::new(TestClock::at(now));
-        let settings = Settings {
+        let mut settings = Settings {
             data_dir: dir.path().to_path_buf(),
             ..Settings::default()
         };
+        configure(&mut settings);
         let seal = onestamp_certificate::Seal::generate().expect("seal");
         let app = App::new(store, clock.clone(), settings)
             .with_seed(7)

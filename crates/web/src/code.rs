@@ -40,13 +40,15 @@ pub enum Code {
     TransitionNotAllowed,
     Duplicate,
     NoAssignee,
+    /// Too many of an action in a short time (public reports).
+    RateLimited,
     // A fault of the server (storage, sealing, rendering): never the caller's doing.
     Internal,
 }
 
 impl Code {
     /// Every code, for the table test and for documentation.
-    pub const ALL: [Code; 27] = [
+    pub const ALL: [Code; 28] = [
         Code::Unauthenticated,
         Code::BadCredentials,
         Code::LoginLocked,
@@ -73,6 +75,7 @@ impl Code {
         Code::TransitionNotAllowed,
         Code::Duplicate,
         Code::NoAssignee,
+        Code::RateLimited,
         Code::Internal,
     ];
 
@@ -105,6 +108,7 @@ impl Code {
             Code::TransitionNotAllowed => "transition_not_allowed",
             Code::Duplicate => "duplicate",
             Code::NoAssignee => "no_assignee",
+            Code::RateLimited => "rate_limited",
             Code::Internal => "internal",
         }
     }
@@ -114,7 +118,7 @@ impl Code {
         use StatusCode as S;
         match self {
             Code::Unauthenticated | Code::BadCredentials => S::UNAUTHORIZED,
-            Code::LoginLocked => S::TOO_MANY_REQUESTS,
+            Code::LoginLocked | Code::RateLimited => S::TOO_MANY_REQUESTS,
             Code::Forbidden
             | Code::WrongRole
             | Code::NotAssignee
@@ -153,7 +157,7 @@ mod tests {
     /// The published table. A failure here means a public code or its status
     /// changed: clients depend on both, so change a code only on purpose and
     /// say so in the README's API section.
-    const PUBLISHED: [(Code, &str, u16); 27] = [
+    const PUBLISHED: [(Code, &str, u16); 28] = [
         (Code::Unauthenticated, "unauthenticated", 401),
         (Code::BadCredentials, "bad_credentials", 401),
         (Code::LoginLocked, "login_locked", 429),
@@ -180,6 +184,7 @@ mod tests {
         (Code::TransitionNotAllowed, "transition_not_allowed", 409),
         (Code::Duplicate, "duplicate", 409),
         (Code::NoAssignee, "no_assignee", 409),
+        (Code::RateLimited, "rate_limited", 429),
         (Code::Internal, "internal", 500),
     ];
 

@@ -81,6 +81,7 @@ pub fn code_of(e: &AppError) -> Code {
         AppError::NoAssignee(_) => Code::NoAssignee,
         AppError::AssigneeUnfit { .. } => Code::AssigneeUnfit,
         AppError::LoginLocked { .. } => Code::LoginLocked,
+        AppError::RateLimited { .. } => Code::RateLimited,
         AppError::Domain(d) => match d {
             DomainError::TransitionNotAllowed { .. } => Code::TransitionNotAllowed,
             DomainError::WrongRole { .. } => Code::WrongRole,
@@ -89,6 +90,7 @@ pub fn code_of(e: &AppError) -> Code {
             DomainError::VersionConflict { .. } => Code::VersionConflict,
             DomainError::OpinionRequired(_) => Code::OpinionRequired,
             DomainError::OpinionTooLong { .. } => Code::OpinionTooLong,
+            DomainError::OpinionUnprintable(_) => Code::InvalidInput,
             DomainError::SeparationOfDuties(_) => Code::SeparationOfDuties,
             DomainError::InvalidForm(_) => Code::InvalidForm,
         },

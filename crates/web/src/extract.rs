@@ -48,6 +48,58 @@ fn json_rejection(r: JsonRejection) -> ApiError {
     }
 }
 
+/// A size in bytes as people read it: "10 MB", "512 KB".
+pub fn size_zh(bytes: usize) -> String {
+    if bytes >= 1024 * 1024 && bytes.is_multiple_of(1024 * 1024) {
+        format!("{} MB", bytes / 1024 / 1024)
+    } else if bytes >= 1024 {
+        format!("{} KB", bytes.div_ceil(1024))
+    } else {
+        format!("{bytes} 字节")
+    }
+}
+
+/// The largest body a request to `path` may carry: an upload the configured
+/// material size, anything else [`crate::MAX_BODY_BYTES`].
+pub fn body_limit(app: &App, method: &axum::http::Method, path: &str) -> usize {
+    if method == axum::http::Method::POST && path == "/api/v1/materials" {
+        app.settings.max_upload_bytes
+    } else {
+        crate::MAX_BODY_BYTES
+    }
+}
+
+/// The raw bytes of an upload, read up to the configured material size; more
+/// is a JSON 413 as soon as it is known (the declared length, or the byte that
+/// goes over), never a plain-text one.
+pub struct UploadBody(pub axum::body::Bytes);
+
+impl FromRequest<App> for UploadBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, app: &App) -> Result<Self, ApiError> {
+        let limit = app.settings.max_upload_bytes;
+        let too_large = || {
+            ApiError::new(
+                Code::PayloadTooLarge,
+                format!("文件超过 {}", size_zh(limit)),
+            )
+        };
+        axum::body::to_bytes(req.into_body(), limit)
+            .await
+            .map(UploadBody)
+            .map_err(|e| {
+                let over = std::error::Error::source(&e)
+                    .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+                if over {
+                    too_large()
+                } else {
+                    ApiError::new(Code::BadRequest, "未能读完上传的文件，请重试")
+                }
+            })
+    }
+}
+
 /// Query parameters; a bad value is 400 with the reason.
 pub struct ApiQuery<T>(pub T);
 

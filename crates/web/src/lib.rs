@@ -65,6 +65,16 @@ pub fn router(app: App) -> Router {
         )
         .fallback(error::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            refuse_oversized,
+        ))
+        .layer(
+            tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+                axum::http::header::X_CONTENT_TYPE_OPTIONS,
+                axum::http::HeaderValue::from_static("nosniff"),
+            ),
+        )
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(request_span)
@@ -72,6 +82,36 @@ pub fn router(app: App) -> Router {
         )
         .layer(axum::middleware::from_fn(metrics::track))
         .with_state(app)
+}
+
+/// Answers a request that declares a body larger than its route reads at once,
+/// before any of it is read: JSON for the API, a page for the pages.
+async fn refuse_oversized(
+    axum::extract::State(app): axum::extract::State<App>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let limit = extract::body_limit(&app, req.method(), req.uri().path());
+    let declared = req
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    match declared {
+        Some(n) if n > limit as u64 => {
+            if req.uri().path().starts_with("/api/") {
+                error::ApiError::new(
+                    code::Code::PayloadTooLarge,
+                    format!("请求内容过大（最多 {}）", extract::size_zh(limit)),
+                )
+                .into_response()
+            } else {
+                pages::too_large(&app, limit)
+            }
+        }
+        _ => next.run(req).await,
+    }
 }
 
 /// The span of a request: method and matched route (never the raw path, which can

@@ -273,6 +273,22 @@ impl Calendar {
         }
     }
 
+    /// The calendar date of `instant` in the calendar's zone: the one answer to
+    /// "which day is it" for case numbers, form dates, licence dates and filters.
+    pub fn date_of(&self, instant: DateTime<Utc>) -> NaiveDate {
+        self.to_local(instant).date()
+    }
+
+    /// The wall-clock time of `instant` in the calendar's zone, for showing.
+    pub fn wall_clock(&self, instant: DateTime<Utc>) -> NaiveDateTime {
+        self.to_local(instant)
+    }
+
+    /// The instant `date` begins in the calendar's zone.
+    pub fn day_start(&self, date: NaiveDate) -> DateTime<Utc> {
+        self.to_utc(date.and_time(chrono::NaiveTime::MIN))
+    }
+
     /// The wall-clock time of `instant` in the calendar's zone (saturating).
     fn to_local(&self, instant: DateTime<Utc>) -> NaiveDateTime {
         let utc = instant.naive_utc();

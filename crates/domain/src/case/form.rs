@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 
 use crate::catalogue::{FieldType, FormField, Item};
 use crate::error::FieldProblem;
+use crate::text::{self, Lines};
 use crate::validate;
 
 /// Longest text accepted in a field without its own `max_length`.
@@ -58,7 +59,14 @@ fn check_value(field: &FormField, v: &Value, today: NaiveDate) -> Result<(), Str
             if s.chars().count() > max {
                 return Err(format!("不能超过 {max} 个字"));
             }
-            Ok(())
+            let lines = match field.field_type {
+                FieldType::Textarea => Lines::Many,
+                _ => Lines::One,
+            };
+            match text::forbidden(s, lines) {
+                Some(reason) => Err(reason),
+                None => Ok(()),
+            }
         }
         FieldType::Number => {
             let n = v.as_f64().ok_or_else(|| "应为数字".to_string())?;
@@ -112,5 +120,29 @@ fn problem(field: &str, message: &str) -> FieldProblem {
     FieldProblem {
         field: field.to_string(),
         message: message.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::tests::sample_item;
+
+    fn problems_for(value: &str) -> Vec<FieldProblem> {
+        let item = sample_item(false);
+        let mut form = Map::new();
+        form.insert("venue_name".into(), Value::String(value.into()));
+        let today = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap_or_default();
+        validate_form(&item, &form, today)
+    }
+
+    #[test]
+    fn a_name_with_a_nul_or_a_line_break_is_refused() {
+        assert!(problems_for("武侯书店").is_empty());
+        for bad in ["\0", "武侯\0书店", "武侯\n书店", "店\u{202E}名"] {
+            let p = problems_for(bad);
+            assert_eq!(p.len(), 1, "{bad:?}");
+            assert_eq!(p[0].field, "venue_name");
+        }
     }
 }

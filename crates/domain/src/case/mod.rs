@@ -429,6 +429,12 @@ pub fn decide(
             max: MAX_OPINION_CHARS,
         });
     }
+    if let Some(reason) = opinion
+        .as_deref()
+        .and_then(|o| crate::text::forbidden(o, crate::text::Lines::Many))
+    {
+        return Err(DomainError::OpinionUnprintable(reason));
+    }
     if command.action.needs_opinion() && opinion.is_none() {
         return Err(DomainError::OpinionRequired(command.action));
     }

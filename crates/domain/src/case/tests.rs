@@ -273,6 +273,30 @@ fn refusals_and_corrections_must_say_why() {
 }
 
 #[test]
+fn an_opinion_of_control_characters_is_refused_not_taken_for_text() {
+    let item = sample_item(true);
+    let (status, action) = (CaseStatus::Intake, Action::NotAccept);
+    let case = case_in(status);
+    for opinion in ["\0", "材料不全\0", "\u{1b}[31m"] {
+        let cmd = Command {
+            action,
+            opinion: Some(opinion.into()),
+            version: 3,
+        };
+        assert!(matches!(
+            decide(&case, &item, &actor_for(action, status), &cmd, Utc::now()).unwrap_err(),
+            DomainError::OpinionUnprintable(_)
+        ));
+    }
+    let cmd = Command {
+        action,
+        opinion: Some("材料不全：\n1. 缺少租赁合同".into()),
+        version: 3,
+    };
+    assert!(decide(&case, &item, &actor_for(action, status), &cmd, Utc::now()).is_ok());
+}
+
+#[test]
 fn a_correction_returns_the_case_to_the_stage_that_asked_for_it() {
     let item = sample_item(true);
     let case = case_in(CaseStatus::Review);

@@ -11,7 +11,7 @@ use utoipa_axum::routes;
 use chrono::NaiveDate;
 use onestamp_app::App;
 
-use onestamp_app::cases::{Application, CaseView, day_start};
+use onestamp_app::cases::{Application, CaseView};
 use onestamp_app::store::{CaseQuery, CaseSummary};
 use onestamp_domain::case::{Action, CaseStatus, Channel, Command};
 use onestamp_domain::validate::parse_date;
@@ -128,8 +128,8 @@ async fn list_cases(
                     .identity
                     .map(|v| v.trim().to_uppercase())
                     .filter(|v| !v.is_empty()),
-                submitted_from: from.map(day_start),
-                submitted_to: to.and_then(|d| d.succ_opt()).map(day_start),
+                submitted_from: from.map(|d| app.day_start(d)),
+                submitted_to: to.and_then(|d| d.succ_opt()).map(|d| app.day_start(d)),
                 before_id: p.before,
                 limit,
             },

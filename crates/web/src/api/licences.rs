@@ -17,7 +17,7 @@ use onestamp_app::licences::{LicenceView, PublicLicence, Verification};
 use onestamp_app::store::{LicenceQuery, Notification};
 
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ApiQuery, Caller};
+use crate::extract::{ApiJson, ApiQuery, Caller, ClientAddr};
 
 pub fn router() -> OpenApiRouter<App> {
     OpenApiRouter::new()
@@ -160,13 +160,14 @@ pub struct ReportRequest {
 
 /// Report a problem with a licence (public, no login); it reaches the supervisors.
 #[utoipa::path(post, path = "/api/v1/verify/{id}/reports", tag = "public", params(("id" = String, Path)), request_body = ReportRequest,
-    responses((status = 202, body = Object), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 202, body = Object), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn report(
     State(app): State<App>,
+    ClientAddr(source): ClientAddr,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<ReportRequest>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
-    app.report_licence(&id, &req.text).await?;
+    app.report_licence(&id, &req.text, source).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(serde_json::json!({"received": true})),

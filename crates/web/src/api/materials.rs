@@ -1,7 +1,6 @@
 //! The materials library (电子材料库) and prefilling from licences.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -14,18 +13,16 @@ use onestamp_app::App;
 use onestamp_app::materials::Prefill;
 use onestamp_app::store::MaterialFile;
 
-use crate::error::{ApiError, Code, ErrorBody};
-use crate::extract::{ApiQuery, Caller};
-
-/// Largest upload the HTTP layer reads; the app applies the configured limit.
-const MAX_UPLOAD: usize = 100 * 1024 * 1024;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{ApiQuery, Caller, UploadBody};
 
 pub fn router() -> OpenApiRouter<App> {
     OpenApiRouter::new()
         .routes(routes!(list, upload))
         .routes(routes!(download))
         .routes(routes!(prefill))
-        .layer(DefaultBodyLimit::max(MAX_UPLOAD))
+        // The upload reads its own limit, the configured material size.
+        .layer(DefaultBodyLimit::disable())
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -44,17 +41,8 @@ async fn upload(
     State(app): State<App>,
     Caller(s): Caller,
     ApiQuery(p): ApiQuery<UploadParams>,
-    body: Bytes,
+    UploadBody(body): UploadBody,
 ) -> Result<(StatusCode, Json<MaterialFile>), ApiError> {
-    if body.len() > app.settings.max_upload_bytes {
-        return Err(ApiError::new(
-            Code::PayloadTooLarge,
-            format!(
-                "文件超过 {} MB",
-                app.settings.max_upload_bytes / 1024 / 1024
-            ),
-        ));
-    }
     Ok((
         StatusCode::CREATED,
         Json(app.upload_material(&s, &p.name, body.to_vec()).await?),
@@ -92,7 +80,34 @@ async fn download(
     if let Ok(v) = file.content_type.parse() {
         headers.insert(header::CONTENT_TYPE, v);
     }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        header::HeaderValue::from_static("nosniff"),
+    );
+    if let Ok(v) = attachment(&file.name).parse() {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
     Ok((headers, bytes).into_response())
+}
+
+/// `Content-Disposition` of a download: always saved, never shown inline, with
+/// the file's own name (RFC 6266 `filename*`, UTF-8, percent-encoded) and an
+/// ASCII fallback for old clients.
+fn attachment(name: &str) -> String {
+    let mut encoded = String::new();
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            encoded.push(char::from(b));
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    let extension = name
+        .rsplit_once('.')
+        .map(|(_, e)| e)
+        .filter(|e| !e.is_empty() && e.len() <= 8 && e.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .unwrap_or("bin");
+    format!("attachment; filename=\"material.{extension}\"; filename*=UTF-8''{encoded}")
 }
 
 /// What my valid licences fill in for an item: form values and the materials they stand in for (免提交).
@@ -104,4 +119,19 @@ async fn prefill(
     Path(code): Path<String>,
 ) -> Result<Json<Prefill>, ApiError> {
     Ok(Json(app.prefill(&s, &code).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::attachment;
+
+    #[test]
+    fn a_chinese_file_name_is_percent_encoded_and_kept_as_an_attachment() {
+        assert_eq!(
+            attachment("租赁 合同.pdf"),
+            "attachment; filename=\"material.pdf\"; filename*=UTF-8''%E7%A7%9F%E8%B5%81%20%E5%90%88%E5%90%8C.pdf"
+        );
+        assert!(attachment("a\"b;.x").starts_with("attachment; filename=\"material.x\""));
+        assert!(attachment("noext").contains("material.bin"));
+    }
 }

@@ -17,7 +17,7 @@ use onestamp_domain::case::{Action, Command, Hand, ShownEvent};
 use onestamp_domain::timing::Light;
 
 use super::session::PageUser;
-use super::{Chrome, Template, error_page, local_time, render};
+use super::{Chrome, Template, error_page, render};
 
 /// Cases per page of "my cases".
 const PAGE: u32 = 20;
@@ -52,7 +52,7 @@ async fn item_names(app: &App) -> HashMap<String, String> {
         .unwrap_or_default()
 }
 
-fn lines(list: Vec<CaseSummary>, names: &HashMap<String, String>) -> Vec<CaseLine> {
+fn lines(app: &App, list: Vec<CaseSummary>, names: &HashMap<String, String>) -> Vec<CaseLine> {
     list.into_iter()
         .map(|c| CaseLine {
             id: c.id,
@@ -62,8 +62,8 @@ fn lines(list: Vec<CaseSummary>, names: &HashMap<String, String>) -> Vec<CaseLin
                 .unwrap_or_else(|| c.item_code.clone()),
             number: c.number,
             status: c.status.label_zh(),
-            submitted: local_time(c.submitted_at),
-            deadline: c.task_deadline.or(c.deadline).map(local_time),
+            submitted: app.local_time(c.submitted_at),
+            deadline: c.task_deadline.or(c.deadline).map(|t| app.local_time(t)),
             light: c.light.map(light_label),
         })
         .collect()
@@ -105,7 +105,7 @@ pub async fn my_cases(
     render(
         CasesPage {
             chrome,
-            cases: lines(list, &names),
+            cases: lines(&app, list, &names),
             more,
         },
         StatusCode::OK,
@@ -208,7 +208,7 @@ async fn case_view(app: &App, user: &PageUser, view: CaseView) -> CasePage {
         .events
         .iter()
         .map(|e| EventLine {
-            at: local_time(e.at),
+            at: app.local_time(e.at),
             what: match e.action.as_str() {
                 "submit" => "提交申请".to_string(),
                 a => Action::parse(a)
@@ -243,12 +243,16 @@ async fn case_view(app: &App, user: &PageUser, view: CaseView) -> CasePage {
         status_code: case.status.as_str(),
         closed: case.status.is_closed(),
         channel: case.channel.label_zh(),
-        submitted: local_time(case.submitted_at),
-        deadline: case.deadline.map(local_time),
-        legal_deadline: case.legal_deadline.map(local_time),
+        submitted: app.local_time(case.submitted_at),
+        deadline: case.deadline.map(|t| app.local_time(t)),
+        legal_deadline: case.legal_deadline.map(|t| app.local_time(t)),
         light: light_label(view.light),
         stage: view.task.as_ref().map(|t| t.stage.label_zh()),
-        stage_deadline: view.task.as_ref().and_then(|t| t.deadline).map(local_time),
+        stage_deadline: view
+            .task
+            .as_ref()
+            .and_then(|t| t.deadline)
+            .map(|t| app.local_time(t)),
         form,
         review,
         materials,
@@ -432,7 +436,7 @@ pub async fn workbench(
         WorkbenchPage {
             chrome,
             roles,
-            tasks: lines(tasks, &names),
+            tasks: lines(&app, tasks, &names),
             more,
         },
         StatusCode::OK,

@@ -132,6 +132,17 @@ fn refusal(
     )
 }
 
+/// The page of a request whose body is larger than the server reads.
+pub(crate) fn too_large(app: &App, limit: usize) -> Response {
+    refusal(
+        Chrome::public(app),
+        Code::PayloadTooLarge,
+        "未能完成",
+        format!("提交的内容过大（最多 {}）", crate::extract::size_zh(limit)),
+        None,
+    )
+}
+
 /// The HTML face of an app error: the same code and status as the API (the one
 /// mapping, which also logs faults), a Chinese page.
 fn error_page(chrome: Chrome, e: AppError, back: Option<String>) -> Response {
@@ -145,21 +156,6 @@ fn plain_number(n: &serde_json::Number) -> String {
         Some(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
         _ => n.to_string(),
     }
-}
-
-/// An instant as the bureau's local time (UTC+8), to the minute.
-fn local_time(t: chrono::DateTime<chrono::Utc>) -> String {
-    (t + chrono::Duration::hours(8))
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
-}
-
-/// An RFC 3339 instant (as in app errors) as local time; the text itself if it
-/// does not parse.
-fn local_time_str(rfc3339: &str) -> String {
-    chrono::DateTime::parse_from_rfc3339(rfc3339)
-        .map(|t| local_time(t.with_timezone(&chrono::Utc)))
-        .unwrap_or_else(|_| rfc3339.to_string())
 }
 
 /// The live checks of the application forms (see `static/forms.js`).

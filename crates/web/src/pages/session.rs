@@ -330,10 +330,9 @@ pub async fn login(
         }
         Err(e) => {
             let text = match &e {
-                AppError::LoginLocked { until } => format!(
-                    "登录失败次数过多，账号已暂时锁定，请于 {} 后再试",
-                    super::local_time_str(until)
-                ),
+                AppError::LoginLocked { until } => {
+                    format!("登录失败次数过多，账号已暂时锁定，请于 {until} 后再试")
+                }
                 e if e.is_fault() => "系统暂时无法登录，请稍后再试".into(),
                 e => e.to_string(),
             };

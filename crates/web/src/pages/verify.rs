@@ -69,6 +69,7 @@ pub struct ReportForm {
 pub async fn report(
     State(app): State<App>,
     user: MaybeUser,
+    crate::extract::ClientAddr(source): crate::extract::ClientAddr,
     Path(id): Path<String>,
     form: Result<Form<ReportForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
@@ -83,7 +84,7 @@ pub async fn report(
             back,
         );
     };
-    match app.report_licence(&id, &form.text).await {
+    match app.report_licence(&id, &form.text, source).await {
         Ok(()) => message(
             chrome,
             "举报已收到",
