@@ -113,7 +113,9 @@ impl App {
         let user = &session.user;
         let applicant = Applicant {
             user_id: user.id,
-            kind: applicant_kind(&user.identity),
+            kind: user.identity_kind.ok_or_else(|| {
+                AppError::invalid("账号未登记申请人类型（自然人或法人），请联系管理员补充后再申请")
+            })?,
             name: user.display_name.clone(),
             identity: user.identity.clone(),
         };
@@ -437,18 +439,6 @@ impl App {
             actions,
             events: shown.events,
         })
-    }
-}
-
-fn applicant_kind(identity: &str) -> ApplicantKind {
-    let b = identity.as_bytes();
-    let person = b.len() == 18
-        && b[..17].iter().all(u8::is_ascii_digit)
-        && (b[17].is_ascii_digit() || b[17] == b'X');
-    if person {
-        ApplicantKind::Person
-    } else {
-        ApplicantKind::Organisation
     }
 }
 

@@ -2,10 +2,12 @@
 //! each with the password `demo`. Loading it twice changes nothing.
 
 use onestamp_domain::assignment::StaffProfile;
+use onestamp_domain::case::ApplicantKind;
 use onestamp_domain::role::Role;
 
 use crate::catalogue::{Format, parse_catalogue};
 use crate::store::ImportSummary;
+use crate::users::UserForm;
 use crate::{App, AppError};
 
 /// The demo catalogue (事项清单), embedded in the binary.
@@ -20,6 +22,8 @@ pub struct DemoUser {
     pub display_name: &'static str,
     pub roles: &'static [Role],
     pub identity: &'static str,
+    /// Applicants: what they registered as.
+    pub identity_kind: Option<ApplicantKind>,
 }
 
 pub const USERS: &[DemoUser] = &[
@@ -28,66 +32,77 @@ pub const USERS: &[DemoUser] = &[
         display_name: "系统管理员",
         roles: &[Role::Admin],
         identity: "",
+        identity_kind: None,
     },
     DemoUser {
         username: "clerk",
         display_name: "受理员 王敏",
         roles: &[Role::Clerk],
         identity: "",
+        identity_kind: None,
     },
     DemoUser {
         username: "reviewer",
         display_name: "审查员 李强",
         roles: &[Role::Reviewer],
         identity: "",
+        identity_kind: None,
     },
     DemoUser {
         username: "inspector",
         display_name: "踏勘员 赵磊",
         roles: &[Role::Inspector],
         identity: "",
+        identity_kind: None,
     },
     DemoUser {
         username: "approver",
         display_name: "核准人 陈静",
         roles: &[Role::Approver],
         identity: "",
+        identity_kind: None,
     },
     DemoUser {
         username: "officer",
         display_name: "制证员 刘洋",
         roles: &[Role::Officer],
         identity: "",
+        identity_kind: None,
     },
     DemoUser {
         username: "supervisor",
         display_name: "监察 周涛",
         roles: &[Role::Supervisor],
         identity: "",
+        identity_kind: None,
     },
     DemoUser {
         username: "regulator",
         display_name: "区市场监管局 监管员 吴芳",
         roles: &[Role::Regulator],
         identity: "",
+        identity_kind: None,
     },
     DemoUser {
         username: "zhangsan",
         display_name: "张三",
         roles: &[Role::Applicant],
         identity: "510107199003071236",
+        identity_kind: Some(ApplicantKind::Person),
     },
     DemoUser {
         username: "lisi",
         display_name: "李四",
         roles: &[Role::Applicant],
         identity: "510107198511122242",
+        identity_kind: Some(ApplicantKind::Person),
     },
     DemoUser {
         username: "jinjiang_books",
         display_name: "成都锦江书香文化有限公司",
         roles: &[Role::Applicant],
         identity: "91510107MA6C11110G",
+        identity_kind: Some(ApplicantKind::Organisation),
     },
 ];
 
@@ -114,11 +129,14 @@ impl App {
             let user = self
                 .save_user(
                     None,
-                    u.username,
-                    u.display_name,
-                    u.roles.to_vec(),
-                    u.identity,
-                    PASSWORD,
+                    UserForm {
+                        username: u.username.into(),
+                        display_name: u.display_name.into(),
+                        roles: u.roles.to_vec(),
+                        identity: u.identity.into(),
+                        identity_kind: u.identity_kind,
+                        password: PASSWORD.into(),
+                    },
                 )
                 .await?;
             if u.roles.iter().any(|r| r.is_staff() && *r != Role::Admin) {

@@ -151,10 +151,26 @@ impl App {
 
     /// Gives the app the bureau's seal and records its public key, so that every
     /// licence it ever sealed stays verifiable after the key is rotated.
+    /// A key seen for the first time is audited (`seal.key.register`).
     pub async fn with_seal(mut self, seal: onestamp_certificate::Seal) -> Result<App, AppError> {
-        self.store
-            .register_seal_key(seal.key_id(), seal.public_key_hex(), self.clock.now())
+        let audit = store::AuditFact {
+            actor_id: None,
+            kind: "seal.key.register".into(),
+            subject: seal.key_id().to_string(),
+            detail: serde_json::json!({"public_key": seal.public_key_hex()}),
+        };
+        let new = self
+            .store
+            .register_seal_key(
+                seal.key_id(),
+                seal.public_key_hex(),
+                self.clock.now(),
+                audit,
+            )
             .await?;
+        if new {
+            tracing::warn!(key_id = %seal.key_id(), "a new seal key is registered as trusted");
+        }
         self.sealing = Some(licences::Sealing::new(seal));
         Ok(self)
     }

@@ -8,11 +8,14 @@ use std::sync::Arc;
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
-use onestamp_certificate::{FontSource, HolderIdentity, LicenceDocument, Seal, Verifier};
-use onestamp_domain::case::Case;
+use onestamp_certificate::{
+    FontSource, HolderIdentity, LicenceDocument, Seal, Verifier, ViewingCopy,
+};
+use onestamp_domain::case::{ApplicantKind, Case};
 use onestamp_domain::catalogue::{FieldType, Item};
 use onestamp_domain::identity::Identity;
-use onestamp_domain::licence::{self, LicenceStatus, Standing, mask_person_name};
+use onestamp_domain::licence::{self, LicenceStatus, Standing};
+use onestamp_domain::privacy::{self, Exposure, Surface, Viewer};
 use onestamp_domain::role::Role;
 use onestamp_domain::validate::{
     CreditCode, LicenceId, LicenceSerial, LicenceTypeCode, LicenceVersion,
@@ -121,6 +124,9 @@ pub struct LicenceView {
     /// The signed content, for display.
     pub document: serde_json::Value,
     pub verify_url: String,
+    /// Whether the holder's identity number is masked for this viewer (双盲):
+    /// then `document` shows it masked and the signed content is left out.
+    pub masked: bool,
 }
 
 fn holder_identity(case: &Case, today: NaiveDate) -> Result<HolderIdentity, AppError> {
@@ -141,7 +147,22 @@ fn text_of(v: &serde_json::Value) -> String {
         serde_json::Value::Bool(true) => "是".into(),
         serde_json::Value::Bool(false) => "否".into(),
         serde_json::Value::Null => String::new(),
+        // A whole number reads as one: 2, not 2.0.
+        serde_json::Value::Number(n) => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
+            _ => n.to_string(),
+        },
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn whole_numbers_print_without_a_decimal_point() {
+        assert_eq!(super::text_of(&serde_json::json!(2.0)), "2");
+        assert_eq!(super::text_of(&serde_json::json!(2.5)), "2.5");
+        assert_eq!(super::text_of(&serde_json::json!(true)), "是");
     }
 }
 
@@ -392,20 +413,84 @@ impl App {
 
     pub async fn get_licence(&self, session: &Session, id: &str) -> Result<LicenceView, AppError> {
         let stored = self.visible_licence(session, id).await?;
-        self.licence_view(stored).await
+        let keys = self.store.seal_keys().await?;
+        let shown = self
+            .licence_exposure(session, &stored, Surface::Licence, &mut Default::default())
+            .await?;
+        Ok(self.licence_view(&keys, stored, shown))
     }
 
-    async fn licence_view(&self, stored: StoredLicence) -> Result<LicenceView, AppError> {
-        let (standing, doc) = self.standing_of(&stored).await?;
-        let document = doc
+    /// What `session` may see of the holder of `stored` on `surface` (the one
+    /// privacy policy, [`onestamp_domain::privacy`]); `masking` remembers, per
+    /// item, whether the item masks identities.
+    async fn licence_exposure(
+        &self,
+        session: &Session,
+        stored: &StoredLicence,
+        surface: Surface,
+        masking: &mut std::collections::HashMap<String, bool>,
+    ) -> Result<Exposure, AppError> {
+        let viewer = if stored.holder_user_id == session.user.id {
+            Viewer::Owner
+        } else {
+            Viewer::Staff(&session.user.roles)
+        };
+        let item_masks = match masking.get(&stored.item_code) {
+            Some(m) => *m,
+            None => {
+                // An item no longer in the catalogue masks, to be safe.
+                let m = self
+                    .store
+                    .item(&stored.item_code)
+                    .await?
+                    .is_none_or(|i| i.item.mask_identity);
+                masking.insert(stored.item_code.clone(), m);
+                m
+            }
+        };
+        let kind = if stored.holder_is_person {
+            ApplicantKind::Person
+        } else {
+            ApplicantKind::Organisation
+        };
+        Ok(privacy::exposure(viewer, surface, item_masks, kind))
+    }
+
+    fn licence_view(
+        &self,
+        keys: &[(String, String)],
+        mut stored: StoredLicence,
+        shown: Exposure,
+    ) -> LicenceView {
+        let (standing, doc) = self.standing_among(keys, &stored);
+        let mut document = doc
             .map(|d| serde_json::to_value(&d).unwrap_or_default())
             .unwrap_or(serde_json::Value::Null);
-        Ok(LicenceView {
+        let masked = shown.is_partial();
+        if masked {
+            if let Some(value) = document.pointer_mut("/holder_identity/value")
+                && let Some(number) = value.as_str()
+            {
+                *value = shown
+                    .identity(number)
+                    .map_or(serde_json::Value::Null, serde_json::Value::String);
+            }
+            if let Some(name) = document.get_mut("holder_name")
+                && let Some(n) = name.as_str()
+            {
+                *name = serde_json::Value::String(shown.name(n));
+            }
+            stored.holder_name = shown.name(&stored.holder_name);
+            stored.canonical.clear();
+            stored.signature.clear();
+        }
+        LicenceView {
             verify_url: self.verify_url(&stored.id),
             stored,
             standing,
             document,
-        })
+            masked,
+        }
     }
 
     /// Licences the caller may see: an applicant's own, a regulator's domain, or all for staff.
@@ -422,9 +507,14 @@ impl App {
             session.require(&[Role::Applicant])?;
             query.holder = Some(session.user.id);
         }
+        let keys = self.store.seal_keys().await?;
+        let mut masking = std::collections::HashMap::new();
         let mut out = Vec::new();
         for l in self.store.licences(&query).await? {
-            out.push(self.licence_view(l).await?);
+            let shown = self
+                .licence_exposure(session, &l, Surface::Licence, &mut masking)
+                .await?;
+            out.push(self.licence_view(&keys, l, shown));
         }
         Ok(out)
     }
@@ -435,6 +525,20 @@ impl App {
         let Some(doc) = self.genuine(&stored).await? else {
             return Err(AppError::invalid("证照签章验证未通过，不能打印"));
         };
+        let shown = self
+            .licence_exposure(
+                session,
+                &stored,
+                Surface::LicencePrint,
+                &mut Default::default(),
+            )
+            .await?;
+        let copy = shown.is_partial().then(|| ViewingCopy {
+            identity: shown
+                .identity(doc.holder_identity.as_str())
+                .unwrap_or_default(),
+            remark: "查看副本：持证人身份号码已部分隐去，以扫码核验结果为准".into(),
+        });
         let sealing = self.sealing()?.clone();
         let url = self.verify_url(&stored.id);
         let seal_name = self.settings.bureau_name.clone();
@@ -443,7 +547,7 @@ impl App {
                 .font
                 .get_or_init(|| FontSource::system().map_err(|e| e.to_string()));
             let font = font.as_ref().map_err(|e| AppError::rendering(e.clone()))?;
-            onestamp_certificate::render_pdf(&doc, &seal_name, &url, font)
+            onestamp_certificate::render_pdf_copy(&doc, &seal_name, &url, font, copy.as_ref())
                 .map_err(AppError::rendering)
         })
         .await
@@ -689,15 +793,17 @@ fn already_changed(e: crate::store::StoreError) -> AppError {
 }
 
 fn public_view(doc: &LicenceDocument, person: bool, standing: Standing) -> PublicLicence {
+    let kind = if person {
+        ApplicantKind::Person
+    } else {
+        ApplicantKind::Organisation
+    };
+    let shown = privacy::exposure(Viewer::Public, Surface::Public, true, kind);
     PublicLicence {
         id: doc.id.to_string(),
         type_code: doc.type_code.as_str().to_string(),
         type_name: doc.type_name.clone(),
-        holder_name: if person {
-            mask_person_name(&doc.holder_name)
-        } else {
-            doc.holder_name.clone()
-        },
+        holder_name: shown.name(&doc.holder_name),
         scope: doc.scope.clone(),
         issuer: doc.issuer.clone(),
         issued_on: doc.issued_on,

@@ -1,10 +1,26 @@
 //! Users: listing (admin) and creation.
 
+use onestamp_domain::case::ApplicantKind;
+use onestamp_domain::identity::Identity;
 use onestamp_domain::role::Role;
+use onestamp_domain::text::{self, Lines};
 
 use crate::auth::{Session, hash_password};
 use crate::store::{AuditFact, NewUser, User};
 use crate::{App, AppError};
+
+/// A user as an administrator (or the operator) saves them.
+#[derive(Debug, Clone)]
+pub struct UserForm {
+    pub username: String,
+    pub display_name: String,
+    pub roles: Vec<Role>,
+    /// Applicants: the citizen ID or credit code; staff: empty.
+    pub identity: String,
+    /// Applicants: what they register as, which says which number `identity` is.
+    pub identity_kind: Option<ApplicantKind>,
+    pub password: String,
+}
 
 impl App {
     /// Every user with their roles (admin only).
@@ -17,16 +33,26 @@ impl App {
     pub async fn save_user(
         &self,
         actor: Option<&Session>,
-        username: &str,
-        display_name: &str,
-        roles: Vec<Role>,
-        identity: &str,
-        password: &str,
+        form: UserForm,
     ) -> Result<User, AppError> {
         if let Some(s) = actor {
             s.require(&[Role::Admin])?;
         }
-        let username = username.trim();
+        let UserForm {
+            username,
+            display_name,
+            roles,
+            identity,
+            identity_kind,
+            password,
+        } = form;
+        let (username, display_name) = (username.trim(), display_name.trim());
+        if display_name.is_empty() || display_name.chars().count() > 100 {
+            return Err(AppError::invalid("姓名或名称须为 1-100 个字"));
+        }
+        if let Some(reason) = text::forbidden(display_name, Lines::One) {
+            return Err(AppError::invalid(format!("姓名或名称{reason}")));
+        }
         if username.is_empty()
             || username.len() > 64
             || !username
@@ -43,21 +69,29 @@ impl App {
         // Stored as the validators read it: trimmed, check letters upper case, so
         // that searches by identity find it however it was typed.
         let identity = identity.trim().to_uppercase();
-        if roles.contains(&Role::Applicant) {
-            let today = self.today();
-            let id = identity.as_str();
-            let ok = onestamp_domain::validate::CreditCode::parse(id).is_ok()
-                || onestamp_domain::validate::CitizenId::parse(id, today).is_ok();
-            if !ok {
-                return Err(AppError::invalid(
-                    "申请人须有有效的公民身份号码或统一社会信用代码",
-                ));
-            }
-        }
+        // Which kind of number it is comes from what the applicant registers as,
+        // never from its digits: some citizen IDs are also valid credit codes.
+        let identity_kind = if roles.contains(&Role::Applicant) {
+            let kind = identity_kind.ok_or_else(|| {
+                AppError::invalid(
+                    "申请人须说明登记类型：自然人（person，公民身份号码）或法人及其他组织（organisation，统一社会信用代码）",
+                )
+            })?;
+            Identity::parse(kind, &identity, self.today()).map_err(|e| {
+                AppError::invalid(match kind {
+                    ApplicantKind::Person => format!("公民身份号码无效：{e}"),
+                    ApplicantKind::Organisation => format!("统一社会信用代码无效：{e}"),
+                })
+            })?;
+            Some(kind)
+        } else if identity_kind.is_some() {
+            return Err(AppError::invalid("只有申请人有登记类型"));
+        } else {
+            None
+        };
         if password.chars().count() < 4 {
             return Err(AppError::invalid("密码至少 4 位"));
         }
-        let password = password.to_string();
         let password_hash = crate::auth::hashing(move || hash_password(&password))
             .await
             .ok_or_else(|| AppError::invalid("密码处理失败，请重试"))??;
@@ -78,6 +112,7 @@ impl App {
                     display_name: display_name.to_string(),
                     roles,
                     identity,
+                    identity_kind,
                     password_hash,
                 },
                 audit,

@@ -29,5 +29,5 @@ pub use document::{
 };
 pub use error::CertificateError;
 pub use font::{FONT_ENV, FontSource, SYSTEM_FONTS};
-pub use pdf::render_pdf;
+pub use pdf::{ViewingCopy, render_pdf, render_pdf_copy};
 pub use seal::{SIGNER_ID, Seal, Verifier, load_or_create};

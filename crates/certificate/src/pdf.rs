@@ -66,9 +66,40 @@ pub fn render_pdf(
     verify_url: &str,
     font: &FontSource,
 ) -> Result<Vec<u8>, CertificateError> {
+    render_pdf_copy(doc, seal_name, verify_url, font, None)
+}
+
+/// What a viewing copy of a licence prints instead of the holder's identity
+/// number: the number as the viewer may see it, and a remark saying so.
+#[derive(Debug, Clone)]
+pub struct ViewingCopy {
+    pub identity: String,
+    pub remark: String,
+}
+
+/// Like [`render_pdf`]; with `copy`, the identity row shows `copy.identity`
+/// and a remark row `copy.remark` closes the fields (a copy for staff who may
+/// not see the number in full). The QR code still opens the real licence.
+pub fn render_pdf_copy(
+    doc: &LicenceDocument,
+    seal_name: &str,
+    verify_url: &str,
+    font: &FontSource,
+    copy: Option<&ViewingCopy>,
+) -> Result<Vec<u8>, CertificateError> {
     doc.check()?;
     let measure = font.measure()?;
-    let rows = rows(doc);
+    let mut rows = rows(doc);
+    if let Some(copy) = copy {
+        if let Some(first) = rows.first_mut() {
+            first.value = copy.identity.clone();
+        }
+        rows.push(Row {
+            label: "备注".to_owned(),
+            value: copy.remark.clone(),
+            one_line: false,
+        });
+    }
     measure.check(&doc.type_name, "type_name")?;
     measure.check(&doc.issuer, "issuer")?;
     measure.check(seal_name, "seal_name")?;

@@ -12,7 +12,7 @@ use onestamp_app::{App, AppError, Settings, SystemClock};
 use onestamp_domain::audit::ChainBreak;
 
 use crate::config::Config;
-use crate::{AuditCommand, CalendarCommand, Command};
+use crate::{AuditCommand, CalendarCommand, Command, SealCommand};
 
 /// Logs to stderr. A bench logs only warnings unless `ONESTAMP_LOG` says otherwise,
 /// so that its progress stays readable and a line per request does not weigh on its figures.
@@ -72,11 +72,70 @@ pub(crate) async fn open_app_at(
             delay_per_failure: std::time::Duration::from_millis(cfg.login.delay_ms),
         },
     };
-    let app = App::new(store, Arc::new(SystemClock), settings);
+    // No seal: only `serve` and `seal init|rotate` read, create or register the
+    // bureau's key (see [`sealed`]); the other commands never touch it.
+    Ok(App::new(store, Arc::new(SystemClock), settings))
+}
+
+/// The app given the bureau's seal from `seal_key`, created there first if there
+/// is none (the first start of a server), and registered as trusted (audited
+/// when new).
+async fn sealed(app: App, cfg: &Config) -> anyhow::Result<App> {
     let key = cfg.seal_key_path();
     let seal = onestamp_certificate::load_or_create(&key)
         .map_err(|e| anyhow::anyhow!("the bureau's seal key {}: {e}", key.display()))?;
     app.with_seal(seal).await.map_err(explain)
+}
+
+/// `seal init`: creates the bureau's key where there is none; `seal rotate`:
+/// retires the key in use (kept beside, as `<file>.<key id>.retired`) and
+/// creates a new one. Either way the new public key is registered (and audited),
+/// so licences sealed with an older key stay verifiable.
+async fn seal(cfg: &Config, command: SealCommand) -> anyhow::Result<()> {
+    let key = cfg.seal_key_path();
+    let app = open_app(cfg).await?;
+    match command {
+        SealCommand::Init => {
+            if key.exists() {
+                bail!(
+                    "a seal key already exists at {} (use `onestamp seal rotate` to replace it)",
+                    key.display()
+                );
+            }
+        }
+        SealCommand::Rotate => {
+            let pem = std::fs::read_to_string(&key).with_context(|| {
+                format!(
+                    "no seal key to rotate at {} (use `onestamp seal init`)",
+                    key.display()
+                )
+            })?;
+            let old = onestamp_certificate::Seal::from_pem(&pem)
+                .map_err(|e| anyhow::anyhow!("the seal key {}: {e}", key.display()))?;
+            // Registered (if it never was) before it is retired, so that what it sealed verifies.
+            let old_id = old.key_id().to_string();
+            app.clone().with_seal(old).await.map_err(explain)?;
+            let mut retired = key.clone().into_os_string();
+            retired.push(format!(".{old_id}.retired"));
+            std::fs::rename(&key, &retired).with_context(|| {
+                format!(
+                    "cannot retire {} to {}",
+                    key.display(),
+                    retired.to_string_lossy()
+                )
+            })?;
+            println!("retired key {old_id} to {}", retired.to_string_lossy());
+        }
+    }
+    let app = sealed(app, cfg).await?;
+    if let Some(s) = &app.sealing {
+        println!(
+            "seal key {} at {} is registered; restart running servers to seal with it",
+            s.seal.key_id(),
+            key.display()
+        );
+    }
+    Ok(())
 }
 
 /// Turns an app error into a message for the operator.
@@ -169,6 +228,7 @@ pub async fn run(cfg: Config, command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Bench(b) => crate::bench::run(&cfg, b).await,
+        Command::Seal(c) => seal(&cfg, c).await,
         Command::Audit(AuditCommand::Verify) => {
             let app = open_app(&cfg).await?;
             let report = app
@@ -230,7 +290,7 @@ async fn demo(app: &App) -> anyhow::Result<()> {
 
 async fn serve(cfg: &Config, with_demo: bool) -> anyhow::Result<()> {
     let addr = cfg.listen_addr()?;
-    let app = open_app(cfg).await?;
+    let app = sealed(open_app(cfg).await?, cfg).await?;
     if with_demo {
         demo(&app).await?;
     }

@@ -67,6 +67,17 @@ enum Command {
     Backup { file: PathBuf },
     /// Load figures: the server in-process over a fresh database, driven over HTTP.
     Bench(bench::BenchArgs),
+    /// The bureau's seal key: only `serve` (on its first start) and these create one.
+    #[command(subcommand)]
+    Seal(SealCommand),
+}
+
+#[derive(Subcommand)]
+enum SealCommand {
+    /// Create the bureau's SM2 seal key at `seal_key` and register it; refused if one exists.
+    Init,
+    /// Retire the key in use (kept as <file>.<key id>.retired) and create and register a new one.
+    Rotate,
 }
 
 #[derive(Subcommand)]

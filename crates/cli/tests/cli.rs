@@ -219,3 +219,80 @@ fn backup_writes_a_database_that_serves_as_the_store() {
         text(&out)
     );
 }
+
+/// Only `serve` and `seal init|rotate` create or register a seal key: the other
+/// commands, run anywhere, leave no key behind and trust none. Every key
+/// registered is audited, and a rotation keeps the old key beside.
+#[test]
+fn only_serve_and_seal_commands_create_or_register_a_seal_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let backup = dir.path().join("copy.db");
+    let export = dir.path().join("catalogue.yaml");
+    for args in [
+        vec!["migrate"],
+        vec!["demo"],
+        vec!["export", export.to_str().unwrap()],
+        vec!["backup", backup.to_str().unwrap()],
+        vec!["audit", "verify"],
+    ] {
+        let out = onestamp(dir.path(), &args);
+        assert!(out.status.success(), "{args:?}: {}", text(&out));
+    }
+    assert!(!dir.path().join("seal").exists(), "no key was created");
+    let keys = seal_key_rows(dir.path());
+    assert!(keys.is_empty(), "no key was registered: {keys:?}");
+
+    let init = onestamp(dir.path(), &["seal", "init"]);
+    assert!(init.status.success(), "{}", text(&init));
+    let key = dir.path().join("seal/bureau-sm2.pem");
+    assert!(key.exists());
+    let again = onestamp(dir.path(), &["seal", "init"]);
+    assert!(!again.status.success());
+    assert!(text(&again).contains("already exists"), "{}", text(&again));
+
+    let rotate = onestamp(dir.path(), &["seal", "rotate"]);
+    assert!(rotate.status.success(), "{}", text(&rotate));
+    let retired: Vec<_> = std::fs::read_dir(dir.path().join("seal"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".retired"))
+        .collect();
+    assert_eq!(retired.len(), 1, "the old key is kept beside");
+    let keys = seal_key_rows(dir.path());
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    assert_eq!(
+        audited(dir.path(), "seal.key.register"),
+        2,
+        "each key audited once"
+    );
+    let ok = onestamp(dir.path(), &["audit", "verify"]);
+    assert!(ok.status.success(), "{}", text(&ok));
+}
+
+fn query_strings(data: &Path, sql: &str) -> Vec<String> {
+    let db = data.join("onestamp.db");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let url = format!("sqlite://{}", db.display());
+        let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
+            .await
+            .unwrap();
+        let rows: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(sql.to_string()))
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+        rows.into_iter().map(|(s,)| s).collect()
+    })
+}
+
+fn seal_key_rows(data: &Path) -> Vec<String> {
+    query_strings(data, "SELECT key_id FROM seal_keys")
+}
+
+fn audited(data: &Path, kind: &str) -> usize {
+    query_strings(
+        data,
+        &format!("SELECT subject FROM audit_log WHERE kind = '{kind}'"),
+    )
+    .len()
+}

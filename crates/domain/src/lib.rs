@@ -13,6 +13,7 @@ pub mod catalogue;
 pub mod error;
 pub mod identity;
 pub mod licence;
+pub mod privacy;
 pub mod role;
 pub mod rules;
 pub mod text;

@@ -123,17 +123,7 @@ pub fn may_stand_in(
     }
 }
 
-/// Masks a natural person's name for public lists: the surname and asterisks.
-pub fn mask_person_name(name: &str) -> String {
-    let mut chars = name.chars();
-    match chars.next() {
-        Some(first) => {
-            let rest = chars.count().max(1);
-            format!("{first}{}", "*".repeat(rest))
-        }
-        None => String::new(),
-    }
-}
+pub use crate::privacy::mask_person_name;
 
 #[cfg(test)]
 mod tests {

@@ -165,8 +165,12 @@ delegate! {
     LicenceStore {
         fn next_licence_serial(type_code: &str, year: i32) -> u32 = licences::next_serial;
         fn seal_keys() -> Vec<(String, String)> = licences::seal_keys;
-        fn register_seal_key(key_id: &str, public_key_hex: &str, at: DateTime<Utc>) -> ()
-            = licences::register_key;
+        fn register_seal_key(
+            key_id: &str,
+            public_key_hex: &str,
+            at: DateTime<Utc>,
+            audit: AuditFact
+        ) -> bool = licences::register_key;
         fn licence(id: &str) -> Option<StoredLicence> = licences::by_id;
         fn licence_of_case(case_id: i64) -> Option<StoredLicence> = licences::of_case;
         fn licences(query: &LicenceQuery) -> Vec<StoredLicence> = licences::list;

@@ -130,14 +130,34 @@ pub(crate) async fn seal_keys(db: &Db) -> R<Vec<(String, String)>> {
     )
 }
 
-pub(crate) async fn register_key(db: &Db, key_id: &str, hex: &str, at: DateTime<Utc>) -> R<()> {
-    let sql = Sql::new(
-        "INSERT INTO seal_keys (key_id, public_key_hex, created_at) VALUES ($1, $2, $3)
-         ON CONFLICT (key_id) DO NOTHING",
-    );
-    db.execute(sql.arg(key_id).arg(hex).arg(millis(at)))
-        .await
-        .map(drop)
+pub(crate) async fn register_key(
+    db: &Db,
+    key_id: &str,
+    hex: &str,
+    at: DateTime<Utc>,
+    audit: AuditFact,
+) -> R<bool> {
+    let (key_id, hex) = (key_id.to_string(), hex.to_string());
+    db.write(work(move |c| {
+        Box::pin(async move {
+            let done = sqlx::query(
+                "INSERT INTO seal_keys (key_id, public_key_hex, created_at) VALUES ($1, $2, $3)
+                 ON CONFLICT (key_id) DO NOTHING",
+            )
+            .bind(&key_id)
+            .bind(&hex)
+            .bind(millis(at))
+            .execute(&mut *c)
+            .await?;
+            // A key seen before is not registered, nor audited, again.
+            let new = done.rows_affected() == 1;
+            if new {
+                crate::audit::append(c, at, &audit).await?;
+            }
+            Ok(new)
+        })
+    }))
+    .await
 }
 
 pub(crate) async fn by_id(db: &Db, id: &str) -> R<Option<StoredLicence>> {

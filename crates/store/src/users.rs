@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 
 use onestamp_app::store::{AuditFact, NewUser, User};
-use onestamp_domain::case::UserId;
+use onestamp_domain::case::{ApplicantKind, UserId};
 
 use crate::codec::{millis, roles};
 use crate::db::{Db, Flag, R, Sql, work};
@@ -22,7 +22,8 @@ pub(crate) const TOKEN_MEMORY: Duration = Duration::from_millis(900);
 /// Tokens remembered at most; beyond, the memory starts afresh.
 const TOKENS_REMEMBERED: usize = 100_000;
 
-pub(crate) const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.identity, u.active,
+pub(crate) const USER_COLUMNS: &str =
+    "u.id, u.username, u.display_name, u.identity, u.identity_kind, u.active,
     (SELECT string_agg(role, ',') FROM user_roles r WHERE r.user_id = u.id) AS roles";
 
 #[derive(sqlx::FromRow)]
@@ -31,6 +32,7 @@ pub(crate) struct UserRow {
     username: String,
     display_name: String,
     identity: String,
+    identity_kind: String,
     #[sqlx(try_from = "Flag")]
     active: bool,
     roles: Option<String>,
@@ -43,6 +45,7 @@ impl From<UserRow> for User {
             username: r.username,
             display_name: r.display_name,
             identity: r.identity,
+            identity_kind: identity_kind(&r.identity_kind),
             active: r.active,
             roles: roles(r.roles.as_deref().unwrap_or("")),
         }
@@ -96,11 +99,28 @@ impl TokenMemory {
     }
 }
 
+fn identity_kind(stored: &str) -> Option<ApplicantKind> {
+    match stored {
+        "person" => Some(ApplicantKind::Person),
+        "organisation" => Some(ApplicantKind::Organisation),
+        _ => None,
+    }
+}
+
+fn identity_kind_name(kind: Option<ApplicantKind>) -> &'static str {
+    match kind {
+        Some(ApplicantKind::Person) => "person",
+        Some(ApplicantKind::Organisation) => "organisation",
+        None => "",
+    }
+}
+
 pub(crate) async fn upsert(db: &Db, new: NewUser, audit: AuditFact) -> R<User> {
-    let (username, display_name, identity) = (
+    let (username, display_name, identity, identity_kind) = (
         new.username.clone(),
         new.display_name.clone(),
         new.identity.clone(),
+        new.identity_kind,
     );
     let mut roles = new.roles.clone();
     let id = db
@@ -108,15 +128,17 @@ pub(crate) async fn upsert(db: &Db, new: NewUser, audit: AuditFact) -> R<User> {
             Box::pin(async move {
                 let now = Utc::now();
                 let (id,): (i64,) = sqlx::query_as(
-                    "INSERT INTO users (username, display_name, identity, password_hash, created_at)
-                     VALUES ($1, $2, $3, $4, $5)
+                    "INSERT INTO users (username, display_name, identity, identity_kind, password_hash, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6)
                      ON CONFLICT (username) DO UPDATE SET display_name = excluded.display_name,
-                         identity = excluded.identity, password_hash = excluded.password_hash
+                         identity = excluded.identity, identity_kind = excluded.identity_kind,
+                         password_hash = excluded.password_hash
                      RETURNING id",
                 )
                 .bind(&new.username)
                 .bind(&new.display_name)
                 .bind(&new.identity)
+                .bind(identity_kind_name(new.identity_kind))
                 .bind(&new.password_hash)
                 .bind(millis(now))
                 .fetch_one(&mut *c)
@@ -149,6 +171,7 @@ pub(crate) async fn upsert(db: &Db, new: NewUser, audit: AuditFact) -> R<User> {
         display_name,
         roles,
         identity,
+        identity_kind,
         active: true,
     })
 }

@@ -32,7 +32,17 @@ fn all_departments() -> StaffProfile {
 async fn staff(t: &TestApp, name: &str, roles: Vec<Role>, profile: StaffProfile) -> User {
     let user = t
         .app
-        .save_user(None, name, name, roles, "", "demo-password")
+        .save_user(
+            None,
+            onestamp_app::users::UserForm {
+                username: name.into(),
+                display_name: name.into(),
+                roles,
+                identity: String::new(),
+                identity_kind: None,
+                password: "demo-password".into(),
+            },
+        )
         .await
         .unwrap();
     t.app

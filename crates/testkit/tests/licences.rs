@@ -25,15 +25,27 @@ fn sole_trader_form() -> serde_json::Value {
 
 /// Takes zhangsan's sole-trader registration to issued; returns (case id, licence id).
 async fn issue_sole_trader(t: &TestApp) -> (i64, String) {
-    let applicant = t.login("zhangsan").await;
+    let (id, licence, _) = issue_sole_trader_as(t, "zhangsan", sole_trader_form()).await;
+    (id, licence)
+}
+
+/// Takes a sole trader's application by `user` from submission to issue; the
+/// case id, the licence id and the case as first returned.
+async fn issue_sole_trader_as(
+    t: &TestApp,
+    user: &str,
+    form: serde_json::Value,
+) -> (i64, String, serde_json::Value) {
+    let applicant = t.login(user).await;
     let r = t
         .post(
             "/api/v1/cases",
             &applicant,
-            json!({"item": SOLE_TRADER, "channel": "counter", "form": sole_trader_form()}),
+            json!({"item": SOLE_TRADER, "channel": "counter", "form": form}),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let submitted = r.body.clone();
     let id = r.body["id"].as_i64().unwrap();
     for (user, action) in [
         ("clerk", "accept"),
@@ -51,7 +63,7 @@ async fn issue_sole_trader(t: &TestApp) -> (i64, String) {
         .as_str()
         .expect("licence id")
         .to_string();
-    (id, licence)
+    (id, licence, submitted)
 }
 
 fn tool(name: &str) -> bool {
@@ -779,37 +791,17 @@ async fn the_configured_time_zone_dates_numbers_deadlines_and_licences() {
     })
     .await;
     assert_eq!(t.app.today().to_string(), "2026-03-02");
-    let applicant = t.login("zhangsan").await;
-    let r = t
-        .post(
-            "/api/v1/cases",
-            &applicant,
-            json!({"item": SOLE_TRADER, "channel": "counter", "form": sole_trader_form()}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
-    let number = r.body["number"].as_str().unwrap();
+    let (_, licence, r) = issue_sole_trader_as(&t, "zhangsan", sole_trader_form()).await;
+    let number = r["number"].as_str().unwrap();
     assert!(number.starts_with("510107-20260302-"), "{number}");
-    let deadline = chrono::DateTime::parse_from_rfc3339(r.body["deadline"].as_str().unwrap())
+    let deadline = chrono::DateTime::parse_from_rfc3339(r["deadline"].as_str().unwrap())
         .unwrap()
         .with_timezone(&zone);
     assert!(
         deadline.weekday().number_from_monday() <= 5 && (9..=17).contains(&deadline.hour()),
         "the deadline falls in New York office hours: {deadline}"
     );
-    let id = r.body["id"].as_i64().unwrap();
-    for (user, action) in [
-        ("clerk", "accept"),
-        ("approver", "approve"),
-        ("officer", "produce"),
-        ("officer", "issue"),
-    ] {
-        let token = t.login(user).await;
-        let r = t.act(id, &token, action, Some("同意")).await;
-        assert_eq!(r.status, StatusCode::OK, "{user} {action}: {:?}", r.body);
-    }
-    let done = t.get(&format!("/api/v1/cases/{id}"), &applicant).await;
-    let licence = done.body["licence_id"].as_str().unwrap().to_string();
+    let applicant = t.login("zhangsan").await;
     let l = t
         .get(&format!("/api/v1/licences/{licence}"), &applicant)
         .await;
@@ -817,4 +809,203 @@ async fn the_configured_time_zone_dates_numbers_deadlines_and_licences() {
     assert_eq!(l.body["issued_on"], "2026-03-02", "{:?}", l.body);
     let v = t.get(&format!("/api/v1/verify/{licence}"), "").await;
     assert_eq!(v.body["licence"]["issued_on"], "2026-03-02", "{:?}", v.body);
+}
+
+/// The text of a response, whatever its type: JSON, HTML, or a PDF's text.
+async fn surface_text(t: &TestApp, path: &str, token: Option<&str>) -> (StatusCode, String) {
+    surface_text_kept(t, path, token, None).await
+}
+
+async fn surface_text_kept(
+    t: &TestApp,
+    path: &str,
+    token: Option<&str>,
+    keep_as: Option<&str>,
+) -> (StatusCode, String) {
+    let mut req = t.client.get(format!("{}{path}", t.base));
+    if let Some(token) = token {
+        req = req.bearer_auth(token);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status();
+    let bytes = resp.bytes().await.unwrap();
+    if !bytes.starts_with(b"%PDF-") {
+        return (status, String::from_utf8_lossy(&bytes).into_owned());
+    }
+    if let Some(name) = keep_as {
+        // Kept to be looked at (rendered with pdftoppm), like the page screenshots.
+        let dir =
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+        let _ = std::fs::create_dir_all(&dir);
+        let _ = std::fs::write(dir.join(name), &bytes);
+    }
+    let file = t.dir.path().join(format!("surface-{}.pdf", rand_suffix()));
+    std::fs::write(&file, &bytes).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg(&file)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is installed by the test script");
+    (status, String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn rand_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// 双盲 on every surface: on an item that masks identities, the holder's
+/// citizen ID is shown whole only to the holder and intake, and — on the
+/// printed licence only — to the officer who prints it; every other role,
+/// the regulator, other applicants and the public never get it, on the case,
+/// the licence, the licence list, the PDF or the public pages.
+#[tokio::test]
+async fn a_masked_identity_stays_masked_on_every_surface_for_every_role() {
+    if !tool("pdftotext") {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "poppler-utils must be installed under CI"
+        );
+        eprintln!("skipping: pdftotext missing");
+        return;
+    }
+    let t = TestApp::start().await;
+    let (case_id, licence) = issue_sole_trader(&t).await;
+    const FULL: &str = "510107199003071236";
+    const MASKED: &str = "5101**********1236";
+    let surfaces = [
+        format!("/api/v1/cases/{case_id}"),
+        format!("/api/v1/licences/{licence}"),
+        "/api/v1/licences".to_string(),
+        format!("/api/v1/licences/{licence}/pdf"),
+    ];
+    // (user, surfaces that show the number whole)
+    let whole: [(&str, &[usize]); 11] = [
+        ("zhangsan", &[0, 1, 2, 3]),
+        ("clerk", &[0, 1, 2, 3]),
+        ("officer", &[3]),
+        ("reviewer", &[]),
+        ("inspector", &[]),
+        ("approver", &[]),
+        ("supervisor", &[]),
+        ("admin", &[]),
+        ("regulator", &[]),
+        ("lisi", &[]),
+        ("jinjiang_books", &[]),
+    ];
+    let mut masked_seen = 0;
+    for (user, full_on) in whole {
+        let token = t.login(user).await;
+        for (i, path) in surfaces.iter().enumerate() {
+            let (status, text) = surface_text(&t, path, Some(&token)).await;
+            let shows = text.contains(FULL);
+            assert_eq!(
+                shows,
+                full_on.contains(&i),
+                "{user} on {path} ({status}): {}",
+                &text[..text.len().min(400)]
+            );
+            if status.is_success() && !shows && text.contains(MASKED) {
+                masked_seen += 1;
+            }
+        }
+    }
+    assert!(
+        masked_seen >= 10,
+        "staff see the number masked, not nothing: {masked_seen}"
+    );
+    for path in [
+        format!("/verify/{licence}"),
+        format!("/api/v1/verify/{licence}"),
+        "/api/v1/public/licences".to_string(),
+    ] {
+        let (status, text) = surface_text(&t, &path, None).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(
+            !text.contains(FULL) && !text.contains(MASKED),
+            "{path}: {text}"
+        );
+        assert!(
+            !text.contains("张三"),
+            "the public sees only the surname: {path}"
+        );
+    }
+    // A masked copy says it is one.
+    let reviewer = t.login("reviewer").await;
+    let (_, text) = surface_text_kept(
+        &t,
+        &format!("/api/v1/licences/{licence}/pdf"),
+        Some(&reviewer),
+        Some("licence-viewing-copy.pdf"),
+    )
+    .await;
+    assert!(text.contains("查看副本"), "{text}");
+}
+
+/// A valid citizen ID whose characters also make a valid credit code.
+fn citizen_id_that_is_also_a_credit_code(today: chrono::NaiveDate) -> String {
+    use onestamp_domain::validate::{CitizenId, CreditCode};
+    (0..1000u32)
+        .flat_map(|seq| {
+            "0123456789X"
+                .chars()
+                .map(move |c| format!("51010719900101{seq:03}{c}"))
+        })
+        .find(|s| CitizenId::parse(s, today).is_ok() && CreditCode::parse(s).is_ok())
+        .expect("such a number exists")
+}
+
+/// About 3% of citizen IDs also pass the credit-code check: a person with one is
+/// still a person, because the kind is what they registered as. Their licence
+/// says 公民身份号码 and the public sees only their surname.
+#[tokio::test]
+async fn a_person_whose_id_also_reads_as_a_credit_code_stays_a_person() {
+    let t = TestApp::start().await;
+    let twin = citizen_id_that_is_also_a_credit_code(t.app.today());
+    let admin = t.login("admin").await;
+    let body = |kind: Option<&str>| {
+        let mut b = json!({"username": "wangwu", "display_name": "王五", "roles": ["applicant"],
+            "identity": twin, "password": "demo"});
+        if let Some(k) = kind {
+            b["identity_kind"] = json!(k);
+        }
+        b
+    };
+    let r = t.post("/api/v1/users", &admin, body(None)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert!(
+        r.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("登记类型")
+    );
+    let r = t.post("/api/v1/users", &admin, body(Some("person"))).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["identity_kind"], "person");
+
+    let mut form = sole_trader_form();
+    form["operator_name"] = json!("王五");
+    form["operator_id"] = json!(twin);
+    let (_, licence, submitted) = issue_sole_trader_as(&t, "wangwu", form).await;
+    assert_eq!(submitted["applicant"]["kind"], "person");
+    let applicant = t.login("wangwu").await;
+    let l = t
+        .get(&format!("/api/v1/licences/{licence}"), &applicant)
+        .await;
+    assert_eq!(
+        l.body["document"]["holder_identity"]["kind"], "citizen_id",
+        "{:?}",
+        l.body
+    );
+    assert_eq!(l.body["holder_is_person"], true);
+    let public = t.get("/api/v1/public/licences", "").await;
+    let names: Vec<&str> = public.body["licences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|x| x["holder_name"].as_str())
+        .collect();
+    assert!(names.contains(&"王*"), "{names:?}");
+    assert!(!names.contains(&"王五"), "{names:?}");
 }

@@ -27,7 +27,11 @@ pub struct StoredLicence {
     pub supervising_department: Option<String>,
     pub issued_on: NaiveDate,
     pub valid_until: Option<NaiveDate>,
+    /// The signed content and its signature; left out of what a viewer who may
+    /// not see the holder's identity number in full is given.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub canonical: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub signature: String,
     pub key_id: String,
     #[serde(flatten)]
@@ -79,13 +83,16 @@ pub trait LicenceStore: Send + Sync {
     async fn next_licence_serial(&self, type_code: &str, year: i32) -> Result<u32, StoreError>;
     /// Every public key the bureau has sealed with, by key id.
     async fn seal_keys(&self) -> Result<Vec<(String, String)>, StoreError>;
-    /// Records a seal key (idempotent).
+    /// Records a seal key as trusted, with its audit entry, in one transaction;
+    /// a key already recorded is left as it is (and not audited again). Whether
+    /// it was new.
     async fn register_seal_key(
         &self,
         key_id: &str,
         public_key_hex: &str,
         at: DateTime<Utc>,
-    ) -> Result<(), StoreError>;
+        audit: AuditFact,
+    ) -> Result<bool, StoreError>;
     async fn licence(&self, id: &str) -> Result<Option<StoredLicence>, StoreError>;
     async fn licence_of_case(&self, case_id: i64) -> Result<Option<StoredLicence>, StoreError>;
     async fn licences(&self, query: &LicenceQuery) -> Result<Vec<StoredLicence>, StoreError>;

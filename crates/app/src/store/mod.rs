@@ -58,6 +58,9 @@ pub struct User {
     pub roles: Vec<Role>,
     /// Applicants: citizen ID or credit code; staff: empty.
     pub identity: String,
+    /// What the applicant registered as, which says which of the two
+    /// `identity` is; `None` for staff.
+    pub identity_kind: Option<onestamp_domain::case::ApplicantKind>,
     pub active: bool,
 }
 
@@ -68,6 +71,7 @@ pub struct NewUser {
     pub display_name: String,
     pub roles: Vec<Role>,
     pub identity: String,
+    pub identity_kind: Option<onestamp_domain::case::ApplicantKind>,
     pub password_hash: String,
 }
 

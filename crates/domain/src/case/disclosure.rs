@@ -12,7 +12,10 @@ use serde::Serialize;
 
 use super::{Case, CaseEvent, CaseStatus, SYSTEM_ACTOR, Stage, UserId};
 use crate::catalogue::{FieldType, Item};
+use crate::privacy::{self, Surface, Viewer};
 use crate::role::Role;
+
+pub use crate::privacy::mask_identity_number;
 
 /// Who took a step of a case, as far as every viewer may know it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -90,16 +93,28 @@ pub struct Disclosed {
 pub fn disclose(mut case: Case, events: Vec<CaseEvent>, item: &Item, roles: &[Role]) -> Disclosed {
     let staff = roles.iter().any(|r| r.is_staff());
     let hide_people = !staff;
-    if item.mask_identity && staff && !roles.iter().any(|r| r.sees_full_identity()) {
+    let viewer = if staff {
+        Viewer::Staff(roles)
+    } else {
+        Viewer::Owner
+    };
+    let shown = privacy::exposure(
+        viewer,
+        Surface::Case,
+        item.mask_identity,
+        case.applicant.kind,
+    );
+    if shown.is_partial() {
         // Reviewers see only what the item needs to decide (双盲).
-        case.applicant.identity = mask_identity_number(&case.applicant.identity);
+        case.applicant.identity = shown.identity(&case.applicant.identity).unwrap_or_default();
+        case.applicant.name = shown.name(&case.applicant.name);
         for f in item
             .form
             .iter()
             .filter(|f| f.field_type == FieldType::CitizenId)
         {
             if let Some(serde_json::Value::String(v)) = case.form.get_mut(&f.key) {
-                *v = mask_identity_number(v);
+                *v = shown.identity(v).unwrap_or_default();
             }
         }
     }
@@ -131,16 +146,4 @@ pub fn disclose(mut case: Case, events: Vec<CaseEvent>, item: &Item, roles: &[Ro
         })
         .collect();
     Disclosed { case, task, events }
-}
-
-/// Keeps the first 4 and last 4 characters of an identity number.
-pub fn mask_identity_number(id: &str) -> String {
-    let chars: Vec<char> = id.chars().collect();
-    if chars.len() <= 8 {
-        return "*".repeat(chars.len());
-    }
-    let mut out: String = chars[..4].iter().collect();
-    out.push_str(&"*".repeat(chars.len() - 8));
-    out.extend(&chars[chars.len() - 4..]);
-    out
 }

@@ -144,6 +144,7 @@ pub async fn user(store: &Arc<dyn Store>, username: &str, roles: &[Role]) -> Use
                 display_name: format!("{username} 的名字"),
                 roles: roles.to_vec(),
                 identity: String::new(),
+                identity_kind: None,
                 password_hash: format!("hash-of-{username}"),
             },
             fact("user.create", username),

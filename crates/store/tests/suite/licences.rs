@@ -50,18 +50,36 @@ pub async fn licence_serials_count_up_per_type_and_year(store: Arc<dyn Store>) {
     assert_eq!(store.next_licence_serial("SHOP", 2026).await.unwrap(), 1);
     assert_eq!(store.next_licence_serial("FOOD", 2026).await.unwrap(), 3);
 
-    store
-        .register_seal_key("key-1", "04ab", at(0))
+    assert!(
+        store
+            .register_seal_key("key-1", "04ab", at(0), fact("seal.key.register", "key-1"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .register_seal_key("key-2", "04cd", at(1), fact("seal.key.register", "key-2"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .register_seal_key(
+                "key-1",
+                "ignored",
+                at(2),
+                fact("seal.key.register", "key-1")
+            )
+            .await
+            .unwrap()
+    );
+    let registered: Vec<String> = super::audit_log(&store, 100)
         .await
-        .unwrap();
-    store
-        .register_seal_key("key-2", "04cd", at(1))
-        .await
-        .unwrap();
-    store
-        .register_seal_key("key-1", "ignored", at(2))
-        .await
-        .unwrap();
+        .into_iter()
+        .filter(|e| e.kind == "seal.key.register")
+        .map(|e| e.subject)
+        .collect();
+    assert_eq!(registered, ["key-1", "key-2"], "each new key audited once");
     assert_eq!(
         store.seal_keys().await.unwrap(),
         [

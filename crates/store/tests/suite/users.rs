@@ -35,6 +35,7 @@ pub async fn users_are_upserted_by_name_with_their_roles(store: Arc<dyn Store>) 
                 display_name: "王敏（审查）".into(),
                 roles: vec![Role::Approver],
                 identity: String::new(),
+                identity_kind: None,
                 password_hash: "new-hash".into(),
             },
             fact("user.update", "wangmin"),
@@ -42,6 +43,27 @@ pub async fn users_are_upserted_by_name_with_their_roles(store: Arc<dyn Store>) 
         .await
         .unwrap();
     assert_eq!(again.id, first.id, "the same user, updated");
+    // An applicant's registered kind is kept, not guessed from the number.
+    let person = store
+        .upsert_user(
+            onestamp_app::store::NewUser {
+                username: "citizen".into(),
+                display_name: "公民".into(),
+                roles: vec![Role::Applicant],
+                identity: "91510107MA6C11110G".into(),
+                identity_kind: Some(onestamp_domain::case::ApplicantKind::Person),
+                password_hash: "h".into(),
+            },
+            fact("user.create", "citizen"),
+        )
+        .await
+        .unwrap();
+    let read = store.user(person.id).await.unwrap().unwrap();
+    assert_eq!(
+        read.identity_kind,
+        Some(onestamp_domain::case::ApplicantKind::Person)
+    );
+    assert_eq!(read, person);
     assert_eq!(
         again.roles,
         vec![Role::Approver],
@@ -54,10 +76,10 @@ pub async fn users_are_upserted_by_name_with_their_roles(store: Arc<dyn Store>) 
     assert_eq!(store.user_credentials("nobody").await.unwrap(), None);
     assert_eq!(store.user(9999).await.unwrap(), None);
 
-    assert_eq!(store.users().await.unwrap(), vec![again, other]);
+    assert_eq!(store.users().await.unwrap(), vec![again, other, person]);
     assert_eq!(
         audit_log(&store, 100).await.len(),
-        3,
+        4,
         "one audit entry per upsert"
     );
 }

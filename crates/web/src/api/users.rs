@@ -9,7 +9,9 @@ use utoipa_axum::routes;
 
 use onestamp_app::App;
 use onestamp_app::store::User;
+use onestamp_app::users::UserForm;
 use onestamp_domain::assignment::StaffProfile;
+use onestamp_domain::case::ApplicantKind;
 use onestamp_domain::role::Role;
 
 use crate::error::{ApiError, ErrorBody};
@@ -42,6 +44,11 @@ pub struct SaveUserRequest {
     /// Citizen ID or credit code (applicants).
     #[serde(default)]
     pub identity: String,
+    /// What an applicant registers as: `person` (citizen ID) or `organisation`
+    /// (unified social credit code). Required for applicants.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub identity_kind: Option<ApplicantKind>,
     pub password: String,
     /// Qualifications and availability (staff).
     #[serde(default)]
@@ -60,11 +67,14 @@ async fn save_user(
     let user = app
         .save_user(
             Some(&s),
-            &req.username,
-            &req.display_name,
-            req.roles,
-            &req.identity,
-            &req.password,
+            UserForm {
+                username: req.username,
+                display_name: req.display_name,
+                roles: req.roles,
+                identity: req.identity,
+                identity_kind: req.identity_kind,
+                password: req.password,
+            },
         )
         .await?;
     if let Some(profile) = req.profile {
