@@ -156,16 +156,6 @@ fn text_of(v: &serde_json::Value) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn whole_numbers_print_without_a_decimal_point() {
-        assert_eq!(super::text_of(&serde_json::json!(2.0)), "2");
-        assert_eq!(super::text_of(&serde_json::json!(2.5)), "2.5");
-        assert_eq!(super::text_of(&serde_json::json!(true)), "是");
-    }
-}
-
 impl App {
     fn sealing(&self) -> Result<&Sealing, AppError> {
         self.sealing
@@ -809,5 +799,15 @@ fn public_view(doc: &LicenceDocument, person: bool, standing: Standing) -> Publi
         issued_on: doc.issued_on,
         valid_until: doc.valid_until,
         standing,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn whole_numbers_print_without_a_decimal_point() {
+        assert_eq!(super::text_of(&serde_json::json!(2.0)), "2");
+        assert_eq!(super::text_of(&serde_json::json!(2.5)), "2.5");
+        assert_eq!(super::text_of(&serde_json::json!(true)), "是");
     }
 }
