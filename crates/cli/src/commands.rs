@@ -300,7 +300,7 @@ async fn serve(cfg: &Config, with_demo: bool) -> anyhow::Result<()> {
     let local = listener.local_addr()?;
     println!("onestamp serving on http://{local}  (API: /api/v1, OpenAPI: /api/openapi.json)");
     let scheduler = tokio::spawn(run_scheduler(app.clone(), cfg.scheduler_interval_secs));
-    onestamp_web::serve(app, listener, shutdown_signal()).await?;
+    onestamp_web::serve_with(app, listener, cfg.connection_limits(), shutdown_signal()).await?;
     scheduler.abort();
     println!("onestamp stopped");
     Ok(())

@@ -30,6 +30,9 @@ pub struct Config {
     pub warn_share: f64,
     pub scheduler_interval_secs: u64,
     pub metrics_cache_secs: u64,
+    pub header_timeout_secs: u64,
+    pub max_connections: usize,
+    pub shutdown_grace_secs: u64,
     pub log_format: String,
     pub calendar: CalendarConfig,
     pub login: LoginConfig,
@@ -177,6 +180,20 @@ impl Config {
                 self.metrics_cache_secs
             );
         }
+        for (name, value) in [
+            ("header_timeout_secs", self.header_timeout_secs),
+            ("shutdown_grace_secs", self.shutdown_grace_secs),
+        ] {
+            if !(1..=300).contains(&value) {
+                bail!("{name} {value} must be between 1 and 300");
+            }
+        }
+        if !(1..=100_000).contains(&self.max_connections) {
+            bail!(
+                "max_connections {} must be between 1 and 100000",
+                self.max_connections
+            );
+        }
         if !(1..=3600).contains(&self.scheduler_interval_secs) {
             bail!(
                 "scheduler_interval_secs {} must be between 1 and 3600",
@@ -256,6 +273,15 @@ impl Config {
             cal = cal.with_year(year);
         }
         Ok(cal)
+    }
+
+    /// The connection limits of `serve`.
+    pub fn connection_limits(&self) -> onestamp_web::ConnectionLimits {
+        onestamp_web::ConnectionLimits {
+            header_timeout: std::time::Duration::from_secs(self.header_timeout_secs),
+            max_connections: self.max_connections,
+            shutdown_grace: std::time::Duration::from_secs(self.shutdown_grace_secs),
+        }
     }
 
     pub fn seal_key_path(&self) -> PathBuf {

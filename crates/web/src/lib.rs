@@ -136,21 +136,108 @@ async fn healthz() -> axum::Json<serde_json::Value> {
     axum::Json(serde_json::json!({"status": "ok"}))
 }
 
-/// Serves until `shutdown` resolves, finishing in-flight requests.
+/// Limits of the connections a server keeps.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionLimits {
+    /// A connection that sends no complete request head within this time — a
+    /// new one, one idle between requests, or one sending its headers slowly —
+    /// is closed.
+    pub header_timeout: std::time::Duration,
+    /// Connections served at once; more wait in the listen queue.
+    pub max_connections: usize,
+    /// On shutdown, requests in flight have this long to finish; connections
+    /// still open after it are dropped.
+    pub shutdown_grace: std::time::Duration,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        ConnectionLimits {
+            header_timeout: std::time::Duration::from_secs(30),
+            max_connections: 1024,
+            shutdown_grace: std::time::Duration::from_secs(10),
+        }
+    }
+}
+
+/// Serves until `shutdown` resolves, finishing in-flight requests, with the
+/// default [`ConnectionLimits`].
 pub async fn serve(
     app: App,
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_with(app, listener, ConnectionLimits::default(), shutdown).await
+}
+
+/// Serves HTTP/1.1 until `shutdown` resolves: at most `limits.max_connections`
+/// at once, each closed when it sends no request head within
+/// `limits.header_timeout`; then stops accepting, lets requests in flight
+/// finish (idle connections close at once) and returns after at most
+/// `limits.shutdown_grace`.
+pub async fn serve_with(
+    app: App,
+    listener: tokio::net::TcpListener,
+    limits: ConnectionLimits,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::ServiceExt;
+
     let addr: Option<SocketAddr> = listener.local_addr().ok();
-    tracing::info!(?addr, "listening");
+    tracing::info!(?addr, ?limits, "listening");
     let upkeep = metrics::spawn_upkeep();
-    let served = axum::serve(
-        listener,
-        router(app).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await;
+    let router = router(app);
+    let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout);
+    let shutdown = std::pin::pin!(shutdown);
+    let mut shutdown = shutdown;
+    loop {
+        let permit = tokio::select! {
+            p = permits.clone().acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of descriptors and the like: wait a little, keep serving.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let router = router.clone();
+        let service =
+            hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+                req.extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                router.clone().oneshot(req.map(axum::body::Body::new))
+            });
+        let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            // A closed, reset or timed-out connection is no fault of the server.
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, "connection ended");
+            }
+            drop(permit);
+        });
+    }
+    drop(listener);
+    tracing::info!("shutting down: finishing requests in flight");
+    let finished = tokio::time::timeout(limits.shutdown_grace, graceful.shutdown()).await;
+    if finished.is_err() {
+        tracing::warn!(grace = ?limits.shutdown_grace, "connections still open after the grace period are dropped");
+    }
     upkeep.abort();
-    served
+    Ok(())
 }
