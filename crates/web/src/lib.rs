@@ -216,6 +216,10 @@ pub async fn serve_with(
             },
             () = &mut shutdown => break,
         };
+        // Small responses go out at once, not held back to fill a segment.
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::debug!(error = %e, "TCP_NODELAY not set");
+        }
         let router = router.clone();
         let service =
             hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
