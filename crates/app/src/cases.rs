@@ -5,6 +5,7 @@ use chrono::Datelike;
 use serde::Serialize;
 
 use onestamp_domain::assignment::{Candidate, choose_assignee};
+use onestamp_domain::audit::case_fact;
 use onestamp_domain::case::CaseStatus;
 use onestamp_domain::case::{
     Action, Applicant, ApplicantKind, Case, Channel, Command, SYSTEM_ACTOR, ShownEvent, ShownTask,
@@ -16,10 +17,9 @@ use onestamp_domain::rules::{
     ApplicantFacts, LicenceFacts, RuleInput, rules_need_licences, run_rules,
 };
 use onestamp_domain::timing::{self, Light};
-use onestamp_domain::validate::LicenceVersion;
 
 use crate::auth::Session;
-use crate::store::{AuditFact, CaseChange, CaseQuery, CaseSummary, NewCase, TaskKey};
+use crate::store::{CaseChange, CaseQuery, CaseSummary, NewCase, TaskKey};
 use crate::{App, AppError};
 
 /// Most cases a list returns at once.
@@ -139,6 +139,14 @@ impl App {
         case.materials = self
             .material_refs(&item, user.id, &application.materials)
             .await?;
+        // A renewal names a licence of the applicant's that may be renewed.
+        if let Some(field) = item
+            .certificate
+            .as_ref()
+            .and_then(|c| c.renews_field.as_ref())
+        {
+            self.renewable(&case, &item, field).await?;
+        }
         if !item.rules.is_empty() {
             // Only rules that look at licences need them verified and loaded.
             let held = if rules_need_licences(&item) {
@@ -151,21 +159,18 @@ impl App {
                 &rule_input(&case, &held, self.local_date(now)),
             ));
         }
-        let status = case.status;
-        let mut events = vec![event];
-        let mut audit = vec![AuditFact {
-            actor_id: Some(user.id),
-            kind: "case.submit".into(),
-            subject: String::new(),
-            detail: serde_json::json!({
+        let mut audit = vec![case_fact(
+            "",
+            &event,
+            serde_json::json!({
                 "item": item.code,
                 "item_version": stored.version,
                 "channel": application.channel,
-                "status": status,
                 "machine_review": case.machine_review,
             }),
-        }];
-        let mut licence = None;
+        )];
+        let mut events = vec![event];
+        let mut sealed = None;
         // The safety valve: an admin may have switched instant decisions off for the item.
         let instant_on = item.instant && self.store.instant_enabled(&item.code).await?;
         let decided = if instant_on {
@@ -176,19 +181,15 @@ impl App {
         if let Some((done, steps)) = decided {
             // 秒批: the system takes every stage in this same request and transaction.
             for e in &steps {
-                audit.push(AuditFact {
-                    actor_id: None,
-                    kind: format!("case.{}", e.action),
-                    subject: String::new(),
-                    detail: serde_json::json!({"from": e.from_status, "to": e.to_status, "version": e.version, "opinion": e.opinion, "instant": true}),
-                });
+                audit.push(case_fact("", e, serde_json::json!({"instant": true})));
             }
             events.extend(steps);
             case = done;
-            licence = self
-                .seal_licence(&case, &item, LicenceVersion::FIRST, None)
-                .await?;
-        } else if let Some(stage) = status.stage() {
+            sealed = self.seal_licence(&case, &item).await?;
+            if let Some(l) = &sealed {
+                audit.extend(l.facts(now, None));
+            }
+        } else if let Some(stage) = case.status.stage() {
             case.task = Some(self.assign(&case, &item, stage).await?);
         }
         let number_prefix = format!(
@@ -203,7 +204,8 @@ impl App {
                 number_prefix,
                 events,
                 audit,
-                licence,
+                retire: sealed.as_ref().and_then(|s| s.retire()),
+                licence: sealed.map(|s| s.licence),
             })
             .await?;
         tracing::info!(case_no = %case.number, item = %case.item_code, status = %case.status.as_str(), actor_id = user.id, actor = %user.username, actor_role = %session.role_names(), "case submitted");
@@ -224,27 +226,22 @@ impl App {
         let decision = decide(&case, &item, &session.actor(), &command, now)?;
         let mut next = decision.case;
         timing::account(&self.settings.calendar, &item, &case, &mut next, now);
-        let licence = if next.status == CaseStatus::Issued {
-            self.seal_licence(&next, &item, LicenceVersion::FIRST, None)
-                .await?
+        let sealed = if next.status == CaseStatus::Issued {
+            self.seal_licence(&next, &item).await?
         } else {
             None
         };
         if let Some(stage) = decision.assign {
             next.task = Some(self.assign(&next, &item, stage).await?);
         }
-        let audit = AuditFact {
-            actor_id: Some(session.user.id),
-            kind: format!("case.{}", command.action.as_str()),
-            subject: case.number.clone(),
-            detail: serde_json::json!({
-                "from": case.status,
-                "to": next.status,
-                "version": case.version,
-                "opinion": decision.event.opinion,
-                "assignee": next.task.as_ref().map(|t| t.assignee),
-            }),
-        };
+        let mut audit = vec![case_fact(
+            &case.number,
+            &decision.event,
+            serde_json::json!({"assignee": next.task.as_ref().map(|t| t.assignee)}),
+        )];
+        if let Some(l) = &sealed {
+            audit.extend(l.facts(now, Some(session.user.id)));
+        }
         let event_role = decision.event.actor_role;
         self.store
             .commit_case(CaseChange {
@@ -252,7 +249,8 @@ impl App {
                 expected_version: case.version,
                 event: decision.event,
                 audit,
-                licence,
+                retire: sealed.as_ref().and_then(|s| s.retire()),
+                licence: sealed.map(|s| s.licence),
             })
             .await?;
         tracing::info!(case_no = %case.number, action = %command.action, from = %case.status.as_str(), to = %next.status.as_str(), version = next.version, actor_id = session.user.id, actor = %session.user.username, actor_role = %event_role.as_str(), "case action");

@@ -90,6 +90,7 @@ impl App {
             return Err(AppError::Catalogue(problems));
         }
         let audit = AuditFact {
+            at: self.clock.now(),
             actor_id: actor.map(|s| s.user.id),
             kind: "catalogue.import".into(),
             subject: "catalogue".into(),
@@ -146,6 +147,7 @@ impl App {
         }
         let now = self.clock.now();
         let audit = AuditFact {
+            at: now,
             actor_id: Some(session.user.id),
             kind: "item.instant".into(),
             subject: item.code.clone(),

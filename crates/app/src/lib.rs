@@ -149,11 +149,22 @@ impl App {
         }
     }
 
+    /// Whether the seal key `key_id` is registered as the bureau's.
+    pub async fn seal_key_registered(&self, key_id: &str) -> Result<bool, AppError> {
+        Ok(self
+            .store
+            .seal_keys()
+            .await?
+            .iter()
+            .any(|(k, _)| k == key_id))
+    }
+
     /// Gives the app the bureau's seal and records its public key, so that every
     /// licence it ever sealed stays verifiable after the key is rotated.
     /// A key seen for the first time is audited (`seal.key.register`).
     pub async fn with_seal(mut self, seal: onestamp_certificate::Seal) -> Result<App, AppError> {
         let audit = store::AuditFact {
+            at: self.clock.now(),
             actor_id: None,
             kind: "seal.key.register".into(),
             subject: seal.key_id().to_string(),

@@ -11,6 +11,7 @@ use serde::Serialize;
 use onestamp_certificate::{
     FontSource, HolderIdentity, LicenceDocument, Seal, Verifier, ViewingCopy,
 };
+use onestamp_domain::audit;
 use onestamp_domain::case::{ApplicantKind, Case};
 use onestamp_domain::catalogue::{FieldType, Item};
 use onestamp_domain::identity::Identity;
@@ -171,14 +172,15 @@ impl App {
         )
     }
 
-    /// Builds and seals the licence an issued case gets (None if the item issues no certificate).
+    /// Builds and seals the licence an issued case gets (None if the item issues
+    /// no certificate). A renewal (延续) continues the licence its form names:
+    /// the same serial in its next version, with that licence's holder, scope
+    /// and data, running on from its expiry; the old one is then replaced.
     pub(crate) async fn seal_licence(
         &self,
         case: &Case,
         item: &Item,
-        version: LicenceVersion,
-        serial: Option<String>,
-    ) -> Result<Option<StoredLicence>, AppError> {
+    ) -> Result<Option<Sealed>, AppError> {
         let Some(spec) = &item.certificate else {
             return Ok(None);
         };
@@ -188,51 +190,74 @@ impl App {
             .map_err(|e| AppError::sealing(format!("licence type code {}: {e}", spec.type_code)))?;
         let issuer_code = CreditCode::parse(&self.settings.bureau_credit_code)
             .map_err(|e| AppError::sealing(format!("the bureau's credit code: {e}")))?;
-        let serial = match serial {
-            Some(s) => s,
+        let renewed = match &spec.renews_field {
+            Some(field) => Some(self.renewable(case, item, field).await?),
+            None => None,
+        };
+        let doc = match &renewed {
+            Some((old, old_doc)) => {
+                let version = old_doc
+                    .id
+                    .version()
+                    .next()
+                    .ok_or_else(|| AppError::invalid("原证照版本号已达上限，不能延续"))?;
+                LicenceDocument {
+                    id: LicenceId::new(&type_code, &issuer_code, old_doc.id.serial(), version),
+                    type_code,
+                    type_name: spec.name.clone(),
+                    issuer: self.settings.bureau_name.clone(),
+                    issuer_code,
+                    issued_on: today,
+                    valid_until: old
+                        .valid_until
+                        .and_then(|u| licence::renewal_valid_until(u, spec.validity_years)),
+                    ..old_doc.clone()
+                }
+            }
             None => {
                 let n = self
                     .store
                     .next_licence_serial(&spec.type_code, today.year())
                     .await?;
-                format!("{}{n:06}", today.year())
+                let serial = format!("{}{n:06}", today.year());
+                let serial = LicenceSerial::parse(&serial)
+                    .map_err(|e| AppError::sealing(format!("licence serial {serial}: {e}")))?;
+                let scope = spec
+                    .scope_field
+                    .as_ref()
+                    .and_then(|k| case.form.get(k))
+                    .map(text_of)
+                    .unwrap_or_else(|| item.name.clone());
+                let fields: Vec<(String, String)> = item
+                    .form
+                    .iter()
+                    .filter(|f| {
+                        !matches!(
+                            f.field_type,
+                            FieldType::CitizenId
+                                | FieldType::CreditCode
+                                | FieldType::Mobile
+                                | FieldType::LicenceId
+                        )
+                    })
+                    .filter(|f| spec.scope_field.as_deref() != Some(f.key.as_str()))
+                    .filter_map(|f| case.form.get(&f.key).map(|v| (f.label.clone(), text_of(v))))
+                    .filter(|(_, v)| !v.is_empty())
+                    .collect();
+                LicenceDocument {
+                    id: LicenceId::new(&type_code, &issuer_code, &serial, LicenceVersion::FIRST),
+                    type_code,
+                    type_name: spec.name.clone(),
+                    holder_name: case.applicant.name.clone(),
+                    holder_identity: holder_identity(case, today)?,
+                    scope,
+                    issuer: self.settings.bureau_name.clone(),
+                    issuer_code,
+                    issued_on: today,
+                    valid_until: licence::valid_until(today, spec.validity_years),
+                    fields,
+                }
             }
-        };
-        let serial = LicenceSerial::parse(&serial)
-            .map_err(|e| AppError::sealing(format!("licence serial {serial}: {e}")))?;
-        let id = LicenceId::new(&type_code, &issuer_code, &serial, version);
-        let scope = spec
-            .scope_field
-            .as_ref()
-            .and_then(|k| case.form.get(k))
-            .map(text_of)
-            .unwrap_or_else(|| item.name.clone());
-        let fields: Vec<(String, String)> = item
-            .form
-            .iter()
-            .filter(|f| {
-                !matches!(
-                    f.field_type,
-                    FieldType::CitizenId | FieldType::CreditCode | FieldType::Mobile
-                )
-            })
-            .filter(|f| spec.scope_field.as_deref() != Some(f.key.as_str()))
-            .filter_map(|f| case.form.get(&f.key).map(|v| (f.label.clone(), text_of(v))))
-            .filter(|(_, v)| !v.is_empty())
-            .collect();
-        let holder_identity = holder_identity(case, today)?;
-        let doc = LicenceDocument {
-            id: id.clone(),
-            type_code,
-            type_name: spec.name.clone(),
-            holder_name: case.applicant.name.clone(),
-            holder_identity: holder_identity.clone(),
-            scope,
-            issuer: self.settings.bureau_name.clone(),
-            issuer_code,
-            issued_on: today,
-            valid_until: licence::valid_until(today, spec.validity_years),
-            fields,
         };
         doc.check().map_err(AppError::sealing)?;
         let canonical = String::from_utf8(doc.canonical_bytes()).map_err(AppError::sealing)?;
@@ -240,14 +265,14 @@ impl App {
             .seal
             .sign(canonical.as_bytes())
             .map_err(AppError::sealing)?;
-        Ok(Some(StoredLicence {
+        let licence = StoredLicence {
             seq: 0,
-            id: id.to_string(),
+            id: doc.id.to_string(),
             type_code: spec.type_code.clone(),
             type_name: spec.name.clone(),
             holder_user_id: case.applicant.user_id,
-            holder_name: case.applicant.name.clone(),
-            holder_is_person: matches!(holder_identity, HolderIdentity::CitizenId(_)),
+            holder_name: doc.holder_name.clone(),
+            holder_is_person: matches!(doc.holder_identity, HolderIdentity::CitizenId(_)),
             case_id: case.id,
             item_code: item.code.clone(),
             supervising_department: item
@@ -260,7 +285,63 @@ impl App {
             signature,
             key_id: sealing.seal.key_id().to_string(),
             status: LicenceStatus::Valid,
+        };
+        Ok(Some(Sealed {
+            renews: renewed.map(|(old, _)| old.id),
+            licence,
         }))
+    }
+
+    /// The applicant's licence a renewal's form names, if it may be renewed:
+    /// theirs, of the item's licence type, genuine, valid and not yet expired.
+    /// Otherwise the form is refused, naming the field.
+    pub(crate) async fn renewable(
+        &self,
+        case: &Case,
+        item: &Item,
+        field: &str,
+    ) -> Result<(StoredLicence, LicenceDocument), AppError> {
+        let label = item
+            .form
+            .iter()
+            .find(|f| f.key == field)
+            .map_or(field, |f| f.label.as_str());
+        let refuse = |message: String| {
+            AppError::Domain(onestamp_domain::DomainError::InvalidForm(vec![
+                onestamp_domain::error::FieldProblem {
+                    field: label.to_string(),
+                    message,
+                },
+            ]))
+        };
+        let id = case
+            .form
+            .get(field)
+            .and_then(|v| v.as_str())
+            .map(str::trim)
+            .unwrap_or_default();
+        let Some(old) = self.store.licence(id).await? else {
+            return Err(refuse(format!("证照库中没有证照 {id}")));
+        };
+        if old.holder_user_id != case.applicant.user_id {
+            return Err(refuse(format!("证照 {id} 不是申请人的证照")));
+        }
+        if item.certificate.as_ref().map(|c| c.type_code.as_str()) != Some(old.type_code.as_str()) {
+            return Err(refuse(format!("证照 {id} 不是{}", type_name_of(item))));
+        }
+        if old.status != LicenceStatus::Valid {
+            return Err(refuse(format!("证照 {id} 已撤销或已换发，不能延续")));
+        }
+        let Some(doc) = self.genuine(&old).await? else {
+            return Err(refuse(format!("证照 {id} 签章验证未通过")));
+        };
+        match old.valid_until {
+            None => Err(refuse(format!("证照 {id} 长期有效，无需延续"))),
+            Some(until) if until < self.today() => Err(refuse(format!(
+                "证照 {id} 已于 {until} 过期，过期的请按新办申请"
+            ))),
+            Some(_) => Ok((old, doc)),
+        }
     }
 
     /// Whether the stored content carries a good signature of one of the bureau's keys.
@@ -349,6 +430,13 @@ impl App {
         let Some(doc) = doc else {
             return Ok(not_genuine);
         };
+        if let Err(fault) = self.audited(&stored).await? {
+            tracing::error!(licence = %stored.id, fault = %fault.describe_zh(), "licence disagrees with its audited history");
+            return Ok(Verification {
+                standing_label: "证照状态与审计记录不符，暂不能核验，请向发证机关核实".into(),
+                ..not_genuine
+            });
+        }
         let (reason, replaced_by) = match &stored.status {
             LicenceStatus::Valid => (None, None),
             LicenceStatus::Revoked { reason } => (Some(reason.clone()), None),
@@ -362,6 +450,19 @@ impl App {
             reason,
             replaced_by,
         })
+    }
+
+    /// Whether a stored licence's status and content are those its audited
+    /// history leads to.
+    async fn audited(&self, l: &StoredLicence) -> Result<Result<(), audit::TrailFault>, AppError> {
+        let mut trail = audit::LicenceTrail::default();
+        for (kind, detail) in self.store.audit_trail(&l.id).await? {
+            let detail = serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null);
+            if let Err(fault) = trail.follow(&kind, &detail) {
+                return Ok(Err(fault));
+            }
+        }
+        Ok(trail.check(&l.status, &l.canonical, &l.signature))
     }
 
     /// Who may see a licence: its holder, handling staff and supervisors, and
@@ -560,14 +661,10 @@ impl App {
         let status = LicenceStatus::Revoked {
             reason: reason.to_string(),
         };
-        let audit = AuditFact {
-            actor_id: Some(session.user.id),
-            kind: "licence.revoke".into(),
-            subject: stored.id.clone(),
-            detail: serde_json::json!({"reason": reason}),
-        };
+        let audit =
+            audit::licence_status_set(self.clock.now(), Some(session.user.id), &stored.id, &status);
         self.store
-            .change_licence(&stored.id, &status, None, audit)
+            .change_licence(&stored.id, &status, None, vec![audit])
             .await
             .map_err(already_changed)?;
         tracing::info!(licence = %stored.id, case_id = stored.case_id, actor_id = session.user.id, actor = %session.user.username, actor_role = %session.role_names(), "licence revoked");
@@ -633,12 +730,18 @@ impl App {
             by: new.id.clone(),
             reason: reason.to_string(),
         };
-        let audit = AuditFact {
-            actor_id: Some(session.user.id),
-            kind: "licence.replace".into(),
-            subject: stored.id.clone(),
-            detail: serde_json::json!({"reason": reason, "new": new.id}),
-        };
+        let now = self.clock.now();
+        let audit = vec![
+            audit::licence_status_set(now, Some(session.user.id), &stored.id, &status),
+            audit::licence_issued(
+                now,
+                Some(session.user.id),
+                &new.id,
+                &new.canonical,
+                &new.signature,
+                Some(&stored.id),
+            ),
+        ];
         let new_id = new.id.clone();
         self.store
             .change_licence(&stored.id, &status, Some(new), audit)
@@ -722,6 +825,7 @@ impl App {
                 }
             })?;
         let audit = AuditFact {
+            at: now,
             actor_id: None,
             kind: "licence.report".into(),
             subject: stored.id.clone(),
@@ -800,6 +904,48 @@ fn public_view(doc: &LicenceDocument, person: bool, standing: Standing) -> Publi
         valid_until: doc.valid_until,
         standing,
     }
+}
+
+/// A licence sealed by a case's issuance, and the licence it renews.
+#[derive(Debug, Clone)]
+pub(crate) struct Sealed {
+    pub licence: StoredLicence,
+    pub renews: Option<String>,
+}
+
+impl Sealed {
+    /// The audit facts of the issuance: the new licence, and the old one replaced.
+    pub fn facts(&self, at: chrono::DateTime<chrono::Utc>, actor: Option<i64>) -> Vec<AuditFact> {
+        let l = &self.licence;
+        let mut facts = vec![audit::licence_issued(
+            at,
+            actor,
+            &l.id,
+            &l.canonical,
+            &l.signature,
+            self.renews.as_deref(),
+        )];
+        if let Some((old, status)) = self.retire() {
+            facts.push(audit::licence_status_set(at, actor, &old, &status));
+        }
+        facts
+    }
+
+    /// The renewed licence and the status it takes: replaced by the new one.
+    pub fn retire(&self) -> Option<(String, LicenceStatus)> {
+        let old = self.renews.clone()?;
+        let status = LicenceStatus::Replaced {
+            by: self.licence.id.clone(),
+            reason: "许可延续".into(),
+        };
+        Some((old, status))
+    }
+}
+
+fn type_name_of(item: &Item) -> String {
+    item.certificate
+        .as_ref()
+        .map_or_else(|| "本事项的证照".to_string(), |c| c.name.clone())
 }
 
 #[cfg(test)]

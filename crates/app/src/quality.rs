@@ -29,6 +29,7 @@ impl App {
         let picked = self.with_rng(|rng| draw_sample(&population, criteria.size as usize, rng));
         let now = self.clock.now();
         let audit = AuditFact {
+            at: now,
             actor_id: Some(session.user.id),
             kind: "quality.sample".into(),
             subject: String::new(),
@@ -84,6 +85,7 @@ impl App {
         };
         let now = self.clock.now();
         let audit = AuditFact {
+            at: now,
             actor_id: Some(session.user.id),
             kind: "quality.finding".into(),
             subject: entry.case_number.clone(),

@@ -3,13 +3,14 @@
 
 use onestamp_domain::DomainError;
 use onestamp_domain::assignment::{Unfit, fit_for};
-use onestamp_domain::case::{CaseEvent, Task};
+use onestamp_domain::audit::case_fact;
+use onestamp_domain::case;
 use onestamp_domain::role::Role;
 use onestamp_domain::timing;
 
 use crate::auth::Session;
 use crate::cases::MAX_PAGE;
-use crate::store::{Alert, AuditFact, CaseChange, CaseSummary, TaskKey};
+use crate::store::{Alert, CaseChange, CaseSummary, TaskKey};
 use crate::{App, AppError};
 
 impl App {
@@ -26,11 +27,8 @@ impl App {
         version: i64,
     ) -> Result<crate::cases::CaseView, AppError> {
         session.require(&[Role::Supervisor])?;
-        let reason = reason.trim();
-        if reason.is_empty() {
-            return Err(AppError::invalid("改派须填写理由"));
-        }
         let case = self.visible_case(session, case_id).await?;
+        // Refuse a stale or task-less case before drawing anyone.
         if case.version != version {
             return Err(DomainError::VersionConflict {
                 given: version,
@@ -38,9 +36,7 @@ impl App {
             }
             .into());
         }
-        let Some(task) = case.task.clone() else {
-            return Err(AppError::invalid("该办件当前没有待办任务"));
-        };
+        let task = case::open_task(&case)?.clone();
         let item = self.item_of(&case).await?;
         let to = match assignee {
             Some(user_id) => {
@@ -49,25 +45,21 @@ impl App {
                     .user(user_id)
                     .await?
                     .ok_or_else(|| AppError::NotFound(format!("用户 {user_id} ")))?;
-                if user_id == session.user.id {
-                    return Err(AppError::AssigneeUnfit {
-                        who: who.username,
-                        reason: "不能改派给自己",
-                    });
-                }
                 let profile = self.store.staff_profile(user_id).await?.unwrap_or_default();
                 let holds = who.active && who.roles.contains(&task.stage.role());
-                fit_for(&case, &item, task.stage, user_id, holds, &profile).map_err(
-                    |u| match u {
-                        Unfit::SeparationOfDuties => AppError::Domain(
-                            DomainError::SeparationOfDuties(task.stage.label_zh().to_string()),
-                        ),
-                        other => AppError::AssigneeUnfit {
-                            who: who.username.clone(),
-                            reason: other.reason_zh(),
+                if user_id != session.user.id {
+                    fit_for(&case, &item, task.stage, user_id, holds, &profile).map_err(
+                        |u| match u {
+                            Unfit::SeparationOfDuties => AppError::Domain(
+                                DomainError::SeparationOfDuties(task.stage.label_zh().to_string()),
+                            ),
+                            other => AppError::AssigneeUnfit {
+                                who: who.username.clone(),
+                                reason: other.reason_zh(),
+                            },
                         },
-                    },
-                )?;
+                    )?;
+                }
                 user_id
             }
             None => {
@@ -76,36 +68,20 @@ impl App {
             }
         };
         let now = self.clock.now();
-        let mut next = case.clone();
-        next.task = Some(Task {
-            assignee: to,
-            ..task.clone()
-        });
-        next.version += 1;
-        next.updated_at = now;
-        let event = CaseEvent {
-            at: now,
-            actor_id: session.user.id,
-            actor_role: Role::Supervisor,
-            action: "reassign".into(),
-            opinion: Some(reason.to_string()),
-            from_status: Some(case.status),
-            to_status: case.status,
-            version: case.version,
-        };
-        let audit = AuditFact {
-            actor_id: Some(session.user.id),
-            kind: "case.reassign".into(),
-            subject: case.number.clone(),
-            detail: serde_json::json!({"stage": task.stage, "from": task.assignee, "to": to, "reason": reason}),
-        };
+        let decision = case::reassign(&case, session.user.id, to, reason, version, now)?;
+        let audit = case_fact(
+            &case.number,
+            &decision.event,
+            serde_json::json!({"stage": task.stage, "assignee_from": task.assignee, "assignee": to}),
+        );
         self.store
             .commit_case(CaseChange {
-                case: next,
+                case: decision.case,
                 expected_version: case.version,
-                event,
-                audit,
+                event: decision.event,
+                audit: vec![audit],
                 licence: None,
+                retire: None,
             })
             .await?;
         tracing::info!(case_no = %case.number, stage = %task.stage.as_str(), from = task.assignee, to, actor_id = session.user.id, actor = %session.user.username, actor_role = %session.role_names(), "task reassigned");
@@ -174,62 +150,34 @@ impl App {
         version: i64,
     ) -> Result<crate::cases::CaseView, AppError> {
         session.require(&[Role::Supervisor])?;
-        let reason = reason.trim();
-        if reason.is_empty() {
-            return Err(AppError::invalid("请填写设置绿色通道的理由"));
-        }
         let case = self.visible_case(session, case_id).await?;
-        if case.version != version {
-            return Err(onestamp_domain::DomainError::VersionConflict {
-                given: version,
-                current: case.version,
-            }
-            .into());
-        }
-        if case.status.is_closed() {
-            return Err(AppError::invalid("办件已办结"));
-        }
         let item = self.item_of(&case).await?;
         let now = self.clock.now();
-        let mut next = case.clone();
-        next.priority = priority;
-        next.version += 1;
-        next.updated_at = now;
-        let (deadline, _) =
-            timing::case_due(&self.settings.calendar, &item, priority, case.submitted_at);
-        next.deadline = Some(
-            self.settings
-                .calendar
-                .shift_by_working_minutes(deadline, case.suspended_minutes),
+        let calendar = &self.settings.calendar;
+        let (deadline, _) = timing::case_due(calendar, &item, priority, case.submitted_at);
+        let deadline = calendar.shift_by_working_minutes(deadline, case.suspended_minutes);
+        let decision = case::set_priority(
+            &case,
+            session.user.id,
+            priority,
+            deadline,
+            reason,
+            version,
+            now,
+        )?;
+        let audit = case_fact(
+            &case.number,
+            &decision.event,
+            serde_json::json!({"priority": priority}),
         );
-        let event = onestamp_domain::case::CaseEvent {
-            at: now,
-            actor_id: session.user.id,
-            actor_role: Role::Supervisor,
-            action: if priority {
-                "priority_on"
-            } else {
-                "priority_off"
-            }
-            .to_string(),
-            opinion: Some(reason.to_string()),
-            from_status: Some(case.status),
-            to_status: case.status,
-            version: case.version,
-        };
-        let audit = AuditFact {
-            actor_id: Some(session.user.id),
-            kind: "case.priority".into(),
-            subject: case.number.clone(),
-            detail: serde_json::json!({"priority": priority, "reason": reason, "version": case.version}),
-        };
         self.store
             .commit_case(CaseChange {
-                case: next.clone(),
+                case: decision.case,
                 expected_version: case.version,
-                event,
-                audit,
+                event: decision.event,
+                audit: vec![audit],
                 licence: None,
+                retire: None,
             })
             .await?;
         tracing::info!(case_no = %case.number, priority, actor_id = session.user.id, actor = %session.user.username, actor_role = %session.role_names(), "green channel set");

@@ -96,6 +96,7 @@ impl App {
             .await
             .ok_or_else(|| AppError::invalid("密码处理失败，请重试"))??;
         let audit = AuditFact {
+            at: self.clock.now(),
             actor_id: actor.map(|s| s.user.id),
             kind: "user.save".into(),
             subject: username.to_string(),
@@ -143,6 +144,7 @@ impl App {
             return Err(AppError::invalid("只有办件岗位的工作人员有资格与在岗设置"));
         }
         let audit = AuditFact {
+            at: self.clock.now(),
             actor_id: actor.map(|s| s.user.id),
             kind: "staff.profile".into(),
             subject: user.username.clone(),

@@ -260,6 +260,7 @@ async fn generate(app: &App, load: SearchLoad) -> anyhow::Result<DataSet> {
     let hash = onestamp_app::auth::hash_password(onestamp_app::demo::PASSWORD)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let fact = |kind: &str, subject: &str| AuditFact {
+        at: chrono::Utc::now(),
         actor_id: None,
         kind: kind.into(),
         subject: subject.into(),
@@ -463,6 +464,7 @@ async fn flush(app: &App, batch: &mut Vec<ImportedCase>) -> anyhow::Result<i64> 
         .import_cases(
             cases,
             AuditFact {
+                at: chrono::Utc::now(),
                 actor_id: None,
                 kind: "case.import".into(),
                 subject: format!("{first}..{last}"),

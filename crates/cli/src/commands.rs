@@ -6,10 +6,9 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use chrono::{NaiveDate, NaiveDateTime, TimeZone};
 
-use onestamp_app::audit::AuditReport;
 use onestamp_app::catalogue::{Format, parse_catalogue};
 use onestamp_app::{App, AppError, Settings, SystemClock};
-use onestamp_domain::audit::ChainBreak;
+use onestamp_domain::audit::Checkpoint;
 
 use crate::config::Config;
 use crate::{AuditCommand, CalendarCommand, Command, SealCommand};
@@ -229,40 +228,123 @@ pub async fn run(cfg: Config, command: Command) -> anyhow::Result<()> {
         }
         Command::Bench(b) => crate::bench::run(&cfg, b).await,
         Command::Seal(c) => seal(&cfg, c).await,
-        Command::Audit(AuditCommand::Verify) => {
-            let app = open_app(&cfg).await?;
+        Command::Audit(c) => audit(&cfg, c).await,
+    }
+}
+
+/// `audit verify | checkpoint | export`.
+async fn audit(cfg: &Config, command: AuditCommand) -> anyhow::Result<()> {
+    let app = open_app(cfg).await?;
+    match command {
+        AuditCommand::Verify { checkpoints } => {
+            let external = match &checkpoints {
+                Some(file) => read_checkpoints(file)?,
+                None => Vec::new(),
+            };
+            let started = std::time::Instant::now();
             let report = app
-                .verify_audit(|n| {
+                .verify_audit(&external, |n| {
                     if n % 50_000 == 0 {
                         eprintln!("checked {n} entries…");
                     }
                 })
                 .await
                 .map_err(explain)?;
-            match report {
-                AuditReport::Intact { entries, head } => {
-                    println!("audit chain intact: {entries} entries, head {head}");
-                    Ok(())
-                }
-                AuditReport::Broken {
-                    entries_checked,
-                    at,
-                } => {
-                    let what = match at {
-                        ChainBreak::ContentAltered { seq } => {
-                            format!("record {seq}: content altered (hash mismatch)")
-                        }
-                        ChainBreak::LinkBroken { seq } => format!(
-                            "record {seq}: link broken (a record before it was removed, reordered or replaced)"
-                        ),
-                    };
-                    bail!(
-                        "audit chain BROKEN at {what}; {entries_checked} records before it verified"
-                    )
-                }
+            println!(
+                "audit chain: {} entries, head {}; {} checkpoints; {} cases and {} licences replayed ({:.1} s)",
+                report.entries,
+                report.head,
+                report.checkpoints,
+                report.cases,
+                report.licences,
+                started.elapsed().as_secs_f64()
+            );
+            if report.intact() {
+                println!("audit intact: 审计链完好，办件与证照与审计记录一致");
+                return Ok(());
             }
+            for f in &report.findings {
+                println!("  ✗ {}", f.describe_zh());
+            }
+            if report.more_findings > 0 {
+                println!("  … and {} more", report.more_findings);
+            }
+            bail!(
+                "audit BROKEN: {} findings (审计核验未通过)",
+                report.findings.len() as u64 + report.more_findings
+            )
+        }
+        AuditCommand::Checkpoint => {
+            let app = registered_seal(app, cfg).await?;
+            match app.seal_checkpoint().await.map_err(explain)? {
+                Some(cp) => println!("checkpoint sealed at entry {} ({})", cp.seq, cp.hash),
+                None => println!("the newest checkpoint already covers the chain's head"),
+            }
+            Ok(())
+        }
+        AuditCommand::Export { file } => {
+            if file.exists() {
+                bail!(
+                    "{} already exists; export never overwrites a file",
+                    file.display()
+                );
+            }
+            let all = app.audit_checkpoints().await.map_err(explain)?;
+            let mut out = String::new();
+            for cp in &all {
+                out.push_str(&serde_json::to_string(cp)?);
+                out.push('\n');
+            }
+            std::fs::write(&file, out)
+                .with_context(|| format!("cannot write {}", file.display()))?;
+            println!("{} checkpoints written to {}", all.len(), file.display());
+            Ok(())
         }
     }
+}
+
+/// Checkpoints from a file written by `audit export`, one JSON object a line.
+fn read_checkpoints(file: &std::path::Path) -> anyhow::Result<Vec<Checkpoint>> {
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("cannot read checkpoints from {}", file.display()))?;
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(n, l)| {
+            serde_json::from_str(l).with_context(|| {
+                format!(
+                    "{} line {}: not a checkpoint written by `audit export`",
+                    file.display(),
+                    n + 1
+                )
+            })
+        })
+        .collect()
+}
+
+/// The app with the seal key of `seal_key` loaded, refusing to create a key or
+/// to register one the installation does not know.
+async fn registered_seal(app: App, cfg: &Config) -> anyhow::Result<App> {
+    let key = cfg.seal_key_path();
+    let pem = std::fs::read_to_string(&key).with_context(|| {
+        format!(
+            "no seal key at {} (run `onestamp seal init`, or start `serve` once)",
+            key.display()
+        )
+    })?;
+    let seal = onestamp_certificate::Seal::from_pem(&pem)
+        .map_err(|e| anyhow::anyhow!("the seal key {}: {e}", key.display()))?;
+    if !app
+        .seal_key_registered(seal.key_id())
+        .await
+        .map_err(explain)?
+    {
+        bail!(
+            "the seal key at {} is not registered in this database (register it with `onestamp seal rotate` or `serve`)",
+            key.display()
+        );
+    }
+    app.with_seal(seal).await.map_err(explain)
 }
 
 async fn demo(app: &App) -> anyhow::Result<()> {
@@ -300,8 +382,20 @@ async fn serve(cfg: &Config, with_demo: bool) -> anyhow::Result<()> {
     let local = listener.local_addr()?;
     println!("onestamp serving on http://{local}  (API: /api/v1, OpenAPI: /api/openapi.json)");
     let scheduler = tokio::spawn(run_scheduler(app.clone(), cfg.scheduler_interval_secs));
-    onestamp_web::serve_with(app, listener, cfg.connection_limits(), shutdown_signal()).await?;
+    let checkpoints = tokio::spawn(run_checkpoints(app.clone(), cfg.audit_checkpoint_minutes));
+    onestamp_web::serve_with(
+        app.clone(),
+        listener,
+        cfg.connection_limits(),
+        shutdown_signal(),
+    )
+    .await?;
     scheduler.abort();
+    checkpoints.abort();
+    // What was done until now is sealed before the server goes.
+    if let Err(e) = app.seal_checkpoint().await {
+        tracing::error!(error = %e, "the shutdown checkpoint could not be sealed");
+    }
     println!("onestamp stopped");
     Ok(())
 }
@@ -318,6 +412,18 @@ async fn run_scheduler(app: App, interval: u64) {
             }
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "scheduler run failed"),
+        }
+    }
+}
+
+/// Seals a checkpoint of the audit chain every `minutes`; errors are logged.
+async fn run_checkpoints(app: App, minutes: u64) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(minutes * 60));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = app.seal_checkpoint().await {
+            tracing::error!(error = %e, "audit checkpoint failed");
         }
     }
 }

@@ -29,6 +29,7 @@ pub struct Config {
     pub token_ttl_hours: i64,
     pub warn_share: f64,
     pub scheduler_interval_secs: u64,
+    pub audit_checkpoint_minutes: u64,
     pub metrics_cache_secs: u64,
     pub header_timeout_secs: u64,
     pub max_connections: usize,
@@ -198,6 +199,12 @@ impl Config {
             bail!(
                 "scheduler_interval_secs {} must be between 1 and 3600",
                 self.scheduler_interval_secs
+            );
+        }
+        if !(1..=1440).contains(&self.audit_checkpoint_minutes) {
+            bail!(
+                "audit_checkpoint_minutes {} must be between 1 and 1440",
+                self.audit_checkpoint_minutes
             );
         }
         if !matches!(self.log_format.as_str(), "text" | "json") {

@@ -96,8 +96,19 @@ enum CalendarCommand {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Walk the SM3 hash chain and confirm it, or name the first altered record.
-    Verify,
+    /// Walk the SM3 hash chain, check its head and sealed checkpoints, and replay
+    /// every case and licence from it; name what does not hold.
+    Verify {
+        /// Checkpoints exported earlier (`audit export`) and kept elsewhere, to
+        /// check as well.
+        #[arg(long)]
+        checkpoints: Option<PathBuf>,
+    },
+    /// Seal a checkpoint of the chain's head now with the registered seal key
+    /// (a running server seals one every `audit_checkpoint_minutes`).
+    Checkpoint,
+    /// Write every sealed checkpoint to a file (JSON lines), to keep elsewhere.
+    Export { file: PathBuf },
 }
 
 fn main() -> std::process::ExitCode {

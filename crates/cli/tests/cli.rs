@@ -169,7 +169,7 @@ fn audit_verify_confirms_the_chain_then_names_a_tampered_record() {
     let bad = onestamp(dir.path(), &["audit", "verify"]);
     assert!(!bad.status.success());
     assert!(
-        text(&bad).contains("record 5: content altered"),
+        text(&bad).contains("第 5 条审计记录内容被改动"),
         "{}",
         text(&bad)
     );
@@ -238,6 +238,12 @@ fn only_serve_and_seal_commands_create_or_register_a_seal_key() {
         let out = onestamp(dir.path(), &args);
         assert!(out.status.success(), "{args:?}: {}", text(&out));
     }
+    let checkpoint = onestamp(dir.path(), &["audit", "checkpoint"]);
+    assert!(
+        !checkpoint.status.success() && text(&checkpoint).contains("seal init"),
+        "a checkpoint needs a key and creates none: {}",
+        text(&checkpoint)
+    );
     assert!(!dir.path().join("seal").exists(), "no key was created");
     let keys = seal_key_rows(dir.path());
     assert!(keys.is_empty(), "no key was registered: {keys:?}");
@@ -265,8 +271,25 @@ fn only_serve_and_seal_commands_create_or_register_a_seal_key() {
         2,
         "each key audited once"
     );
-    let ok = onestamp(dir.path(), &["audit", "verify"]);
-    assert!(ok.status.success(), "{}", text(&ok));
+    let sealed = onestamp(dir.path(), &["audit", "checkpoint"]);
+    assert!(
+        sealed.status.success() && text(&sealed).contains("checkpoint sealed"),
+        "{}",
+        text(&sealed)
+    );
+    let kept = dir.path().join("checkpoints.jsonl");
+    let export = onestamp(dir.path(), &["audit", "export", kept.to_str().unwrap()]);
+    assert!(export.status.success(), "{}", text(&export));
+    assert_eq!(std::fs::read_to_string(&kept).unwrap().lines().count(), 1);
+    let ok = onestamp(
+        dir.path(),
+        &["audit", "verify", "--checkpoints", kept.to_str().unwrap()],
+    );
+    assert!(
+        ok.status.success() && text(&ok).contains("2 checkpoints"),
+        "{}",
+        text(&ok)
+    );
 }
 
 fn query_strings(data: &Path, sql: &str) -> Vec<String> {

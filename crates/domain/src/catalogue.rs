@@ -199,6 +199,8 @@ pub enum FieldType {
     Mobile,
     PostalCode,
     Address,
+    /// A licence identifier (GB/T 36904), e.g. the licence a renewal continues.
+    LicenceId,
 }
 
 /// A field of an item's application form.
@@ -247,6 +249,11 @@ pub struct CertificateSpec {
     /// The form field printed as the licence's scope (经营范围/许可范围).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope_field: Option<String>,
+    /// A renewal (延续): the form field (of type `licence_id`) naming the
+    /// applicant's licence it continues. The new licence keeps that licence's
+    /// scope and data, runs on from its expiry, and replaces it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renews_field: Option<String>,
 }
 
 /// An item (事项) as defined in the catalogue, without its stored version number.
@@ -497,6 +504,20 @@ impl Item {
                     "certificate: scope_field '{f}' is not a form field"
                 ));
             }
+            if let Some(f) = &c.renews_field {
+                match self.form.iter().find(|x| &x.key == f) {
+                    None => bad(format!(
+                        "certificate: renews_field '{f}' is not a form field"
+                    )),
+                    Some(x) if x.field_type != FieldType::LicenceId || !x.required => bad(format!(
+                        "certificate: renews_field '{f}' must be a required field of type licence_id"
+                    )),
+                    Some(_) => {}
+                }
+                if c.validity_years.is_none() {
+                    bad("certificate: a renewal needs validity_years (a long-term licence is not renewed)".into());
+                }
+            }
             if c.validity_years == Some(0) {
                 bad("certificate: validity_years must be at least 1 (omit it for 长期)".into());
             }
@@ -679,6 +700,7 @@ pub(crate) mod tests {
                 name: "公共场所卫生许可证".into(),
                 validity_years: Some(4),
                 scope_field: None,
+                renews_field: None,
             }),
             supervising_department: None,
             qualification: None,
@@ -732,6 +754,24 @@ pub(crate) mod tests {
         c.items[0].committed_limit = TimeLimit::Days(30);
         let p = c.validate(&BTreeSet::new(), &BTreeSet::new());
         assert!(p[0].problem.contains("committed_limit"));
+    }
+
+    #[test]
+    fn a_renewal_must_name_a_required_licence_id_field() {
+        let mut c = catalogue();
+        let key = c.items[0].form[0].key.clone();
+        if let Some(cert) = c.items[0].certificate.as_mut() {
+            cert.renews_field = Some(key.clone());
+        }
+        let p = c.validate(&BTreeSet::new(), &BTreeSet::new());
+        assert!(
+            p.iter().any(|p| p.problem.contains("type licence_id")),
+            "{p:?}"
+        );
+        c.items[0].form[0].field_type = FieldType::LicenceId;
+        c.items[0].form[0].required = true;
+        c.items[0].form[0].max_length = None;
+        assert_eq!(c.validate(&BTreeSet::new(), &BTreeSet::new()), vec![]);
     }
 
     #[test]

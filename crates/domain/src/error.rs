@@ -25,6 +25,14 @@ pub enum DomainError {
     OpinionUnprintable(String),
     #[error("违反岗位分离：同一人不得在同一办件中承担{0}")]
     SeparationOfDuties(String),
+    #[error("{0}须填写理由")]
+    ReasonRequired(&'static str),
+    #[error("该办件当前没有待办任务")]
+    NoOpenTask,
+    #[error("办件已办结")]
+    CaseClosed,
+    #[error("不能把任务改派给自己")]
+    SelfAssignment,
     #[error("申请表填写有误：{}", .0.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("；"))]
     InvalidForm(Vec<FieldProblem>),
 }

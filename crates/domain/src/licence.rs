@@ -79,6 +79,12 @@ pub fn valid_until(issued_on: NaiveDate, years: Option<u32>) -> Option<NaiveDate
     same_day.pred_opt()
 }
 
+/// The last day of a renewal (延续) of a licence that runs to `old_until`: the
+/// renewal continues from the day after, for `years`.
+pub fn renewal_valid_until(old_until: NaiveDate, years: Option<u32>) -> Option<NaiveDate> {
+    valid_until(old_until.succ_opt()?, years)
+}
+
 /// Why a licence may not stand in for a material.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReuseRefused {
@@ -152,6 +158,15 @@ mod tests {
         assert_eq!(valid_until(d("2026-03-02"), Some(5)), Some(d("2031-03-01")));
         assert_eq!(valid_until(d("2028-02-29"), Some(1)), Some(d("2029-02-27")));
         assert_eq!(valid_until(d("2026-03-02"), None), None);
+    }
+
+    #[test]
+    fn a_renewal_continues_from_the_old_expiry() {
+        assert_eq!(
+            renewal_valid_until(d("2031-03-01"), Some(5)),
+            Some(d("2036-03-01"))
+        );
+        assert_eq!(renewal_valid_until(d("2031-03-01"), None), None);
     }
 
     #[test]

@@ -102,6 +102,7 @@ pub(crate) async fn raise_due(db: &Db, now: DateTime<Utc>, limit: u32) -> R<Vec<
                         note: None,
                     };
                     let fact = AuditFact {
+                        at: now,
                         actor_id: None,
                         kind: format!("alert.{kind}"),
                         subject: r.number,
@@ -111,7 +112,7 @@ pub(crate) async fn raise_due(db: &Db, now: DateTime<Utc>, limit: u32) -> R<Vec<
                             "deadline": alert.deadline,
                         }),
                     };
-                    crate::audit::append(c, now, &fact).await?;
+                    crate::audit::append(c, &fact).await?;
                     raised.push(alert);
                 }
             }

@@ -23,28 +23,24 @@ use crate::db::{Db, Dialect, R, Sql, Writer};
 /// Facts linked per statement.
 const LINK_BATCH: i64 = 500;
 
-/// Queues one fact for the chain inside the caller's transaction.
-pub(crate) async fn append(conn: &mut AnyConnection, at: DateTime<Utc>, fact: &AuditFact) -> R<()> {
-    append_all(conn, at, std::slice::from_ref(fact)).await
+/// Queues one fact for the chain inside the caller's transaction, stamped with
+/// the time of the decision it carries.
+pub(crate) async fn append(conn: &mut AnyConnection, fact: &AuditFact) -> R<()> {
+    append_all(conn, std::slice::from_ref(fact)).await
 }
 
 /// Queues facts for the chain, in order, in one statement.
-pub(crate) async fn append_all(
-    conn: &mut AnyConnection,
-    at: DateTime<Utc>,
-    facts: &[AuditFact],
-) -> R<()> {
+pub(crate) async fn append_all(conn: &mut AnyConnection, facts: &[AuditFact]) -> R<()> {
     if facts.is_empty() {
         return Ok(());
     }
-    let at = at.to_rfc3339_opts(SecondsFormat::Millis, true);
     let mut rows = Vec::with_capacity(facts.len());
     for f in facts {
-        rows.push((f, json(&f.detail)?));
+        rows.push((f, stamp(f.at), json(&f.detail)?));
     }
     let mut insert =
         Sql::new("INSERT INTO audit_pending (at, actor_id, kind, subject, detail) VALUES ");
-    insert.values(&rows, |row, (fact, detail)| {
+    insert.values(&rows, |row, (fact, at, detail)| {
         row.bind(at.clone())
             .bind(fact.actor_id)
             .bind(fact.kind.clone())
@@ -53,6 +49,11 @@ pub(crate) async fn append_all(
     });
     insert.execute(conn).await?;
     Ok(())
+}
+
+/// An audit instant as the chain keeps it: RFC 3339 in UTC, to the millisecond.
+pub(crate) fn stamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 #[derive(sqlx::FromRow)]

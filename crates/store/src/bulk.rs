@@ -1,7 +1,6 @@
 //! The bulk path: many cases with their events in one transaction, as
 //! multi-row `INSERT`s, and one audit entry for the batch.
 
-use chrono::Utc;
 use sqlx::AnyConnection;
 
 use onestamp_app::store::{AuditFact, ImportedCase, StoreError, day_serials};
@@ -129,7 +128,7 @@ pub(crate) async fn import(db: &Db, mut cases: Vec<ImportedCase>, audit: AuditFa
                 .execute(&mut *c)
                 .await?;
             }
-            crate::audit::append(c, Utc::now(), &audit).await?;
+            crate::audit::append(c, &audit).await?;
             Ok(ids[0])
         })
     }))

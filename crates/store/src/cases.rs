@@ -1,6 +1,5 @@
 //! Cases, their event log, case lists and task lists.
 
-use chrono::Utc;
 use sqlx::AnyConnection;
 
 use onestamp_app::store::{CaseChange, CaseQuery, CaseSummary, NewCase, StoreError, TaskKey};
@@ -97,13 +96,16 @@ async fn create_in(conn: &mut AnyConnection, new: NewCase) -> R<Case> {
         .await?;
     insert_events(conn, id, 1, &new.events).await?;
     let mut facts = new.audit;
-    for fact in &mut facts {
+    for fact in facts.iter_mut().filter(|f| f.subject.is_empty()) {
         fact.subject = case.number.clone();
     }
-    crate::audit::append_all(conn, Utc::now(), &facts).await?;
+    crate::audit::append_all(conn, &facts).await?;
     if let Some(mut licence) = new.licence {
         licence.case_id = id;
         crate::licences::insert(conn, &licence).await?;
+    }
+    if let Some((old, status)) = &new.retire {
+        crate::licences::set_status(conn, old, status).await?;
     }
     Ok(case)
 }
@@ -148,7 +150,7 @@ pub(crate) async fn by_id(db: &Db, id: i64) -> R<Option<Case>> {
 }
 
 #[derive(sqlx::FromRow)]
-struct EventRow {
+pub(crate) struct EventRow {
     at: i64,
     actor_id: i64,
     actor_role: String,
@@ -176,20 +178,22 @@ pub(crate) async fn events(db: &Db, id: i64) -> R<Vec<CaseEvent>> {
     .bind(id)
     .fetch_all(&db.read)
     .await?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(CaseEvent {
-                at: instant(r.at)?,
-                actor_id: r.actor_id,
-                actor_role: parse_enum(&r.actor_role, Role::parse, "role")?,
-                action: r.action,
-                opinion: r.opinion,
-                from_status: r.from_status.as_deref().map(status).transpose()?,
-                to_status: status(&r.to_status)?,
-                version: r.version,
-            })
+    rows.into_iter().map(EventRow::event).collect()
+}
+
+impl EventRow {
+    pub(crate) fn event(self) -> R<CaseEvent> {
+        Ok(CaseEvent {
+            at: instant(self.at)?,
+            actor_id: self.actor_id,
+            actor_role: parse_enum(&self.actor_role, Role::parse, "role")?,
+            action: self.action,
+            opinion: self.opinion,
+            from_status: self.from_status.as_deref().map(status).transpose()?,
+            to_status: status(&self.to_status)?,
+            version: self.version,
         })
-        .collect()
+    }
 }
 
 /// Applies the change only if nobody else changed the case since
@@ -251,9 +255,12 @@ async fn commit_in(conn: &mut AnyConnection, change: CaseChange) -> R<()> {
         std::slice::from_ref(&change.event),
     )
     .await?;
-    crate::audit::append(conn, Utc::now(), &change.audit).await?;
+    crate::audit::append_all(conn, &change.audit).await?;
     if let Some(licence) = &change.licence {
         crate::licences::insert(conn, licence).await?;
+    }
+    if let Some((old, status)) = &change.retire {
+        crate::licences::set_status(conn, old, status).await?;
     }
     Ok(())
 }

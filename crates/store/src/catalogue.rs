@@ -106,7 +106,7 @@ pub(crate) async fn import(db: &Db, cat: &Catalogue, audit: AuditFact) -> R<Impo
                 .await?;
                 summary.themes += 1;
             }
-            crate::audit::append(c, now, &audit).await?;
+            crate::audit::append(c, &audit).await?;
             Ok(summary)
         })
     }))

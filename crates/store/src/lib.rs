@@ -19,6 +19,7 @@ mod catalogue;
 mod codec;
 mod counts;
 mod db;
+mod integrity;
 mod keyset;
 mod licences;
 mod postgres;
@@ -35,7 +36,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use onestamp_app::Store;
 use onestamp_app::store::*;
 use onestamp_domain::assignment::StaffProfile;
-use onestamp_domain::audit::AuditEntry;
+use onestamp_domain::audit::{AuditEntry, Checkpoint};
 use onestamp_domain::case::{Case, CaseEvent, UserId};
 use onestamp_domain::catalogue::{Catalogue, Department, Theme};
 use onestamp_domain::licence::LicenceStatus;
@@ -178,7 +179,7 @@ delegate! {
             id: &str,
             status: &LicenceStatus,
             new: Option<StoredLicence>,
-            audit: AuditFact
+            audit: Vec<AuditFact>
         ) -> () = licences::change;
         fn remind_expiring(until: NaiveDate, now: DateTime<Utc>, limit: u32) -> Vec<StoredLicence>
             = licences::remind_expiring;
@@ -210,5 +211,12 @@ delegate! {
     }
     CountStore {
         fn ops_counts(now: DateTime<Utc>, remind_until: NaiveDate) -> OpsCounts = counts::ops_counts;
+    }
+    IntegrityStore {
+        fn audit_head() -> (i64, String) = integrity::head;
+        fn add_checkpoint(checkpoint: &Checkpoint) -> () = integrity::add_checkpoint;
+        fn checkpoints() -> Vec<Checkpoint> = integrity::checkpoints;
+        fn audit_trail(subject: &str) -> Vec<(String, String)> = integrity::trail;
+        fn case_records(after: i64, limit: u32) -> Vec<CaseRecord> = integrity::case_records;
     }
 }

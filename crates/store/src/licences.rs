@@ -152,7 +152,7 @@ pub(crate) async fn register_key(
             // A key seen before is not registered, nor audited, again.
             let new = done.rows_affected() == 1;
             if new {
-                crate::audit::append(c, at, &audit).await?;
+                crate::audit::append(c, &audit).await?;
             }
             Ok(new)
         })
@@ -218,34 +218,45 @@ pub(crate) async fn change(
     id: &str,
     status: &LicenceStatus,
     new: Option<StoredLicence>,
-    audit: AuditFact,
+    audit: Vec<AuditFact>,
 ) -> R<()> {
     let (id, status) = (id.to_string(), status.clone());
     db.write(work(move |c| {
         Box::pin(async move {
-            let done = sqlx::query(
-                "UPDATE licences SET status = $1, status_detail = $2
-                 WHERE id = $3 AND status = 'valid'",
-            )
-            .bind(status.as_str())
-            .bind(json(&status)?)
-            .bind(&id)
-            .execute(&mut *c)
-            .await?;
-            if done.rows_affected() != 1 {
-                return Err(Fault(StoreError::VersionConflict {
-                    given: 0,
-                    current: 1,
-                }));
-            }
+            set_status(c, &id, &status).await?;
             if let Some(n) = &new {
                 insert(c, n).await?;
             }
-            crate::audit::append(c, Utc::now(), &audit).await?;
+            crate::audit::append_all(c, &audit).await?;
             Ok(())
         })
     }))
     .await
+}
+
+/// Sets a valid licence's status (revoked or replaced) inside the caller's
+/// transaction; a licence no longer valid is a conflict.
+pub(crate) async fn set_status(
+    conn: &mut sqlx::AnyConnection,
+    id: &str,
+    status: &LicenceStatus,
+) -> R<()> {
+    let done = sqlx::query(
+        "UPDATE licences SET status = $1, status_detail = $2
+         WHERE id = $3 AND status = 'valid'",
+    )
+    .bind(status.as_str())
+    .bind(json(status)?)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Err(Fault(StoreError::VersionConflict {
+            given: 0,
+            current: 1,
+        }));
+    }
+    Ok(())
 }
 
 /// Claims the licences due for a reminder and flips their flag in one
@@ -355,7 +366,7 @@ pub(crate) async fn report(
                 .fetch_optional(&mut *c)
                 .await?;
             let (id,) = row.ok_or_else(|| corrupt(format!("licence of missing case {case_id}")))?;
-            crate::audit::append(c, at, &audit).await?;
+            crate::audit::append(c, &audit).await?;
             Ok(id)
         })
     }))

@@ -65,7 +65,7 @@ pub(crate) async fn set_profile(
                 .bind(user)
                 .execute(&mut *c)
                 .await?;
-            crate::audit::append(c, Utc::now(), &audit).await?;
+            crate::audit::append(c, &audit).await?;
             Ok(())
         })
     }))
@@ -186,7 +186,7 @@ pub(crate) async fn create_sample(
             }
             let mut audit = audit;
             audit.subject = format!("quality-sample-{id}");
-            crate::audit::append(c, at, &audit).await?;
+            crate::audit::append(c, &audit).await?;
             Ok(id)
         })
     }))
@@ -278,7 +278,7 @@ pub(crate) async fn record_finding(
             if done.rows_affected() != 1 {
                 return Ok(false);
             }
-            crate::audit::append(c, at, &audit).await?;
+            crate::audit::append(c, &audit).await?;
             Ok(true)
         })
     }))
@@ -320,7 +320,7 @@ pub(crate) async fn set_instant_enabled(
             .bind(&reason)
             .execute(&mut *c)
             .await?;
-            crate::audit::append(c, at, &audit).await?;
+            crate::audit::append(c, &audit).await?;
             Ok(())
         })
     }))

@@ -156,7 +156,7 @@ pub(crate) async fn upsert(db: &Db, new: NewUser, audit: AuditFact) -> R<User> {
                     .execute(&mut *c)
                     .await?;
                 }
-                crate::audit::append(c, now, &audit).await?;
+                crate::audit::append(c, &audit).await?;
                 Ok(id)
             })
         }))

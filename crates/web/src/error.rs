@@ -93,6 +93,10 @@ pub fn code_of(e: &AppError) -> Code {
             DomainError::OpinionUnprintable(_) => Code::InvalidInput,
             DomainError::SeparationOfDuties(_) => Code::SeparationOfDuties,
             DomainError::InvalidForm(_) => Code::InvalidForm,
+            DomainError::ReasonRequired(_) | DomainError::NoOpenTask | DomainError::CaseClosed => {
+                Code::InvalidInput
+            }
+            DomainError::SelfAssignment => Code::AssigneeUnfit,
         },
         AppError::Store(_) | AppError::Sealing(_) | AppError::Rendering(_) => Code::Internal,
     }

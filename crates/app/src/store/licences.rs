@@ -102,7 +102,7 @@ pub trait LicenceStore: Send + Sync {
         id: &str,
         status: &LicenceStatus,
         new: Option<StoredLicence>,
-        audit: AuditFact,
+        audit: Vec<AuditFact>,
     ) -> Result<(), StoreError>;
     /// Valid licences ending on or before `until` not yet reminded: marks them and
     /// writes the holder's notification in one transaction, exactly once.

@@ -7,6 +7,7 @@ mod alerts;
 mod bulk;
 mod core;
 mod counts;
+mod integrity;
 mod licences;
 mod quality;
 mod staff;
@@ -16,6 +17,7 @@ pub use self::alerts::{Alert, AlertStore};
 pub use self::bulk::{BulkStore, ImportedCase, day_serials, split_number};
 pub use self::core::CoreStore;
 pub use self::counts::{CountStore, OpsCounts};
+pub use self::integrity::{CaseRecord, IntegrityStore};
 pub use self::licences::{LicenceQuery, LicenceStore, MaterialFile, Notification, StoredLicence};
 pub use self::quality::{QualitySample, QualityStore, SampleCase, SampleCriteria};
 pub use self::staff::{LoginFailures, StaffMember, StaffStore};
@@ -75,14 +77,8 @@ pub struct NewUser {
     pub password_hash: String,
 }
 
-/// A fact to append to the audit chain with a change.
-#[derive(Debug, Clone)]
-pub struct AuditFact {
-    pub actor_id: Option<UserId>,
-    pub kind: String,
-    pub subject: String,
-    pub detail: serde_json::Value,
-}
+/// A fact to append to the audit chain with a change, at the time of the decision.
+pub use onestamp_domain::audit::AuditFact;
 
 /// An item as stored: its definition and version.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -111,10 +107,13 @@ pub struct NewCase {
     pub number_prefix: String,
     /// The submission event, and for instant decisions every step after it.
     pub events: Vec<CaseEvent>,
-    /// Audit facts; their subject is set to the new case number.
+    /// Audit facts; the store sets an empty subject to the new case number.
     pub audit: Vec<AuditFact>,
     /// The licence an instant decision issued (its `case_id` is set by the store).
     pub licence: Option<StoredLicence>,
+    /// A licence the issued one renews, with the status it takes (replaced), in
+    /// the same transaction; refused if it is no longer valid.
+    pub retire: Option<(String, onestamp_domain::licence::LicenceStatus)>,
 }
 
 /// A change to an existing case, accepted only if the stored version is still `expected_version`.
@@ -123,9 +122,12 @@ pub struct CaseChange {
     pub case: Case,
     pub expected_version: i64,
     pub event: CaseEvent,
-    pub audit: AuditFact,
+    /// The event's fact, and the licence's if one is issued.
+    pub audit: Vec<AuditFact>,
     /// The licence issued by this change, stored in the same transaction.
     pub licence: Option<StoredLicence>,
+    /// A licence the issued one renews, with the status it takes (replaced).
+    pub retire: Option<(String, onestamp_domain::licence::LicenceStatus)>,
 }
 
 /// Filters for case lists; the permission filter is part of the query.
@@ -225,6 +227,7 @@ pub trait Store:
     + SwitchStore
     + BulkStore
     + CountStore
+    + IntegrityStore
 {
 }
 
@@ -236,7 +239,8 @@ impl<
         + LicenceStore
         + SwitchStore
         + BulkStore
-        + CountStore,
+        + CountStore
+        + IntegrityStore,
 > Store for T
 {
 }

@@ -67,7 +67,7 @@ pub fn assert_audit_intact(data: &Path, database_url: Option<&str>) -> String {
     let out = run(data, database_url, &["audit", "verify"]);
     let said = text(&out);
     assert!(
-        out.status.success() && said.contains("audit chain intact"),
+        out.status.success() && said.contains("audit intact"),
         "audit verify failed: {said}"
     );
     said

@@ -104,6 +104,7 @@ fn check_value(field: &FormField, v: &Value, today: NaiveDate) -> Result<(), Str
         FieldType::CreditCode => checked(v, "credit_code", today),
         FieldType::Mobile => checked(v, "mobile", today),
         FieldType::PostalCode => checked(v, "postal_code", today),
+        FieldType::LicenceId => checked(v, "licence_id", today),
     }
 }
 

@@ -11,11 +11,13 @@ mod disclosure;
 mod form;
 mod number;
 mod stage;
+mod supervision;
 
 pub use disclosure::{Disclosed, Hand, ShownEvent, ShownTask, disclose, mask_identity_number};
 pub use form::validate_form;
 pub use number::CaseNumber;
 pub use stage::{Action, CaseStatus, Channel, Stage};
+pub use supervision::{PRIORITY_OFF, PRIORITY_ON, REASSIGN, open_task, reassign, set_priority};
 
 use std::collections::BTreeMap;
 
@@ -469,4 +471,4 @@ pub fn decide(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -12,7 +12,7 @@ use crate::catalogue::tests::sample_item;
 const APPLICANT: UserId = 1;
 const STAFF: UserId = 10;
 
-fn case_in(status: CaseStatus) -> Case {
+pub(crate) fn case_in(status: CaseStatus) -> Case {
     let at = Utc.with_ymd_and_hms(2026, 3, 2, 2, 0, 0).unwrap();
     Case {
         id: 1,

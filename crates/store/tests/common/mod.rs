@@ -129,6 +129,7 @@ pub fn at(minutes: i64) -> DateTime<Utc> {
 
 pub fn fact(kind: &str, subject: &str) -> AuditFact {
     AuditFact {
+        at: at(0),
         actor_id: Some(1),
         kind: kind.into(),
         subject: subject.into(),
@@ -215,6 +216,7 @@ pub fn new_case(case: Case, prefix: &str) -> NewCase {
         case,
         number_prefix: prefix.into(),
         licence: None,
+        retire: None,
     }
 }
 

@@ -64,10 +64,11 @@ pub async fn ops_counts_follow_cases_tasks_alerts_and_reminders(store: Arc<dyn S
                 to_status: CaseStatus::Withdrawn,
                 version: first.version,
             },
-            audit: fact("case.withdraw", &first.number),
+            audit: vec![fact("case.withdraw", &first.number)],
             expected_version: first.version,
             case: done,
             licence: None,
+            retire: None,
         })
         .await
         .unwrap();

@@ -183,12 +183,12 @@ pub async fn licences_are_stored_with_their_case_and_listed_by_filters(store: Ar
         reason: "违法经营".into(),
     };
     store
-        .change_licence("L-1", &revoked, None, fact("licence.revoke", "L-1"))
+        .change_licence("L-1", &revoked, None, vec![fact("licence.revoke", "L-1")])
         .await
         .unwrap();
     assert!(matches!(
         store
-            .change_licence("L-1", &revoked, None, fact("licence.revoke", "L-1"))
+            .change_licence("L-1", &revoked, None, vec![fact("licence.revoke", "L-1")])
             .await,
         Err(StoreError::VersionConflict { .. })
     ));
@@ -206,7 +206,7 @@ pub async fn licences_are_stored_with_their_case_and_listed_by_filters(store: Ar
             "L-2",
             &replaced,
             Some(licence("L-2b", &bob, &c2, Some("D-HEALTH"))),
-            fact("licence.replace", "L-2"),
+            vec![fact("licence.replace", "L-2")],
         )
         .await
         .unwrap();
@@ -224,7 +224,7 @@ pub async fn licences_are_stored_with_their_case_and_listed_by_filters(store: Ar
                 "L-1",
                 &replaced,
                 Some(licence("L-1b", &alice, &c1, None)),
-                fact("licence.replace", "L-1"),
+                vec![fact("licence.replace", "L-1")],
             )
             .await
             .is_err()

@@ -100,9 +100,10 @@ pub fn moved_on(case: &Case, actor: i64, next_assignee: Option<i64>) -> CaseChan
             to_status: next.status,
             version: case.version,
         },
-        audit: fact("case.accept", &case.number),
+        audit: vec![fact("case.accept", &case.number)],
         expected_version: case.version,
         case: next,
         licence: None,
+        retire: None,
     }
 }

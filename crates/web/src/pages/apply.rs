@@ -62,6 +62,7 @@ impl FieldView {
             FieldType::Mobile => ("input", "tel", "tel", Some("mobile")),
             FieldType::PostalCode => ("input", "text", "numeric", Some("postal_code")),
             FieldType::Address => ("input", "text", "text", Some("district_address")),
+            FieldType::LicenceId => ("input", "text", "text", Some("licence_id")),
         };
         FieldView {
             key: f.key.clone(),

@@ -4,6 +4,15 @@
 
 use sm3::{Digest, Sm3};
 
+mod checkpoint;
+mod trail;
+
+pub use checkpoint::{Checkpoint, checkpoint_message};
+pub use trail::{
+    AuditFact, CaseTrail, LicenceTrail, TrailFault, case_fact, event_digest, licence_digest,
+    licence_issued, licence_status_set,
+};
+
 /// The hash that precedes the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
