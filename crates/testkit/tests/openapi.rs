@@ -464,3 +464,17 @@ async fn real_answers_match_the_documented_schemas() {
         .await;
     check("post", "/api/v1/auth/login", &r);
 }
+
+#[tokio::test]
+async fn an_empty_status_or_day_filter_is_a_bad_query_as_the_document_says() {
+    let t = TestApp::start().await;
+    let clerk = t.login("clerk").await;
+    for query in ["status=", "from=", "to="] {
+        let r = t.get(&format!("/api/v1/cases?{query}"), &clerk).await;
+        assert_error(&r, StatusCode::BAD_REQUEST, "bad_query");
+    }
+    let r = t
+        .get("/api/v1/cases?status=pre_review&from=2026-03-01", &clerk)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+}

@@ -109,8 +109,9 @@ async fn list_cases(
     Caller(s): Caller,
     ApiQuery(p): ApiQuery<ListParams>,
 ) -> Result<Json<CaseList>, ApiError> {
+    // An empty value is no status either: the document allows only the names.
     let status = match p.status.as_deref() {
-        None | Some("") => None,
+        None => None,
         Some(v) => Some(
             CaseStatus::parse(v)
                 .ok_or_else(|| ApiError::new(Code::BadQuery, format!("未知的办件状态 {v}")))?,
@@ -152,10 +153,11 @@ async fn list_cases(
     Ok(Json(CaseList { cases, next_before }))
 }
 
-/// A `YYYY-MM-DD` query parameter, or a 400 naming it.
+/// A `YYYY-MM-DD` query parameter, or a 400 naming it (an empty one too: the
+/// document says `format: date`).
 fn day_param(value: Option<&str>, name: &str) -> Result<Option<NaiveDate>, ApiError> {
-    match value.map(str::trim) {
-        None | Some("") => Ok(None),
+    match value {
+        None => Ok(None),
         Some(v) => parse_date(v).map(Some).map_err(|e| {
             ApiError::new(
                 Code::BadQuery,
