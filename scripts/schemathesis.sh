@@ -15,6 +15,7 @@
 # missing; under CI that is a failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root="$(pwd)"
 
 SCHEMATHESIS_VERSION=4.32.5
 max_time="${SCHEMATHESIS_MAX_TIME:-60}"
@@ -96,18 +97,21 @@ status=0
 for user in admin jinjiang_books; do
     token="${tokens[$user]}"
     echo "== schemathesis as $user (at most ${max_time}s)"
-    if ! "$venv/bin/schemathesis" run "$base/api/openapi.json" \
+    # From the temporary directory: schemathesis keeps a cache in the working directory.
+    # One worker: parallel workers hit a CPython 3.11 race in ast.parse
+    # ("AST constructor recursion depth mismatch"), a tool error, not a finding.
+    if ! (cd "$work" && "$root/$venv/bin/schemathesis" run "$base/api/openapi.json" \
         --checks "$checks" \
         --header "Authorization: Bearer $token" \
         --exclude-path /api/v1/auth/logout \
         --max-examples "$max_examples" \
         --max-time "$max_time" \
         --request-timeout 10 \
-        --workers 2 \
+        --workers 1 \
         --seed 1 \
         --generation-database none \
         --no-color \
-        --report junit --report-dir "target/schemathesis-report/$user"; then
+        --report junit --report-dir "$root/target/schemathesis-report/$user"); then
         status=1
     fi
 done
