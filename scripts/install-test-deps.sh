@@ -5,12 +5,13 @@
 #   poppler-utils   pdftotext and pdftoppm: read back a rendered licence
 #   zbar-tools      zbarimg: decode the QR code printed on a licence
 #   chromium        headless browser for the browser tests
+#   python3-venv    a venv for schemathesis (scripts/schemathesis.sh)
 #
 # Idempotent: runs `apt-get update` and `apt-get install` only when a package is
 # missing, so a second run does nothing. Needs root (or sudo) to install.
 set -euo pipefail
 
-packages=(fonts-noto-cjk poppler-utils zbar-tools chromium)
+packages=(fonts-noto-cjk poppler-utils zbar-tools chromium python3-venv)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -27,7 +27,7 @@ pub struct ErrorDetail {
     pub message: String,
     /// Field-level problems, where there are any.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<crate::api::schema::FieldProblem>)]
     pub problems: Vec<FieldProblem>,
 }
 

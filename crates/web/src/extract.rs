@@ -153,12 +153,31 @@ pub fn path_id(raw: &str, what: &str) -> Result<i64, ApiError> {
         .map_err(|_| ApiError::new(Code::NotFound, format!("{what} {raw} 不存在")))
 }
 
+/// The largest page of any list, [`onestamp_app::cases::MAX_PAGE`].
+pub const MAX_PAGE: u32 = onestamp_app::cases::MAX_PAGE;
+
+/// The page size of a list: `default` when not given, a 400 naming the range
+/// when outside `1..=max` (never quietly clamped, so that a client learns its
+/// page is not the size it asked for).
+pub fn page_size(limit: Option<u32>, default: u32, max: u32) -> Result<u32, ApiError> {
+    match limit {
+        None => Ok(default),
+        Some(n) if (1..=max).contains(&n) => Ok(n),
+        Some(n) => Err(ApiError::new(
+            Code::BadQuery,
+            format!("参数 limit 须在 1 到 {max} 之间，收到 {n}"),
+        )),
+    }
+}
+
 /// `?after=<cursor>&limit=<n>` of the task lists, which page in urgency order.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TaskPage {
     /// The cursor of the `Link: <…>; rel="next"` header of the previous page.
     pub after: Option<String>,
-    /// Page size (1-200, default 200).
+    /// Page size (default 200).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 
@@ -178,19 +197,20 @@ impl TaskPage {
         }
     }
 
-    pub fn limit(&self) -> u32 {
-        self.limit.unwrap_or(200).clamp(1, 200)
+    /// The page size, or a 400 when outside 1-200.
+    pub fn limit(&self) -> Result<u32, ApiError> {
+        page_size(self.limit, MAX_PAGE, MAX_PAGE)
     }
 }
 
 /// A task list page as JSON, with a `Link` header to the next page when this one is full.
 pub fn task_page(
     path: &str,
-    page: &TaskPage,
+    limit: u32,
     list: Vec<onestamp_app::store::CaseSummary>,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
-    let next = (list.len() as u32 >= page.limit())
+    let next = (list.len() as u32 >= limit)
         .then(|| list.last().map(onestamp_app::store::TaskKey::of))
         .flatten();
     let mut response = axum::Json(list).into_response();
@@ -198,7 +218,7 @@ pub fn task_page(
         let link = format!(
             "<{path}?after={}&limit={}>; rel=\"next\"",
             key.encode(),
-            page.limit()
+            limit
         );
         if let Ok(value) = axum::http::HeaderValue::from_str(&link) {
             response

@@ -10,6 +10,7 @@ use utoipa_axum::routes;
 
 use onestamp_app::App;
 
+use crate::api::schema;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, Caller, ClientAddr};
 
@@ -38,7 +39,14 @@ pub struct LoginResponse {
 /// Log in with a user name and password; returns a bearer token.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth",
     request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses(
+        (status = 200, description = "Logged in", body = LoginResponse),
+        (status = 400, description = "`malformed_json`, `bad_request`", body = ErrorBody),
+        (status = 401, description = "`bad_credentials`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`: not `application/json`", body = ErrorBody),
+        (status = 422, description = "`invalid_body`, `invalid_input`", body = ErrorBody),
+        (status = 429, description = "`login_locked`: too many failed logins", body = ErrorBody)))]
 async fn login(
     State(app): State<App>,
     ClientAddr(from): ClientAddr,
@@ -55,7 +63,9 @@ async fn login(
 
 /// Revoke the bearer token of this request.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])),
-    responses((status = 204), (status = 401, body = ErrorBody)))]
+    responses(
+        (status = 204, description = "The token is revoked"),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody)))]
 async fn logout(
     State(app): State<App>,
     _caller: Caller,
@@ -69,7 +79,9 @@ async fn logout(
 
 /// The logged-in user.
 #[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])),
-    responses((status = 200, body = Object), (status = 401, body = ErrorBody)))]
+    responses(
+        (status = 200, description = "The logged-in user", body = schema::User),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody)))]
 async fn me(Caller(session): Caller) -> Json<onestamp_app::store::User> {
     Json(session.user)
 }

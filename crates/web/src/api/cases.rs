@@ -16,8 +16,11 @@ use onestamp_app::store::{CaseQuery, CaseSummary};
 use onestamp_domain::case::{Action, CaseStatus, Channel, Command};
 use onestamp_domain::validate::parse_date;
 
+use crate::api::schema;
 use crate::error::{ApiError, Code, ErrorBody};
-use crate::extract::{ApiJson, ApiQuery, Caller, TaskPage, path_id, task_page};
+use crate::extract::{
+    ApiJson, ApiQuery, Caller, MAX_PAGE, TaskPage, page_size, path_id, task_page,
+};
 
 pub fn router() -> OpenApiRouter<App> {
     OpenApiRouter::new()
@@ -34,17 +37,17 @@ pub struct SubmitRequest {
     pub item: String,
     /// counter, web, mobile or kiosk (default web).
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<schema::Channel>)]
     pub channel: Option<Channel>,
     /// The application form, by field key.
     #[serde(default)]
-    #[schema(value_type = Object)]
+    #[schema(value_type = std::collections::BTreeMap<String, serde_json::Value>)]
     pub form: serde_json::Map<String, serde_json::Value>,
     /// Materials given by reference, by material code: `{"licence": "<licence id>"}`
     /// (a valid licence of yours stands in, 免提交) or `{"file": "<hash>"}` (a file
     /// of your materials library).
     #[serde(default)]
-    #[schema(value_type = Object)]
+    #[schema(value_type = std::collections::BTreeMap<String, schema::MaterialChoice>)]
     pub materials: std::collections::BTreeMap<String, onestamp_app::materials::MaterialChoice>,
 }
 
@@ -53,7 +56,7 @@ pub struct SubmitRequest {
 pub struct ActionRequest {
     /// accept, not_accept, request_correction, resubmit, review, inspect,
     /// approve, deny, produce, issue, withdraw.
-    #[schema(value_type = String)]
+    #[schema(value_type = schema::Action)]
     pub action: Action,
     #[serde(default)]
     pub opinion: Option<String>,
@@ -65,6 +68,7 @@ pub struct ActionRequest {
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// Filter by status.
+    #[param(value_type = Option<schema::CaseStatus>)]
     pub status: Option<String>,
     /// Filter by item code.
     pub item: Option<String>,
@@ -73,18 +77,21 @@ pub struct ListParams {
     /// The applicant's citizen ID or unified social credit code.
     pub identity: Option<String>,
     /// Submitted on or after this day (YYYY-MM-DD, bureau time).
+    #[param(value_type = Option<NaiveDate>)]
     pub from: Option<String>,
-    /// Submitted on or before this day (YYYY-MM-DD, bureau time).
+    /// Submitted on or before this day (YYYY-MM-DD, bureau time); not before `from`.
+    #[param(value_type = Option<NaiveDate>)]
     pub to: Option<String>,
     /// Keyset pagination: cases with an id below this.
     pub before: Option<i64>,
-    /// Page size (1-200, default 50).
+    /// Page size (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CaseList {
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<schema::CaseSummary>)]
     pub cases: Vec<CaseSummary>,
     /// Pass as `before` for the next page; absent on the last page.
     pub next_before: Option<i64>,
@@ -92,14 +99,19 @@ pub struct CaseList {
 
 /// Cases the caller may see: an applicant's own, or all for staff. Newest first.
 #[utoipa::path(get, path = "/api/v1/cases", tag = "cases", security(("bearer" = [])), params(ListParams),
-    responses((status = 200, body = CaseList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses(
+        (status = 200, description = "A page of cases", body = CaseList),
+        (status = 400, description = "`bad_query`: an unknown status, a bad date or range, a limit outside 1-200", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody)))]
 async fn list_cases(
     State(app): State<App>,
     Caller(s): Caller,
     ApiQuery(p): ApiQuery<ListParams>,
 ) -> Result<Json<CaseList>, ApiError> {
+    // An empty value is no status either: the document allows only the names.
     let status = match p.status.as_deref() {
-        None | Some("") => None,
+        None => None,
         Some(v) => Some(
             CaseStatus::parse(v)
                 .ok_or_else(|| ApiError::new(Code::BadQuery, format!("未知的办件状态 {v}")))?,
@@ -115,7 +127,7 @@ async fn list_cases(
             format!("日期范围有误：结束日期 {t} 早于开始日期 {f}"),
         ));
     }
-    let limit = p.limit.unwrap_or(50);
+    let limit = page_size(p.limit, 50, MAX_PAGE)?;
     let cases = app
         .list_cases(
             &s,
@@ -135,16 +147,17 @@ async fn list_cases(
             },
         )
         .await?;
-    let next_before = (cases.len() as u32 >= limit.clamp(1, 200))
+    let next_before = (cases.len() as u32 >= limit)
         .then(|| cases.last().map(|c| c.id))
         .flatten();
     Ok(Json(CaseList { cases, next_before }))
 }
 
-/// A `YYYY-MM-DD` query parameter, or a 400 naming it.
+/// A `YYYY-MM-DD` query parameter, or a 400 naming it (an empty one too: the
+/// document says `format: date`).
 fn day_param(value: Option<&str>, name: &str) -> Result<Option<NaiveDate>, ApiError> {
-    match value.map(str::trim) {
-        None | Some("") => Ok(None),
+    match value {
+        None => Ok(None),
         Some(v) => parse_date(v).map(Some).map_err(|e| {
             ApiError::new(
                 Code::BadQuery,
@@ -157,7 +170,16 @@ fn day_param(value: Option<&str>, name: &str) -> Result<Option<NaiveDate>, ApiEr
 /// Submit an application (applicant). The case starts at pre-review (online
 /// channels) or intake (counter) and its first task is assigned at once.
 #[utoipa::path(post, path = "/api/v1/cases", tag = "cases", security(("bearer" = [])), request_body = SubmitRequest,
-    responses((status = 201, body = Object), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses(
+        (status = 201, description = "The new case", body = schema::Case),
+        (status = 400, description = "`malformed_json`, `bad_request`", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `wrong_role`: applicants only", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such item, licence or file", body = ErrorBody),
+        (status = 409, description = "`no_assignee`: nobody can take the first task; `duplicate`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`", body = ErrorBody),
+        (status = 422, description = "`invalid_body`, `invalid_input`, `invalid_form`", body = ErrorBody)))]
 async fn submit(
     State(app): State<App>,
     Caller(s): Caller,
@@ -179,7 +201,11 @@ async fn submit(
 
 /// One case with its timeline and the actions the caller may take now.
 #[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path)),
-    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses(
+        (status = 200, description = "The case", body = schema::Case),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `not_own_case`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody)))]
 async fn get_case(
     State(app): State<App>,
     Caller(s): Caller,
@@ -192,7 +218,16 @@ async fn get_case(
 /// otherwise 409 `version_conflict`.
 #[utoipa::path(post, path = "/api/v1/cases/{id}/actions", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path)),
     request_body = ActionRequest,
-    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses(
+        (status = 200, description = "The case after the action", body = schema::Case),
+        (status = 400, description = "`malformed_json`, `bad_request`", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `wrong_role`, `not_assignee`, `not_own_case`, `separation_of_duties`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 409, description = "`version_conflict`, `transition_not_allowed`, `no_assignee`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`", body = ErrorBody),
+        (status = 422, description = "`invalid_body`, `invalid_input`, `opinion_required`, `opinion_too_long`", body = ErrorBody)))]
 async fn act(
     State(app): State<App>,
     Caller(s): Caller,
@@ -217,12 +252,18 @@ async fn act(
 /// My open tasks, green channel first, then earliest deadline. A full page carries
 /// `Link: </api/v1/tasks?after=…>; rel="next"` (keyset paging).
 #[utoipa::path(get, path = "/api/v1/tasks", tag = "cases", security(("bearer" = [])), params(TaskPage),
-    responses((status = 200, body = Vec<Object>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses(
+        (status = 200, description = "A page of my open tasks", body = Vec<schema::CaseSummary>,
+            headers(("Link" = String, description = "`<…?after=…&limit=…>; rel=\"next\"` when the page is full"))),
+        (status = 400, description = "`bad_query`: a bad cursor, a limit outside 1-200", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`: staff only", body = ErrorBody)))]
 async fn my_tasks(
     State(app): State<App>,
     Caller(s): Caller,
     ApiQuery(page): ApiQuery<TaskPage>,
 ) -> Result<axum::response::Response, ApiError> {
-    let list = app.my_tasks(&s, page.key()?, page.limit()).await?;
-    Ok(task_page("/api/v1/tasks", &page, list))
+    let limit = page.limit()?;
+    let list = app.my_tasks(&s, page.key()?, limit).await?;
+    Ok(task_page("/api/v1/tasks", limit, list))
 }

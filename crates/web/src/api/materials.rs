@@ -13,6 +13,7 @@ use onestamp_app::App;
 use onestamp_app::materials::Prefill;
 use onestamp_app::store::MaterialFile;
 
+use crate::api::schema;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiQuery, Caller, UploadBody};
 
@@ -36,7 +37,13 @@ pub struct UploadParams {
 /// JPEG or PNG as the body. Kept by content; the same file twice is kept once.
 #[utoipa::path(post, path = "/api/v1/materials", tag = "materials", security(("bearer" = [])), params(UploadParams),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 201, body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses(
+        (status = 201, description = "The file as kept", body = schema::MaterialFile),
+        (status = 400, description = "`bad_query`: no `name`; `bad_request`: the body could not be read", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `wrong_role`: applicants only", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`: over the configured material size", body = ErrorBody),
+        (status = 422, description = "`invalid_input`: empty, a bad name, not a PDF, JPEG or PNG", body = ErrorBody)))]
 async fn upload(
     State(app): State<App>,
     Caller(s): Caller,
@@ -51,7 +58,10 @@ async fn upload(
 
 /// My materials library.
 #[utoipa::path(get, path = "/api/v1/materials", tag = "materials", security(("bearer" = [])),
-    responses((status = 200, body = Vec<Object>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses(
+        (status = 200, description = "My files", body = Vec<schema::MaterialFile>),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `wrong_role`: applicants only", body = ErrorBody)))]
 async fn list(
     State(app): State<App>,
     Caller(s): Caller,
@@ -68,7 +78,13 @@ pub struct DownloadParams {
 
 /// A stored file: its owner, or staff through a case that references it.
 #[utoipa::path(get, path = "/api/v1/materials/{hash}", tag = "materials", security(("bearer" = [])), params(("hash" = String, Path), DownloadParams),
-    responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses(
+        (status = 200, description = "The file, as an attachment, with the type it was kept as",
+            content((Vec<u8> = "application/pdf"), (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"))),
+        (status = 400, description = "`bad_query`: `case` is not a number", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody)))]
 async fn download(
     State(app): State<App>,
     Caller(s): Caller,
@@ -112,7 +128,11 @@ fn attachment(name: &str) -> String {
 
 /// What my valid licences fill in for an item: form values and the materials they stand in for (免提交).
 #[utoipa::path(get, path = "/api/v1/items/{code}/prefill", tag = "materials", security(("bearer" = [])), params(("code" = String, Path)),
-    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses(
+        (status = 200, description = "What my licences fill in", body = schema::Prefill),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `wrong_role`: applicants only", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody)))]
 async fn prefill(
     State(app): State<App>,
     Caller(s): Caller,

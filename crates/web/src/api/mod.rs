@@ -10,6 +10,8 @@ mod supervision;
 mod users;
 mod validate;
 
+pub mod schema;
+
 use utoipa_axum::router::OpenApiRouter;
 
 use onestamp_app::App;

@@ -11,6 +11,7 @@ use utoipa_axum::routes;
 use onestamp_app::App;
 use onestamp_app::store::{QualitySample, SampleCriteria};
 
+use crate::api::schema;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, Caller, path_id};
 
@@ -24,7 +25,8 @@ pub fn router() -> OpenApiRouter<App> {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SampleRequest {
-    /// How many finished cases to draw (1-200).
+    /// How many finished cases to draw.
+    #[schema(minimum = 1, maximum = 200)]
     pub size: u32,
     /// Only this item's cases.
     #[serde(default)]
@@ -46,7 +48,14 @@ pub struct FindingRequest {
 
 /// Draw a random sample of finished cases for quality review (supervisors).
 #[utoipa::path(post, path = "/api/v1/quality/samples", tag = "quality", security(("bearer" = [])), request_body = SampleRequest,
-    responses((status = 201, body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses(
+        (status = 201, description = "The sample drawn", body = schema::QualitySample),
+        (status = 400, description = "`malformed_json`, `bad_request`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `wrong_role`: supervisors only", body = ErrorBody),
+        (status = 422, description = "`invalid_body`, `invalid_input`: e.g. a size outside 1-200", body = ErrorBody)))]
 async fn draw(
     State(app): State<App>,
     Caller(s): Caller,
@@ -65,7 +74,11 @@ async fn draw(
 
 /// A sample with its cases and findings.
 #[utoipa::path(get, path = "/api/v1/quality/samples/{id}", tag = "quality", security(("bearer" = [])), params(("id" = i64, Path)),
-    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses(
+        (status = 200, description = "The sample", body = schema::QualitySample),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `wrong_role`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody)))]
 async fn get_sample(
     State(app): State<App>,
     Caller(s): Caller,
@@ -77,7 +90,15 @@ async fn get_sample(
 /// Record the finding on one case of a sample.
 #[utoipa::path(post, path = "/api/v1/quality/samples/{id}/findings", tag = "quality", security(("bearer" = [])), params(("id" = i64, Path)),
     request_body = FindingRequest,
-    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses(
+        (status = 200, description = "The sample with the finding", body = schema::QualitySample),
+        (status = 400, description = "`malformed_json`, `bad_request`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `wrong_role`: supervisors only", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such sample, or the case is not in it", body = ErrorBody),
+        (status = 422, description = "`invalid_body`, `invalid_input`: e.g. an unknown verdict", body = ErrorBody)))]
 async fn finding(
     State(app): State<App>,
     Caller(s): Caller,

@@ -11,8 +11,11 @@ use onestamp_app::App;
 use onestamp_app::cases::CaseView;
 use onestamp_app::store::Alert;
 
+use crate::api::schema;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ApiQuery, Caller, TaskPage, path_id, task_page};
+use crate::extract::{
+    ApiJson, ApiQuery, Caller, MAX_PAGE, TaskPage, page_size, path_id, task_page,
+};
 
 pub fn router() -> OpenApiRouter<App> {
     OpenApiRouter::new()
@@ -27,34 +30,46 @@ pub fn router() -> OpenApiRouter<App> {
 pub struct AlertParams {
     /// Keyset pagination: alerts with an id below this.
     pub before: Option<i64>,
-    /// Page size (1-200, default 50).
+    /// Page size (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 
 /// Overdue alerts (超时追责), newest first, each naming the person responsible.
 #[utoipa::path(get, path = "/api/v1/alerts", tag = "supervision", security(("bearer" = [])), params(AlertParams),
-    responses((status = 200, body = Vec<Object>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses(
+        (status = 200, description = "A page of alerts", body = Vec<schema::Alert>),
+        (status = 400, description = "`bad_query`: e.g. a limit outside 1-200", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `wrong_role`: supervisors", body = ErrorBody)))]
 async fn list_alerts(
     State(app): State<App>,
     Caller(s): Caller,
     ApiQuery(p): ApiQuery<AlertParams>,
 ) -> Result<Json<Vec<Alert>>, ApiError> {
     Ok(Json(
-        app.list_alerts(&s, p.before, p.limit.unwrap_or(50)).await?,
+        app.list_alerts(&s, p.before, page_size(p.limit, 50, MAX_PAGE)?)
+            .await?,
     ))
 }
 
 /// Open tasks that are yellow or red now, green channel first, then earliest
 /// deadline. A full page carries `Link: <…?after=…>; rel="next"` (keyset paging).
 #[utoipa::path(get, path = "/api/v1/supervision/tasks", tag = "supervision", security(("bearer" = [])), params(TaskPage),
-    responses((status = 200, body = Vec<Object>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses(
+        (status = 200, description = "A page of late tasks", body = Vec<schema::CaseSummary>,
+            headers(("Link" = String, description = "`<…?after=…&limit=…>; rel=\"next\"` when the page is full"))),
+        (status = 400, description = "`bad_query`: a bad cursor, a limit outside 1-200", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `wrong_role`: supervisors", body = ErrorBody)))]
 async fn late_tasks(
     State(app): State<App>,
     Caller(s): Caller,
     ApiQuery(page): ApiQuery<TaskPage>,
 ) -> Result<axum::response::Response, ApiError> {
-    let list = app.late_tasks(&s, page.key()?, page.limit()).await?;
-    Ok(task_page("/api/v1/supervision/tasks", &page, list))
+    let limit = page.limit()?;
+    let list = app.late_tasks(&s, page.key()?, limit).await?;
+    Ok(task_page("/api/v1/supervision/tasks", limit, list))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -68,7 +83,16 @@ pub struct PriorityRequest {
 /// Put a case on (or off) the green channel (绿色通道), with a reason.
 #[utoipa::path(post, path = "/api/v1/cases/{id}/priority", tag = "supervision", security(("bearer" = [])),
     params(("id" = i64, Path)), request_body = PriorityRequest,
-    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses(
+        (status = 200, description = "The case after the change", body = schema::Case),
+        (status = 400, description = "`malformed_json`, `bad_request`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `wrong_role`: supervisors only", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 409, description = "`version_conflict`, `transition_not_allowed`, `no_assignee`", body = ErrorBody),
+        (status = 422, description = "`invalid_body`, `invalid_input`, `assignee_unfit`", body = ErrorBody)))]
 async fn set_priority(
     State(app): State<App>,
     Caller(s): Caller,
@@ -95,7 +119,16 @@ pub struct ReassignRequest {
 /// Reassign a case's open task (supervisors, with a reason).
 #[utoipa::path(post, path = "/api/v1/cases/{id}/reassign", tag = "supervision", security(("bearer" = [])),
     params(("id" = i64, Path)), request_body = ReassignRequest,
-    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses(
+        (status = 200, description = "The case after the change", body = schema::Case),
+        (status = 400, description = "`malformed_json`, `bad_request`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `wrong_role`: supervisors only", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 409, description = "`version_conflict`, `transition_not_allowed`, `no_assignee`", body = ErrorBody),
+        (status = 422, description = "`invalid_body`, `invalid_input`, `assignee_unfit`", body = ErrorBody)))]
 async fn reassign(
     State(app): State<App>,
     Caller(s): Caller,

@@ -14,6 +14,7 @@ use onestamp_domain::assignment::StaffProfile;
 use onestamp_domain::case::ApplicantKind;
 use onestamp_domain::role::Role;
 
+use crate::api::schema;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, Caller, path_id};
 
@@ -25,7 +26,10 @@ pub fn router() -> OpenApiRouter<App> {
 
 /// Every user with their roles (admin only).
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])),
-    responses((status = 200, body = Vec<Object>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses(
+        (status = 200, description = "Every user", body = Vec<schema::User>),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `wrong_role`: admin only", body = ErrorBody)))]
 async fn list_users(
     State(app): State<App>,
     Caller(s): Caller,
@@ -39,7 +43,7 @@ pub struct SaveUserRequest {
     pub username: String,
     pub display_name: String,
     /// Role names: applicant, clerk, reviewer, inspector, approver, officer, supervisor, regulator, admin.
-    #[schema(value_type = Vec<String>)]
+    #[schema(value_type = Vec<schema::Role>)]
     pub roles: Vec<Role>,
     /// Citizen ID or credit code (applicants).
     #[serde(default)]
@@ -47,18 +51,26 @@ pub struct SaveUserRequest {
     /// What an applicant registers as: `person` (citizen ID) or `organisation`
     /// (unified social credit code). Required for applicants.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<schema::ApplicantKind>)]
     pub identity_kind: Option<ApplicantKind>,
     pub password: String,
     /// Qualifications and availability (staff).
     #[serde(default)]
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<schema::StaffProfile>)]
     pub profile: Option<StaffProfile>,
 }
 
 /// Create or update a user (admin). Staff may be given their qualifications at once.
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", security(("bearer" = [])), request_body = SaveUserRequest,
-    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses(
+        (status = 200, description = "The user as saved", body = schema::User),
+        (status = 400, description = "`malformed_json`, `bad_request`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `wrong_role`: admin only", body = ErrorBody),
+        (status = 409, description = "`duplicate`", body = ErrorBody),
+        (status = 422, description = "`invalid_body`, `invalid_input`", body = ErrorBody)))]
 async fn save_user(
     State(app): State<App>,
     Caller(s): Caller,
@@ -85,7 +97,11 @@ async fn save_user(
 
 /// A member of staff's qualifications (持证上岗) and availability.
 #[utoipa::path(get, path = "/api/v1/users/{id}/profile", tag = "users", security(("bearer" = [])), params(("id" = i64, Path)),
-    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses(
+        (status = 200, description = "The profile", body = schema::StaffProfile),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `wrong_role`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody)))]
 async fn get_profile(
     State(app): State<App>,
     Caller(s): Caller,
@@ -96,8 +112,16 @@ async fn get_profile(
 
 /// Set a member of staff's qualifications and availability (admin); checked at every assignment.
 #[utoipa::path(put, path = "/api/v1/users/{id}/profile", tag = "users", security(("bearer" = [])), params(("id" = i64, Path)),
-    request_body = Object,
-    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    request_body = schema::StaffProfile,
+    responses(
+        (status = 200, description = "The profile as saved", body = schema::StaffProfile),
+        (status = 400, description = "`malformed_json`, `bad_request`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `wrong_role`: admin only", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 422, description = "`invalid_body`, `invalid_input`", body = ErrorBody)))]
 async fn set_profile(
     State(app): State<App>,
     Caller(s): Caller,

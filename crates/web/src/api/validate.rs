@@ -8,6 +8,7 @@ use utoipa_axum::routes;
 use onestamp_app::App;
 use onestamp_domain::validate::{self, Validation};
 
+use crate::api::schema;
 use crate::error::{ApiError, Code, ErrorBody};
 
 pub fn router() -> OpenApiRouter<App> {
@@ -18,7 +19,10 @@ pub fn router() -> OpenApiRouter<App> {
 /// licence_id, date_range, district_address). Public.
 #[utoipa::path(get, path = "/api/v1/validate/{kind}/{value}", tag = "validate",
     params(("kind" = String, Path), ("value" = String, Path)),
-    responses((status = 200, body = Object, example = json!({"valid": false, "reason": "校验码错误"})), (status = 404, body = ErrorBody)))]
+    responses(
+        (status = 200, description = "Whether the value is valid, and why not",
+            body = schema::Validation, example = json!({"valid": false, "reason": "校验码错误"})),
+        (status = 404, description = "`unknown_kind`", body = ErrorBody)))]
 async fn check(
     State(app): State<App>,
     Path((kind, value)): Path<(String, String)>,
