@@ -12,6 +12,7 @@ pub mod demo;
 pub mod error;
 pub mod licences;
 pub mod materials;
+pub mod migration;
 pub mod ops;
 pub mod quality;
 pub mod store;
@@ -119,11 +120,11 @@ impl Default for Settings {
 /// Cheap to clone; shared by every request.
 #[derive(Clone)]
 pub struct App {
-    pub store: Arc<dyn Store>,
-    pub clock: Arc<dyn Clock>,
-    pub settings: Arc<Settings>,
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) settings: Arc<Settings>,
     /// The bureau's seal; without it cases of certificate items cannot be issued.
-    pub sealing: Option<licences::Sealing>,
+    pub(crate) sealing: Option<licences::Sealing>,
     rng: Arc<Mutex<StdRng>>,
     /// Item versions already read: a stored version never changes.
     item_versions: Arc<std::sync::RwLock<ItemVersions>>,
@@ -187,6 +188,21 @@ impl App {
     }
 
     /// Today's date in the bureau's zone.
+    /// The settings the app runs with.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The id of the seal key loaded, if any.
+    pub fn seal_key_id(&self) -> Option<&str> {
+        self.sealing.as_ref().map(|s| s.seal.key_id())
+    }
+
+    /// Now, by the app's clock.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
     pub fn today(&self) -> chrono::NaiveDate {
         self.local_date(self.clock.now())
     }

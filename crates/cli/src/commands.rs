@@ -127,10 +127,9 @@ async fn seal(cfg: &Config, command: SealCommand) -> anyhow::Result<()> {
         }
     }
     let app = sealed(app, cfg).await?;
-    if let Some(s) = &app.sealing {
+    if let Some(key_id) = app.seal_key_id() {
         println!(
-            "seal key {} at {} is registered; restart running servers to seal with it",
-            s.seal.key_id(),
+            "seal key {key_id} at {} is registered; restart running servers to seal with it",
             key.display()
         );
     }
@@ -226,7 +225,18 @@ pub async fn run(cfg: Config, command: Command) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Bench(b) => crate::bench::run(&cfg, b).await,
+        Command::Bench(b) => {
+            let cfg = cfg.clone();
+            let open = move |url: String, dir: std::path::PathBuf| {
+                let mut cfg = cfg.clone();
+                cfg.data_dir = dir.clone();
+                let opened: std::pin::Pin<
+                    Box<dyn std::future::Future<Output = anyhow::Result<App>> + Send>,
+                > = Box::pin(async move { open_app_at(&cfg, &url, &dir).await });
+                opened
+            };
+            onestamp_bench::run(&open, b).await
+        }
         Command::Seal(c) => seal(&cfg, c).await,
         Command::Audit(c) => audit(&cfg, c).await,
     }

@@ -2,9 +2,6 @@
 //! opens the store and runs a command: serve, migrate, demo, import, export,
 //! calendar, audit, bench.
 
-mod bench;
-mod bench_seal;
-mod bench_search;
 mod commands;
 mod config;
 
@@ -66,7 +63,7 @@ enum Command {
     /// (PostgreSQL: use pg_dump). Restore by pointing --database-url sqlite://<file> at it.
     Backup { file: PathBuf },
     /// Load figures: the server in-process over a fresh database, driven over HTTP.
-    Bench(bench::BenchArgs),
+    Bench(onestamp_bench::BenchArgs),
     /// The bureau's seal key: only `serve` (on its first start) and these create one.
     #[command(subcommand)]
     Seal(SealCommand),
@@ -140,5 +137,46 @@ fn main() -> std::process::ExitCode {
             eprintln!("onestamp: {e:#}");
             std::process::ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("onestamp").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn the_defaults_are_2000_cases_over_32_clients() {
+        let cli = parse(&["bench", "lifecycle"]).unwrap();
+        let Command::Bench(b) = cli.command else {
+            panic!("not a bench");
+        };
+        let onestamp_bench::Workload::Lifecycle(load) = b.workload else {
+            panic!("not lifecycle");
+        };
+        assert_eq!((load.cases, load.clients), (2000, 32));
+    }
+
+    #[test]
+    fn cases_and_clients_out_of_range_are_refused_naming_the_range() {
+        for (args, needle) in [
+            (["bench", "instant", "--cases", "0"], "1..=10000000"),
+            (["bench", "instant", "--cases", "10000001"], "1..=10000000"),
+            (["bench", "lifecycle", "--clients", "0"], "1..=1024"),
+            (["bench", "lifecycle", "--clients", "1025"], "1..=1024"),
+        ] {
+            let err = parse(&args).err().unwrap().to_string();
+            assert!(err.contains(needle), "{args:?}: {err}");
+        }
+        let err = parse(&["bench", "instant", "--cases", "many"])
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("--cases"), "{err}");
     }
 }

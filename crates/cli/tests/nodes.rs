@@ -102,7 +102,7 @@ impl Past<'_> {
             (&s.officer, Action::Produce),
             (&s.officer, Action::Issue),
         ] {
-            let version = self.app.store.case(id).await.unwrap().unwrap().version;
+            let version = self.app.get_case(who, id).await.unwrap().case.version;
             let command = Command {
                 action,
                 opinion: Some("符合要求".into()),
@@ -110,7 +110,19 @@ impl Past<'_> {
             };
             self.app.act_on_case(who, id, command).await.unwrap();
         }
-        let licence = self.app.store.licence_of_case(id).await.unwrap().unwrap();
+        let licence_id = self
+            .app
+            .get_case(applicant, id)
+            .await
+            .unwrap()
+            .licence_id
+            .unwrap();
+        let licence = self
+            .app
+            .get_licence(applicant, &licence_id)
+            .await
+            .unwrap()
+            .stored;
         let until = licence.valid_until.unwrap();
         let today = self.now.date_naive();
         assert!(until > today && until <= today + chrono::Duration::days(30));

@@ -85,6 +85,21 @@ pub fn renewal_valid_until(old_until: NaiveDate, years: Option<u32>) -> Option<N
     valid_until(old_until.succ_opt()?, years)
 }
 
+/// The holder's reminder that a licence expires soon (临期提醒): subject and body.
+pub fn expiry_reminder(
+    type_name: &str,
+    id: &str,
+    valid_until: Option<NaiveDate>,
+) -> (String, String) {
+    let until = valid_until
+        .map(|d| d.format("%Y年%m月%d日").to_string())
+        .unwrap_or_default();
+    (
+        format!("{type_name}即将到期"),
+        format!("您的{type_name}（编号 {id}）将于 {until} 到期，如需继续经营请及时办理延续。"),
+    )
+}
+
 /// Why a licence may not stand in for a material.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReuseRefused {

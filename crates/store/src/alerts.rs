@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Utc};
 
-use onestamp_app::store::{Alert, AuditFact, CaseSummary, TaskKey};
+use onestamp_app::store::{Alert, CaseSummary, TaskKey};
 
 use crate::cases::SUMMARY_COLUMNS;
 use crate::codec::{instant, millis, parse_enum};
@@ -101,17 +101,14 @@ pub(crate) async fn raise_due(db: &Db, now: DateTime<Utc>, limit: u32) -> R<Vec<
                         raised_at: now,
                         note: None,
                     };
-                    let fact = AuditFact {
-                        at: now,
-                        actor_id: None,
-                        kind: format!("alert.{kind}"),
-                        subject: r.number,
-                        detail: serde_json::json!({
-                            "stage": alert.stage,
-                            "responsible": alert.responsible,
-                            "deadline": alert.deadline,
-                        }),
-                    };
+                    let fact = onestamp_domain::audit::alert_fact(
+                        now,
+                        &alert.case_number,
+                        kind,
+                        alert.stage,
+                        alert.responsible,
+                        alert.deadline,
+                    );
                     crate::audit::append(c, &fact).await?;
                     raised.push(alert);
                 }

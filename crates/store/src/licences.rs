@@ -285,21 +285,16 @@ pub(crate) async fn remind_expiring(
             let mut due = licences(rows)?;
             due.sort_by_key(|l| (l.valid_until, l.seq));
             for l in &due {
-                let until = l
-                    .valid_until
-                    .map(|d| d.format("%Y年%m月%d日").to_string())
-                    .unwrap_or_default();
+                let (subject, body) =
+                    onestamp_domain::licence::expiry_reminder(&l.type_name, &l.id, l.valid_until);
                 sqlx::query(
                     "INSERT INTO notifications (user_id, kind, subject, body, created_at, dedup_key)
                      VALUES ($1, 'licence_expiring', $2, $3, $4, $5)
                      ON CONFLICT (dedup_key) DO NOTHING",
                 )
                 .bind(l.holder_user_id)
-                .bind(format!("{}即将到期", l.type_name))
-                .bind(format!(
-                    "您的{}（编号 {}）将于 {until} 到期，如需继续经营请及时办理延续。",
-                    l.type_name, l.id
-                ))
+                .bind(subject)
+                .bind(body)
                 .bind(millis(now))
                 .bind(format!("expiring:{}", l.id))
                 .execute(&mut *c)

@@ -25,6 +25,8 @@ pub struct TestApp {
     pub base: String,
     pub client: Client,
     pub app: App,
+    /// The store under the app, for tests that inspect or alter rows.
+    pub store: Arc<dyn onestamp_app::Store>,
     pub clock: Arc<TestClock>,
     pub dir: tempfile::TempDir,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
@@ -65,7 +67,7 @@ impl TestApp {
         };
         configure(&mut settings);
         let seal = onestamp_certificate::Seal::generate().expect("seal");
-        let app = App::new(store, clock.clone(), settings)
+        let app = App::new(store.clone(), clock.clone(), settings)
             .with_seed(7)
             .with_seal(seal)
             .await
@@ -87,6 +89,7 @@ impl TestApp {
             base,
             client: Client::new(),
             app,
+            store,
             clock,
             dir,
             shutdown: Some(tx),

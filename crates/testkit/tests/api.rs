@@ -610,7 +610,7 @@ async fn an_online_backup_holds_every_case_and_a_verifying_audit_chain() {
             .await
             .unwrap()
             .expect("case in the backup");
-        let live = t.app.store.case(*id).await.unwrap().unwrap();
+        let live = t.store.case(*id).await.unwrap().unwrap();
         assert_eq!(case, live);
     }
     let app = onestamp_app::App::new(restored, t.clock.clone(), onestamp_app::Settings::default());

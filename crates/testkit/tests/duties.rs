@@ -61,7 +61,7 @@ async fn assignment_spreads_1000_cases_evenly_and_never_puts_one_person_on_two_s
     let t = TestApp::start().await;
     // The demo's one-per-role staff go on leave; a new team takes over.
     for u in ["clerk", "reviewer", "approver", "officer"] {
-        let id = t.app.store.user_credentials(u).await.unwrap().unwrap().0.id;
+        let id = t.store.user_credentials(u).await.unwrap().unwrap().0.id;
         t.app
             .set_staff_profile(
                 None,
@@ -145,8 +145,7 @@ async fn assignment_spreads_1000_cases_evenly_and_never_puts_one_person_on_two_s
     .await;
 
     let applicant = session(
-        &t.app
-            .store
+        &t.store
             .user_credentials("jinjiang_books")
             .await
             .unwrap()
@@ -156,8 +155,7 @@ async fn assignment_spreads_1000_cases_evenly_and_never_puts_one_person_on_two_s
     let everyone: BTreeMap<i64, User> =
         team.values().flatten().map(|u| (u.id, u.clone())).collect();
     let supervisor = session(
-        &t.app
-            .store
+        &t.store
             .user_credentials("supervisor")
             .await
             .unwrap()
@@ -261,7 +259,7 @@ async fn a_person_on_two_separated_stages_is_refused_with_a_clear_code() {
     )
     .await;
     for u in ["clerk", "approver"] {
-        let id = t.app.store.user_credentials(u).await.unwrap().unwrap().0.id;
+        let id = t.store.user_credentials(u).await.unwrap().unwrap().0.id;
         t.app
             .set_staff_profile(
                 None,
@@ -301,7 +299,6 @@ async fn a_person_on_two_separated_stages_is_refused_with_a_clear_code() {
     assert_error(&accepted, StatusCode::CONFLICT, "no_assignee");
     // A supervisor cannot hand the approval to them either.
     let approver_id = t
-        .app
         .store
         .user_credentials("approver")
         .await
@@ -625,7 +622,7 @@ async fn a_supervisor_samples_finished_cases_and_records_findings() {
             .unwrap()["verdict"],
         "defect"
     );
-    let entries = t.app.store.audit_entries(0, 10_000).await.unwrap();
+    let entries = t.store.audit_entries(0, 10_000).await.unwrap();
     assert!(entries.iter().any(|e| e.kind == "quality.sample"));
     assert!(entries.iter().any(|e| e.kind == "quality.finding"));
 }

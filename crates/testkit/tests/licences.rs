@@ -311,7 +311,7 @@ async fn revoked_and_replaced_licences_verify_as_such() {
         )
         .await;
     assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let entries = t.app.store.audit_entries(0, 10_000).await.unwrap();
+    let entries = t.store.audit_entries(0, 10_000).await.unwrap();
     assert!(
         entries.iter().any(|e| e.kind == "licence.replace")
             && entries.iter().any(|e| e.kind == "licence.revoke")
@@ -673,7 +673,7 @@ async fn licences_sealed_before_a_key_rotation_stay_verifiable() {
         .unwrap();
     let v = rotated.verify_licence(&old).await.unwrap();
     assert_eq!(v.standing, onestamp_domain::licence::Standing::Valid);
-    assert_eq!(t.app.store.seal_keys().await.unwrap().len(), 2);
+    assert_eq!(t.store.seal_keys().await.unwrap().len(), 2);
 }
 
 /// The bureau's zone is a setting: with it set to New York, a case submitted on

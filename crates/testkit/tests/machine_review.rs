@@ -264,7 +264,7 @@ async fn an_admin_switches_instant_decisions_off_at_once_and_a_supervisor_sample
     let cases = sample.body["cases"].as_array().unwrap();
     assert_eq!(cases.len(), 2);
     assert!(cases.iter().all(|c| c["instant"] == true));
-    let entries = t.app.store.audit_entries(0, 10_000).await.unwrap();
+    let entries = t.store.audit_entries(0, 10_000).await.unwrap();
     assert_eq!(
         entries.iter().filter(|e| e.kind == "item.instant").count(),
         2

@@ -63,7 +63,7 @@ pub fn size_zh(bytes: usize) -> String {
 /// material size, anything else [`crate::MAX_BODY_BYTES`].
 pub fn body_limit(app: &App, method: &axum::http::Method, path: &str) -> usize {
     if method == axum::http::Method::POST && path == "/api/v1/materials" {
-        app.settings.max_upload_bytes
+        app.settings().max_upload_bytes
     } else {
         crate::MAX_BODY_BYTES
     }
@@ -78,7 +78,7 @@ impl FromRequest<App> for UploadBody {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, app: &App) -> Result<Self, ApiError> {
-        let limit = app.settings.max_upload_bytes;
+        let limit = app.settings().max_upload_bytes;
         let too_large = || {
             ApiError::new(
                 Code::PayloadTooLarge,

@@ -9,8 +9,8 @@ mod trail;
 
 pub use checkpoint::{Checkpoint, checkpoint_message};
 pub use trail::{
-    AuditFact, CaseTrail, LicenceTrail, TrailFault, case_fact, event_digest, licence_digest,
-    licence_issued, licence_status_set,
+    AuditFact, CaseTrail, LicenceTrail, TrailFault, alert_fact, case_fact, event_digest,
+    licence_digest, licence_issued, licence_status_set,
 };
 
 /// The hash that precedes the first entry.

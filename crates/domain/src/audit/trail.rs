@@ -86,6 +86,25 @@ pub fn case_fact(subject: &str, event: &CaseEvent, extra: Value) -> AuditFact {
     }
 }
 
+/// The fact of an overdue alert raised by the scheduler (`alert.<kind>`), against
+/// the person responsible.
+pub fn alert_fact(
+    at: DateTime<Utc>,
+    case_number: &str,
+    kind: &str,
+    stage: Option<crate::case::Stage>,
+    responsible: Option<UserId>,
+    deadline: DateTime<Utc>,
+) -> AuditFact {
+    AuditFact {
+        at,
+        actor_id: None,
+        kind: format!("alert.{kind}"),
+        subject: case_number.to_string(),
+        detail: json!({"stage": stage, "responsible": responsible, "deadline": deadline}),
+    }
+}
+
 /// The fact of a sealed licence entering the register.
 pub fn licence_issued(
     at: DateTime<Utc>,

@@ -368,6 +368,7 @@ pub enum FieldType {
     Mobile,
     PostalCode,
     Address,
+    LicenceId,
 }
 
 /// A field of an item's application form.
@@ -409,6 +410,9 @@ pub struct CertificateSpec {
     pub validity_years: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scope_field: Option<String>,
+    /// A renewal (延续): the `licence_id` field naming the licence it continues.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub renews_field: Option<String>,
 }
 
 /// An item (事项) as the catalogue defines it.

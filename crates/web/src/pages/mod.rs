@@ -57,7 +57,7 @@ impl Chrome {
     /// The frame of a visitor who is not logged in.
     pub fn public(app: &App) -> Chrome {
         Chrome {
-            bureau: app.settings.bureau_name.clone(),
+            bureau: app.settings().bureau_name.clone(),
             user: None,
             staff: false,
             csrf: String::new(),

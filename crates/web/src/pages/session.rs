@@ -54,7 +54,7 @@ impl PageUser {
     /// The page frame for this user: name in the header, logout form.
     pub fn chrome(&self, app: &App) -> Chrome {
         Chrome {
-            bureau: app.settings.bureau_name.clone(),
+            bureau: app.settings().bureau_name.clone(),
             user: Some(self.session.user.display_name.clone()),
             staff: self.session.is_staff(),
             csrf: self.csrf(),
@@ -187,7 +187,7 @@ fn safe_next(next: Option<&str>) -> Option<String> {
 }
 
 fn session_cookie(app: &App, value: &str, max_age: i64) -> String {
-    let secure = if app.settings.public_url.starts_with("https://") {
+    let secure = if app.settings().public_url.starts_with("https://") {
         "; Secure"
     } else {
         ""
@@ -312,7 +312,7 @@ pub async fn login(
     match app.login(&form.username, &form.password, from).await {
         Ok((token, user)) => {
             let session = Session { user };
-            let max_age = app.settings.token_ttl.num_seconds().max(60);
+            let max_age = app.settings().token_ttl.num_seconds().max(60);
             // Two cookies: appended, as an array of pairs would keep only the last.
             (
                 AppendHeaders([

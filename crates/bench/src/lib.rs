@@ -8,6 +8,12 @@
 //! share the machine's cores, so the figures are a floor for the server alone;
 //! the peak resident memory reported is the server process's.
 
+mod seal;
+mod search;
+
+pub use seal::SealLoad;
+pub use search::SearchLoad;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -21,9 +27,6 @@ use serde_json::{Value, json};
 use onestamp_app::App;
 use onestamp_app::catalogue::{Format, parse_catalogue};
 use onestamp_domain::catalogue::Catalogue;
-
-use crate::commands::{explain, open_app_at};
-use crate::config::Config;
 
 /// `onestamp bench …`
 #[derive(Args)]
@@ -47,9 +50,9 @@ pub enum Workload {
     Instant(Load),
     /// List and search latency (p50, p99) over a generated data set of N cases
     /// (1 million by default), as staff, an applicant and a supervisor.
-    Search(crate::bench_search::SearchLoad),
+    Search(crate::search::SearchLoad),
     /// Licences sealed, verified and rendered to PDF per second, in this process.
-    Seal(crate::bench_seal::SealLoad),
+    Seal(crate::seal::SealLoad),
 }
 
 #[derive(Args, Debug, Clone, Copy)]
@@ -92,9 +95,19 @@ const LIFECYCLE_ACTIONS: [&str; 6] = ["submit", "accept", "review", "approve", "
 /// Latencies are recorded in microseconds, up to this.
 pub(crate) const MAX_MICROS: u64 = 600_000_000;
 
-pub async fn run(cfg: &Config, args: BenchArgs) -> anyhow::Result<()> {
+/// How a bench opens an app over a fresh store: the database URL (empty: a
+/// SQLite file) and the data directory, with the operator's settings otherwise.
+pub type OpenApp = dyn Fn(
+        String,
+        std::path::PathBuf,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<App>> + Send>>
+    + Send
+    + Sync;
+
+/// Runs a bench and prints its figures.
+pub async fn run(open: &OpenApp, args: BenchArgs) -> anyhow::Result<()> {
     if let Workload::Seal(load) = args.workload {
-        return tokio::task::spawn_blocking(move || crate::bench_seal::run(load)).await?;
+        return tokio::task::spawn_blocking(move || crate::seal::run(load)).await?;
     }
     let mut postgres = None;
     match args.database_url.as_deref().map(str::trim) {
@@ -115,7 +128,7 @@ pub async fn run(cfg: &Config, args: BenchArgs) -> anyhow::Result<()> {
     backends.push(Backend::Sqlite);
     let mut failed = Vec::new();
     for backend in backends {
-        let server = match Server::start(cfg, &backend).await {
+        let server = match Server::start(open, &backend).await {
             Ok(s) => s,
             Err(e) if matches!(backend, Backend::Postgres(_)) => {
                 println!("postgresql: not benched ({e:#}); continuing with SQLite only");
@@ -126,7 +139,7 @@ pub async fn run(cfg: &Config, args: BenchArgs) -> anyhow::Result<()> {
         let outcome = match args.workload {
             Workload::Lifecycle(load) => lifecycle(&server, load).await,
             Workload::Instant(load) => instant(&server, load).await,
-            Workload::Search(load) => crate::bench_search::run(&server, load).await,
+            Workload::Search(load) => crate::search::run(&server, load).await,
             Workload::Seal(_) => Ok(()),
         };
         server.stop().await;
@@ -171,7 +184,7 @@ pub(crate) struct Server {
 }
 
 impl Server {
-    async fn start(cfg: &Config, backend: &Backend) -> anyhow::Result<Server> {
+    async fn start(open: &OpenApp, backend: &Backend) -> anyhow::Result<Server> {
         let dir = tempfile::Builder::new()
             .prefix("onestamp-bench-")
             .tempdir()
@@ -190,7 +203,7 @@ impl Server {
                 (db.url.clone(), location, Some(db))
             }
         };
-        match Server::spawn(cfg, &url, dir.path()).await {
+        match Server::spawn(open, &url, dir.path()).await {
             Ok((app, base, child)) => Ok(Server {
                 app,
                 base,
@@ -212,14 +225,12 @@ impl Server {
     /// Loads the demo through an [`App`] of this process, then starts the server
     /// process on the same store and waits until it answers `/healthz`.
     async fn spawn(
-        cfg: &Config,
+        open: &OpenApp,
         url: &str,
         data_dir: &std::path::Path,
     ) -> anyhow::Result<(App, String, tokio::process::Child)> {
-        let mut cfg = cfg.clone();
-        cfg.data_dir = data_dir.to_path_buf();
-        let app = open_app_at(&cfg, url, data_dir).await?;
-        app.load_demo().await.map_err(explain)?;
+        let app = open(url.to_string(), data_dir.to_path_buf()).await?;
+        app.load_demo().await.map_err(|e| anyhow::anyhow!("{e}"))?;
         let port = {
             let probe = std::net::TcpListener::bind("127.0.0.1:0")
                 .context("cannot find a free port on 127.0.0.1")?;
@@ -674,8 +685,8 @@ async fn instant(server: &Server, load: Load) -> anyhow::Result<()> {
 /// Imports, as the operator, the demo's name change (个体工商户名称变更登记) without
 /// its business-licence rule, so that a valid application is issued at once.
 async fn import_instant_item(app: &App) -> anyhow::Result<()> {
-    let demo =
-        parse_catalogue(onestamp_app::demo::CATALOGUE_YAML, Format::Yaml).map_err(explain)?;
+    let demo = parse_catalogue(onestamp_app::demo::CATALOGUE_YAML, Format::Yaml)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut item = demo
         .items
         .into_iter()
@@ -693,7 +704,9 @@ async fn import_instant_item(app: &App) -> anyhow::Result<()> {
         items: vec![item],
         themes: Vec::new(),
     };
-    app.import_catalogue(None, &extra).await.map_err(explain)?;
+    app.import_catalogue(None, &extra)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(())
 }
 
@@ -818,43 +831,7 @@ fn parse_memory(status: &str) -> Option<Memory> {
 
 #[cfg(test)]
 mod tests {
-    use clap::Parser;
-
     use super::*;
-
-    fn parse(args: &[&str]) -> Result<crate::Cli, clap::Error> {
-        crate::Cli::try_parse_from(std::iter::once("onestamp").chain(args.iter().copied()))
-    }
-
-    #[test]
-    fn the_defaults_are_2000_cases_over_32_clients() {
-        let cli = parse(&["bench", "lifecycle"]).unwrap();
-        let crate::Command::Bench(b) = cli.command else {
-            panic!("not a bench");
-        };
-        let Workload::Lifecycle(load) = b.workload else {
-            panic!("not lifecycle");
-        };
-        assert_eq!((load.cases, load.clients), (2000, 32));
-    }
-
-    #[test]
-    fn cases_and_clients_out_of_range_are_refused_naming_the_range() {
-        for (args, needle) in [
-            (["bench", "instant", "--cases", "0"], "1..=10000000"),
-            (["bench", "instant", "--cases", "10000001"], "1..=10000000"),
-            (["bench", "lifecycle", "--clients", "0"], "1..=1024"),
-            (["bench", "lifecycle", "--clients", "1025"], "1..=1024"),
-        ] {
-            let err = parse(&args).err().unwrap().to_string();
-            assert!(err.contains(needle), "{args:?}: {err}");
-        }
-        let err = parse(&["bench", "instant", "--cases", "many"])
-            .err()
-            .unwrap()
-            .to_string();
-        assert!(err.contains("--cases"), "{err}");
-    }
 
     #[test]
     fn peak_and_resident_memory_are_read_from_proc_status() {

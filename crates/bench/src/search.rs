@@ -17,7 +17,8 @@ use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 
 use onestamp_app::App;
-use onestamp_app::store::{AuditFact, ImportedCase, NewUser, StoredItem};
+use onestamp_app::migration::MigratedUser;
+use onestamp_app::store::{ImportedCase, StoredItem};
 use onestamp_domain::case::{
     Applicant, ApplicantKind, Case, CaseEvent, CaseStatus, Channel, SYSTEM_ACTOR, Stage, Task,
     UserId, forward_action,
@@ -26,7 +27,7 @@ use onestamp_domain::catalogue::TimeLimit;
 use onestamp_domain::role::Role;
 use onestamp_domain::validate::iso7064::mod_11_2_check;
 
-use crate::bench::{MAX_MICROS, Server, mib, ms};
+use crate::{MAX_MICROS, Server, mib, ms};
 
 #[derive(Args, Debug, Clone, Copy)]
 pub struct SearchLoad {
@@ -259,57 +260,48 @@ async fn generate(app: &App, load: SearchLoad) -> anyhow::Result<DataSet> {
     let mut rng = SplitMix(20_260_302);
     let hash = onestamp_app::auth::hash_password(onestamp_app::demo::PASSWORD)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let fact = |kind: &str, subject: &str| AuditFact {
-        at: chrono::Utc::now(),
-        actor_id: None,
-        kind: kind.into(),
-        subject: subject.into(),
-        detail: json!({"source": "bench"}),
-    };
 
-    let mut staff = Vec::new();
+    let mut wanted = Vec::new();
     for role in STAFF_ROLES {
         for i in 1..=STAFF_PER_ROLE {
-            let username = format!("bench_{}_{i:02}", role.as_str());
-            let user = app
-                .store
-                .upsert_user(
-                    NewUser {
-                        username: username.clone(),
-                        display_name: format!("{}{i:02}", role.label_zh()),
-                        roles: vec![role],
-                        identity: String::new(),
-                        identity_kind: None,
-                        password_hash: hash.clone(),
-                    },
-                    fact("user.create", &username),
-                )
-                .await
-                .map_err(|e| anyhow::anyhow!("creating {username}: {e}"))?;
-            staff.push((username, user.id, role));
+            wanted.push(MigratedUser {
+                username: format!("bench_{}_{i:02}", role.as_str()),
+                display_name: format!("{}{i:02}", role.label_zh()),
+                roles: vec![role],
+                identity: String::new(),
+                identity_kind: None,
+            });
         }
     }
+    let staff: Vec<(String, UserId, Role)> = app
+        .migrate_users(wanted, &hash)
+        .await
+        .map_err(|e| anyhow::anyhow!("creating staff: {e}"))?
+        .into_iter()
+        .map(|u| (u.username, u.id, u.roles[0]))
+        .collect();
     let mut applicants = Vec::new();
     let progress_every = (load.applicants / 5).max(1);
     for i in 0..load.applicants {
         let username = format!("bench_applicant_{i:06}");
         let name = chinese_name(&mut rng);
         let identity = citizen_id(&mut rng);
-        let user = app
-            .store
-            .upsert_user(
-                NewUser {
+        let saved = app
+            .migrate_users(
+                vec![MigratedUser {
                     username: username.clone(),
                     display_name: name.clone(),
                     roles: vec![Role::Applicant],
                     identity: identity.clone(),
                     identity_kind: Some(onestamp_domain::case::ApplicantKind::Person),
-                    password_hash: hash.clone(),
-                },
-                fact("user.create", &username),
+                }],
+                &hash,
             )
             .await
             .map_err(|e| anyhow::anyhow!("creating {username}: {e}"))?;
+        let Some(user) = saved.into_iter().next() else {
+            bail!("{username} was not saved");
+        };
         applicants.push(GenApplicant {
             id: user.id,
             username,
@@ -321,11 +313,7 @@ async fn generate(app: &App, load: SearchLoad) -> anyhow::Result<DataSet> {
         }
     }
 
-    let items: Vec<StoredItem> = app
-        .store
-        .items()
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let items: Vec<StoredItem> = app.list_items().await.map_err(|e| anyhow::anyhow!("{e}"))?;
     if items.is_empty() {
         bail!("the catalogue is empty");
     }
@@ -334,7 +322,7 @@ async fn generate(app: &App, load: SearchLoad) -> anyhow::Result<DataSet> {
     let total_weight: f64 = weights.iter().sum();
 
     let today = app.today();
-    let calendar = &app.settings.calendar;
+    let calendar = &app.settings().calendar;
     let days: Vec<NaiveDate> = (0..=HISTORY_DAYS)
         .rev()
         .filter_map(|back| today.checked_sub_days(Days::new(back)))
@@ -343,7 +331,7 @@ async fn generate(app: &App, load: SearchLoad) -> anyhow::Result<DataSet> {
     if days.is_empty() {
         bail!("no working day in the last {HISTORY_DAYS} days");
     }
-    let now = app.clock.now();
+    let now = app.now();
     let by_role = |role: Role| -> Vec<UserId> {
         staff
             .iter()
@@ -390,7 +378,7 @@ async fn generate(app: &App, load: SearchLoad) -> anyhow::Result<DataSet> {
             let applicant = &applicants[rng.below(applicants.len() as u64) as usize];
             let number = format!(
                 "{}-{}-{serial:06}",
-                app.settings.district_code,
+                app.settings().district_code,
                 day.format("%Y%m%d")
             );
             let case = make_case(
@@ -427,8 +415,7 @@ async fn generate(app: &App, load: SearchLoad) -> anyhow::Result<DataSet> {
         first_id.get_or_insert(first);
     }
     eprintln!("generate: refreshing the planner's statistics");
-    app.store
-        .refresh_statistics()
+    app.refresh_statistics()
         .await
         .map_err(|e| anyhow::anyhow!("refreshing statistics: {e}"))?;
     // Ids are assigned in submission order, one per case.
@@ -448,29 +435,7 @@ async fn generate(app: &App, load: SearchLoad) -> anyhow::Result<DataSet> {
 }
 
 async fn flush(app: &App, batch: &mut Vec<ImportedCase>) -> anyhow::Result<i64> {
-    let cases = std::mem::take(batch);
-    let count = cases.len();
-    let (first, last) = (
-        cases
-            .first()
-            .map(|c| c.case.number.clone())
-            .unwrap_or_default(),
-        cases
-            .last()
-            .map(|c| c.case.number.clone())
-            .unwrap_or_default(),
-    );
-    app.store
-        .import_cases(
-            cases,
-            AuditFact {
-                at: chrono::Utc::now(),
-                actor_id: None,
-                kind: "case.import".into(),
-                subject: format!("{first}..{last}"),
-                detail: json!({"cases": count, "source": "bench"}),
-            },
-        )
+    app.migrate_cases(std::mem::take(batch))
         .await
         .map_err(|e| anyhow::anyhow!("bulk import: {e}"))
 }
@@ -705,7 +670,7 @@ struct Queries {
 
 impl Queries {
     async fn login(&self, username: &str) -> anyhow::Result<String> {
-        crate::bench::login(&self.client, &self.base, username).await
+        crate::login(&self.client, &self.base, username).await
     }
 
     async fn get(&self, token: &str, path: &str) -> anyhow::Result<(u64, Value)> {
