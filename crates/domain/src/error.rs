@@ -7,9 +7,9 @@ use crate::role::Role;
 /// the web layer maps each to a stable public code and an HTTP status.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DomainError {
-    #[error("动作 {action} 在当前状态（{status}）下不可执行")]
+    #[error("办件当前为「{}」，不能办理「{}」", .status.label_zh(), .action.label_zh())]
     TransitionNotAllowed { action: Action, status: CaseStatus },
-    #[error("动作 {action} 需要角色：{needed}")]
+    #[error("「{}」须由{}办理", .action.label_zh(), .needed.label_zh())]
     WrongRole { action: Action, needed: Role },
     #[error("该任务未分派给您")]
     NotAssignee,
@@ -17,7 +17,7 @@ pub enum DomainError {
     NotOwnCase,
     #[error("办件已被他人更新（您提交的版本 {given}，当前版本 {current}），请刷新后重试")]
     VersionConflict { given: i64, current: i64 },
-    #[error("动作 {0} 需要填写意见")]
+    #[error("「{}」须填写意见", .0.label_zh())]
     OpinionRequired(Action),
     #[error("意见过长（最多 {max} 字）")]
     OpinionTooLong { max: usize },

@@ -339,3 +339,61 @@ async fn an_applicant_fills_in_and_submits_an_application_and_sees_the_case() {
     assert_eq!(case.body["form"]["staff_count"], 2.0);
     chromium.close().await;
 }
+
+/// A clerk opens a counter case in the browser, picks a common opinion in the
+/// 受理 panel and accepts; the refusal panels stand apart and ask for a reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clerk_accepts_a_case_from_its_page_with_a_common_opinion() {
+    let _one = ONE_BROWSER.lock().await;
+    let Some(chromium) = Chromium::launch().await else {
+        return;
+    };
+    let t = TestApp::start().await;
+    let applicant = t.login("zhangsan").await;
+    let r = t
+        .post(
+            "/api/v1/cases",
+            &applicant,
+            onestamp_testkit::json!({"item": SOLE_TRADER, "channel": "counter",
+                "form": onestamp_testkit::fixtures::sole_trader_form()}),
+        )
+        .await;
+    let id = r.body["id"].as_i64().unwrap();
+    let page = chromium.browser.new_page("about:blank").await.unwrap();
+    page.goto(format!("{}/login", t.base)).await.unwrap();
+    fill(&page, "#username", "clerk").await;
+    fill(&page, "#password", "demo").await;
+    wait_for(&page, "#login-submit")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_text(&page, "location.pathname", "/workbench").await;
+    page.goto(format!("{}/cases/{id}", t.base)).await.unwrap();
+    wait_for(&page, "form[data-action='accept']").await;
+    assert_fits_a_phone(&page).await;
+    shoot(&page, "staff-case").await;
+    let negative = js(
+        &page,
+        "String(document.querySelector(\"form[data-action='not_accept']\").classList.contains('negative'))",
+    )
+    .await;
+    assert_eq!(negative, "true");
+    page.evaluate("document.getElementById('template-accept').selectedIndex = 1")
+        .await
+        .unwrap();
+    wait_for(&page, "form[data-action='accept'] button")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_text(
+        &page,
+        "document.getElementById('timeline')?.textContent ?? ''",
+        "申请材料齐全，符合法定形式，予以受理。",
+    )
+    .await;
+    let status = js(&page, "document.getElementById('case-status').textContent").await;
+    assert_eq!(status, "核准");
+    chromium.close().await;
+}

@@ -348,8 +348,32 @@ async fn a_valid_application_lands_on_its_case_page_which_nobody_else_can_open()
     let not_a_case = other.get("/cases/abc").await;
     assert_eq!(not_a_case.status, StatusCode::NOT_FOUND);
 
-    // The applicant withdraws from the case page, with the page's CSRF token.
+    // Each action is a form of its own with its own opinion box; withdrawing,
+    // a negative action, asks for a confirmation first.
+    assert!(
+        case.html.contains(r#"data-action="withdraw""#) && case.html.contains(r#"name="confirm""#),
+        "{}",
+        case.html
+    );
     let version = api.body["version"].as_i64().unwrap().to_string();
+    let unconfirmed = v
+        .post(
+            &format!("{location}/actions"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("action", "withdraw"),
+                ("version", version.as_str()),
+                ("opinion", ""),
+            ],
+        )
+        .await;
+    assert!(
+        unconfirmed.html.contains("请确认后再提交"),
+        "{}",
+        unconfirmed.html
+    );
+    assert!(!v.get(&location).await.html.contains("已撤回"));
+    // The applicant withdraws from the case page, with the page's CSRF token.
     let withdrawn = v
         .post(
             &format!("{location}/actions"),
@@ -358,6 +382,7 @@ async fn a_valid_application_lands_on_its_case_page_which_nobody_else_can_open()
                 ("action", "withdraw"),
                 ("version", version.as_str()),
                 ("opinion", ""),
+                ("confirm", "yes"),
             ],
         )
         .await;
@@ -584,4 +609,121 @@ async fn the_catalogue_and_guides_are_public_and_the_script_is_served_by_the_bin
             "no external resources: {external}"
         );
     }
+}
+
+/// Staff take a counter case from intake to issued on its page alone: each
+/// action is its own form (`data-action`) with its own opinion box; a common
+/// opinion may stand in for typing one; refusals sit apart, need a reason and a
+/// confirmation; errors name actions and statuses, never their codes.
+#[tokio::test]
+async fn staff_take_a_case_to_issued_through_its_page_with_their_opinions() {
+    let t = TestApp::start().await;
+    let applicant = t.login("zhangsan").await;
+    let r = t
+        .post(
+            "/api/v1/cases",
+            &applicant,
+            json!({"item": SOLE_TRADER, "channel": "counter", "form": {
+                "operator_name": "张三", "operator_id": "510107199003071236",
+                "mobile": "13800281234", "address": "成都市武侯区玉林街道玉林北路12号",
+                "organisation_form": "个人经营", "staff_count": 1.0, "business_scope": "小吃服务"}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let id = r.body["id"].as_i64().unwrap();
+    let path = format!("/cases/{id}");
+    for (user, action, typed, template) in [
+        (
+            "clerk",
+            "accept",
+            "",
+            "申请材料齐全，符合法定形式，予以受理。",
+        ),
+        ("approver", "approve", "符合条件，准予登记。", ""),
+        ("officer", "produce", "", "证照信息核对无误，已制证。"),
+        ("officer", "issue", "已当场送达。", ""),
+    ] {
+        let mut v = Visitor::new(&t);
+        v.login(user, "demo").await;
+        let page = v.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK, "{user}: {}", page.html);
+        let panel = format!(r#"data-action="{action}""#);
+        assert!(
+            page.html.contains(&panel),
+            "{user} sees {action}: {}",
+            page.html
+        );
+        assert!(
+            page.html
+                .contains(&format!(r#"id="opinion-{action}" name="opinion""#)),
+            "its own opinion box"
+        );
+        if user == "approver" {
+            // 不予许可 is a negative panel: a reason and a confirmation.
+            let deny = page.html.split(r#"data-action="deny""#).nth(1).unwrap();
+            let deny = deny.split("</form>").next().unwrap();
+            assert!(deny.contains("required") && deny.contains(r#"name="confirm""#));
+            assert!(
+                page.html
+                    .contains(r#"class="action-panel negative" data-action="deny""#)
+            );
+            assert!(deny.contains(r#"class="danger""#));
+        }
+        let csrf = hidden(&page.html, "csrf");
+        let version = hidden(&page.html, "version");
+        let done = v
+            .post(
+                &format!("{path}/actions"),
+                &[
+                    ("csrf", csrf.as_str()),
+                    ("action", action),
+                    ("version", version.as_str()),
+                    ("opinion", typed),
+                    ("template", template),
+                ],
+            )
+            .await;
+        assert_eq!(
+            done.status,
+            StatusCode::SEE_OTHER,
+            "{user} {action}: {}",
+            done.html
+        );
+        if action == "accept" {
+            // The same action again, on the stale page: a conflict in words.
+            let again = v
+                .post(
+                    &format!("{path}/actions"),
+                    &[
+                        ("csrf", csrf.as_str()),
+                        ("action", "accept"),
+                        ("version", version.as_str()),
+                        ("opinion", "再次受理"),
+                    ],
+                )
+                .await;
+            assert!(
+                !again.html.contains("accept"),
+                "no action code: {}",
+                again.html
+            );
+        }
+    }
+    let case = t.get(&format!("/api/v1/cases/{id}"), &applicant).await;
+    assert_eq!(case.body["status"], "issued", "{:?}", case.body);
+    let opinions: Vec<&str> = case.body["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["opinion"].as_str())
+        .collect();
+    assert_eq!(
+        opinions,
+        [
+            "申请材料齐全，符合法定形式，予以受理。",
+            "符合条件，准予登记。",
+            "证照信息核对无误，已制证。",
+            "已当场送达。"
+        ]
+    );
 }

@@ -337,6 +337,32 @@ impl Action {
         }
     }
 
+    /// Actions that refuse, send back or end the application: they look
+    /// different on the pages and ask for a confirmation.
+    pub fn is_negative(self) -> bool {
+        matches!(
+            self,
+            Action::NotAccept | Action::RequestCorrection | Action::Deny | Action::Withdraw
+        )
+    }
+
+    /// The bureau's common opinions (常用意见) for an action that moves a case on;
+    /// refusals give their own reasons.
+    pub fn common_opinions(self) -> &'static [&'static str] {
+        match self {
+            Action::Accept => &[
+                "申请材料齐全，符合法定形式，予以受理。",
+                "材料齐全，同意受理。",
+            ],
+            Action::Review => &["经审查，申请材料真实、完整，符合许可条件，同意提交核准。"],
+            Action::Inspect => &["经现场踏勘，经营场所与申请材料一致，符合许可条件。"],
+            Action::Approve => &["经审核，符合法定条件和标准，准予许可。"],
+            Action::Produce => &["证照信息核对无误，已制证。"],
+            Action::Issue => &["已出证送达。"],
+            _ => &[],
+        }
+    }
+
     /// Refusals and correction requests must say why (一次性告知).
     pub fn needs_opinion(self) -> bool {
         matches!(

@@ -121,15 +121,19 @@ pub struct EventLine {
 }
 
 pub struct RuleLine {
-    pub code: String,
     pub passed: bool,
     pub message: String,
 }
 
+/// One action panel of the case page: its own form, opinion box and button.
 pub struct ActionButton {
     pub name: &'static str,
     pub label: &'static str,
     pub needs_opinion: bool,
+    /// Refusals, correction requests and withdrawal: shown apart, confirmed.
+    pub negative: bool,
+    /// 常用意见 offered beside the opinion box.
+    pub templates: &'static [&'static str],
 }
 
 #[derive(Template)]
@@ -173,11 +177,17 @@ fn shown_value(v: &serde_json::Value) -> String {
 async fn case_view(app: &App, user: &PageUser, view: CaseView) -> CasePage {
     // Labels and order come from the item as it is now; a field since renamed
     // shows its key, after the others.
-    let fields: Vec<(String, String)> = app
-        .get_item(&view.case.item_code)
-        .await
-        .map(|s| s.item.form.into_iter().map(|f| (f.key, f.label)).collect())
+    let item = app.get_item(&view.case.item_code).await.ok();
+    let fields: Vec<(String, String)> = item
+        .as_ref()
+        .map(|s| s.item.form.iter().map(|f| (f.key.clone(), f.label.clone())).collect())
         .unwrap_or_default();
+    // What each rule checks, in the words of its refusal.
+    let rule_text = |code: &str| {
+        item.as_ref()
+            .and_then(|s| s.item.rules.iter().find(|r| r.code == code))
+            .map(|r| r.message.clone())
+    };
     let case = &view.case;
     let mut form: Vec<(String, String)> = fields
         .iter()
@@ -226,9 +236,13 @@ async fn case_view(app: &App, user: &PageUser, view: CaseView) -> CasePage {
             r.results
                 .iter()
                 .map(|x| RuleLine {
-                    code: x.code.clone(),
                     passed: x.passed,
-                    message: x.message.clone(),
+                    message: if x.passed {
+                        rule_text(&x.code)
+                            .map_or_else(|| "核验通过".to_string(), |t| format!("未发现此情形：{t}"))
+                    } else {
+                        x.message.clone()
+                    },
                 })
                 .collect(),
         )
@@ -266,6 +280,8 @@ async fn case_view(app: &App, user: &PageUser, view: CaseView) -> CasePage {
                 name: a.as_str(),
                 label: a.label_zh(),
                 needs_opinion: a.needs_opinion(),
+                negative: a.is_negative(),
+                templates: a.common_opinions(),
             })
             .collect(),
     }
@@ -312,6 +328,12 @@ pub struct ActForm {
     version: i64,
     #[serde(default)]
     opinion: Option<String>,
+    /// A common opinion chosen instead of typing one.
+    #[serde(default)]
+    template: Option<String>,
+    /// The confirmation a negative action asks for.
+    #[serde(default)]
+    confirm: Option<String>,
 }
 
 /// `POST /cases/{id}/actions`: one of the actions the case page offers (an
@@ -345,9 +367,25 @@ pub async fn act(
             back,
         );
     };
+    if action.is_negative() && form.confirm.as_deref() != Some("yes") {
+        return super::refusal(
+            user.chrome(&app),
+            crate::error::Code::InvalidInput,
+            "请确认后再提交",
+            format!(
+                "「{}」会退回或终结申请，请勾选确认框后再提交。",
+                action.label_zh()
+            ),
+            back,
+        );
+    }
+    let typed = form.opinion.filter(|o| !o.trim().is_empty());
+    let chosen = form
+        .template
+        .filter(|t| action.common_opinions().contains(&t.as_str()));
     let command = Command {
         action,
-        opinion: form.opinion.filter(|o| !o.trim().is_empty()),
+        opinion: typed.or(chosen),
         version: form.version,
     };
     match app.act_on_case(&user.session, id, command).await {
