@@ -471,4 +471,6 @@ pub fn decide(
 }
 
 #[cfg(test)]
+mod pipeline_snapshots;
+#[cfg(test)]
 pub(crate) mod tests;
