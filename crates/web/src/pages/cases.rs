@@ -180,7 +180,13 @@ async fn case_view(app: &App, user: &PageUser, view: CaseView) -> CasePage {
     let item = app.get_item(&view.case.item_code).await.ok();
     let fields: Vec<(String, String)> = item
         .as_ref()
-        .map(|s| s.item.form.iter().map(|f| (f.key.clone(), f.label.clone())).collect())
+        .map(|s| {
+            s.item
+                .form
+                .iter()
+                .map(|f| (f.key.clone(), f.label.clone()))
+                .collect()
+        })
         .unwrap_or_default();
     // What each rule checks, in the words of its refusal.
     let rule_text = |code: &str| {
@@ -238,8 +244,10 @@ async fn case_view(app: &App, user: &PageUser, view: CaseView) -> CasePage {
                 .map(|x| RuleLine {
                     passed: x.passed,
                     message: if x.passed {
-                        rule_text(&x.code)
-                            .map_or_else(|| "核验通过".to_string(), |t| format!("未发现此情形：{t}"))
+                        rule_text(&x.code).map_or_else(
+                            || "核验通过".to_string(),
+                            |t| format!("未发现此情形：{t}"),
+                        )
                     } else {
                         x.message.clone()
                     },
