@@ -22,11 +22,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::SecondsFormat;
 use onestamp_certificate::Verifier;
 use onestamp_domain::audit::{
     CaseTrail, ChainBreak, Checkpoint, GENESIS, LicenceTrail, TrailFault, checkpoint_message,
-    verify_chain,
+    stamp, verify_chain,
 };
 
 use crate::store::{LicenceQuery, StoreError};
@@ -355,10 +354,7 @@ impl App {
         if newest >= seq {
             return Ok(None);
         }
-        let at = self
-            .clock
-            .now()
-            .to_rfc3339_opts(SecondsFormat::Millis, true);
+        let at = stamp(self.clock.now());
         let signature = sealing
             .seal
             .sign(&checkpoint_message(seq, &hash, &at))

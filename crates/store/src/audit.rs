@@ -11,11 +11,10 @@
 //! A fact that committed is in exactly one of the two tables; its place in the
 //! chain is fixed when it is linked.
 
-use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::AnyConnection;
 
 use onestamp_app::store::AuditFact;
-use onestamp_domain::audit::{AuditEntry, entry_hash};
+use onestamp_domain::audit::{AuditEntry, entry_hash, stamp};
 
 use crate::codec::json;
 use crate::db::{Db, Dialect, R, Sql, Writer};
@@ -49,11 +48,6 @@ pub(crate) async fn append_all(conn: &mut AnyConnection, facts: &[AuditFact]) ->
     });
     insert.execute(conn).await?;
     Ok(())
-}
-
-/// An audit instant as the chain keeps it: RFC 3339 in UTC, to the millisecond.
-pub(crate) fn stamp(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 #[derive(sqlx::FromRow)]

@@ -195,6 +195,35 @@ impl TestApp {
         )
         .await
     }
+
+    /// Files `application` (`{"item", "channel", "form", …}`) as `applicant` and
+    /// has each `(user, action)` of `steps` taken in turn with the opinion 同意;
+    /// stops the test on any refusal. The case's id, the answer to the
+    /// submission, and the licence the case ended with, if any.
+    pub async fn file_through(
+        &self,
+        applicant: &str,
+        application: Value,
+        steps: &[(&str, &str)],
+    ) -> (i64, Value, Option<String>) {
+        let token = self.login(applicant).await;
+        let r = self.post("/api/v1/cases", &token, application).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+        let id = r.body["id"].as_i64().expect("case id");
+        for (user, action) in steps {
+            let staff = self.login(user).await;
+            let done = self.act(id, &staff, action, Some("同意")).await;
+            assert_eq!(
+                done.status,
+                StatusCode::OK,
+                "{user} {action}: {:?}",
+                done.body
+            );
+        }
+        let case = self.get(&format!("/api/v1/cases/{id}"), &token).await;
+        let licence = case.body["licence_id"].as_str().map(str::to_string);
+        (id, r.body, licence)
+    }
 }
 
 impl Drop for TestApp {

@@ -20,31 +20,21 @@ use sqlx::{Connection, SqliteConnection};
 /// returns the app, the case number and the licence id.
 async fn bureau_with_a_licence() -> (TestApp, String, String) {
     let t = TestApp::start().await;
-    let applicant = t.login("zhangsan").await;
-    let r = t
-        .post(
-            "/api/v1/cases",
-            &applicant,
+    let (_, submitted, licence) = t
+        .file_through(
+            "zhangsan",
             json!({"item": SOLE_TRADER, "channel": "counter", "form": sole_trader_form()}),
+            &[
+                ("clerk", "accept"),
+                ("approver", "approve"),
+                ("officer", "produce"),
+                ("officer", "issue"),
+            ],
         )
         .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
-    let id = r.body["id"].as_i64().unwrap();
-    let number = r.body["number"].as_str().unwrap().to_string();
-    for (user, action) in [
-        ("clerk", "accept"),
-        ("approver", "approve"),
-        ("officer", "produce"),
-        ("officer", "issue"),
-    ] {
-        let token = t.login(user).await;
-        let r = t.act(id, &token, action, Some("同意")).await;
-        assert_eq!(r.status, StatusCode::OK, "{user} {action}: {:?}", r.body);
-    }
-    let done = t.get(&format!("/api/v1/cases/{id}"), &applicant).await;
-    let licence = done.body["licence_id"].as_str().unwrap().to_string();
+    let number = submitted["number"].as_str().unwrap().to_string();
     assert!(t.app.seal_checkpoint().await.unwrap().is_some());
-    (t, number, licence)
+    (t, number, licence.expect("licence id"))
 }
 
 async fn verify(t: &TestApp) -> AuditReport {

@@ -36,34 +36,19 @@ async fn issue_sole_trader_as(
     user: &str,
     form: serde_json::Value,
 ) -> (i64, String, serde_json::Value) {
-    let applicant = t.login(user).await;
-    let r = t
-        .post(
-            "/api/v1/cases",
-            &applicant,
+    let (id, submitted, licence) = t
+        .file_through(
+            user,
             json!({"item": SOLE_TRADER, "channel": "counter", "form": form}),
+            &[
+                ("clerk", "accept"),
+                ("approver", "approve"),
+                ("officer", "produce"),
+                ("officer", "issue"),
+            ],
         )
         .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
-    let submitted = r.body.clone();
-    let id = r.body["id"].as_i64().unwrap();
-    for (user, action) in [
-        ("clerk", "accept"),
-        ("approver", "approve"),
-        ("officer", "produce"),
-        ("officer", "issue"),
-    ] {
-        let token = t.login(user).await;
-        let r = t.act(id, &token, action, Some("同意")).await;
-        assert_eq!(r.status, StatusCode::OK, "{user} {action}: {:?}", r.body);
-    }
-    let done = t.get(&format!("/api/v1/cases/{id}"), &applicant).await;
-    assert_eq!(done.body["status"], "issued");
-    let licence = done.body["licence_id"]
-        .as_str()
-        .expect("licence id")
-        .to_string();
-    (id, licence, submitted)
+    (id, licence.expect("licence id"), submitted)
 }
 
 fn tool(name: &str) -> bool {
@@ -908,163 +893,4 @@ async fn a_person_whose_id_also_reads_as_a_credit_code_stays_a_person() {
         .collect();
     assert!(names.contains(&"王*"), "{names:?}");
     assert!(!names.contains(&"王五"), "{names:?}");
-}
-
-/// Takes jinjiang_books' food business licence (食品经营许可) to issued; its id.
-async fn issue_food_licence(t: &TestApp) -> String {
-    let applicant = t.login("jinjiang_books").await;
-    let r = t
-        .post(
-            "/api/v1/cases",
-            &applicant,
-            json!({"item": FOOD, "channel": "counter", "form": onestamp_testkit::fixtures::food_form()}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
-    let id = r.body["id"].as_i64().unwrap();
-    for (user, action) in [
-        ("clerk", "accept"),
-        ("reviewer", "review"),
-        ("inspector", "inspect"),
-        ("approver", "approve"),
-        ("officer", "produce"),
-        ("officer", "issue"),
-    ] {
-        let token = t.login(user).await;
-        let r = t.act(id, &token, action, Some("同意")).await;
-        assert_eq!(r.status, StatusCode::OK, "{user} {action}: {:?}", r.body);
-    }
-    let done = t.get(&format!("/api/v1/cases/{id}"), &applicant).await;
-    done.body["licence_id"]
-        .as_str()
-        .expect("licence id")
-        .to_string()
-}
-
-/// The 秒批 renewal (食品经营许可延续) of a licence: its whole identifier fits the
-/// form; the new licence keeps the old one's scope and data, runs on from its
-/// expiry and replaces it in the same transaction; a second renewal of the old
-/// one, someone else's licence or a mistyped number are refused naming the field.
-#[tokio::test]
-async fn a_renewal_continues_the_old_licence_and_replaces_it() {
-    const RENEWAL: &str = "510107-SCJG-005";
-    let t = TestApp::start().await;
-    let old_id = issue_food_licence(&t).await;
-    assert!(old_id.len() > 32, "{old_id}");
-    let applicant = t.login("jinjiang_books").await;
-    let old = t
-        .get(&format!("/api/v1/licences/{old_id}"), &applicant)
-        .await;
-    assert_eq!(old.status, StatusCode::OK, "{:?}", old.body);
-    let form = |licence: &str| {
-        json!({
-            "entity_name": "成都锦江书香文化有限公司", "credit_code": "91510107MA6C11110G",
-            "licence_no": licence, "address": "成都市武侯区玉林街道玉林北路12号",
-            "mobile": "13800281234", "conditions_unchanged": true
-        })
-    };
-    let r = t
-        .post(
-            "/api/v1/cases",
-            &applicant,
-            json!({"item": RENEWAL, "form": form(&old_id)}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
-    assert_eq!(r.body["status"], "issued", "{:?}", r.body["machine_review"]);
-    let new_id = r.body["licence_id"].as_str().unwrap().to_string();
-    assert!(
-        new_id.contains(".002."),
-        "the next version of the same licence: {new_id}"
-    );
-    let new = t
-        .get(&format!("/api/v1/licences/{new_id}"), &applicant)
-        .await;
-    let (o, n) = (&old.body["document"], &new.body["document"]);
-    assert_eq!(n["scope"], o["scope"], "the scope carries over");
-    assert_eq!(n["scope"], "自制饮品制售、预包装食品销售");
-    assert_eq!(n["fields"], o["fields"], "the data carries over");
-    assert!(
-        !n["fields"].to_string().contains("许可条件未发生变化"),
-        "{}",
-        n["fields"]
-    );
-    let day = |v: &serde_json::Value| {
-        chrono::NaiveDate::parse_from_str(v.as_str().unwrap(), "%Y-%m-%d").unwrap()
-    };
-    let old_until = day(&o["valid_until"]);
-    assert_eq!(
-        day(&n["valid_until"]),
-        onestamp_domain::licence::renewal_valid_until(old_until, Some(5)).unwrap(),
-        "validity runs on from the old expiry"
-    );
-    assert!(day(&n["valid_until"]) > old_until);
-    let v = t
-        .call(Method::GET, &format!("/api/v1/verify/{old_id}"), None, None)
-        .await;
-    assert_eq!(v.body["standing"], "revoked", "{:?}", v.body);
-    assert_eq!(v.body["replaced_by"], new_id);
-    let v = t
-        .call(Method::GET, &format!("/api/v1/verify/{new_id}"), None, None)
-        .await;
-    assert_eq!(v.body["standing"], "valid", "{:?}", v.body);
-
-    // The old licence cannot be renewed twice; a wrong number is named.
-    let again = t
-        .post(
-            "/api/v1/cases",
-            &applicant,
-            json!({"item": RENEWAL, "form": form(&old_id)}),
-        )
-        .await;
-    assert_eq!(
-        again.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{:?}",
-        again.body
-    );
-    assert!(
-        again.body.to_string().contains("原许可证编号"),
-        "{:?}",
-        again.body
-    );
-    assert!(
-        again.body.to_string().contains("已撤销或已换发"),
-        "{:?}",
-        again.body
-    );
-    let typo = t
-        .post(
-            "/api/v1/cases",
-            &applicant,
-            json!({"item": RENEWAL, "form": form(&new_id[..new_id.len() - 1])}),
-        )
-        .await;
-    assert_eq!(
-        typo.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{:?}",
-        typo.body
-    );
-    let stranger = t.login("zhangsan").await;
-    let theirs = t
-        .post(
-            "/api/v1/cases",
-            &stranger,
-            json!({"item": RENEWAL, "form": form(&new_id)}),
-        )
-        .await;
-    assert_eq!(
-        theirs.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{:?}",
-        theirs.body
-    );
-    assert!(
-        theirs.body.to_string().contains("不是申请人的证照"),
-        "{:?}",
-        theirs.body
-    );
-    let report = t.app.verify_audit(&[], |_| {}).await.unwrap();
-    assert!(report.intact(), "{report:?}");
 }

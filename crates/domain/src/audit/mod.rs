@@ -13,6 +13,11 @@ pub use trail::{
     licence_digest, licence_issued, licence_status_set,
 };
 
+/// An instant as the chain keeps it: RFC 3339 in UTC, to the millisecond.
+pub fn stamp(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
 /// The hash that precedes the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
