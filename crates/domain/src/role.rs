@@ -78,6 +78,15 @@ impl Role {
         self != Role::Applicant
     }
 
+    /// Holds tasks of the pipeline (a workbench of open tasks): intake, review,
+    /// inspection, approval and production.
+    pub fn handles_cases(self) -> bool {
+        match self {
+            Role::Clerk | Role::Reviewer | Role::Inspector | Role::Approver | Role::Officer => true,
+            Role::Applicant | Role::Supervisor | Role::Regulator | Role::Admin => false,
+        }
+    }
+
     /// Sees every case and every licence: the handling staff, supervisors and
     /// administrators. An applicant sees their own; a regulator only the
     /// licences of the departments it supervises, and no case.

@@ -16,6 +16,7 @@ use serde_json::Value;
 use onestamp_app::clock::TestClock;
 use onestamp_app::{App, Settings};
 
+pub mod browser;
 pub mod fixtures;
 
 pub use reqwest;

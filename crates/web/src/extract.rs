@@ -115,7 +115,31 @@ impl<T: DeserializeOwned + Send> FromRequestParts<App> for ApiQuery<T> {
 }
 
 fn query_rejection(r: QueryRejection) -> ApiError {
-    ApiError::new(Code::BadQuery, format!("查询参数不正确：{}", r.body_text()))
+    ApiError::new(Code::BadQuery, query_problem(&r))
+}
+
+/// What is wrong with a query string, in Chinese: the parameter it names when
+/// the parser says which one, never the parser's English.
+pub fn query_problem(r: &QueryRejection) -> String {
+    let text = r.body_text();
+    // The parser's text reads "Failed to deserialize query string: <field>: <reason>"
+    // or "...: unknown field `<field>`, expected ...".
+    let detail = text.split_once(": ").map(|(_, d)| d).unwrap_or("");
+    let named = |s: &str| {
+        !s.is_empty() && s.len() <= 40 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    };
+    if let Some(field) = detail
+        .strip_prefix("unknown field `")
+        .and_then(|rest| rest.split_once('`'))
+        .map(|(f, _)| f)
+        .filter(|f| named(f))
+    {
+        return format!("查询参数不正确：不认识参数 {field}");
+    }
+    match detail.split_once(": ") {
+        Some((field, _)) if named(field) => format!("查询参数不正确：参数 {field} 的值无法识别"),
+        _ => "查询参数不正确，请检查地址栏中 ? 之后的内容".into(),
+    }
 }
 
 /// The logged-in caller, from `Authorization: Bearer <token>`.

@@ -63,7 +63,7 @@ pub fn router(app: App) -> Router {
                 async move { axum::Json(doc) }
             }),
         )
-        .fallback(error::not_found)
+        .fallback(pages::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Form, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -17,7 +17,7 @@ use onestamp_domain::case::{Action, Command, Hand, ShownEvent};
 use onestamp_domain::timing::Light;
 
 use super::session::PageUser;
-use super::{Chrome, Template, error_page, render};
+use super::{Chrome, PageQuery, Template, error_page, render};
 
 /// Cases per page of "my cases".
 const PAGE: u32 = 20;
@@ -86,7 +86,7 @@ pub struct ListQuery {
 pub async fn my_cases(
     State(app): State<App>,
     user: PageUser,
-    Query(q): Query<ListQuery>,
+    PageQuery(q): PageQuery<ListQuery>,
 ) -> Response {
     let chrome = user.chrome(&app);
     let query = CaseQuery {
@@ -454,7 +454,7 @@ pub struct TaskQuery {
 pub async fn workbench(
     State(app): State<App>,
     user: PageUser,
-    Query(q): Query<TaskQuery>,
+    PageQuery(q): PageQuery<TaskQuery>,
 ) -> Response {
     if !user.session.is_staff() {
         return Redirect::to("/cases").into_response();

@@ -21,6 +21,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 
 use onestamp_app::{App, AppError};
+use onestamp_domain::role::Role;
 
 use crate::error::{ApiError, Code};
 
@@ -51,6 +52,44 @@ pub struct Chrome {
     pub staff: bool,
     /// The CSRF token of the session (empty without one).
     pub csrf: String,
+    /// The places the user's roles work in, in the header.
+    pub nav: Vec<NavLink>,
+}
+
+/// One entry of the header's navigation.
+pub struct NavLink {
+    pub href: &'static str,
+    pub label: &'static str,
+}
+
+/// The navigation of a user holding `roles`: each place once, in the order of a
+/// working day (own cases, tasks, the window, search, oversight, administration).
+pub fn nav_for(roles: &[Role]) -> Vec<NavLink> {
+    let has = |pick: fn(Role) -> bool| roles.iter().any(|r| pick(*r));
+    let mut nav = Vec::new();
+    let mut add = |href, label| nav.push(NavLink { href, label });
+    if roles.contains(&Role::Applicant) {
+        add("/cases", "我的办件");
+    }
+    if has(Role::handles_cases) {
+        add("/workbench", "工作台");
+    }
+    if roles.contains(&Role::Clerk) {
+        add("/counter", "窗口受理");
+    }
+    if has(Role::sees_every_case) {
+        add("/workbench/search", "办件查询");
+    }
+    if roles.contains(&Role::Supervisor) {
+        add("/supervision", "督查督办");
+    }
+    if roles.contains(&Role::Admin) {
+        add("/admin", "系统管理");
+    }
+    if roles.contains(&Role::Regulator) {
+        add("/regulation", "监管信息");
+    }
+    nav
 }
 
 impl Chrome {
@@ -61,6 +100,7 @@ impl Chrome {
             user: None,
             staff: false,
             csrf: String::new(),
+            nav: Vec::new(),
         }
     }
 }
@@ -129,6 +169,48 @@ fn refusal(
             code: Some(code.name()),
         },
         code.status(),
+    )
+}
+
+/// Query parameters of a page; a bad value answers a Chinese 400 page naming
+/// the parameter, never the parser's English.
+pub struct PageQuery<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned + Send> axum::extract::FromRequestParts<App> for PageQuery<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        app: &App,
+    ) -> Result<Self, Response> {
+        match axum::extract::Query::<T>::from_request_parts(parts, app).await {
+            Ok(axum::extract::Query(v)) => Ok(PageQuery(v)),
+            Err(r) => Err(refusal(
+                Chrome::public(app),
+                Code::BadQuery,
+                "地址有误",
+                crate::extract::query_problem(&r),
+                Some(parts.uri.path().to_string()),
+            )),
+        }
+    }
+}
+
+/// Any address the site does not have: the API's JSON under `/api/`, a Chinese
+/// page everywhere else.
+pub async fn not_found(
+    axum::extract::State(app): axum::extract::State<App>,
+    uri: axum::http::Uri,
+) -> Response {
+    if uri.path().starts_with("/api/") {
+        return crate::error::not_found().await.into_response();
+    }
+    refusal(
+        Chrome::public(&app),
+        Code::NotFound,
+        "页面不存在",
+        "您访问的页面不存在，可能地址有误或已经移除。".into(),
+        Some("/".into()),
     )
 }
 

@@ -13,7 +13,7 @@
 //! random value in a short-lived cookie whose derived token must come back in the
 //! form.
 
-use axum::extract::{Form, FromRequestParts, Query, State};
+use axum::extract::{Form, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
@@ -21,6 +21,7 @@ use serde::Deserialize;
 
 use onestamp_app::auth::{Session, csrf_matches, csrf_token, random_token};
 use onestamp_app::{App, AppError};
+use onestamp_domain::role::Role;
 
 use super::{Chrome, Template, refusal, render};
 use crate::error::{ApiError, Code};
@@ -51,13 +52,24 @@ impl PageUser {
         }
     }
 
-    /// The page frame for this user: name in the header, logout form.
+    /// The page frame for this user: name in the header, the navigation of
+    /// their roles, the logout form.
     pub fn chrome(&self, app: &App) -> Chrome {
         Chrome {
             bureau: app.settings().bureau_name.clone(),
             user: Some(self.session.user.display_name.clone()),
             staff: self.session.is_staff(),
             csrf: self.csrf(),
+            nav: super::nav_for(&self.session.user.roles),
+        }
+    }
+
+    /// The 403 refusal page unless this user holds one of `roles`: every page a
+    /// role may not open answers with it, in Chinese, naming who may.
+    pub fn refuse_unless(&self, app: &App, roles: &[Role]) -> Option<Response> {
+        match self.session.require(roles) {
+            Ok(()) => None,
+            Err(e) => Some(super::error_page(self.chrome(app), e, Some("/".into()))),
         }
     }
 }
@@ -243,7 +255,7 @@ fn login_page(
 pub async fn login_form(
     State(app): State<App>,
     MaybeUser(user): MaybeUser,
-    Query(q): Query<NextQuery>,
+    super::PageQuery(q): super::PageQuery<NextQuery>,
 ) -> Response {
     if let Some(u) = user {
         return Redirect::to(&landing(&u.session, safe_next(q.next.as_deref()))).into_response();
