@@ -19,11 +19,19 @@ use onestamp_domain::rules::{
 use onestamp_domain::timing::{self, Light};
 
 use crate::auth::Session;
-use crate::store::{CaseChange, CaseQuery, CaseSummary, NewCase, TaskKey};
+use crate::store::{CaseChange, CaseQuery, CaseSummary, NewCase, TaskFilter, TaskKey};
 use crate::{App, AppError};
 
 /// Most cases a list returns at once.
 pub const MAX_PAGE: u32 = 200;
+
+/// Which of my tasks a workbench shows: a stage, an item, a light, or all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TaskView {
+    pub stage: Option<Stage>,
+    pub item_code: Option<String>,
+    pub light: Option<Light>,
+}
 
 /// An application as submitted.
 #[derive(Debug, Clone)]
@@ -294,12 +302,30 @@ impl App {
         after: Option<TaskKey>,
         limit: u32,
     ) -> Result<Vec<CaseSummary>, AppError> {
+        self.my_tasks_where(session, &TaskView::default(), after, limit)
+            .await
+    }
+
+    /// The caller's open tasks of one stage, item or light (a workbench view),
+    /// in the same order and pages as [`App::my_tasks`].
+    pub async fn my_tasks_where(
+        &self,
+        session: &Session,
+        view: &TaskView,
+        after: Option<TaskKey>,
+        limit: u32,
+    ) -> Result<Vec<CaseSummary>, AppError> {
         if !session.is_staff() {
             return Err(AppError::Forbidden("只有工作人员有待办任务".into()));
         }
+        let filter = TaskFilter {
+            stage: view.stage,
+            item_code: view.item_code.clone(),
+            light: view.light.map(|l| (l, self.clock.now())),
+        };
         let list = self
             .store
-            .tasks_of(session.user.id, after, limit.clamp(1, MAX_PAGE))
+            .tasks_of(session.user.id, &filter, after, limit.clamp(1, MAX_PAGE))
             .await?;
         Ok(self.with_lights(list))
     }

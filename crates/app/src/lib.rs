@@ -19,6 +19,7 @@ pub mod store;
 pub mod supervision;
 pub mod throttle;
 pub mod users;
+pub mod workbench;
 
 use std::sync::{Arc, Mutex};
 

@@ -57,6 +57,57 @@ pub fn warn_at(
     calendar.shift_by_working_minutes(start, used).min(deadline)
 }
 
+/// Working minutes from `now` to `deadline`; negative by the working minutes
+/// past it once it has passed.
+pub fn working_minutes_left(
+    calendar: &Calendar,
+    now: DateTime<Utc>,
+    deadline: DateTime<Utc>,
+) -> i64 {
+    if deadline >= now {
+        calendar.working_minutes_between(now, deadline)
+    } else {
+        -calendar.working_minutes_between(deadline, now)
+    }
+}
+
+/// Working time left as a clerk reads it: "剩余 2 个工作日 3 小时", "剩余 40 分钟",
+/// "已超时 1 小时 20 分钟"; a working day is `minutes_per_day` office minutes.
+pub fn working_time_zh(minutes_left: i64, minutes_per_day: i64) -> String {
+    if minutes_left < 0 {
+        format!(
+            "已超时 {}",
+            duration_zh(minutes_left.saturating_neg(), minutes_per_day)
+        )
+    } else {
+        format!("剩余 {}", duration_zh(minutes_left, minutes_per_day))
+    }
+}
+
+/// A span of working minutes in words: "2 个工作日 3 小时", "40 分钟" (minutes
+/// only below a day), "不足 1 分钟".
+pub fn duration_zh(minutes: i64, minutes_per_day: i64) -> String {
+    let m = minutes.max(0);
+    let per_day = minutes_per_day.max(1);
+    let (days, rest) = (m / per_day, m % per_day);
+    let (hours, mins) = (rest / 60, rest % 60);
+    let mut parts = Vec::new();
+    if days > 0 {
+        parts.push(format!("{days} 个工作日"));
+    }
+    if hours > 0 {
+        parts.push(format!("{hours} 小时"));
+    }
+    if mins > 0 && days == 0 {
+        parts.push(format!("{mins} 分钟"));
+    }
+    if parts.is_empty() {
+        "不足 1 分钟".into()
+    } else {
+        parts.join(" ")
+    }
+}
+
 /// The light of something due at `deadline` that turns yellow at `warn`.
 pub fn light(
     now: DateTime<Utc>,
@@ -318,5 +369,18 @@ mod tests {
         let (t_green, _) = task_due(&cal, &item, Stage::Review, true, start, 0.75);
         assert!(t_green < t_normal);
         let _ = Utc.timestamp_opt(0, 0);
+    }
+
+    #[test]
+    fn working_time_reads_in_days_hours_and_minutes_and_says_when_it_is_past() {
+        assert_eq!(
+            working_time_zh(2 * 480 + 3 * 60 + 5, 480),
+            "剩余 2 个工作日 3 小时"
+        );
+        assert_eq!(working_time_zh(40, 480), "剩余 40 分钟");
+        assert_eq!(working_time_zh(-80, 480), "已超时 1 小时 20 分钟");
+        assert_eq!(working_time_zh(480, 480), "剩余 1 个工作日");
+        assert_eq!(working_time_zh(0, 480), "剩余 不足 1 分钟");
+        assert!(working_time_zh(i64::MIN, 0).starts_with("已超时"));
     }
 }

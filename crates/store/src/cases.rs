@@ -2,9 +2,12 @@
 
 use sqlx::AnyConnection;
 
-use onestamp_app::store::{CaseChange, CaseQuery, CaseSummary, NewCase, StoreError, TaskKey};
+use onestamp_app::store::{
+    CaseChange, CaseQuery, CaseSummary, NewCase, StoreError, TaskFilter, TaskKey,
+};
 use onestamp_domain::case::{Case, CaseEvent, CaseStatus, SYSTEM_ACTOR, Stage, UserId};
 use onestamp_domain::role::Role;
+use onestamp_domain::timing::Light;
 
 use crate::codec::{from_json, instant, json, millis, parse_enum};
 use crate::db::{Db, Fault, Flag, R, Sql, work};
@@ -375,11 +378,42 @@ pub(crate) async fn list(db: &Db, q: &CaseQuery) -> R<Vec<CaseSummary>> {
 pub(crate) async fn tasks_of(
     db: &Db,
     user: UserId,
+    filter: &TaskFilter,
     after: Option<TaskKey>,
     limit: u32,
 ) -> R<Vec<CaseSummary>> {
     let mut b = Sql::new(SUMMARY_COLUMNS);
     b.push(" WHERE task_assignee = ").bind(user);
+    if let Some(stage) = filter.stage {
+        b.push(" AND task_stage = ").bind(stage.as_str());
+    }
+    if let Some(item) = &filter.item_code {
+        b.push(" AND item_code = ").bind(item.clone());
+    }
+    // The lights as `timing::light` draws them: red past the deadline, yellow
+    // from the warning instant, green before it.
+    if let Some((light, now)) = filter.light {
+        let now = millis(now);
+        match light {
+            Light::Red => {
+                b.push(" AND task_deadline IS NOT NULL AND task_deadline < ")
+                    .bind(now);
+            }
+            Light::Yellow => {
+                b.push(" AND (task_deadline IS NULL OR task_deadline >= ")
+                    .bind(now)
+                    .push(") AND task_warn_at IS NOT NULL AND task_warn_at <= ")
+                    .bind(now);
+            }
+            Light::Green => {
+                b.push(" AND (task_deadline IS NULL OR task_deadline >= ")
+                    .bind(now)
+                    .push(") AND (task_warn_at IS NULL OR task_warn_at > ")
+                    .bind(now)
+                    .push(")");
+            }
+        }
+    }
     crate::keyset::push_after(&mut b, after);
     b.push(" ORDER BY priority DESC, task_deadline NULLS LAST, id LIMIT ")
         .bind(i64::from(limit));

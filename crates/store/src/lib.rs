@@ -116,7 +116,7 @@ delegate! {
         fn case_events(id: i64) -> Vec<CaseEvent> = cases::events;
         fn commit_case(change: CaseChange) -> () = cases::commit;
         fn cases(query: &CaseQuery) -> Vec<CaseSummary> = cases::list;
-        fn tasks_of(user: UserId, after: Option<TaskKey>, limit: u32) -> Vec<CaseSummary>
+        fn tasks_of(user: UserId, filter: &TaskFilter, after: Option<TaskKey>, limit: u32) -> Vec<CaseSummary>
             = cases::tasks_of;
         fn audit_entries(after: i64, limit: u32) -> Vec<AuditEntry> = audit::entries;
         fn backup(to: &Path) -> () = sqlite::backup;
@@ -141,6 +141,10 @@ delegate! {
             lock_for: chrono::Duration
         ) -> LoginFailures = staff::record_failure;
         fn clear_login_failures(username: &str) -> () = staff::clear_failures;
+        fn saved_views(user: UserId) -> Vec<(String, String)> = staff::saved_views;
+        fn save_view(user: UserId, name: &str, filter: &str, at: DateTime<Utc>) -> ()
+            = staff::save_view;
+        fn delete_view(user: UserId, name: &str) -> bool = staff::delete_view;
     }
     QualityStore {
         fn finished_case_ids(criteria: &SampleCriteria, limit: u32) -> Vec<i64>

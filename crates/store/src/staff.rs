@@ -139,6 +139,36 @@ pub(crate) async fn clear_failures(db: &Db, username: &str) -> R<()> {
     db.execute(sql.arg(username)).await.map(drop)
 }
 
+pub(crate) async fn saved_views(db: &Db, user: UserId) -> R<Vec<(String, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT name, filter FROM saved_views WHERE user_id = $1 ORDER BY created_at, name",
+    )
+    .bind(user)
+    .fetch_all(&db.read)
+    .await?)
+}
+
+pub(crate) async fn save_view(
+    db: &Db,
+    user: UserId,
+    name: &str,
+    filter: &str,
+    at: DateTime<Utc>,
+) -> R<()> {
+    let sql = Sql::new(
+        "INSERT INTO saved_views (user_id, name, filter, created_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (user_id, name) DO UPDATE SET filter = excluded.filter",
+    );
+    db.execute(sql.arg(user).arg(name).arg(filter).arg(millis(at)))
+        .await
+        .map(drop)
+}
+
+pub(crate) async fn delete_view(db: &Db, user: UserId, name: &str) -> R<bool> {
+    let sql = Sql::new("DELETE FROM saved_views WHERE user_id = $1 AND name = $2");
+    Ok(db.execute(sql.arg(user).arg(name)).await? > 0)
+}
+
 /// Finished cases, newest first (booleans are bound, so that SQLite reads the
 /// `(closed, updated_at)` index).
 pub(crate) async fn finished_case_ids(db: &Db, c: &SampleCriteria, limit: u32) -> R<Vec<i64>> {

@@ -67,6 +67,7 @@ on_every_backend!(
     concurrent_changes_that_fail_leave_no_trace_beside_those_that_succeed,
     overdue_alerts_are_raised_exactly_once_even_when_calls_race,
     late_tasks_come_priority_first_then_earliest_deadline,
+    tasks_filter_by_item_stage_and_light,
     staff_profiles_are_stored_and_listed_with_load,
     login_failures_lock_within_the_window_and_reset_after_it,
     samples_hold_their_cases_and_findings,

@@ -174,6 +174,15 @@ async fn a_clerk_accepts_a_case_from_its_page_with_a_common_opinion() {
         .await
         .unwrap();
     wait_text(&page, "location.pathname", "/workbench").await;
+    wait_for(&page, "#task-table").await;
+    assert_fits_a_phone(&page).await;
+    shoot(&page, "workbench").await;
+    page.goto(format!("{}/workbench/search", t.base))
+        .await
+        .unwrap();
+    wait_for(&page, "#search-results").await;
+    assert_fits_a_phone(&page).await;
+    shoot(&page, "search").await;
     page.goto(format!("{}/cases/{id}", t.base)).await.unwrap();
     wait_for(&page, "form[data-action='accept']").await;
     assert_fits_a_phone(&page).await;

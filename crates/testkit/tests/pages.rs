@@ -12,123 +12,9 @@
 )]
 
 use onestamp_testkit::fixtures::{NAME_CHANGE, SOLE_TRADER, name_change_form};
-use onestamp_testkit::reqwest::{Client, StatusCode, header, redirect};
+use onestamp_testkit::reqwest::{StatusCode, header};
+use onestamp_testkit::visitor::{Visitor, cookie_value, hidden};
 use onestamp_testkit::{TestApp, json};
-
-/// A page client that keeps its own session cookie and shows redirects as they are.
-struct Visitor {
-    base: String,
-    client: Client,
-    cookie: Option<String>,
-}
-
-struct Page {
-    status: StatusCode,
-    headers: header::HeaderMap,
-    location: Option<String>,
-    set_cookies: Vec<String>,
-    html: String,
-}
-
-impl Visitor {
-    fn new(t: &TestApp) -> Visitor {
-        Visitor {
-            base: t.base.clone(),
-            client: Client::builder()
-                .redirect(redirect::Policy::none())
-                .build()
-                .unwrap(),
-            cookie: None,
-        }
-    }
-
-    async fn send(&self, req: onestamp_testkit::reqwest::RequestBuilder) -> Page {
-        let req = match &self.cookie {
-            Some(c) => req.header(header::COOKIE, c),
-            None => req,
-        };
-        let resp = req.send().await.unwrap();
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let location = resp
-            .headers()
-            .get(header::LOCATION)
-            .map(|v| v.to_str().unwrap().to_string());
-        let set_cookies = resp
-            .headers()
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .map(|v| v.to_str().unwrap().to_string())
-            .collect();
-        let html = resp.text().await.unwrap_or_default();
-        Page {
-            status,
-            headers,
-            location,
-            set_cookies,
-            html,
-        }
-    }
-
-    async fn get(&self, path: &str) -> Page {
-        self.send(self.client.get(format!("{}{path}", self.base)))
-            .await
-    }
-
-    async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
-        self.send(self.client.post(format!("{}{path}", self.base)).form(form))
-            .await
-    }
-
-    /// Logs in through the login page; returns the login answer.
-    async fn login(&mut self, username: &str, password: &str) -> Page {
-        let page = self.get("/login").await;
-        assert_eq!(page.status, StatusCode::OK);
-        let nonce = cookie_value(&page.set_cookies, "onestamp_login").expect("login nonce");
-        let csrf = hidden(&page.html, "csrf");
-        let form = [
-            ("username", username),
-            ("password", password),
-            ("csrf", csrf.as_str()),
-            ("next", ""),
-        ];
-        let r = self
-            .send(
-                self.client
-                    .post(format!("{}/login", self.base))
-                    .header(header::COOKIE, format!("onestamp_login={nonce}"))
-                    .form(&form),
-            )
-            .await;
-        if let Some(token) = cookie_value(&r.set_cookies, "onestamp_session") {
-            self.cookie = Some(format!("onestamp_session={token}"));
-        }
-        r
-    }
-
-    /// The CSRF token of this session, as the pages embed it.
-    async fn csrf(&self) -> String {
-        hidden(&self.get("/").await.html, "csrf")
-    }
-}
-
-fn cookie_value(set_cookies: &[String], name: &str) -> Option<String> {
-    set_cookies.iter().find_map(|c| {
-        let (k, rest) = c.split_once('=')?;
-        let v = rest.split(';').next()?;
-        (k == name && !v.is_empty()).then(|| v.to_string())
-    })
-}
-
-/// The value of the first hidden input named `name`.
-fn hidden(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no {name} in {html}"))
-        + marker.len();
-    html[start..].split('"').next().unwrap().to_string()
-}
 
 fn sole_trader_fields(operator_id: &str, mobile: &str) -> Vec<(String, String)> {
     [
@@ -487,7 +373,7 @@ fn hidden_between(html: &str, from: &str, to: &str) -> String {
 }
 
 #[tokio::test]
-async fn staff_land_on_a_workbench_note_with_their_open_tasks() {
+async fn staff_land_on_a_workbench_table_of_their_open_tasks() {
     let t = TestApp::start().await;
     let applicant = t.login("zhangsan").await;
     let r = t
@@ -508,7 +394,12 @@ async fn staff_land_on_a_workbench_note_with_their_open_tasks() {
     assert_eq!(login.location.as_deref(), Some("/workbench"));
     let page = v.get("/workbench").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.html.contains("API"), "{}", page.html);
+    assert!(
+        !page.html.contains("/api/"),
+        "no API on a page: {}",
+        page.html
+    );
+    assert!(page.html.contains("id=\"task-table\""), "{}", page.html);
     assert!(page.html.contains(&number), "{}", page.html);
     assert!(!page.html.contains("more-tasks"), "one task, one page");
     let apply = v.get(&format!("/items/{SOLE_TRADER}/apply")).await;

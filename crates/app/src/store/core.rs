@@ -61,6 +61,7 @@ pub trait CoreStore: Send + Sync {
     async fn tasks_of(
         &self,
         user: UserId,
+        filter: &TaskFilter,
         after: Option<TaskKey>,
         limit: u32,
     ) -> Result<Vec<CaseSummary>, StoreError>;

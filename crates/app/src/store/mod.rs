@@ -168,6 +168,15 @@ pub struct CaseSummary {
     pub light: Option<onestamp_domain::timing::Light>,
 }
 
+/// Which of a person's open tasks a list shows: all by default.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TaskFilter {
+    pub stage: Option<Stage>,
+    pub item_code: Option<String>,
+    /// Only tasks showing this light at this instant.
+    pub light: Option<(onestamp_domain::timing::Light, DateTime<Utc>)>,
+}
+
 /// Where a page of a task list ends, in the lists' urgency order (green channel
 /// first, then earliest task deadline, open-ended last, then id): the next page
 /// starts after it.

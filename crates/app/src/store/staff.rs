@@ -47,4 +47,16 @@ pub trait StaffStore: Send + Sync {
         lock_for: chrono::Duration,
     ) -> Result<LoginFailures, StoreError>;
     async fn clear_login_failures(&self, username: &str) -> Result<(), StoreError>;
+    /// A person's saved workbench views (name, filter as JSON), oldest first.
+    async fn saved_views(&self, user: UserId) -> Result<Vec<(String, String)>, StoreError>;
+    /// Saves a view under `name`, replacing one of the same name.
+    async fn save_view(
+        &self,
+        user: UserId,
+        name: &str,
+        filter: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Removes a saved view; `false` when there was none of that name.
+    async fn delete_view(&self, user: UserId, name: &str) -> Result<bool, StoreError>;
 }

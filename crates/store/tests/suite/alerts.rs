@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use onestamp_app::Store;
 use onestamp_app::store::TaskKey;
+use onestamp_domain::case::Stage;
 use onestamp_domain::role::Role;
 
 use super::moved_on;
@@ -133,4 +134,52 @@ pub async fn tasks_without_a_recorded_start_are_still_alerted(store: Arc<dyn Sto
             .is_empty(),
         "and only once"
     );
+}
+
+pub async fn tasks_filter_by_item_stage_and_light(store: Arc<dyn Store>) {
+    use onestamp_app::store::TaskFilter;
+    use onestamp_domain::timing::Light;
+    let applicant = user(&store, "zhangsan", &[Role::Applicant]).await;
+    let clerk = user(&store, "clerk", &[Role::Clerk]).await;
+    // (item, warn at, deadline): at minute 60 the first is red, the second
+    // yellow, the third green, the fourth (no warning) green.
+    let mut ids = Vec::new();
+    for (item, warn, deadline) in [
+        ("ITEM-A", Some(10), Some(50)),
+        ("ITEM-B", Some(20), Some(100)),
+        ("ITEM-A", Some(70), Some(200)),
+        ("ITEM-B", None, None),
+    ] {
+        let mut c = case(&applicant, item, Some(clerk.id), deadline);
+        if let Some(t) = c.task.as_mut() {
+            t.warn_at = warn.map(at);
+            t.deadline = deadline.map(at);
+        }
+        ids.push(store.create_case(new_case(c, DAY)).await.unwrap().id);
+    }
+    let pick = |f: TaskFilter| {
+        let store = store.clone();
+        async move {
+            let list = store.tasks_of(clerk.id, &f, None, 10).await.unwrap();
+            list.iter().map(|t| t.id).collect::<Vec<_>>()
+        }
+    };
+    let light = |l| TaskFilter {
+        light: Some((l, at(60))),
+        ..TaskFilter::default()
+    };
+    assert_eq!(pick(light(Light::Red)).await, vec![ids[0]]);
+    assert_eq!(pick(light(Light::Yellow)).await, vec![ids[1]]);
+    assert_eq!(pick(light(Light::Green)).await, vec![ids[2], ids[3]]);
+    let item_b = TaskFilter {
+        item_code: Some("ITEM-B".into()),
+        ..TaskFilter::default()
+    };
+    assert_eq!(pick(item_b.clone()).await, vec![ids[1], ids[3]]);
+    let stage = |s| TaskFilter {
+        stage: Some(s),
+        ..item_b.clone()
+    };
+    assert_eq!(pick(stage(Stage::Intake)).await, vec![ids[1], ids[3]]);
+    assert_eq!(pick(stage(Stage::Review)).await, Vec::<i64>::new());
 }

@@ -145,9 +145,19 @@ pub async fn a_commit_updates_the_case_and_appends_its_event_and_audit(store: Ar
         (CaseStatus::Review, next.updated_at)
     );
     assert_eq!(line.task_stage, Some(Stage::Review));
-    assert_eq!(store.tasks_of(clerk.id, None, 10).await.unwrap(), vec![]);
     assert_eq!(
-        store.tasks_of(reviewer.id, None, 10).await.unwrap().len(),
+        store
+            .tasks_of(clerk.id, &Default::default(), None, 10)
+            .await
+            .unwrap(),
+        vec![]
+    );
+    assert_eq!(
+        store
+            .tasks_of(reviewer.id, &Default::default(), None, 10)
+            .await
+            .unwrap()
+            .len(),
         1
     );
 }
@@ -324,7 +334,10 @@ pub async fn tasks_come_priority_first_then_earliest_deadline(store: Arc<dyn Sto
         .await
         .unwrap();
 
-    let tasks = store.tasks_of(me.id, None, 100).await.unwrap();
+    let tasks = store
+        .tasks_of(me.id, &Default::default(), None, 100)
+        .await
+        .unwrap();
     let order: Vec<i64> = tasks.iter().map(|t| t.id).collect();
     assert_eq!(
         order,
@@ -338,7 +351,10 @@ pub async fn tasks_come_priority_first_then_earliest_deadline(store: Arc<dyn Sto
         let mut paged = Vec::new();
         let mut after = None;
         loop {
-            let page = store.tasks_of(me.id, after, size).await.unwrap();
+            let page = store
+                .tasks_of(me.id, &Default::default(), after, size)
+                .await
+                .unwrap();
             assert!(page.len() <= size as usize);
             let Some(last) = page.last() else { break };
             after = Some(TaskKey::of(last));
@@ -347,7 +363,10 @@ pub async fn tasks_come_priority_first_then_earliest_deadline(store: Arc<dyn Sto
         assert_eq!(paged, order, "pages of {size}");
     }
     assert_eq!(
-        store.tasks_of(applicant.id, None, 10).await.unwrap(),
+        store
+            .tasks_of(applicant.id, &Default::default(), None, 10)
+            .await
+            .unwrap(),
         vec![]
     );
 }

@@ -109,7 +109,7 @@ async fn download(
 /// `Content-Disposition` of a download: always saved, never shown inline, with
 /// the file's own name (RFC 6266 `filename*`, UTF-8, percent-encoded) and an
 /// ASCII fallback for old clients.
-fn attachment(name: &str) -> String {
+pub(crate) fn attachment(name: &str) -> String {
     let mut encoded = String::new();
     for b in name.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {

@@ -12,6 +12,8 @@ mod validate;
 
 pub mod schema;
 
+pub(crate) use materials::attachment;
+
 use utoipa_axum::router::OpenApiRouter;
 
 use onestamp_app::App;

@@ -1,6 +1,6 @@
 //! My cases, one case (status, timeline, machine review, deadline, the issued
 //! licence), the actions the caller may take on it, the licence PDF for the page
-//! session, and the staff landing page. Who may see what is the app's business:
+//! session. Who may see what is the app's business:
 //! another applicant's case is 404 here exactly as in the API.
 
 use std::collections::HashMap;
@@ -12,11 +12,11 @@ use serde::Deserialize;
 
 use onestamp_app::App;
 use onestamp_app::cases::CaseView;
-use onestamp_app::store::{CaseQuery, CaseSummary, TaskKey};
+use onestamp_app::store::{CaseQuery, CaseSummary};
 use onestamp_domain::case::{Action, Command, Hand, ShownEvent};
-use onestamp_domain::timing::Light;
 
 use super::session::PageUser;
+use super::workbench::{item_names, light_label};
 use super::{Chrome, PageQuery, Template, error_page, render};
 
 /// Cases per page of "my cases".
@@ -30,26 +30,6 @@ pub struct CaseLine {
     pub submitted: String,
     pub deadline: Option<String>,
     pub light: Option<(&'static str, &'static str)>,
-}
-
-fn light_label(l: Light) -> (&'static str, &'static str) {
-    match l {
-        Light::Green => ("green", "正常"),
-        Light::Yellow => ("yellow", "临近时限"),
-        Light::Red => ("red", "已超时"),
-    }
-}
-
-async fn item_names(app: &App) -> HashMap<String, String> {
-    app.list_items()
-        .await
-        .map(|items| {
-            items
-                .into_iter()
-                .map(|s| (s.item.code, s.item.name))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 fn lines(app: &App, list: Vec<CaseSummary>, names: &HashMap<String, String>) -> Vec<CaseLine> {
@@ -116,8 +96,27 @@ pub struct EventLine {
     pub at: String,
     pub what: String,
     pub by: &'static str,
+    /// The handler's name, for staff viewers.
+    pub who: Option<String>,
     pub status: &'static str,
     pub opinion: Option<String>,
+    /// Working time the case spent in the stage this step closed.
+    pub spent: Option<String>,
+    pub negative: bool,
+}
+
+/// One material of the case as the page lists it.
+pub struct MaterialLine {
+    /// The material's name in the item's list.
+    pub label: String,
+    /// The file's name, or the licence standing in for it.
+    pub given: String,
+    /// Where the file opens (inline) for a preview; `None` for a licence.
+    pub href: Option<String>,
+    pub image: bool,
+    pub pdf: bool,
+    /// The cited licence's verification page.
+    pub licence: Option<String>,
 }
 
 pub struct RuleLine {
@@ -156,7 +155,14 @@ struct CasePage {
     stage_deadline: Option<String>,
     form: Vec<(String, String)>,
     review: Option<(bool, Vec<RuleLine>)>,
-    materials: Vec<(String, String)>,
+    materials: Vec<MaterialLine>,
+    applicant: String,
+    applicant_kind: &'static str,
+    applicant_identity: String,
+    /// The open task's holder, for staff.
+    handler: Option<String>,
+    staff: bool,
+    priority: bool,
     events: Vec<EventLine>,
     licence: Option<String>,
     version: i64,
@@ -205,35 +211,76 @@ async fn case_view(app: &App, user: &PageUser, view: CaseView) -> CasePage {
             .filter(|(k, _)| !fields.iter().any(|(key, _)| key == *k))
             .map(|(k, v)| (k.clone(), shown_value(v))),
     );
+    let material_name = |code: &str| {
+        item.as_ref()
+            .and_then(|s| s.item.materials.iter().find(|m| m.code == code))
+            .map_or_else(|| "其他材料".to_string(), |m| m.name.clone())
+    };
     let materials = case
         .materials
         .iter()
-        .map(|(code, m)| {
-            let how = match m {
-                onestamp_domain::case::MaterialRef::Licence { id, type_name } => {
-                    format!("以电子证照代替：{type_name}（{id}）")
+        .map(|(code, m)| match m {
+            onestamp_domain::case::MaterialRef::Licence { id, type_name } => MaterialLine {
+                label: material_name(code),
+                given: format!("以电子证照代替：{type_name}（{id}）"),
+                href: None,
+                image: false,
+                pdf: false,
+                licence: Some(format!("/verify/{id}")),
+            },
+            onestamp_domain::case::MaterialRef::File { name, hash } => {
+                let lower = name.to_lowercase();
+                MaterialLine {
+                    label: material_name(code),
+                    given: name.clone(),
+                    href: Some(format!("/cases/{}/materials/{hash}", case.id)),
+                    image: [".jpg", ".jpeg", ".png"].iter().any(|e| lower.ends_with(e)),
+                    pdf: lower.ends_with(".pdf"),
+                    licence: None,
                 }
-                onestamp_domain::case::MaterialRef::File { name, .. } => {
-                    format!("材料库文件：{name}")
-                }
-            };
-            (code.clone(), how)
+            }
         })
         .collect();
+    let staff = user.session.is_staff();
+    let ids: Vec<i64> = view
+        .events
+        .iter()
+        .filter_map(|e| e.actor_id)
+        .chain(view.task.as_ref().and_then(|t| t.assignee))
+        .collect();
+    let names = app
+        .handler_names(&user.session, ids)
+        .await
+        .unwrap_or_default();
+    let mut previous: Option<chrono::DateTime<chrono::Utc>> = None;
     let events = view
         .events
         .iter()
-        .map(|e| EventLine {
-            at: app.local_time(e.at),
-            what: match e.action.as_str() {
-                "submit" => "提交申请".to_string(),
-                a => Action::parse(a)
-                    .map(|x| x.label_zh().to_string())
-                    .unwrap_or_else(|| a.to_string()),
-            },
-            by: shown_hand(e),
-            status: e.to_status.label_zh(),
-            opinion: e.opinion.clone().filter(|o| !o.is_empty()),
+        .map(|e| {
+            let spent = match (previous, e.from_status.and_then(|s| s.stage())) {
+                (Some(p), Some(_)) => Some(app.working_time_between_zh(p, e.at)),
+                _ => None,
+            };
+            previous = Some(e.at);
+            let action = Action::parse(&e.action);
+            EventLine {
+                at: app.local_time(e.at),
+                what: match e.action.as_str() {
+                    "submit" => "提交申请".to_string(),
+                    a => action
+                        .map(|x| x.label_zh().to_string())
+                        .unwrap_or_else(|| a.to_string()),
+                },
+                by: shown_hand(e),
+                who: e
+                    .actor_id
+                    .filter(|_| e.by == Hand::Staff)
+                    .and_then(|id| names.get(&id).cloned()),
+                status: e.to_status.label_zh(),
+                opinion: e.opinion.clone().filter(|o| !o.is_empty()),
+                spent,
+                negative: action.is_some_and(|a| a.is_negative()),
+            }
         })
         .collect();
     let review = case.machine_review.as_ref().map(|r| {
@@ -278,6 +325,19 @@ async fn case_view(app: &App, user: &PageUser, view: CaseView) -> CasePage {
         form,
         review,
         materials,
+        applicant: case.applicant.name.clone(),
+        applicant_kind: match case.applicant.kind {
+            onestamp_domain::case::ApplicantKind::Person => "自然人",
+            onestamp_domain::case::ApplicantKind::Organisation => "法人或其他组织",
+        },
+        applicant_identity: case.applicant.identity.clone(),
+        handler: view
+            .task
+            .as_ref()
+            .and_then(|t| t.assignee)
+            .and_then(|id| names.get(&id).cloned()),
+        staff,
+        priority: case.priority,
         events,
         licence: view.licence_id.clone(),
         version: case.version,
@@ -431,60 +491,50 @@ pub async fn licence_pdf(
     }
 }
 
-#[derive(Template)]
-#[template(path = "workbench.html")]
-struct WorkbenchPage {
-    chrome: Chrome,
-    roles: String,
-    tasks: Vec<CaseLine>,
-    /// The cursor of the next page of tasks, when this one is full.
-    more: Option<String>,
-}
-
-/// Tasks per workbench page.
-const TASK_PAGE: u32 = 50;
-
 #[derive(Deserialize)]
-pub struct TaskQuery {
-    after: Option<String>,
+pub struct MaterialQuery {
+    #[serde(default)]
+    download: Option<String>,
 }
 
-/// `GET /workbench`: where staff land after login. The workbench proper is the
-/// API for now; this page lists their open tasks.
-pub async fn workbench(
+/// `GET /cases/{id}/materials/{hash}`: a file of the case for whoever may see
+/// the case, shown in the browser (images, PDFs in its viewer) or, with
+/// `?download=1`, saved. Served sandboxed: a file can never run as a page of the site.
+pub async fn material(
     State(app): State<App>,
     user: PageUser,
-    PageQuery(q): PageQuery<TaskQuery>,
+    Path((id, hash)): Path<(String, String)>,
+    PageQuery(q): PageQuery<MaterialQuery>,
 ) -> Response {
-    if !user.session.is_staff() {
-        return Redirect::to("/cases").into_response();
-    }
-    let chrome = user.chrome(&app);
-    // A cursor that does not parse starts from the top, like a fresh visit.
-    let after = q.after.as_deref().and_then(TaskKey::parse);
-    let tasks = match app.my_tasks(&user.session, after, TASK_PAGE).await {
-        Ok(t) => t,
-        Err(e) => return error_page(chrome, e, Some("/".into())),
+    let Ok(case_id) = id.parse::<i64>() else {
+        return no_such_case(&app, &user, &id);
     };
-    let more = (tasks.len() as u32 >= TASK_PAGE)
-        .then(|| tasks.last().map(|t| TaskKey::of(t).encode()))
-        .flatten();
-    let names = item_names(&app).await;
-    let roles = user
-        .session
-        .user
-        .roles
-        .iter()
-        .map(|r| r.label_zh())
-        .collect::<Vec<_>>()
-        .join("、");
-    render(
-        WorkbenchPage {
-            chrome,
-            roles,
-            tasks: lines(&app, tasks, &names),
-            more,
-        },
-        StatusCode::OK,
-    )
+    match app
+        .material_content(&user.session, &hash, Some(case_id))
+        .await
+    {
+        Ok((file, bytes)) => {
+            let disposition = if q.download.is_some() {
+                crate::api::attachment(&file.name)
+            } else {
+                "inline".to_string()
+            };
+            (
+                [
+                    (header::CONTENT_TYPE, file.content_type),
+                    (header::CONTENT_DISPOSITION, disposition),
+                    (header::CACHE_CONTROL, "private, no-store".to_string()),
+                    (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+                    (
+                        header::CONTENT_SECURITY_POLICY,
+                        "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+                            .to_string(),
+                    ),
+                ],
+                bytes,
+            )
+                .into_response()
+        }
+        Err(e) => error_page(user.chrome(&app), e, Some(format!("/cases/{case_id}"))),
+    }
 }

@@ -13,6 +13,7 @@ mod cases;
 mod catalogue;
 pub mod session;
 mod verify;
+mod workbench;
 
 pub use askama::Template;
 use axum::Router;
@@ -34,8 +35,11 @@ pub fn router() -> Router<App> {
         .route("/cases", get(cases::my_cases))
         .route("/cases/{id}", get(cases::case_page))
         .route("/cases/{id}/actions", post(cases::act))
+        .route("/cases/{id}/materials/{hash}", get(cases::material))
         .route("/licences/{id}/pdf", get(cases::licence_pdf))
-        .route("/workbench", get(cases::workbench))
+        .route("/workbench", get(workbench::workbench))
+        .route("/workbench/views", post(workbench::save_view))
+        .route("/workbench/search", get(workbench::search))
         .route("/login", get(session::login_form).post(session::login))
         .route("/logout", post(session::logout))
         .route("/verify/{id}", get(verify::verify_page))
