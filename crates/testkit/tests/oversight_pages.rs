@@ -533,3 +533,114 @@ async fn an_officer_revokes_a_licence_with_a_reason_and_the_regulator_sees_it() 
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert!(missing.content_type.starts_with("text/html"));
 }
+
+#[tokio::test]
+async fn a_supervisor_draws_a_sample_and_records_a_finding_through_the_pages() {
+    let t = TestApp::start().await;
+    let (id, _, _) = t
+        .file_through(
+            "zhangsan",
+            json!({"item": SOLE_TRADER, "channel": "counter", "form": sole_trader()}),
+            &ISSUE,
+        )
+        .await;
+    let v = Visitor::login(&t, "supervisor").await;
+    let csrf = v.csrf().await;
+    let too_many = v
+        .post("/supervision/quality", &[("csrf", &csrf), ("size", "0")])
+        .await;
+    assert_eq!(too_many.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(too_many.html.contains("抽样数量"));
+    let drawn = v
+        .post(
+            "/supervision/quality",
+            &[("csrf", &csrf), ("item", SOLE_TRADER), ("size", "3")],
+        )
+        .await;
+    assert_eq!(drawn.status, StatusCode::SEE_OTHER, "{}", drawn.html);
+    let at = drawn.location.unwrap();
+    let sample = v.get(&at).await;
+    assert_eq!(sample.status, StatusCode::OK);
+    assert!(sample.html.contains(&format!("href=\"/cases/{id}\"")));
+    let findings = format!("{at}/findings");
+    let case_id = id.to_string();
+    let bare = v
+        .post(
+            &findings,
+            &[
+                ("csrf", &csrf),
+                ("case_id", &case_id),
+                ("verdict", "defect"),
+            ],
+        )
+        .await;
+    assert_eq!(bare.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bare.html.contains("须写明评查意见"), "{}", bare.html);
+    let done = v
+        .post(
+            &findings,
+            &[
+                ("csrf", &csrf),
+                ("case_id", &case_id),
+                ("verdict", "defect"),
+                ("notes", "经营场所证明材料未核验原件"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    let after = v.get(&at).await;
+    assert!(after.html.contains("存在问题") && after.html.contains("未核验原件"));
+    assert_eq!(
+        v.get("/supervision/quality/x").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn an_officer_replaces_a_licence_with_a_changed_data_item() {
+    let t = TestApp::start().await;
+    let (_, _, licence) = t
+        .file_through(
+            "zhangsan",
+            json!({"item": SOLE_TRADER, "channel": "counter", "form": sole_trader()}),
+            &ISSUE,
+        )
+        .await;
+    let licence = licence.expect("a sole-trader licence");
+    let officer = Visitor::login(&t, "officer").await;
+    let csrf = officer.csrf().await;
+    let path = format!("/admin/licences/{licence}/replace");
+    let unknown = officer
+        .post(
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("reason", "经营场所变更"),
+                ("field", "不存在的数据项"),
+                ("value", "x"),
+                ("confirm", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unknown.html.contains("证照上没有数据项"));
+    let done = officer
+        .post(
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("reason", "经营场所变更"),
+                ("field", "经营场所"),
+                ("value", "成都市武侯区玉林街道玉林南路8号"),
+                ("confirm", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
+    let new = done.location.unwrap();
+    assert_ne!(new, format!("/admin/licences/{licence}"));
+    let page = officer.get(&new).await;
+    assert!(page.html.contains("玉林南路8号") && page.html.contains("有效"));
+    let old = officer.get(&format!("/admin/licences/{licence}")).await;
+    assert!(old.html.contains("已换发"));
+}

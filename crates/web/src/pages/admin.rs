@@ -113,6 +113,19 @@ pub async fn users(State(app): State<App>, user: PageUser) -> Response {
         Ok(b) => b.into_iter().map(|s| (s.user.id, s)).collect(),
         Err(e) => return error_page(chrome, e, Some("/".into())),
     };
+    // Regulators see the licences of the departments of their profile: the
+    // administrator sets those here too.
+    let mut profiles: HashMap<i64, (StaffProfile, u32)> = board
+        .iter()
+        .map(|(id, s)| (*id, (s.profile.clone(), s.total())))
+        .collect();
+    for u in list.iter().filter(|u| u.roles.contains(&Role::Regulator)) {
+        if !profiles.contains_key(&u.id)
+            && let Ok(p) = app.staff_profile(&user.session, u.id).await
+        {
+            profiles.insert(u.id, (p, 0));
+        }
+    }
     let (departments, qualifications) = catalogue_terms(&app).await;
     let dept_name = |code: &str| {
         if code == "*" {
@@ -126,8 +139,7 @@ pub async fn users(State(app): State<App>, user: PageUser) -> Response {
     let users: Vec<UserLine> = list
         .into_iter()
         .map(|u| {
-            let staff = board.get(&u.id).map(|s| {
-                let p = &s.profile;
+            let staff = profiles.get(&u.id).map(|(p, load)| {
                 let mut dept_choices = vec![Choice {
                     value: "*".into(),
                     label: "全部部门".into(),
@@ -150,7 +162,7 @@ pub async fn users(State(app): State<App>, user: PageUser) -> Response {
                         .join("、"),
                     certificates: p.certificates.join("、"),
                     items: p.items.join("、"),
-                    load: s.total(),
+                    load: *load,
                     department_choices: dept_choices,
                     certificate_choices: certs
                         .into_iter()
