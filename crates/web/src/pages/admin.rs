@@ -519,9 +519,13 @@ pub async fn import(
     State(app): State<App>,
     user: PageUser,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
     let back = "/admin/catalogue";
+    // A body sent without its length that turns out too large: a page, not plain text.
+    let Ok(body) = body else {
+        return super::too_large(&app, crate::MAX_BODY_BYTES);
+    };
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
