@@ -10,8 +10,33 @@ use onestamp_domain::timing;
 
 use crate::auth::Session;
 use crate::cases::MAX_PAGE;
-use crate::store::{Alert, CaseChange, CaseSummary, TaskKey};
+use crate::store::{Alert, CaseChange, CaseSummary, TaskKey, User};
 use crate::{App, AppError};
+
+/// A member of the handling staff on the workload board (工作量): profile and
+/// open tasks by stage.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StaffLoad {
+    pub user: User,
+    pub profile: onestamp_domain::assignment::StaffProfile,
+    /// Open tasks by stage, in pipeline order; stages without a task left out.
+    pub open: Vec<(case::Stage, u32)>,
+}
+
+impl StaffLoad {
+    /// Open tasks at every stage together.
+    pub fn total(&self) -> u32 {
+        self.open.iter().map(|(_, n)| n).sum()
+    }
+
+    /// Open tasks at `stage`.
+    pub fn at(&self, stage: case::Stage) -> u32 {
+        self.open
+            .iter()
+            .find(|(s, _)| *s == stage)
+            .map_or(0, |(_, n)| *n)
+    }
+}
 
 impl App {
     /// Reassigns the open task of a case (supervisors only, with a reason). With
@@ -136,6 +161,33 @@ impl App {
             .late_tasks(self.clock.now(), after, limit.clamp(1, MAX_PAGE))
             .await?;
         Ok(self.with_lights(list))
+    }
+
+    /// Every active member of the handling staff (intake to issuance) with their
+    /// profile (on duty, qualifications) and open tasks by stage, in user order
+    /// (supervisors and administrators).
+    pub async fn staff_board(&self, session: &Session) -> Result<Vec<StaffLoad>, AppError> {
+        session.require_holding(Role::oversees)?;
+        let mut board: std::collections::BTreeMap<i64, StaffLoad> = Default::default();
+        for role in Role::ALL.into_iter().filter(|r| r.handles_cases()) {
+            for m in self.store.staff_of_role(role).await? {
+                board.entry(m.user.id).or_insert(StaffLoad {
+                    user: m.user,
+                    profile: m.profile,
+                    open: Vec::new(),
+                });
+            }
+        }
+        for (holder, stage, n) in self.store.open_tasks_by_holder().await? {
+            if let Some(s) = board.get_mut(&holder) {
+                s.open.push((stage, n));
+            }
+        }
+        let mut list: Vec<StaffLoad> = board.into_values().collect();
+        for s in &mut list {
+            s.open.sort();
+        }
+        Ok(list)
     }
 
     /// Flags or unflags a case as a priority project (绿色通道): the case gets the

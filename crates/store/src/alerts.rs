@@ -174,3 +174,23 @@ pub(crate) async fn late_tasks(
         .bind(i64::from(limit));
     crate::cases::summaries(db, b).await
 }
+
+/// Open tasks counted by holder and stage.
+pub(crate) async fn open_tasks_by_holder(db: &Db) -> R<Vec<(i64, Stage, u32)>> {
+    let rows: Vec<(i64, String, i64)> = sqlx::query_as(
+        "SELECT task_assignee, task_stage, count(*) FROM cases
+         WHERE task_assignee IS NOT NULL AND task_stage IS NOT NULL
+         GROUP BY task_assignee, task_stage ORDER BY task_assignee, task_stage",
+    )
+    .fetch_all(&db.read)
+    .await?;
+    rows.into_iter()
+        .map(|(user, stage, n)| {
+            Ok((
+                user,
+                parse_enum(&stage, Stage::parse, "stage")?,
+                u32::try_from(n).unwrap_or(u32::MAX),
+            ))
+        })
+        .collect()
+}

@@ -37,7 +37,7 @@ use onestamp_app::Store;
 use onestamp_app::store::*;
 use onestamp_domain::assignment::StaffProfile;
 use onestamp_domain::audit::{AuditEntry, Checkpoint};
-use onestamp_domain::case::{Case, CaseEvent, UserId};
+use onestamp_domain::case::{Case, CaseEvent, Stage, UserId};
 use onestamp_domain::catalogue::{Catalogue, Department, Theme};
 use onestamp_domain::licence::LicenceStatus;
 use onestamp_domain::role::Role;
@@ -126,6 +126,7 @@ delegate! {
         fn alerts(before_id: Option<i64>, limit: u32) -> Vec<Alert> = alerts::list;
         fn late_tasks(now: DateTime<Utc>, after: Option<TaskKey>, limit: u32) -> Vec<CaseSummary>
             = alerts::late_tasks;
+        fn open_tasks_by_holder() -> Vec<(UserId, Stage, u32)> = alerts::open_tasks_by_holder;
     }
     StaffStore {
         fn staff_of_role(role: Role) -> Vec<StaffMember> = staff::staff_of_role;

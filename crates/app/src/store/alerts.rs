@@ -45,4 +45,6 @@ pub trait AlertStore: Send + Sync {
         after: Option<TaskKey>,
         limit: u32,
     ) -> Result<Vec<CaseSummary>, StoreError>;
+    /// Open tasks counted by holder and stage (the supervisor's workload board).
+    async fn open_tasks_by_holder(&self) -> Result<Vec<(UserId, Stage, u32)>, StoreError>;
 }

@@ -147,3 +147,34 @@ async fn the_green_channel_shortens_an_open_case_and_is_refused_on_a_closed_one(
         DomainError::CaseClosed
     );
 }
+
+#[tokio::test]
+async fn the_workload_board_counts_open_tasks_by_holder_and_stage() {
+    let t = TestApp::start().await;
+    let supervisor = session(&t, "supervisor").await;
+    let clerk = session(&t, "clerk").await;
+    let before = t.app.staff_board(&supervisor).await.unwrap();
+    let of = |board: &[onestamp_app::supervision::StaffLoad], id: i64| {
+        board.iter().find(|s| s.user.id == id).cloned().unwrap()
+    };
+    assert_eq!(of(&before, clerk.user.id).total(), 0);
+    assert!(
+        before
+            .iter()
+            .all(|s| s.user.roles.iter().any(|r| r.handles_cases())),
+        "only handling staff are on the board"
+    );
+    submit(&t, "zhangsan", BOOKS, books_form()).await;
+    submit(&t, "lisi", BOOKS, books_form()).await;
+    let after = t.app.staff_board(&supervisor).await.unwrap();
+    let clerk_load = of(&after, clerk.user.id);
+    assert_eq!(clerk_load.at(Stage::Intake), 2);
+    assert_eq!(clerk_load.at(Stage::Review), 0);
+    assert_eq!(clerk_load.total(), 2);
+    let admin = session(&t, "admin").await;
+    assert!(t.app.staff_board(&admin).await.is_ok());
+    assert!(matches!(
+        t.app.staff_board(&clerk).await,
+        Err(AppError::Forbidden(_))
+    ));
+}

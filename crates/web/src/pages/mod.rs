@@ -8,10 +8,13 @@
 //! Handlers stay thin: they read the request, call one use case of
 //! [`onestamp_app::App`], and render its answer or its error.
 
+mod admin;
 mod apply;
 mod cases;
 mod catalogue;
+mod regulation;
 pub mod session;
+mod supervision;
 mod verify;
 mod workbench;
 
@@ -46,6 +49,48 @@ pub fn router() -> Router<App> {
         .route("/verify/{id}/report", post(verify::report))
         .route("/static/forms.js", get(forms_js))
         .route("/static/portal.css", get(portal_css))
+        .merge(oversight_routes())
+}
+
+/// The supervisor's, the administrator's (and the certificate officer's) and
+/// the regulator's pages.
+fn oversight_routes() -> Router<App> {
+    Router::new()
+        .route("/supervision", get(supervision::late))
+        .route("/supervision/workload", get(supervision::workload))
+        .route("/supervision/alerts", get(supervision::alerts))
+        .route(
+            "/supervision/quality",
+            get(supervision::quality).post(supervision::draw),
+        )
+        .route("/supervision/quality/{id}", get(supervision::sample))
+        .route(
+            "/supervision/quality/{id}/findings",
+            post(supervision::finding),
+        )
+        .route(
+            "/supervision/cases/{id}/reassign",
+            post(supervision::reassign),
+        )
+        .route(
+            "/supervision/cases/{id}/priority",
+            post(supervision::priority),
+        )
+        .route("/admin", get(admin::users))
+        .route("/admin/users", post(admin::create_user))
+        .route("/admin/staff/{id}", post(admin::set_staff))
+        .route(
+            "/admin/catalogue",
+            get(admin::catalogue).post(admin::import),
+        )
+        .route("/admin/catalogue/export", get(admin::export))
+        .route("/admin/catalogue/instant", post(admin::set_instant))
+        .route("/admin/licences", get(admin::licences))
+        .route("/admin/licences/{id}", get(admin::licence))
+        .route("/admin/licences/{id}/revoke", post(admin::revoke))
+        .route("/admin/licences/{id}/replace", post(admin::replace))
+        .route("/regulation", get(regulation::list))
+        .route("/regulation/licences/{id}", get(regulation::detail))
 }
 
 /// What every page's frame shows: the bureau, who is logged in, the logout form.
