@@ -103,6 +103,19 @@ impl Visitor {
         r
     }
 
+    /// A visitor logged in as the demo user `username` (password `demo`).
+    pub async fn logged_in(t: &TestApp, username: &str) -> Visitor {
+        let mut v = Visitor::new(t);
+        let r = v.login(username, "demo").await;
+        assert_eq!(
+            r.status,
+            StatusCode::SEE_OTHER,
+            "login {username}: {}",
+            r.html
+        );
+        v
+    }
+
     /// The CSRF token of this session, as the pages embed it.
     pub async fn csrf(&self) -> String {
         hidden(&self.get("/").await.html, "csrf")

@@ -16,7 +16,8 @@ use onestamp_app::users::UserForm;
 use onestamp_domain::assignment::StaffProfile;
 use onestamp_domain::role::Role;
 use onestamp_testkit::fixtures::{BOOKS, SOLE_TRADER, books_form};
-use onestamp_testkit::reqwest::{Client, StatusCode, header, redirect};
+use onestamp_testkit::reqwest::{StatusCode, header};
+use onestamp_testkit::visitor::{Visitor, hidden};
 use onestamp_testkit::{TestApp, json};
 
 /// The steps that take a sole-trader registration to its licence.
@@ -34,124 +35,6 @@ fn sole_trader() -> serde_json::Value {
         "address": "成都市武侯区玉林街道玉林北路12号", "organisation_form": "个人经营",
         "staff_count": 2.0, "business_scope": "小吃服务"
     })
-}
-
-/// A page client that keeps its own session cookie and shows redirects as they are.
-struct Visitor {
-    base: String,
-    client: Client,
-    cookie: Option<String>,
-}
-
-struct Page {
-    status: StatusCode,
-    content_type: String,
-    location: Option<String>,
-    html: String,
-}
-
-impl Visitor {
-    fn new(t: &TestApp) -> Visitor {
-        Visitor {
-            base: t.base.clone(),
-            client: Client::builder()
-                .redirect(redirect::Policy::none())
-                .build()
-                .unwrap(),
-            cookie: None,
-        }
-    }
-
-    async fn send(&self, req: onestamp_testkit::reqwest::RequestBuilder) -> (Page, Vec<String>) {
-        let req = match &self.cookie {
-            Some(c) => req.header(header::COOKIE, c),
-            None => req,
-        };
-        let resp = req.send().await.unwrap();
-        let status = resp.status();
-        let header_of = |name| {
-            resp.headers()
-                .get(name)
-                .map(|v: &header::HeaderValue| v.to_str().unwrap().to_string())
-        };
-        let content_type = header_of(header::CONTENT_TYPE).unwrap_or_default();
-        let location = header_of(header::LOCATION);
-        let set_cookies = resp
-            .headers()
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .map(|v| v.to_str().unwrap().to_string())
-            .collect();
-        let html = resp.text().await.unwrap_or_default();
-        (
-            Page {
-                status,
-                content_type,
-                location,
-                html,
-            },
-            set_cookies,
-        )
-    }
-
-    async fn get(&self, path: &str) -> Page {
-        self.send(self.client.get(format!("{}{path}", self.base)))
-            .await
-            .0
-    }
-
-    async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
-        self.send(self.client.post(format!("{}{path}", self.base)).form(form))
-            .await
-            .0
-    }
-
-    async fn login(t: &TestApp, username: &str) -> Visitor {
-        let mut v = Visitor::new(t);
-        let (page, cookies) = v.send(v.client.get(format!("{}/login", v.base))).await;
-        let nonce = cookie_value(&cookies, "onestamp_login").expect("login nonce");
-        let csrf = hidden(&page.html, "csrf");
-        let form = [
-            ("username", username),
-            ("password", "demo"),
-            ("csrf", csrf.as_str()),
-            ("next", ""),
-        ];
-        let (r, cookies) = v
-            .send(
-                v.client
-                    .post(format!("{}/login", v.base))
-                    .header(header::COOKIE, format!("onestamp_login={nonce}"))
-                    .form(&form),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "login {username}");
-        let token = cookie_value(&cookies, "onestamp_session").expect("session");
-        v.cookie = Some(format!("onestamp_session={token}"));
-        v
-    }
-
-    async fn csrf(&self) -> String {
-        hidden(&self.get("/").await.html, "csrf")
-    }
-}
-
-fn cookie_value(set_cookies: &[String], name: &str) -> Option<String> {
-    set_cookies.iter().find_map(|c| {
-        let (k, rest) = c.split_once('=')?;
-        let v = rest.split(';').next()?;
-        (k == name && !v.is_empty()).then(|| v.to_string())
-    })
-}
-
-/// The value of the first hidden input named `name`.
-fn hidden(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no {name} in {html}"))
-        + marker.len();
-    html[start..].split('"').next().unwrap().to_string()
 }
 
 /// Each page and the one role it is for.
@@ -196,14 +79,20 @@ async fn each_page_opens_for_its_role_and_refuses_everyone_else_with_a_chinese_p
         );
     }
     for user in USERS {
-        let v = Visitor::login(&t, user).await;
+        let v = Visitor::logged_in(&t, user).await;
         for (path, role) in PAGES {
             let p = v.get(path).await;
             if user == role {
                 assert_eq!(p.status, StatusCode::OK, "{user} {path}: {}", p.html);
             } else {
                 assert_eq!(p.status, StatusCode::FORBIDDEN, "{user} {path}");
-                assert!(p.content_type.starts_with("text/html"), "{user} {path}");
+                assert!(
+                    p.headers[header::CONTENT_TYPE]
+                        .to_str()
+                        .unwrap()
+                        .starts_with("text/html"),
+                    "{user} {path}"
+                );
                 assert!(p.html.contains("id=\"message-title\""), "{user} {path}");
                 assert!(!p.html.contains("\"error\":"), "{user} {path}");
             }
@@ -253,7 +142,7 @@ async fn a_supervisor_reassigns_a_late_task_with_a_reason_through_the_page() {
         )
         .await;
     t.clock.advance(chrono::Duration::days(10));
-    let v = Visitor::login(&t, "supervisor").await;
+    let v = Visitor::logged_in(&t, "supervisor").await;
     let page = v.get("/supervision").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(
@@ -346,7 +235,7 @@ async fn a_supervisor_reassigns_a_late_task_with_a_reason_through_the_page() {
 #[tokio::test]
 async fn an_admin_puts_a_member_of_staff_on_leave_and_back() {
     let t = TestApp::start().await;
-    let admin = Visitor::login(&t, "admin").await;
+    let admin = Visitor::logged_in(&t, "admin").await;
     let token = t.login("supervisor").await;
     let supervisor = t.app.authenticate(&token).await.unwrap();
     let reviewer = t
@@ -420,7 +309,7 @@ fn upload(csrf: &str, name: &str, content: &str) -> (String, String) {
 #[tokio::test]
 async fn a_catalogue_with_problems_lists_every_one_and_imports_nothing() {
     let t = TestApp::start().await;
-    let admin = Visitor::login(&t, "admin").await;
+    let admin = Visitor::logged_in(&t, "admin").await;
     let export = admin.get("/admin/catalogue/export?format=json").await;
     assert_eq!(export.status, StatusCode::OK);
     let mut catalogue: serde_json::Value = serde_json::from_str(&export.html).unwrap();
@@ -440,7 +329,7 @@ async fn a_catalogue_with_problems_lists_every_one_and_imports_nothing() {
                 .body(body),
         )
     };
-    let (r, _) = send(content_type, body).await;
+    let r = send(content_type, body).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.html);
     assert!(r.html.contains("id=\"import-problems\""));
     assert!(
@@ -453,7 +342,7 @@ async fn a_catalogue_with_problems_lists_every_one_and_imports_nothing() {
 
     // A file that is not a catalogue at all says where.
     let (content_type, body) = upload(&csrf, "catalogue.yaml", "items: [1, 2");
-    let (r, _) = send(content_type, body).await;
+    let r = send(content_type, body).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.html.contains("文件格式"));
 
@@ -463,7 +352,7 @@ async fn a_catalogue_with_problems_lists_every_one_and_imports_nothing() {
         "catalogue.yaml",
         &admin.get("/admin/catalogue/export?format=yaml").await.html,
     );
-    let (r, _) = send(content_type, body).await;
+    let r = send(content_type, body).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.html);
     assert!(r.html.contains("id=\"import-done\""));
 }
@@ -479,7 +368,7 @@ async fn an_officer_revokes_a_licence_with_a_reason_and_the_regulator_sees_it() 
         )
         .await;
     let licence = licence.expect("a sole-trader licence");
-    let officer = Visitor::login(&t, "officer").await;
+    let officer = Visitor::logged_in(&t, "officer").await;
     let list = officer.get("/admin/licences").await;
     assert!(list.html.contains(&licence), "{}", list.html);
     let detail = officer.get(&format!("/admin/licences/{licence}")).await;
@@ -519,7 +408,7 @@ async fn an_officer_revokes_a_licence_with_a_reason_and_the_regulator_sees_it() 
     let api = t.get(&format!("/api/v1/licences/{licence}"), &token).await;
     assert_eq!(api.body["status"], "revoked", "{:?}", api.body);
 
-    let regulator = Visitor::login(&t, "regulator").await;
+    let regulator = Visitor::logged_in(&t, "regulator").await;
     let listed = regulator.get("/regulation?q=%E5%BC%A0").await;
     assert_eq!(listed.status, StatusCode::OK);
     let all = regulator.get("/regulation").await;
@@ -531,7 +420,12 @@ async fn an_officer_revokes_a_licence_with_a_reason_and_the_regulator_sees_it() 
     assert!(one.html.contains("已撤销"));
     let missing = regulator.get("/regulation/licences/nothing-here").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
-    assert!(missing.content_type.starts_with("text/html"));
+    assert!(
+        missing.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
 }
 
 #[tokio::test]
@@ -544,7 +438,7 @@ async fn a_supervisor_draws_a_sample_and_records_a_finding_through_the_pages() {
             &ISSUE,
         )
         .await;
-    let v = Visitor::login(&t, "supervisor").await;
+    let v = Visitor::logged_in(&t, "supervisor").await;
     let csrf = v.csrf().await;
     let too_many = v
         .post("/supervision/quality", &[("csrf", &csrf), ("size", "0")])
@@ -607,7 +501,7 @@ async fn an_officer_replaces_a_licence_with_a_changed_data_item() {
         )
         .await;
     let licence = licence.expect("a sole-trader licence");
-    let officer = Visitor::login(&t, "officer").await;
+    let officer = Visitor::logged_in(&t, "officer").await;
     let csrf = officer.csrf().await;
     let path = format!("/admin/licences/{licence}/replace");
     let unknown = officer

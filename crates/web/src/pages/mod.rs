@@ -129,6 +129,9 @@ pub fn nav_for(roles: &[Role]) -> Vec<NavLink> {
     if has(Role::sees_every_case) {
         add("/workbench/search", "办件查询");
     }
+    if roles.contains(&Role::Officer) {
+        add("/admin/licences", "证照管理");
+    }
     if roles.contains(&Role::Supervisor) {
         add("/supervision", "督查督办");
     }
