@@ -128,15 +128,32 @@ impl App {
             .join(hash)
     }
 
-    /// Stores an uploaded file for the applicant: PDF, JPEG or PNG, at most the
-    /// configured size. The same content uploaded twice is stored once.
+    /// Stores an uploaded file in an applicant's library: PDF, JPEG or PNG, at
+    /// most the configured size. The same content uploaded twice is stored once.
+    /// An applicant uploads for themselves (`for_applicant` `None`); a clerk at
+    /// the window for the applicant named, who owns the file, which is recorded
+    /// as uploaded by the clerk.
     pub async fn upload_material(
         &self,
         session: &Session,
         name: &str,
         bytes: Vec<u8>,
+        for_applicant: Option<UserId>,
     ) -> Result<MaterialFile, AppError> {
-        session.require(&[Role::Applicant])?;
+        let owner = match for_applicant {
+            None => {
+                session.require(&[Role::Applicant])?;
+                session.user.id
+            }
+            Some(id) => {
+                if !session.has(Role::Clerk) {
+                    return Err(AppError::Forbidden(
+                        "只有窗口受理员可以为申请人上传材料".into(),
+                    ));
+                }
+                self.applicant_account(id).await?.id
+            }
+        };
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 200 || name.contains(['/', '\\']) {
             return Err(AppError::invalid("文件名须为 1-200 个字符，且不含路径"));
@@ -171,11 +188,12 @@ impl App {
         }
         let file = MaterialFile {
             hash,
-            owner: session.user.id,
+            owner,
             name: name.to_string(),
             content_type: content_type.to_string(),
             size,
             uploaded_at: self.clock.now(),
+            uploaded_by: session.user.id,
         };
         self.store.save_material(&file).await?;
         // The same content uploaded again is the file already kept, as first named.
@@ -184,7 +202,7 @@ impl App {
             .material(file.owner, &file.hash)
             .await?
             .unwrap_or(file);
-        tracing::info!(material = %file.hash, size = file.size, actor_id = session.user.id, actor = %session.user.username, actor_role = %session.role_names(), "material uploaded");
+        tracing::info!(material = %file.hash, size = file.size, owner = file.owner, actor_id = session.user.id, actor = %session.user.username, actor_role = %session.role_names(), "material uploaded");
         Ok(file)
     }
 
