@@ -112,6 +112,27 @@ async fn a_clerk_finds_the_applicant_files_for_them_accepts_at_once_and_the_case
     assert_eq!(file["owner"], applicant);
     assert_eq!(file["uploaded_by"], clerk_id);
     let hash = file["hash"].as_str().unwrap().to_string();
+    // The clerk sees the applicant's library and what their licences fill in.
+    let theirs = t
+        .get(&format!("/api/v1/materials?for={applicant}"), &clerk)
+        .await;
+    assert_eq!(theirs.status, StatusCode::OK, "{:?}", theirs.body);
+    assert!(
+        theirs
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["hash"] == hash)
+    );
+    let prefill = t
+        .get(
+            &format!("/api/v1/items/{BOOKS}/prefill?for={applicant}"),
+            &clerk,
+        )
+        .await;
+    assert_eq!(prefill.status, StatusCode::OK, "{:?}", prefill.body);
+    assert!(prefill.body["form"].is_object());
 
     let filed = t
         .post(
@@ -468,6 +489,17 @@ async fn only_clerks_file_for_someone_and_a_clerk_must_name_the_applicant() {
     );
     let (status, _) = upload(&t, &zhangsan, "a.pdf", Some(lisi)).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+    let r = t
+        .get(&format!("/api/v1/materials?for={lisi}"), &zhangsan)
+        .await;
+    assert_error(&r, StatusCode::FORBIDDEN, "forbidden");
+    let r = t
+        .get(
+            &format!("/api/v1/items/{SOLE_TRADER}/prefill?for={lisi}"),
+            &zhangsan,
+        )
+        .await;
+    assert_error(&r, StatusCode::FORBIDDEN, "forbidden");
 
     // A reviewer cannot file at all, for anyone.
     let reviewer = t.login("reviewer").await;

@@ -67,17 +67,34 @@ async fn upload(
     ))
 }
 
-/// My materials library.
-#[utoipa::path(get, path = "/api/v1/materials", tag = "materials", security(("bearer" = [])),
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ForParams {
+    /// Clerks at the window: the applicant (user id) served.
+    #[serde(rename = "for")]
+    #[param(rename = "for")]
+    pub for_applicant: Option<i64>,
+}
+
+/// My materials library (applicants), or, with `for`, the library of the
+/// applicant a clerk serves at the window.
+#[utoipa::path(get, path = "/api/v1/materials", tag = "materials", security(("bearer" = [])), params(ForParams),
     responses(
-        (status = 200, description = "My files", body = Vec<schema::MaterialFile>),
+        (status = 200, description = "The files", body = Vec<schema::MaterialFile>),
+        (status = 400, description = "`bad_query`: `for` is not a number", body = ErrorBody),
         (status = 401, description = "`unauthenticated`", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `wrong_role`: applicants only", body = ErrorBody)))]
+        (status = 403, description = "`forbidden`, `wrong_role`: applicants, or clerks with `for`", body = ErrorBody),
+        (status = 404, description = "`not_found`: no applicant with the id given as `for`", body = ErrorBody),
+        (status = 422, description = "`invalid_input`: `for` is not an applicant", body = ErrorBody)))]
 async fn list(
     State(app): State<App>,
     Caller(s): Caller,
+    ApiQuery(p): ApiQuery<ForParams>,
 ) -> Result<Json<Vec<MaterialFile>>, ApiError> {
-    Ok(Json(app.my_materials(&s).await?))
+    Ok(Json(match p.for_applicant {
+        None => app.my_materials(&s).await?,
+        Some(id) => app.applicant_materials(&s, id).await?,
+    }))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -137,19 +154,27 @@ fn attachment(name: &str) -> String {
     format!("attachment; filename=\"material.{extension}\"; filename*=UTF-8''{encoded}")
 }
 
-/// What my valid licences fill in for an item: form values and the materials they stand in for (免提交).
-#[utoipa::path(get, path = "/api/v1/items/{code}/prefill", tag = "materials", security(("bearer" = [])), params(("code" = String, Path)),
+/// What my valid licences fill in for an item: form values and the materials
+/// they stand in for (免提交); with `for`, those of the applicant a clerk serves
+/// at the window.
+#[utoipa::path(get, path = "/api/v1/items/{code}/prefill", tag = "materials", security(("bearer" = [])), params(("code" = String, Path), ForParams),
     responses(
-        (status = 200, description = "What my licences fill in", body = schema::Prefill),
+        (status = 200, description = "What the licences fill in", body = schema::Prefill),
+        (status = 400, description = "`bad_query`: `for` is not a number", body = ErrorBody),
         (status = 401, description = "`unauthenticated`", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `wrong_role`: applicants only", body = ErrorBody),
-        (status = 404, description = "`not_found`", body = ErrorBody)))]
+        (status = 403, description = "`forbidden`, `wrong_role`: applicants, or clerks with `for`", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such item, or no applicant with the id given as `for`", body = ErrorBody),
+        (status = 422, description = "`invalid_input`: `for` is not an applicant", body = ErrorBody)))]
 async fn prefill(
     State(app): State<App>,
     Caller(s): Caller,
     Path(code): Path<String>,
+    ApiQuery(p): ApiQuery<ForParams>,
 ) -> Result<Json<Prefill>, ApiError> {
-    Ok(Json(app.prefill(&s, &code).await?))
+    Ok(Json(match p.for_applicant {
+        None => app.prefill(&s, &code).await?,
+        Some(id) => app.prefill_for(&s, &code, id).await?,
+    }))
 }
 
 #[cfg(test)]
