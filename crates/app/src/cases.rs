@@ -234,14 +234,11 @@ impl App {
         named: Option<UserId>,
     ) -> Result<(FiledBy, User), AppError> {
         let Some(id) = named else {
+            // Staff do not apply for themselves: a clerk must say for whom.
             if !session.has(Role::Applicant) && session.has(Role::Clerk) {
-                return Err(AppError::Invalid {
-                    message: "窗口受理请先查找或登记申请人，再为其提交申请".into(),
-                    problems: vec![onestamp_domain::error::FieldProblem {
-                        field: "applicant".into(),
-                        message: "请指明为哪位申请人提交".into(),
-                    }],
-                });
+                return Err(AppError::Forbidden(
+                    "窗口受理须指明为哪位申请人提交：请先按证件号码查找或登记申请人".into(),
+                ));
             }
             session.require(&[Role::Applicant])?;
             return Ok((FiledBy::Applicant, session.user.clone()));

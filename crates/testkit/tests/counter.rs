@@ -522,8 +522,13 @@ async fn only_clerks_file_for_someone_and_a_clerk_must_name_the_applicant() {
             json!({"item": SOLE_TRADER, "form": sole_trader_form()}),
         )
         .await;
-    assert_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "invalid_input");
-    assert_eq!(r.body["error"]["problems"][0]["field"], "applicant");
+    assert_error(&r, StatusCode::FORBIDDEN, "forbidden");
+    assert!(
+        r.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("申请人")
+    );
     let r = t
         .post(
             "/api/v1/cases",

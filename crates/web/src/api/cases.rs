@@ -183,12 +183,12 @@ fn day_param(value: Option<&str>, name: &str) -> Result<Option<NaiveDate>, ApiEr
         (status = 201, description = "The new case", body = schema::Case),
         (status = 400, description = "`malformed_json`, `bad_request`", body = ErrorBody),
         (status = 401, description = "`unauthenticated`", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `wrong_role`: applicants, or clerks naming `applicant`", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `wrong_role`: applicants, or clerks naming `applicant` (a clerk without it is refused)", body = ErrorBody),
         (status = 404, description = "`not_found`: no such item, licence, file or applicant", body = ErrorBody),
         (status = 409, description = "`no_assignee`: nobody can take the first task; `duplicate`", body = ErrorBody),
         (status = 413, description = "`payload_too_large`", body = ErrorBody),
         (status = 415, description = "`unsupported_media_type`", body = ErrorBody),
-        (status = 422, description = "`invalid_body`, `invalid_input` (a clerk without `applicant`, or on a channel other than `counter`), `invalid_form`", body = ErrorBody)))]
+        (status = 422, description = "`invalid_body`, `invalid_input` (a clerk on a channel other than `counter`, or naming a user who is no applicant), `invalid_form`", body = ErrorBody)))]
 async fn submit(
     State(app): State<App>,
     Caller(s): Caller,
