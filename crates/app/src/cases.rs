@@ -4,12 +4,13 @@
 use chrono::Datelike;
 use serde::Serialize;
 
-use onestamp_domain::assignment::{Candidate, choose_assignee};
+use onestamp_domain::assignment::{Candidate, WindowIntake, choose_assignee, window_intake};
 use onestamp_domain::audit::case_fact;
 use onestamp_domain::case::CaseStatus;
 use onestamp_domain::case::{
-    Action, Applicant, ApplicantKind, Case, Channel, Command, SYSTEM_ACTOR, ShownEvent, ShownTask,
-    Stage, Task, UserId, allowed_actions, decide, decide_instantly, disclose, open_case,
+    Action, Applicant, ApplicantKind, Case, Channel, Command, FiledBy, SYSTEM_ACTOR, ShownEvent,
+    ShownTask, Stage, Task, UserId, allowed_actions, decide, decide_instantly, disclose,
+    open_case_by,
 };
 use onestamp_domain::catalogue::Item;
 use onestamp_domain::role::Role;
@@ -19,7 +20,7 @@ use onestamp_domain::rules::{
 use onestamp_domain::timing::{self, Light};
 
 use crate::auth::Session;
-use crate::store::{CaseChange, CaseQuery, CaseSummary, NewCase, TaskFilter, TaskKey};
+use crate::store::{CaseChange, CaseQuery, CaseSummary, NewCase, TaskFilter, TaskKey, User};
 use crate::{App, AppError};
 
 /// Most cases a list returns at once.
@@ -41,6 +42,10 @@ pub struct Application {
     pub form: serde_json::Map<String, serde_json::Value>,
     /// Materials given by reference, by material code.
     pub materials: std::collections::BTreeMap<String, crate::materials::MaterialChoice>,
+    /// 一窗受理: the applicant a clerk files for at the window (their user id);
+    /// `None` when applicants file themselves. Only clerks may name one, and a
+    /// clerk must.
+    pub applicant: Option<UserId>,
 }
 
 /// A case as shown to one caller: what they may see and do (see
@@ -108,17 +113,21 @@ impl Serialize for CaseView {
 }
 
 impl App {
-    /// Files an application under the item's current version and assigns the first task.
+    /// Files an application under the item's current version and assigns the
+    /// first task. An applicant files for themselves; a clerk files at the window
+    /// for the applicant the application names (the channel is then the counter,
+    /// and the clerk normally takes the intake task: see
+    /// [`onestamp_domain::assignment::window_intake`]).
     pub async fn submit_application(
         &self,
         session: &Session,
         application: Application,
     ) -> Result<CaseView, AppError> {
-        session.require(&[Role::Applicant])?;
+        let (filed_by, user) = self.filer(session, application.applicant).await?;
+        let user = &user;
         let stored = self.get_item(&application.item_code).await?;
         let item = stored.item;
         let now = self.clock.now();
-        let user = &session.user;
         let applicant = Applicant {
             user_id: user.id,
             kind: user.identity_kind.ok_or_else(|| {
@@ -127,7 +136,8 @@ impl App {
             name: user.display_name.clone(),
             identity: user.identity.clone(),
         };
-        let (mut case, event) = open_case(
+        let (mut case, event) = open_case_by(
+            filed_by,
             &item,
             stored.version,
             applicant,
@@ -174,6 +184,7 @@ impl App {
                 "item": item.code,
                 "item_version": stored.version,
                 "channel": application.channel,
+                "filed_by": filed_by.clerk(),
                 "machine_review": case.machine_review,
             }),
         )];
@@ -198,7 +209,10 @@ impl App {
                 audit.extend(l.facts(now, None));
             }
         } else if let Some(stage) = case.status.stage() {
-            case.task = Some(self.assign(&case, &item, stage).await?);
+            case.task = Some(
+                self.first_task(session, filed_by, &case, &item, stage)
+                    .await?,
+            );
         }
         let number_prefix = format!(
             "{}-{}",
@@ -216,8 +230,85 @@ impl App {
                 licence: sealed.map(|s| s.licence),
             })
             .await?;
-        tracing::info!(case_no = %case.number, item = %case.item_code, status = %case.status.as_str(), actor_id = user.id, actor = %user.username, actor_role = %session.role_names(), "case submitted");
+        tracing::info!(case_no = %case.number, item = %case.item_code, status = %case.status.as_str(), applicant_id = user.id, actor_id = session.user.id, actor = %session.user.username, actor_role = %session.role_names(), "case submitted");
         self.view(session, case, &item).await
+    }
+
+    /// Who files for whom: an applicant for themselves, or a clerk at the window
+    /// for the applicant named.
+    async fn filer(
+        &self,
+        session: &Session,
+        named: Option<UserId>,
+    ) -> Result<(FiledBy, User), AppError> {
+        let Some(id) = named else {
+            // Staff do not apply for themselves: a clerk must say for whom.
+            if !session.has(Role::Applicant) && session.has(Role::Clerk) {
+                return Err(AppError::Forbidden(
+                    "窗口受理须指明为哪位申请人提交：请先按证件号码查找或登记申请人".into(),
+                ));
+            }
+            session.require(&[Role::Applicant])?;
+            return Ok((FiledBy::Applicant, session.user.clone()));
+        };
+        if !session.has(Role::Clerk) {
+            return Err(AppError::Forbidden(
+                "只有窗口受理员可以为申请人代为提交；申请人请以本人名义申请".into(),
+            ));
+        }
+        let user = self.applicant_account(id).await?;
+        Ok((FiledBy::Clerk(session.user.id), user))
+    }
+
+    /// The account of an applicant staff act for at the window, or why not.
+    pub(crate) async fn applicant_account(&self, id: UserId) -> Result<User, AppError> {
+        let user = self
+            .store
+            .user(id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("申请人（用户 {id}）")))?;
+        if !user.roles.contains(&Role::Applicant) || !user.active {
+            return Err(AppError::Invalid {
+                message: format!("用户 {id} 不是申请人，不能为其办理"),
+                problems: vec![onestamp_domain::error::FieldProblem {
+                    field: "applicant".into(),
+                    message: "不是申请人".into(),
+                }],
+            });
+        }
+        Ok(user)
+    }
+
+    /// The first task of a new case: at the window the filing clerk's, when the
+    /// domain says they may take it; otherwise drawn.
+    async fn first_task(
+        &self,
+        session: &Session,
+        filed_by: FiledBy,
+        case: &Case,
+        item: &Item,
+        stage: Stage,
+    ) -> Result<Task, AppError> {
+        let clerk = match filed_by.clerk() {
+            Some(id) => Some((
+                id,
+                session.has(Role::Clerk),
+                self.store.staff_profile(id).await?,
+            )),
+            None => None,
+        };
+        let clerk = clerk
+            .as_ref()
+            .map(|(id, holds, p)| (*id, *holds, p.as_ref()));
+        match window_intake(case, item, stage, clerk) {
+            WindowIntake::Filer(id) => Ok(self.task_for(case, item, stage, id)),
+            WindowIntake::Draw(why) => {
+                if let Some(unfit) = why {
+                    tracing::info!(item = %item.code, actor_id = session.user.id, reason = unfit.reason_zh(), "the filing clerk does not take the intake; drawn");
+                }
+                self.assign(case, item, stage).await
+            }
+        }
     }
 
     /// Takes an action on a case: the domain decides, the store commits if nobody
@@ -389,6 +480,11 @@ impl App {
         stage: Stage,
     ) -> Result<Task, AppError> {
         let assignee = self.assign_other(case, item, stage, SYSTEM_ACTOR).await?;
+        Ok(self.task_for(case, item, stage, assignee))
+    }
+
+    /// The task of `stage` held by `assignee`, due by the stage's limit from now.
+    fn task_for(&self, case: &Case, item: &Item, stage: Stage, assignee: UserId) -> Task {
         let now = self.clock.now();
         let (deadline, warn_at) = timing::task_due(
             &self.settings.calendar,
@@ -398,13 +494,13 @@ impl App {
             now,
             self.settings.warn_share,
         );
-        Ok(Task {
+        Task {
             stage,
             assignee,
             started_at: now,
             deadline,
             warn_at,
-        })
+        }
     }
 
     /// Draws the holder of `stage`'s task among qualified staff on duty, never `not`.

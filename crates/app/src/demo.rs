@@ -135,6 +135,7 @@ impl App {
                         roles: u.roles.to_vec(),
                         identity: u.identity.into(),
                         identity_kind: u.identity_kind,
+                        mobile: String::new(),
                         password: PASSWORD.into(),
                     },
                 )

@@ -109,6 +109,17 @@ fn store_durably(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::File::open(dir)?.sync_all()
 }
 
+/// Only a clerk acts in an applicant's materials library at the window.
+fn window_clerk(session: &Session) -> Result<(), AppError> {
+    if session.has(Role::Clerk) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "只有窗口受理员可以代申请人查看或上传材料".into(),
+        ))
+    }
+}
+
 /// What the applicant's licences can fill in for an item.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Prefill {
@@ -128,15 +139,28 @@ impl App {
             .join(hash)
     }
 
-    /// Stores an uploaded file for the applicant: PDF, JPEG or PNG, at most the
-    /// configured size. The same content uploaded twice is stored once.
+    /// Stores an uploaded file in an applicant's library: PDF, JPEG or PNG, at
+    /// most the configured size. The same content uploaded twice is stored once.
+    /// An applicant uploads for themselves (`for_applicant` `None`); a clerk at
+    /// the window for the applicant named, who owns the file, which is recorded
+    /// as uploaded by the clerk.
     pub async fn upload_material(
         &self,
         session: &Session,
         name: &str,
         bytes: Vec<u8>,
+        for_applicant: Option<UserId>,
     ) -> Result<MaterialFile, AppError> {
-        session.require(&[Role::Applicant])?;
+        let owner = match for_applicant {
+            None => {
+                session.require(&[Role::Applicant])?;
+                session.user.id
+            }
+            Some(id) => {
+                window_clerk(session)?;
+                self.applicant_account(id).await?.id
+            }
+        };
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 200 || name.contains(['/', '\\']) {
             return Err(AppError::invalid("文件名须为 1-200 个字符，且不含路径"));
@@ -171,11 +195,12 @@ impl App {
         }
         let file = MaterialFile {
             hash,
-            owner: session.user.id,
+            owner,
             name: name.to_string(),
             content_type: content_type.to_string(),
             size,
             uploaded_at: self.clock.now(),
+            uploaded_by: session.user.id,
         };
         self.store.save_material(&file).await?;
         // The same content uploaded again is the file already kept, as first named.
@@ -184,13 +209,38 @@ impl App {
             .material(file.owner, &file.hash)
             .await?
             .unwrap_or(file);
-        tracing::info!(material = %file.hash, size = file.size, actor_id = session.user.id, actor = %session.user.username, actor_role = %session.role_names(), "material uploaded");
+        tracing::info!(material = %file.hash, size = file.size, owner = file.owner, actor_id = session.user.id, actor = %session.user.username, actor_role = %session.role_names(), "material uploaded");
         Ok(file)
     }
 
     pub async fn my_materials(&self, session: &Session) -> Result<Vec<MaterialFile>, AppError> {
         session.require(&[Role::Applicant])?;
         Ok(self.store.materials_of(session.user.id, 200).await?)
+    }
+
+    /// The materials library of the applicant a clerk serves at the window, to
+    /// cite their stored files (一窗受理).
+    pub async fn applicant_materials(
+        &self,
+        session: &Session,
+        applicant: UserId,
+    ) -> Result<Vec<MaterialFile>, AppError> {
+        window_clerk(session)?;
+        let owner = self.applicant_account(applicant).await?.id;
+        Ok(self.store.materials_of(owner, 200).await?)
+    }
+
+    /// What the valid licences of the applicant a clerk serves at the window
+    /// fill in for an item (免填写, 免提交), as [`App::prefill`] for applicants.
+    pub async fn prefill_for(
+        &self,
+        session: &Session,
+        item_code: &str,
+        applicant: UserId,
+    ) -> Result<Prefill, AppError> {
+        window_clerk(session)?;
+        let holder = self.applicant_account(applicant).await?.id;
+        self.prefill_of(item_code, holder).await
     }
 
     /// A stored file: its owner may fetch it, and handling staff through a case
@@ -293,8 +343,12 @@ impl App {
     /// What the applicant's valid licences can fill in for an item (免填写, 免提交).
     pub async fn prefill(&self, session: &Session, item_code: &str) -> Result<Prefill, AppError> {
         session.require(&[Role::Applicant])?;
+        self.prefill_of(item_code, session.user.id).await
+    }
+
+    async fn prefill_of(&self, item_code: &str, holder: UserId) -> Result<Prefill, AppError> {
         let item = self.get_item(item_code).await?.item;
-        let held = self.valid_licences_of(session.user.id).await?;
+        let held = self.valid_licences_of(holder).await?;
         let mut out = Prefill::default();
         for (l, doc) in &held {
             for m in item
@@ -302,14 +356,7 @@ impl App {
                 .iter()
                 .filter(|m| m.licence_types.contains(&l.type_code))
             {
-                if may_stand_in(
-                    m,
-                    &l.type_code,
-                    l.holder_user_id,
-                    session.user.id,
-                    Standing::Valid,
-                )
-                .is_ok()
+                if may_stand_in(m, &l.type_code, l.holder_user_id, holder, Standing::Valid).is_ok()
                 {
                     out.materials
                         .entry(m.code.clone())

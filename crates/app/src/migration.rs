@@ -64,6 +64,7 @@ impl App {
                         roles: u.roles,
                         identity: u.identity,
                         identity_kind: u.identity_kind,
+                        mobile: String::new(),
                         password_hash: password_hash.to_string(),
                     },
                     audit,

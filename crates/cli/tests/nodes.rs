@@ -65,6 +65,7 @@ async fn submit(app: &App, applicant: &Session, item: &str) -> i64 {
                 channel: Channel::Counter,
                 form: books_form(),
                 materials: Default::default(),
+                applicant: None,
             },
         )
         .await

@@ -8,7 +8,7 @@ use rand::Rng;
 use rand::seq::index::sample;
 use serde::{Deserialize, Serialize};
 
-use crate::case::{Case, Stage, UserId, separation_of_duties};
+use crate::case::{Case, Channel, Stage, UserId, separation_of_duties};
 use crate::catalogue::Item;
 
 /// What a member of staff may handle (持证上岗) and whether they are on duty.
@@ -106,6 +106,43 @@ pub fn fit_for(
     separation_of_duties(case, stage, user).map_err(|_| Unfit::SeparationOfDuties)
 }
 
+/// Who holds the first task of a case a clerk filed at the window (一窗受理).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WindowIntake {
+    /// The clerk who took the application in accepts it at once.
+    Filer(UserId),
+    /// The task is drawn as usual (双随机); when the filing clerk was considered,
+    /// why they may not take it.
+    Draw(Option<Unfit>),
+}
+
+/// At the window the clerk who takes an application in normally accepts it at
+/// once: the intake task of a counter case goes to the filing clerk when they
+/// are fit for it ([`fit_for`]: a clerk, not the applicant, on duty, qualified
+/// for the item, separation of duties); otherwise, and for every other stage or
+/// channel, it is drawn. `clerk` is the filing clerk, whether they hold the
+/// clerk role, and their profile (`None`: never given one, so not qualified).
+pub fn window_intake(
+    case: &Case,
+    item: &Item,
+    stage: Stage,
+    clerk: Option<(UserId, bool, Option<&StaffProfile>)>,
+) -> WindowIntake {
+    let Some((user, holds_role, profile)) = clerk else {
+        return WindowIntake::Draw(None);
+    };
+    if stage != Stage::Intake || case.channel != Channel::Counter {
+        return WindowIntake::Draw(None);
+    }
+    let Some(profile) = profile else {
+        return WindowIntake::Draw(Some(Unfit::NotQualified));
+    };
+    match fit_for(case, item, stage, user, holds_role, profile) {
+        Ok(()) => WindowIntake::Filer(user),
+        Err(unfit) => WindowIntake::Draw(Some(unfit)),
+    }
+}
+
 /// Draws `n` distinct entries of `from` at random (质量评查 samples), in their order.
 pub fn draw_sample<T: Clone, R: Rng + ?Sized>(from: &[T], n: usize, rng: &mut R) -> Vec<T> {
     let n = n.min(from.len());
@@ -196,6 +233,101 @@ mod tests {
             stage_minutes: BTreeMap::new(),
             materials: BTreeMap::new(),
         }
+    }
+
+    fn counter_case() -> Case {
+        let mut c = case();
+        c.status = CaseStatus::Intake;
+        c
+    }
+
+    fn on_duty_everywhere() -> StaffProfile {
+        StaffProfile {
+            departments: vec!["*".into()],
+            ..StaffProfile::default()
+        }
+    }
+
+    #[test]
+    fn the_filing_clerk_takes_the_intake_of_a_counter_case_when_fit() {
+        let item = crate::catalogue::tests::sample_item(false);
+        let p = on_duty_everywhere();
+        assert_eq!(
+            window_intake(
+                &counter_case(),
+                &item,
+                Stage::Intake,
+                Some((10, true, Some(&p)))
+            ),
+            WindowIntake::Filer(10)
+        );
+    }
+
+    #[test]
+    fn an_unfit_filing_clerk_leaves_the_intake_to_the_draw_and_says_why() {
+        let item = crate::catalogue::tests::sample_item(false);
+        let c = counter_case();
+        let fit = on_duty_everywhere();
+        let on_leave = StaffProfile {
+            available: false,
+            ..fit.clone()
+        };
+        let elsewhere = StaffProfile {
+            departments: vec!["nowhere".into()],
+            ..fit.clone()
+        };
+        let draw = |clerk| window_intake(&c, &item, Stage::Intake, clerk);
+        assert_eq!(
+            draw(Some((10, true, Some(&on_leave)))),
+            WindowIntake::Draw(Some(Unfit::OnLeave))
+        );
+        assert_eq!(
+            draw(Some((10, true, Some(&elsewhere)))),
+            WindowIntake::Draw(Some(Unfit::NotQualified))
+        );
+        assert_eq!(
+            draw(Some((10, true, None))),
+            WindowIntake::Draw(Some(Unfit::NotQualified))
+        );
+        assert_eq!(
+            draw(Some((10, false, Some(&fit)))),
+            WindowIntake::Draw(Some(Unfit::WrongRole))
+        );
+        let applicant = c.applicant.user_id;
+        assert_eq!(
+            draw(Some((applicant, true, Some(&fit)))),
+            WindowIntake::Draw(Some(Unfit::IsApplicant))
+        );
+        assert_eq!(draw(None), WindowIntake::Draw(None));
+    }
+
+    #[test]
+    fn only_the_intake_of_a_counter_case_goes_to_the_filer() {
+        let item = crate::catalogue::tests::sample_item(false);
+        let p = on_duty_everywhere();
+        let clerk = Some((10, true, Some(&p)));
+        let mut online = counter_case();
+        online.channel = Channel::Web;
+        assert_eq!(
+            window_intake(&online, &item, Stage::Intake, clerk),
+            WindowIntake::Draw(None)
+        );
+        assert_eq!(
+            window_intake(&counter_case(), &item, Stage::Review, clerk),
+            WindowIntake::Draw(None)
+        );
+    }
+
+    #[test]
+    fn separation_of_duties_keeps_the_filer_off_an_intake_after_another_duty() {
+        let item = crate::catalogue::tests::sample_item(false);
+        let p = on_duty_everywhere();
+        let mut c = counter_case();
+        c.handlers.insert(Stage::Review, 10);
+        assert_eq!(
+            window_intake(&c, &item, Stage::Intake, Some((10, true, Some(&p)))),
+            WindowIntake::Draw(Some(Unfit::SeparationOfDuties))
+        );
     }
 
     #[test]

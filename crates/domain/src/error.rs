@@ -1,6 +1,6 @@
 //! The one error type of the domain: named rule violations, each with a reason.
 
-use crate::case::{Action, CaseStatus};
+use crate::case::{Action, CaseStatus, Channel};
 use crate::role::Role;
 
 /// Why the domain refused a command. Variants are nouns of what went wrong;
@@ -33,6 +33,8 @@ pub enum DomainError {
     CaseClosed,
     #[error("不能把任务改派给自己")]
     SelfAssignment,
+    #[error("窗口代为提交的申请，渠道只能是「窗口」，不能是「{}」", .0.label_zh())]
+    CounterChannelOnly(Channel),
     #[error("申请表填写有误：{}", .0.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("；"))]
     InvalidForm(Vec<FieldProblem>),
 }

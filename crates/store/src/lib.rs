@@ -100,6 +100,7 @@ delegate! {
         fn user_credentials(username: &str) -> Option<(User, String)> = users::credentials;
         fn user(id: UserId) -> Option<User> = users::by_id;
         fn users() -> Vec<User> = users::all;
+        fn applicants_by_identity(identity: &str) -> Vec<User> = users::applicants_by_identity;
         fn create_token(token_hash: &str, user: UserId, expires_at: DateTime<Utc>) -> ()
             = users::create_token;
         fn token_user(token_hash: &str, now: DateTime<Utc>) -> Option<User> = users::token_user;

@@ -376,6 +376,7 @@ struct MaterialRow {
     content_type: String,
     size: i64,
     uploaded_at: i64,
+    uploaded_by: Option<i64>,
 }
 
 impl MaterialRow {
@@ -387,26 +388,30 @@ impl MaterialRow {
             content_type: self.content_type,
             size: self.size,
             uploaded_at: instant(self.uploaded_at)?,
+            uploaded_by: self.uploaded_by.unwrap_or(self.owner),
         })
     }
 }
 
 pub(crate) async fn save_material(db: &Db, f: &MaterialFile) -> R<()> {
     let sql = Sql::new(
-        "INSERT INTO materials (hash, owner, name, content_type, size, uploaded_at)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (owner, hash) DO NOTHING",
+        "INSERT INTO materials (hash, owner, name, content_type, size, uploaded_at, uploaded_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (owner, hash) DO NOTHING",
     );
     let sql = sql
         .arg(&f.hash)
         .arg(f.owner)
         .arg(&f.name)
         .arg(&f.content_type);
-    db.execute(sql.arg(f.size).arg(millis(f.uploaded_at)))
+    // The owner's own upload is recorded as NULL, as every file before 0010.
+    let by = (f.uploaded_by != f.owner).then_some(f.uploaded_by);
+    db.execute(sql.arg(f.size).arg(millis(f.uploaded_at)).arg(by))
         .await
         .map(drop)
 }
 
-const MATERIAL: &str = "SELECT hash, owner, name, content_type, size, uploaded_at FROM materials";
+const MATERIAL: &str =
+    "SELECT hash, owner, name, content_type, size, uploaded_at, uploaded_by FROM materials";
 
 pub(crate) async fn material_of(db: &Db, owner: UserId, hash: &str) -> R<Option<MaterialFile>> {
     let row: Option<MaterialRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(

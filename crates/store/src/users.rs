@@ -23,7 +23,7 @@ pub(crate) const TOKEN_MEMORY: Duration = Duration::from_millis(900);
 const TOKENS_REMEMBERED: usize = 100_000;
 
 pub(crate) const USER_COLUMNS: &str =
-    "u.id, u.username, u.display_name, u.identity, u.identity_kind, u.active,
+    "u.id, u.username, u.display_name, u.identity, u.identity_kind, u.mobile, u.active,
     (SELECT string_agg(role, ',') FROM user_roles r WHERE r.user_id = u.id) AS roles";
 
 #[derive(sqlx::FromRow)]
@@ -33,6 +33,7 @@ pub(crate) struct UserRow {
     display_name: String,
     identity: String,
     identity_kind: String,
+    mobile: String,
     #[sqlx(try_from = "Flag")]
     active: bool,
     roles: Option<String>,
@@ -46,6 +47,7 @@ impl From<UserRow> for User {
             display_name: r.display_name,
             identity: r.identity,
             identity_kind: identity_kind(&r.identity_kind),
+            mobile: r.mobile,
             active: r.active,
             roles: roles(r.roles.as_deref().unwrap_or("")),
         }
@@ -116,11 +118,12 @@ fn identity_kind_name(kind: Option<ApplicantKind>) -> &'static str {
 }
 
 pub(crate) async fn upsert(db: &Db, new: NewUser, audit: AuditFact) -> R<User> {
-    let (username, display_name, identity, identity_kind) = (
+    let (username, display_name, identity, identity_kind, mobile) = (
         new.username.clone(),
         new.display_name.clone(),
         new.identity.clone(),
         new.identity_kind,
+        new.mobile.clone(),
     );
     let mut roles = new.roles.clone();
     let id = db
@@ -128,11 +131,11 @@ pub(crate) async fn upsert(db: &Db, new: NewUser, audit: AuditFact) -> R<User> {
             Box::pin(async move {
                 let now = Utc::now();
                 let (id,): (i64,) = sqlx::query_as(
-                    "INSERT INTO users (username, display_name, identity, identity_kind, password_hash, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6)
+                    "INSERT INTO users (username, display_name, identity, identity_kind, password_hash, created_at, mobile)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)
                      ON CONFLICT (username) DO UPDATE SET display_name = excluded.display_name,
                          identity = excluded.identity, identity_kind = excluded.identity_kind,
-                         password_hash = excluded.password_hash
+                         password_hash = excluded.password_hash, mobile = excluded.mobile
                      RETURNING id",
                 )
                 .bind(&new.username)
@@ -141,6 +144,7 @@ pub(crate) async fn upsert(db: &Db, new: NewUser, audit: AuditFact) -> R<User> {
                 .bind(identity_kind_name(new.identity_kind))
                 .bind(&new.password_hash)
                 .bind(millis(now))
+                .bind(&new.mobile)
                 .fetch_one(&mut *c)
                 .await?;
                 sqlx::query("DELETE FROM user_roles WHERE user_id = $1")
@@ -172,6 +176,7 @@ pub(crate) async fn upsert(db: &Db, new: NewUser, audit: AuditFact) -> R<User> {
         roles,
         identity,
         identity_kind,
+        mobile,
         active: true,
     })
 }
@@ -197,6 +202,19 @@ pub(crate) async fn by_id(db: &Db, id: UserId) -> R<Option<User>> {
 pub(crate) async fn all(db: &Db) -> R<Vec<User>> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users u ORDER BY u.id");
     let rows: Vec<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&db.read)
+        .await?;
+    Ok(rows.into_iter().map(User::from).collect())
+}
+
+/// Applicants by identity number, through the `users_by_identity` index.
+pub(crate) async fn applicants_by_identity(db: &Db, identity: &str) -> R<Vec<User>> {
+    let sql = format!(
+        "SELECT {USER_COLUMNS} FROM users u
+         WHERE u.identity = $1 AND u.identity <> '' AND u.identity_kind <> '' ORDER BY u.id"
+    );
+    let rows: Vec<UserRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(identity)
         .fetch_all(&db.read)
         .await?;
     Ok(rows.into_iter().map(User::from).collect())

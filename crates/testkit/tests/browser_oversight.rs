@@ -58,6 +58,7 @@ async fn a_supervisor_reassigns_a_red_task_with_a_reason() {
                 roles: vec![Role::Clerk],
                 identity: String::new(),
                 identity_kind: None,
+                mobile: String::new(),
                 password: "demo".into(),
             },
         )

@@ -40,6 +40,7 @@ async fn staff(t: &TestApp, name: &str, roles: Vec<Role>, profile: StaffProfile)
                 roles,
                 identity: String::new(),
                 identity_kind: None,
+                mobile: String::new(),
                 password: "demo-password".into(),
             },
         )
@@ -173,6 +174,7 @@ async fn assignment_spreads_1000_cases_evenly_and_never_puts_one_person_on_two_s
                     channel: Channel::Counter,
                     form: books_form().as_object().unwrap().clone(),
                     materials: Default::default(),
+                    applicant: None,
                 },
             )
             .await

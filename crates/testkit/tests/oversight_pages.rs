@@ -112,6 +112,7 @@ async fn second_clerk(t: &TestApp) -> i64 {
                 roles: vec![Role::Clerk],
                 identity: String::new(),
                 identity_kind: None,
+                mobile: String::new(),
                 password: "demo".into(),
             },
         )

@@ -90,7 +90,9 @@ pub fn code_of(e: &AppError) -> Code {
             DomainError::VersionConflict { .. } => Code::VersionConflict,
             DomainError::OpinionRequired(_) => Code::OpinionRequired,
             DomainError::OpinionTooLong { .. } => Code::OpinionTooLong,
-            DomainError::OpinionUnprintable(_) => Code::InvalidInput,
+            DomainError::OpinionUnprintable(_) | DomainError::CounterChannelOnly(_) => {
+                Code::InvalidInput
+            }
             DomainError::SeparationOfDuties(_) => Code::SeparationOfDuties,
             DomainError::InvalidForm(_) => Code::InvalidForm,
             DomainError::ReasonRequired(_) | DomainError::NoOpenTask | DomainError::CaseClosed => {

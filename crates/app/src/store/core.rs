@@ -18,6 +18,9 @@ pub trait CoreStore: Send + Sync {
     async fn user_credentials(&self, username: &str) -> Result<Option<(User, String)>, StoreError>;
     async fn user(&self, id: UserId) -> Result<Option<User>, StoreError>;
     async fn users(&self) -> Result<Vec<User>, StoreError>;
+    /// The applicants registered with this identity number (stored trimmed and
+    /// upper case), oldest first.
+    async fn applicants_by_identity(&self, identity: &str) -> Result<Vec<User>, StoreError>;
     async fn create_token(
         &self,
         token_hash: &str,

@@ -65,6 +65,9 @@ pub struct MaterialFile {
     pub content_type: String,
     pub size: i64,
     pub uploaded_at: DateTime<Utc>,
+    /// Who put the file into the library: the owner, or a clerk for them at the
+    /// window (一窗受理).
+    pub uploaded_by: UserId,
 }
 
 /// A message in a user's in-app inbox.

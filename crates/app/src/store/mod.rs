@@ -63,6 +63,8 @@ pub struct User {
     /// What the applicant registered as, which says which of the two
     /// `identity` is; `None` for staff.
     pub identity_kind: Option<onestamp_domain::case::ApplicantKind>,
+    /// Applicants: a mainland mobile number, when one was given; otherwise empty.
+    pub mobile: String,
     pub active: bool,
 }
 
@@ -74,6 +76,8 @@ pub struct NewUser {
     pub roles: Vec<Role>,
     pub identity: String,
     pub identity_kind: Option<onestamp_domain::case::ApplicantKind>,
+    /// Applicants: a mainland mobile number or empty.
+    pub mobile: String,
     pub password_hash: String,
 }
 

@@ -225,8 +225,37 @@ pub fn decide_instantly(
 /// The event name of a submission.
 pub const SUBMIT: &str = "submit";
 
-/// Opens a case: checks the form against the item and puts the case at the
-/// channel's first stage. The store gives it its id and number.
+/// Who hands an application in: the applicant themselves (online, on a phone, at
+/// a kiosk), or a clerk at the window for a named applicant (一窗受理).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FiledBy {
+    Applicant,
+    /// The clerk who takes the application in at the counter.
+    Clerk(UserId),
+}
+
+impl FiledBy {
+    /// The clerk who filed, if a clerk did.
+    pub fn clerk(self) -> Option<UserId> {
+        match self {
+            FiledBy::Applicant => None,
+            FiledBy::Clerk(id) => Some(id),
+        }
+    }
+
+    /// A clerk files only at the counter: an application taken in at the window
+    /// is a counter case, whatever else the request says.
+    pub fn check_channel(self, channel: Channel) -> Result<(), DomainError> {
+        match self {
+            FiledBy::Clerk(_) if channel != Channel::Counter => {
+                Err(DomainError::CounterChannelOnly(channel))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Opens a case the applicant files themselves (see [`open_case_by`]).
 #[expect(
     clippy::too_many_arguments,
     reason = "the facts of a submission, each needed"
@@ -241,15 +270,53 @@ pub fn open_case(
     now: DateTime<Utc>,
     today: chrono::NaiveDate,
 ) -> Result<(Case, CaseEvent), DomainError> {
+    open_case_by(
+        FiledBy::Applicant,
+        item,
+        item_version,
+        applicant,
+        channel,
+        form,
+        priority,
+        now,
+        today,
+    )
+}
+
+/// Opens a case: checks who files on which channel and the form against the
+/// item, and puts the case at the channel's first stage. The submission event
+/// names who handed it in: the applicant, or the clerk (role clerk) at the
+/// window; the case's applicant is always the applicant. The store gives the
+/// case its id and number.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the facts of a submission, each needed"
+)]
+pub fn open_case_by(
+    filed_by: FiledBy,
+    item: &Item,
+    item_version: i64,
+    applicant: Applicant,
+    channel: Channel,
+    form: serde_json::Map<String, serde_json::Value>,
+    priority: bool,
+    now: DateTime<Utc>,
+    today: chrono::NaiveDate,
+) -> Result<(Case, CaseEvent), DomainError> {
+    filed_by.check_channel(channel)?;
     let problems = validate_form(item, &form, today);
     if !problems.is_empty() {
         return Err(DomainError::InvalidForm(problems));
     }
     let status = CaseStatus::at(channel.first_stage());
+    let (actor_id, actor_role) = match filed_by {
+        FiledBy::Applicant => (applicant.user_id, Role::Applicant),
+        FiledBy::Clerk(clerk) => (clerk, Role::Clerk),
+    };
     let event = CaseEvent {
         at: now,
-        actor_id: applicant.user_id,
-        actor_role: Role::Applicant,
+        actor_id,
+        actor_role,
         action: SUBMIT.to_string(),
         opinion: None,
         from_status: None,
@@ -468,6 +535,71 @@ pub fn decide(
         case: next,
         event,
     })
+}
+
+#[cfg(test)]
+mod filing_tests {
+    use super::*;
+    use crate::catalogue::tests::sample_item;
+
+    fn form() -> serde_json::Map<String, serde_json::Value> {
+        let mut form = serde_json::Map::new();
+        form.insert("venue_name".into(), "玉林小酒馆".into());
+        form
+    }
+
+    fn open(filed_by: FiledBy, channel: Channel) -> Result<(Case, CaseEvent), DomainError> {
+        let applicant = tests::case_in(CaseStatus::Intake).applicant;
+        let now = Utc::now();
+        open_case_by(
+            filed_by,
+            &sample_item(true),
+            1,
+            applicant,
+            channel,
+            form(),
+            false,
+            now,
+            now.date_naive(),
+        )
+    }
+
+    #[test]
+    fn a_clerk_files_at_the_counter_and_the_event_names_the_clerk() {
+        let (case, event) = open(FiledBy::Clerk(77), Channel::Counter).unwrap();
+        assert_eq!(case.status, CaseStatus::Intake);
+        assert_eq!(case.channel, Channel::Counter);
+        assert_ne!(
+            case.applicant.user_id, 77,
+            "the applicant stays the applicant"
+        );
+        assert_eq!((event.actor_id, event.actor_role), (77, Role::Clerk));
+        assert_eq!(event.action, SUBMIT);
+    }
+
+    #[test]
+    fn a_clerk_cannot_file_on_another_channel() {
+        for channel in [Channel::Web, Channel::Mobile, Channel::Kiosk] {
+            assert_eq!(
+                open(FiledBy::Clerk(77), channel).map(drop),
+                Err(DomainError::CounterChannelOnly(channel))
+            );
+        }
+        let message = DomainError::CounterChannelOnly(Channel::Web).to_string();
+        assert!(
+            message.contains("窗口") && message.contains("网上"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn an_applicant_filing_themselves_is_the_actor_of_the_submission() {
+        let (case, event) = open(FiledBy::Applicant, Channel::Web).unwrap();
+        assert_eq!(event.actor_id, case.applicant.user_id);
+        assert_eq!(event.actor_role, Role::Applicant);
+        assert_eq!(FiledBy::Applicant.clerk(), None);
+        assert_eq!(FiledBy::Clerk(5).clerk(), Some(5));
+    }
 }
 
 #[cfg(test)]

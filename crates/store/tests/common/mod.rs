@@ -146,6 +146,7 @@ pub async fn user(store: &Arc<dyn Store>, username: &str, roles: &[Role]) -> Use
                 roles: roles.to_vec(),
                 identity: String::new(),
                 identity_kind: None,
+                mobile: String::new(),
                 password_hash: format!("hash-of-{username}"),
             },
             fact("user.create", username),

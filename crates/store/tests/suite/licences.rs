@@ -312,6 +312,7 @@ pub async fn materials_are_saved_once_per_owner_and_hash(store: Arc<dyn Store>) 
         content_type: "application/pdf".into(),
         size: 1024,
         uploaded_at: at(minutes),
+        uploaded_by: owner,
     };
     store
         .save_material(&file(alice.id, "aa", "营业执照.pdf", 0))

@@ -47,6 +47,7 @@ fn application(item: &str, value: serde_json::Value) -> Application {
         channel: Channel::Counter,
         form: form(value),
         materials: BTreeMap::new(),
+        applicant: None,
     }
 }
 
@@ -95,6 +96,7 @@ async fn staff(t: &TestApp, username: &str, roles: Vec<Role>) -> (User, Session)
                 roles,
                 identity: String::new(),
                 identity_kind: None,
+                mobile: String::new(),
                 password: "demo".into(),
             },
         )

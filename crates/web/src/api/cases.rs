@@ -49,6 +49,12 @@ pub struct SubmitRequest {
     #[serde(default)]
     #[schema(value_type = std::collections::BTreeMap<String, schema::MaterialChoice>)]
     pub materials: std::collections::BTreeMap<String, onestamp_app::materials::MaterialChoice>,
+    /// Clerks at the window (一窗受理): the applicant's user id (from
+    /// `GET /api/v1/applicants` or `POST /api/v1/applicants`). The channel is then
+    /// `counter` (the default); materials are the applicant's. Required of
+    /// clerks, refused from anyone else.
+    #[serde(default)]
+    pub applicant: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -167,19 +173,22 @@ fn day_param(value: Option<&str>, name: &str) -> Result<Option<NaiveDate>, ApiEr
     }
 }
 
-/// Submit an application (applicant). The case starts at pre-review (online
-/// channels) or intake (counter) and its first task is assigned at once.
+/// Submit an application: an applicant for themselves, or a clerk at the window
+/// for the applicant named in `applicant` (一窗受理). The case starts at
+/// pre-review (online channels) or intake (counter) and its first task is
+/// assigned at once; at the window the filing clerk takes the intake when on
+/// duty and qualified for the item, otherwise it is drawn.
 #[utoipa::path(post, path = "/api/v1/cases", tag = "cases", security(("bearer" = [])), request_body = SubmitRequest,
     responses(
         (status = 201, description = "The new case", body = schema::Case),
         (status = 400, description = "`malformed_json`, `bad_request`", body = ErrorBody),
         (status = 401, description = "`unauthenticated`", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `wrong_role`: applicants only", body = ErrorBody),
-        (status = 404, description = "`not_found`: no such item, licence or file", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `wrong_role`: applicants, or clerks naming `applicant` (a clerk without it is refused)", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such item, licence, file or applicant", body = ErrorBody),
         (status = 409, description = "`no_assignee`: nobody can take the first task; `duplicate`", body = ErrorBody),
         (status = 413, description = "`payload_too_large`", body = ErrorBody),
         (status = 415, description = "`unsupported_media_type`", body = ErrorBody),
-        (status = 422, description = "`invalid_body`, `invalid_input`, `invalid_form`", body = ErrorBody)))]
+        (status = 422, description = "`invalid_body`, `invalid_input` (a clerk on a channel other than `counter`, or naming a user who is no applicant), `invalid_form`", body = ErrorBody)))]
 async fn submit(
     State(app): State<App>,
     Caller(s): Caller,
@@ -190,9 +199,14 @@ async fn submit(
             &s,
             Application {
                 item_code: req.item,
-                channel: req.channel.unwrap_or(Channel::Web),
+                // At the window the channel is the counter unless the request says otherwise.
+                channel: req.channel.unwrap_or(match req.applicant {
+                    Some(_) => Channel::Counter,
+                    None => Channel::Web,
+                }),
                 form: req.form,
                 materials: req.materials,
+                applicant: req.applicant,
             },
         )
         .await?;

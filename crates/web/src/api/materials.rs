@@ -31,19 +31,27 @@ pub fn router() -> OpenApiRouter<App> {
 pub struct UploadParams {
     /// File name, e.g. 租赁合同.pdf.
     pub name: String,
+    /// Clerks at the window: the applicant (user id) the file is uploaded for;
+    /// it goes into their library.
+    #[serde(rename = "for")]
+    #[param(rename = "for")]
+    pub for_applicant: Option<i64>,
 }
 
-/// Upload a file to my materials library (applicants): the raw bytes of a PDF,
-/// JPEG or PNG as the body. Kept by content; the same file twice is kept once.
+/// Upload a file to my materials library (applicants), or, with `for`, to the
+/// library of the applicant a clerk serves at the window (一窗受理): the raw
+/// bytes of a PDF, JPEG or PNG as the body. Kept by content; the same file twice
+/// is kept once.
 #[utoipa::path(post, path = "/api/v1/materials", tag = "materials", security(("bearer" = [])), params(UploadParams),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses(
         (status = 201, description = "The file as kept", body = schema::MaterialFile),
-        (status = 400, description = "`bad_query`: no `name`; `bad_request`: the body could not be read", body = ErrorBody),
+        (status = 400, description = "`bad_query`: no `name`, `for` not a number; `bad_request`: the body could not be read", body = ErrorBody),
         (status = 401, description = "`unauthenticated`", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `wrong_role`: applicants only", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `wrong_role`: applicants, or clerks with `for`", body = ErrorBody),
+        (status = 404, description = "`not_found`: no applicant with the id given as `for`", body = ErrorBody),
         (status = 413, description = "`payload_too_large`: over the configured material size", body = ErrorBody),
-        (status = 422, description = "`invalid_input`: empty, a bad name, not a PDF, JPEG or PNG", body = ErrorBody)))]
+        (status = 422, description = "`invalid_input`: empty, a bad name, not a PDF, JPEG or PNG; `for` is not an applicant", body = ErrorBody)))]
 async fn upload(
     State(app): State<App>,
     Caller(s): Caller,
@@ -52,21 +60,41 @@ async fn upload(
 ) -> Result<(StatusCode, Json<MaterialFile>), ApiError> {
     Ok((
         StatusCode::CREATED,
-        Json(app.upload_material(&s, &p.name, body.to_vec()).await?),
+        Json(
+            app.upload_material(&s, &p.name, body.to_vec(), p.for_applicant)
+                .await?,
+        ),
     ))
 }
 
-/// My materials library.
-#[utoipa::path(get, path = "/api/v1/materials", tag = "materials", security(("bearer" = [])),
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ForParams {
+    /// Clerks at the window: the applicant (user id) served.
+    #[serde(rename = "for")]
+    #[param(rename = "for")]
+    pub for_applicant: Option<i64>,
+}
+
+/// My materials library (applicants), or, with `for`, the library of the
+/// applicant a clerk serves at the window.
+#[utoipa::path(get, path = "/api/v1/materials", tag = "materials", security(("bearer" = [])), params(ForParams),
     responses(
-        (status = 200, description = "My files", body = Vec<schema::MaterialFile>),
+        (status = 200, description = "The files", body = Vec<schema::MaterialFile>),
+        (status = 400, description = "`bad_query`: `for` is not a number", body = ErrorBody),
         (status = 401, description = "`unauthenticated`", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `wrong_role`: applicants only", body = ErrorBody)))]
+        (status = 403, description = "`forbidden`, `wrong_role`: applicants, or clerks with `for`", body = ErrorBody),
+        (status = 404, description = "`not_found`: no applicant with the id given as `for`", body = ErrorBody),
+        (status = 422, description = "`invalid_input`: `for` is not an applicant", body = ErrorBody)))]
 async fn list(
     State(app): State<App>,
     Caller(s): Caller,
+    ApiQuery(p): ApiQuery<ForParams>,
 ) -> Result<Json<Vec<MaterialFile>>, ApiError> {
-    Ok(Json(app.my_materials(&s).await?))
+    Ok(Json(match p.for_applicant {
+        None => app.my_materials(&s).await?,
+        Some(id) => app.applicant_materials(&s, id).await?,
+    }))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -126,19 +154,27 @@ pub(crate) fn attachment(name: &str) -> String {
     format!("attachment; filename=\"material.{extension}\"; filename*=UTF-8''{encoded}")
 }
 
-/// What my valid licences fill in for an item: form values and the materials they stand in for (免提交).
-#[utoipa::path(get, path = "/api/v1/items/{code}/prefill", tag = "materials", security(("bearer" = [])), params(("code" = String, Path)),
+/// What my valid licences fill in for an item: form values and the materials
+/// they stand in for (免提交); with `for`, those of the applicant a clerk serves
+/// at the window.
+#[utoipa::path(get, path = "/api/v1/items/{code}/prefill", tag = "materials", security(("bearer" = [])), params(("code" = String, Path), ForParams),
     responses(
-        (status = 200, description = "What my licences fill in", body = schema::Prefill),
+        (status = 200, description = "What the licences fill in", body = schema::Prefill),
+        (status = 400, description = "`bad_query`: `for` is not a number", body = ErrorBody),
         (status = 401, description = "`unauthenticated`", body = ErrorBody),
-        (status = 403, description = "`forbidden`, `wrong_role`: applicants only", body = ErrorBody),
-        (status = 404, description = "`not_found`", body = ErrorBody)))]
+        (status = 403, description = "`forbidden`, `wrong_role`: applicants, or clerks with `for`", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such item, or no applicant with the id given as `for`", body = ErrorBody),
+        (status = 422, description = "`invalid_input`: `for` is not an applicant", body = ErrorBody)))]
 async fn prefill(
     State(app): State<App>,
     Caller(s): Caller,
     Path(code): Path<String>,
+    ApiQuery(p): ApiQuery<ForParams>,
 ) -> Result<Json<Prefill>, ApiError> {
-    Ok(Json(app.prefill(&s, &code).await?))
+    Ok(Json(match p.for_applicant {
+        None => app.prefill(&s, &code).await?,
+        Some(id) => app.prefill_for(&s, &code, id).await?,
+    }))
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`, one module per resource.
 
+mod applicants;
 mod auth;
 mod cases;
 mod catalogue;
@@ -23,6 +24,7 @@ pub fn router() -> OpenApiRouter<App> {
     OpenApiRouter::new()
         .merge(auth::router())
         .merge(users::router())
+        .merge(applicants::router())
         .merge(catalogue::router())
         .merge(cases::router())
         .merge(validate::router())

@@ -128,7 +128,24 @@ pub struct User {
     pub identity: String,
     /// `null` for staff.
     pub identity_kind: Option<ApplicantKind>,
+    /// Applicants: a mainland mobile number, or empty.
+    pub mobile: String,
     pub active: bool,
+}
+
+/// An applicant as the window sees them (一窗受理): identity unmasked.
+#[derive(Serialize, ToSchema)]
+pub struct ApplicantSummary {
+    /// The user id, to name in `applicant` of `POST /api/v1/cases` and `for` of
+    /// `POST /api/v1/materials`.
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub kind: ApplicantKind,
+    /// Citizen ID (person) or unified social credit code (organisation).
+    pub identity: String,
+    /// Mainland mobile number, or empty.
+    pub mobile: String,
 }
 
 /// A member of staff's qualifications (持证上岗) and availability.
@@ -587,6 +604,8 @@ pub struct MaterialFile {
     pub content_type: String,
     pub size: i64,
     pub uploaded_at: DateTime<Utc>,
+    /// Who put it into the library: the owner, or a clerk for them at the window.
+    pub uploaded_by: i64,
 }
 
 /// What the applicant's licences fill in for an item.

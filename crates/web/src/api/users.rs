@@ -53,6 +53,9 @@ pub struct SaveUserRequest {
     #[serde(default)]
     #[schema(value_type = Option<schema::ApplicantKind>)]
     pub identity_kind: Option<ApplicantKind>,
+    /// Applicants: a mainland mobile number (optional).
+    #[serde(default)]
+    pub mobile: String,
     pub password: String,
     /// Qualifications and availability (staff).
     #[serde(default)]
@@ -85,6 +88,7 @@ async fn save_user(
                 roles: req.roles,
                 identity: req.identity,
                 identity_kind: req.identity_kind,
+                mobile: req.mobile,
                 password: req.password,
             },
         )

@@ -364,6 +364,7 @@ pub async fn create_user(
         roles,
         identity: one_of(&pairs, "identity").unwrap_or("").to_string(),
         identity_kind,
+        mobile: one_of(&pairs, "mobile").unwrap_or("").to_string(),
         password: one_of(&pairs, "password").unwrap_or("").to_string(),
     };
     match app.save_user(Some(&user.session), form).await {

@@ -319,6 +319,7 @@ pub async fn submit(
         channel: channel(&headers),
         form: values.clone(),
         materials: material_choices(&posted.materials),
+        applicant: None,
     };
     let err = match app.submit_application(&user.session, application).await {
         Ok(view) => return Redirect::to(&format!("/cases/{}", view.case.id)).into_response(),
