@@ -128,8 +128,7 @@ impl App {
             password,
         } = form;
         let checked = self.check_user(
-            username,
-            display_name,
+            ("display_name", username, display_name),
             &roles,
             identity,
             identity_kind,
@@ -183,8 +182,7 @@ impl App {
         }
         let username = self.fresh_username().await?;
         let checked = self.check_user(
-            username,
-            name.to_string(),
+            ("name", username, name.to_string()),
             &[Role::Applicant],
             identity,
             Some(new.kind),
@@ -267,11 +265,11 @@ impl App {
         )))
     }
 
-    /// Checks a user's names, identity and mobile number.
+    /// Checks a user's names, identity and mobile number. `names`: the field the
+    /// display name came in, the user name and the display name.
     fn check_user(
         &self,
-        username: String,
-        display_name: String,
+        (name_field, username, display_name): (&str, String, String),
         roles: &[Role],
         identity: String,
         identity_kind: Option<ApplicantKind>,
@@ -279,10 +277,13 @@ impl App {
     ) -> Result<Checked, AppError> {
         let (username, display_name) = (username.trim(), display_name.trim());
         if display_name.is_empty() || display_name.chars().count() > 100 {
-            return Err(field_invalid("name", "姓名或名称须为 1-100 个字".into()));
+            return Err(field_invalid(
+                name_field,
+                "姓名或名称须为 1-100 个字".into(),
+            ));
         }
         if let Some(reason) = text::forbidden(display_name, Lines::One) {
-            return Err(field_invalid("name", format!("姓名或名称{reason}")));
+            return Err(field_invalid(name_field, format!("姓名或名称{reason}")));
         }
         if username.is_empty()
             || username.len() > 64

@@ -344,4 +344,14 @@ pub async fn materials_are_saved_once_per_owner_and_hash(store: Arc<dyn Store>) 
     let names: Vec<&str> = mine.iter().map(|m| m.name.as_str()).collect();
     assert_eq!(names, ["身份证.pdf", "营业执照.pdf"], "latest first");
     assert_eq!(store.materials_of(alice.id, 1).await.unwrap().len(), 1);
+    // A file a clerk (here bob) put into alice's library at the window.
+    let for_alice = MaterialFile {
+        uploaded_by: bob.id,
+        ..file(alice.id, "cc", "代传.pdf", 4)
+    };
+    store.save_material(&for_alice).await.unwrap();
+    assert_eq!(
+        store.material(alice.id, "cc").await.unwrap(),
+        Some(for_alice)
+    );
 }

@@ -86,6 +86,56 @@ pub async fn users_are_upserted_by_name_with_their_roles(store: Arc<dyn Store>) 
     );
 }
 
+pub async fn applicants_are_found_by_identity_with_their_mobile(store: Arc<dyn Store>) {
+    let staff = user(&store, "clerk", &[Role::Clerk]).await;
+    let applicant = |username: &str, identity: &str| onestamp_app::store::NewUser {
+        username: username.into(),
+        display_name: "赵六".into(),
+        roles: vec![Role::Applicant],
+        identity: identity.into(),
+        identity_kind: Some(onestamp_domain::case::ApplicantKind::Person),
+        mobile: "13800281234".into(),
+        password_hash: "!".into(),
+    };
+    let zhao = store
+        .upsert_user(
+            applicant("zhao", "11010519491231002X"),
+            fact("user.register", "zhao"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(zhao.mobile, "13800281234");
+    store
+        .upsert_user(
+            applicant("qian", "510107199003071236"),
+            fact("user.register", "qian"),
+        )
+        .await
+        .unwrap();
+    let found = store
+        .applicants_by_identity("11010519491231002X")
+        .await
+        .unwrap();
+    assert_eq!(found, vec![zhao.clone()]);
+    assert_eq!(store.user(zhao.id).await.unwrap(), Some(zhao));
+    assert!(
+        store
+            .applicants_by_identity("")
+            .await
+            .unwrap()
+            .iter()
+            .all(|u| u.id != staff.id),
+        "staff have no identity to be found by"
+    );
+    assert_eq!(
+        store
+            .applicants_by_identity("110105194912310021")
+            .await
+            .unwrap(),
+        vec![]
+    );
+}
+
 pub async fn tokens_find_their_user_until_they_expire_or_are_revoked(store: Arc<dyn Store>) {
     let u = user(&store, "zhangsan", &[Role::Applicant]).await;
     let expires = at(60);
