@@ -128,15 +128,16 @@ impl App {
             .join(hash)
     }
 
-    /// Stores an uploaded file for the applicant: PDF, JPEG or PNG, at most the
-    /// configured size. The same content uploaded twice is stored once.
+    /// Stores an uploaded file for the applicant (or an inspector's site photo):
+    /// PDF, JPEG or PNG, at most the configured size. The same content uploaded
+    /// twice is stored once.
     pub async fn upload_material(
         &self,
         session: &Session,
         name: &str,
         bytes: Vec<u8>,
     ) -> Result<MaterialFile, AppError> {
-        session.require(&[Role::Applicant])?;
+        session.require(&[Role::Applicant, Role::Inspector])?;
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 200 || name.contains(['/', '\\']) {
             return Err(AppError::invalid("文件名须为 1-200 个字符，且不含路径"));
@@ -212,10 +213,14 @@ impl App {
                     .materials
                     .values()
                     .any(|m| matches!(m, MaterialRef::File { hash: h, .. } if h == hash));
-                if !referenced {
-                    return Err(not_found());
+                if referenced {
+                    case.applicant.user_id
+                } else {
+                    // A photo of the case's inspection record (踏勘记录).
+                    self.inspection_photo_owner(case.id, hash)
+                        .await?
+                        .ok_or_else(not_found)?
                 }
-                case.applicant.user_id
             }
             _ => session.user.id,
         };

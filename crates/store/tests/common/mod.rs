@@ -217,6 +217,7 @@ pub fn new_case(case: Case, prefix: &str) -> NewCase {
         number_prefix: prefix.into(),
         licence: None,
         retire: None,
+        documents: Default::default(),
     }
 }
 

@@ -105,5 +105,6 @@ pub fn moved_on(case: &Case, actor: i64, next_assignee: Option<i64>) -> CaseChan
         case: next,
         licence: None,
         retire: None,
+        documents: Vec::new(),
     }
 }

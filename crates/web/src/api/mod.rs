@@ -3,6 +3,7 @@
 mod auth;
 mod cases;
 mod catalogue;
+mod documents;
 mod licences;
 mod materials;
 mod quality;
@@ -28,4 +29,5 @@ pub fn router() -> OpenApiRouter<App> {
         .merge(quality::router())
         .merge(licences::router())
         .merge(materials::router())
+        .merge(documents::router())
 }

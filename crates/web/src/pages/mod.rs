@@ -11,6 +11,7 @@
 mod apply;
 mod cases;
 mod catalogue;
+mod documents;
 pub mod session;
 mod verify;
 
@@ -35,6 +36,7 @@ pub fn router() -> Router<App> {
         .route("/cases/{id}", get(cases::case_page))
         .route("/cases/{id}/actions", post(cases::act))
         .route("/licences/{id}/pdf", get(cases::licence_pdf))
+        .route("/cases/{id}/documents/{doc}/pdf", get(documents::pdf))
         .route("/workbench", get(cases::workbench))
         .route("/login", get(session::login_form).post(session::login))
         .route("/logout", post(session::logout))
