@@ -74,9 +74,9 @@ const TITLE_SIZE: f32 = 24.0;
 const NUMBER_BASELINE: f32 = 142.0;
 const BODY_TOP: f32 = 180.0;
 /// The last baseline of the body: below are the authority, the date and the seal.
-const BODY_BOTTOM: f32 = 652.0;
+const BODY_BOTTOM: f32 = 626.0;
 const BODY_SIZES: [f32; 6] = [13.0, 12.0, 11.0, 10.0, 9.0, 8.0];
-const SEAL_CENTRE: (f32, f32) = (RIGHT - 80.0, 716.0);
+const SEAL_CENTRE: (f32, f32) = (RIGHT - 88.0, 690.0);
 
 struct Line {
     x: f32,
@@ -172,8 +172,9 @@ pub fn render_notice_pdf(
     let (cx, cy) = SEAL_CENTRE;
     let issuer = doc.issuer.trim();
     let issuer_size = fit(&measure, issuer, 13.0, 2.0 * (RIGHT - cx) + 40.0);
-    pen.centred(&mut surface, cx, cy - 8.0, issuer_size, issuer);
-    pen.centred(&mut surface, cx, cy + 18.0, 13.0, &date_zh(doc.issued_on));
+    // The star sits between the authority's name and the date, as on a licence.
+    pen.centred(&mut surface, cx, cy - 22.0, issuer_size, issuer);
+    pen.centred(&mut surface, cx, cy + 32.0, 13.0, &date_zh(doc.issued_on));
 
     surface.set_fill(Some(fill(GREY, 1.0)));
     let footer = wrap(&measure, verify_line, 8.0, RIGHT - LEFT, RIGHT - LEFT);

@@ -580,6 +580,8 @@ pub fn inspection(
     head: &Letterhead<'_>,
 ) -> DocumentContent {
     let mut doc = base(case, DocumentKind::Inspection, n, head);
+    // A record, not a letter: addressed to nobody.
+    doc.recipient = String::new();
     doc.body = vec![
         field("办件编号", &case.number),
         field("申请事项", &item.name),

@@ -398,3 +398,55 @@ async fn a_bad_inspection_record_is_refused_naming_its_field() {
         .collect();
     assert_eq!(kinds, ["receipt", "acceptance"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_inspector_records_the_inspection_on_the_case_page() {
+    use onestamp_testkit::browser::*;
+    let _one = ONE_BROWSER.lock().await;
+    let Some(chromium) = Chromium::launch().await else {
+        return;
+    };
+    let t = TestApp::start().await;
+    let (id, _, _) = t
+        .file_through(
+            "jinjiang_books",
+            json!({"item": FOOD, "channel": "counter", "form": food_form()}),
+            &[("clerk", "accept"), ("reviewer", "review")],
+        )
+        .await;
+    let page = chromium.browser.new_page("about:blank").await.unwrap();
+    log_in_as(&page, &t.base, "inspector", "踏勘").await;
+    page.goto(format!("{}/cases/{id}", t.base)).await.unwrap();
+    wait_for(&page, "form[data-action=inspect] #inspection-place").await;
+    wait_for(&page, "#documents a[data-document]").await;
+    assert_fits_a_phone(&page).await;
+    shoot(&page, "case-documents").await;
+    fill(&page, "#inspection-place", "成都市武侯区玉林北路12号").await;
+    fill(&page, "#inspection-present", "王书香").await;
+    fill(&page, "#inspection-findings", "灶台未设排烟罩，已当场整改").await;
+    js(
+        &page,
+        "(document.getElementById('inspection-conclusion').value = 'conforms_after_rectification', '')",
+    )
+    .await;
+    wait_for(&page, "form[data-action=inspect] button[type=submit]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_text(
+        &page,
+        "document.querySelector('#documents')?.textContent ?? ''",
+        "踏勘记录",
+    )
+    .await;
+    shoot(&page, "case-documents-after").await;
+    chromium.close().await;
+    let applicant = t.login("jinjiang_books").await;
+    let (_, text) = pdf_text(&t, id, &applicant, "inspection", "inspection-page")
+        .await
+        .unwrap_or_default();
+    if !text.is_empty() {
+        assert!(flat(&text).contains("整改后符合"), "{text}");
+    }
+}

@@ -258,7 +258,7 @@ async fn case_view(app: &App, user: &PageUser, view: CaseView) -> CasePage {
         )
     });
     CasePage {
-        docs: super::documents::part(app, user, view.case.id).await,
+        docs: super::documents::part(app, user, view.case.id, view.query_code.clone()).await,
         chrome: user.chrome(app),
         id: case.id,
         number: case.number.clone(),

@@ -28,6 +28,8 @@ pub struct DocumentLine {
 /// What the case page shows of documents, and what the inspection fields need.
 pub struct DocumentsPart {
     pub lines: Vec<DocumentLine>,
+    /// The case's query code, for its applicant and staff.
+    pub query_code: Option<String>,
     /// Today, the default inspection date (`YYYY-MM-DD`).
     pub today: String,
     /// The conclusions to choose from: (name, label).
@@ -36,7 +38,12 @@ pub struct DocumentsPart {
 
 /// The documents of a case as the page user may see them (none if refused:
 /// the page itself says why it cannot be seen).
-pub async fn part(app: &App, user: &PageUser, case_id: i64) -> DocumentsPart {
+pub async fn part(
+    app: &App,
+    user: &PageUser,
+    case_id: i64,
+    query_code: Option<String>,
+) -> DocumentsPart {
     let lines = app
         .case_documents(&user.session, case_id)
         .await
@@ -52,6 +59,7 @@ pub async fn part(app: &App, user: &PageUser, case_id: i64) -> DocumentsPart {
         .collect();
     DocumentsPart {
         lines,
+        query_code,
         today: app.today().format("%Y-%m-%d").to_string(),
         conclusions: Conclusion::ALL
             .into_iter()
