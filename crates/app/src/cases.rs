@@ -70,6 +70,8 @@ pub struct CaseView {
     pub events: Vec<ShownEvent>,
     /// The licence the case issued, once issued.
     pub licence_id: Option<String>,
+    /// The query code (查询码), for the case's applicant and staff only.
+    pub query_code: Option<String>,
 }
 
 /// The JSON of a case view: the case's own fields with `task` as shown, and the
@@ -90,6 +92,8 @@ impl Serialize for CaseView {
             actions: &'a [Action],
             events: &'a [ShownEvent],
             licence_id: &'a Option<String>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            query_code: &'a Option<String>,
         }
         let mut case = match serde_json::to_value(&self.case).map_err(S::Error::custom)? {
             serde_json::Value::Object(map) => map,
@@ -107,6 +111,7 @@ impl Serialize for CaseView {
             actions: &self.actions,
             events: &self.events,
             licence_id: &self.licence_id,
+            query_code: &self.query_code,
         }
         .serialize(serializer)
     }
@@ -219,6 +224,8 @@ impl App {
             self.settings.district_code,
             self.local_date(now).format("%Y%m%d")
         );
+        // Documents: the receipt (and the notice of acceptance of a 秒批 case).
+        let documents = self.submission_documents(&item, self.new_query_code(), &events)?;
         let case = self
             .store
             .create_case(NewCase {
@@ -228,6 +235,7 @@ impl App {
                 audit,
                 retire: sealed.as_ref().and_then(|s| s.retire()),
                 licence: sealed.map(|s| s.licence),
+                documents,
             })
             .await?;
         tracing::info!(case_no = %case.number, item = %case.item_code, status = %case.status.as_str(), applicant_id = user.id, actor_id = session.user.id, actor = %session.user.username, actor_role = %session.role_names(), "case submitted");
@@ -319,10 +327,29 @@ impl App {
         case_id: i64,
         command: Command,
     ) -> Result<CaseView, AppError> {
+        self.act_on_case_with(session, case_id, command, None).await
+    }
+
+    /// [`Self::act_on_case`], with the inspector's record of the site
+    /// inspection (踏勘记录) when the action is `inspect`.
+    pub async fn act_on_case_with(
+        &self,
+        session: &Session,
+        case_id: i64,
+        command: Command,
+        inspection: Option<onestamp_domain::document::InspectionInput>,
+    ) -> Result<CaseView, AppError> {
         let case = self.visible_case(session, case_id).await?;
         let item = self.item_of(&case).await?;
         let now = self.clock.now();
         let decision = decide(&case, &item, &session.actor(), &command, now)?;
+        let record = match &inspection {
+            Some(input) => Some(
+                self.inspection_record(session, &case, command.action, input)
+                    .await?,
+            ),
+            None => None,
+        };
         let mut next = decision.case;
         timing::account(&self.settings.calendar, &item, &case, &mut next, now);
         let sealed = if next.status == CaseStatus::Issued {
@@ -341,6 +368,10 @@ impl App {
         if let Some(l) = &sealed {
             audit.extend(l.facts(now, Some(session.user.id)));
         }
+        let (documents, facts) = self
+            .step_documents(&next, &item, &decision.event, record.as_ref())
+            .await?;
+        audit.extend(facts);
         let event_role = decision.event.actor_role;
         self.store
             .commit_case(CaseChange {
@@ -350,6 +381,7 @@ impl App {
                 audit,
                 retire: sealed.as_ref().and_then(|s| s.retire()),
                 licence: sealed.map(|s| s.licence),
+                documents,
             })
             .await?;
         tracing::info!(case_no = %case.number, action = %command.action, from = %case.status.as_str(), to = %next.status.as_str(), version = next.version, actor_id = session.user.id, actor = %session.user.username, actor_role = %event_role.as_str(), "case action");
@@ -535,6 +567,7 @@ impl App {
         let cal = &self.settings.calendar;
         let light = timing::case_light(cal, &case, now, self.settings.warn_share);
         let suspended_minutes_total = timing::suspended_minutes(cal, &case, now);
+        let query_code = self.shown_query_code(session, &case).await?;
         let shown = disclose(case, events, item, &session.user.roles);
         let licence_id = match shown.case.status {
             CaseStatus::Issued => self
@@ -546,6 +579,7 @@ impl App {
         };
         Ok(CaseView {
             licence_id,
+            query_code,
             light,
             task_light: shown
                 .task

@@ -9,6 +9,7 @@ pub mod cases;
 pub mod catalogue;
 pub mod clock;
 pub mod demo;
+pub mod documents;
 pub mod error;
 pub mod licences;
 pub mod materials;
@@ -45,6 +46,8 @@ pub struct Settings {
     pub login: LoginPolicy,
     /// The issuing authority printed on licences and its unified social credit code.
     pub bureau_name: String,
+    /// Where a refusal may be taken for administrative reconsideration (行政复议机关).
+    pub reconsideration_body: String,
     pub bureau_credit_code: String,
     /// The address the public reaches this installation at (QR codes point here).
     pub public_url: String,
@@ -107,6 +110,7 @@ impl Default for Settings {
             warn_share: onestamp_domain::timing::DEFAULT_WARN_SHARE,
             login: LoginPolicy::default(),
             bureau_name: "成都市武侯区行政审批局".into(),
+            reconsideration_body: "成都市武侯区人民政府".into(),
             bureau_credit_code: "11510107MB1526487K".into(),
             public_url: "http://127.0.0.1:8080".into(),
             licence_reminder_days: 30,

@@ -158,7 +158,7 @@ fn text_of(v: &serde_json::Value) -> String {
 }
 
 impl App {
-    fn sealing(&self) -> Result<&Sealing, AppError> {
+    pub(crate) fn sealing(&self) -> Result<&Sealing, AppError> {
         self.sealing
             .as_ref()
             .ok_or_else(|| AppError::sealing("no seal is configured on this installation"))

@@ -139,7 +139,8 @@ impl App {
             .join(hash)
     }
 
-    /// Stores an uploaded file in an applicant's library: PDF, JPEG or PNG, at
+    /// Stores an uploaded file in an applicant's library (or an inspector's site
+    /// photo): PDF, JPEG or PNG, at
     /// most the configured size. The same content uploaded twice is stored once.
     /// An applicant uploads for themselves (`for_applicant` `None`); a clerk at
     /// the window for the applicant named, who owns the file, which is recorded
@@ -153,7 +154,8 @@ impl App {
     ) -> Result<MaterialFile, AppError> {
         let owner = match for_applicant {
             None => {
-                session.require(&[Role::Applicant])?;
+                // An inspector's site photos are the inspector's own.
+                session.require(&[Role::Applicant, Role::Inspector])?;
                 session.user.id
             }
             Some(id) => {
@@ -262,10 +264,14 @@ impl App {
                     .materials
                     .values()
                     .any(|m| matches!(m, MaterialRef::File { hash: h, .. } if h == hash));
-                if !referenced {
-                    return Err(not_found());
+                if referenced {
+                    case.applicant.user_id
+                } else {
+                    // A photo of the case's inspection record (踏勘记录).
+                    self.inspection_photo_owner(case.id, hash)
+                        .await?
+                        .ok_or_else(not_found)?
                 }
-                case.applicant.user_id
             }
             _ => session.user.id,
         };

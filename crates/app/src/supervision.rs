@@ -107,6 +107,7 @@ impl App {
                 audit: vec![audit],
                 licence: None,
                 retire: None,
+                documents: Vec::new(),
             })
             .await?;
         tracing::info!(case_no = %case.number, stage = %task.stage.as_str(), from = task.assignee, to, actor_id = session.user.id, actor = %session.user.username, actor_role = %session.role_names(), "task reassigned");
@@ -230,6 +231,7 @@ impl App {
                 audit: vec![audit],
                 licence: None,
                 retire: None,
+                documents: Vec::new(),
             })
             .await?;
         tracing::info!(case_no = %case.number, priority, actor_id = session.user.id, actor = %session.user.username, actor_role = %session.role_names(), "green channel set");

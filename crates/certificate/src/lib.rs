@@ -13,6 +13,10 @@
 //!   id) is extractable, with the font subset embedded, a vector seal and a vector QR
 //!   code that decodes exactly to the verification URL.
 //!
+//! - [`render_notice_pdf`] prints a case's documents (受理通知书, 补正告知书 …)
+//!   on the same page and with the same seal; [`notice_canonical_bytes`] is what
+//!   is signed of them.
+//!
 //! No database, no HTTP, no global state: pure functions, plus [`load_or_create`]
 //! for the key file and [`FontSource`] for reading the font.
 
@@ -20,6 +24,7 @@ mod document;
 mod error;
 mod font;
 mod layout;
+mod notice;
 mod pdf;
 mod qr;
 mod seal;
@@ -29,5 +34,8 @@ pub use document::{
 };
 pub use error::CertificateError;
 pub use font::{FONT_ENV, FontSource, SYSTEM_FONTS};
+pub use notice::{
+    NOTICE_FORMAT, notice_canonical_bytes, notice_from_canonical_bytes, render_notice_pdf,
+};
 pub use pdf::{ViewingCopy, render_pdf, render_pdf_copy};
 pub use seal::{SIGNER_ID, Seal, Verifier, load_or_create};

@@ -34,10 +34,10 @@ use crate::qr::{QUIET_ZONE, QrMatrix};
 use crate::{CertificateError, FontSource, LicenceDocument};
 
 // A4 in points, origin top left, y downwards.
-const PAGE_W: f32 = 595.276;
-const PAGE_H: f32 = 841.89;
-const LEFT: f32 = 80.0;
-const RIGHT: f32 = PAGE_W - 80.0;
+pub(crate) const PAGE_W: f32 = 595.276;
+pub(crate) const PAGE_H: f32 = 841.89;
+pub(crate) const LEFT: f32 = 80.0;
+pub(crate) const RIGHT: f32 = PAGE_W - 80.0;
 const TITLE_BASELINE: f32 = 128.0;
 const TITLE_SIZE: f32 = 30.0;
 const FIELDS_TOP: f32 = 192.0;
@@ -51,8 +51,8 @@ const QR_TOP: f32 = 624.0;
 const SEAL_CENTRE: (f32, f32) = (RIGHT - 88.0, 696.0);
 const SEAL_RADIUS: f32 = 58.0;
 
-const INK: (u8, u8, u8) = (24, 24, 24);
-const GREY: (u8, u8, u8) = (110, 110, 110);
+pub(crate) const INK: (u8, u8, u8) = (24, 24, 24);
+pub(crate) const GREY: (u8, u8, u8) = (110, 110, 110);
 const FRAME: (u8, u8, u8) = (158, 118, 64);
 const SEAL_RED: (u8, u8, u8) = (214, 28, 36);
 
@@ -300,13 +300,20 @@ fn layout_at(measure: &Measure<'_>, rows: &[Row], size: f32) -> Vec<Line> {
     lines
 }
 
-struct Pen<'a> {
-    font: Font,
-    measure: &'a Measure<'a>,
+pub(crate) struct Pen<'a> {
+    pub(crate) font: Font,
+    pub(crate) measure: &'a Measure<'a>,
 }
 
 impl Pen<'_> {
-    fn text(&self, surface: &mut Surface<'_>, x: f32, baseline: f32, size: f32, text: &str) {
+    pub(crate) fn text(
+        &self,
+        surface: &mut Surface<'_>,
+        x: f32,
+        baseline: f32,
+        size: f32,
+        text: &str,
+    ) {
         let glyphs = self.measure.glyphs(text);
         surface.draw_glyphs(
             Point::from_xy(x, baseline),
@@ -318,7 +325,14 @@ impl Pen<'_> {
         );
     }
 
-    fn centred(&self, surface: &mut Surface<'_>, cx: f32, baseline: f32, size: f32, text: &str) {
+    pub(crate) fn centred(
+        &self,
+        surface: &mut Surface<'_>,
+        cx: f32,
+        baseline: f32,
+        size: f32,
+        text: &str,
+    ) {
         let x = cx - self.measure.width(text, size) / 2.0;
         self.text(surface, x, baseline, size, text);
     }
@@ -328,7 +342,7 @@ fn colour((r, g, b): (u8, u8, u8)) -> rgb::Color {
     rgb::Color::new(r, g, b)
 }
 
-fn fill(c: (u8, u8, u8), opacity: f32) -> Fill {
+pub(crate) fn fill(c: (u8, u8, u8), opacity: f32) -> Fill {
     Fill {
         paint: colour(c).into(),
         opacity: NormalizedF32::new(opacity).unwrap_or(NormalizedF32::ONE),
@@ -336,7 +350,7 @@ fn fill(c: (u8, u8, u8), opacity: f32) -> Fill {
     }
 }
 
-fn stroke(c: (u8, u8, u8), width: f32) -> Stroke {
+pub(crate) fn stroke(c: (u8, u8, u8), width: f32) -> Stroke {
     Stroke {
         paint: colour(c).into(),
         width,
@@ -346,7 +360,7 @@ fn stroke(c: (u8, u8, u8), width: f32) -> Stroke {
 }
 
 /// A double frame, thick outside and thin inside, as on printed licences.
-fn draw_frame(surface: &mut Surface<'_>) {
+pub(crate) fn draw_frame(surface: &mut Surface<'_>) {
     surface.set_fill(None);
     for (inset, width) in [(30.0, 2.2), (36.0, 0.7)] {
         if let Some(path) = rect_path(inset, inset, PAGE_W - 2.0 * inset, PAGE_H - 2.0 * inset) {
@@ -379,7 +393,12 @@ fn draw_qr(surface: &mut Surface<'_>, qr: &QrMatrix) -> Option<Rect> {
 /// The round seal: a red ring, a five-pointed star, and `name` lettered clockwise
 /// along the upper rim, each character upright towards the rim. Drawn with
 /// multiply blending so the black text under it stays legible, as with real ink.
-fn draw_seal(surface: &mut Surface<'_>, pen: &Pen<'_>, (cx, cy): (f32, f32), name: &str) {
+pub(crate) fn draw_seal(
+    surface: &mut Surface<'_>,
+    pen: &Pen<'_>,
+    (cx, cy): (f32, f32),
+    name: &str,
+) {
     surface.push_blend_mode(BlendMode::Multiply);
     let ring = 3.2;
     surface.set_fill(None);

@@ -56,6 +56,7 @@ pub(crate) async fn open_app_at(
         calendar: cfg.calendar()?,
         warn_share: cfg.warn_share,
         bureau_name: cfg.bureau_name.clone(),
+        reconsideration_body: cfg.reconsideration_body.clone(),
         bureau_credit_code: cfg.bureau_credit_code.clone(),
         public_url: cfg.public_url.clone(),
         licence_reminder_days: cfg.licence_reminder_days,

@@ -21,6 +21,7 @@ pub struct Config {
     pub database_url: String,
     pub district_code: String,
     pub bureau_name: String,
+    pub reconsideration_body: String,
     pub bureau_credit_code: String,
     pub public_url: String,
     pub licence_reminder_days: u32,
@@ -136,6 +137,9 @@ impl Config {
                 "district_code '{}' must be a 6-digit region code",
                 self.district_code
             );
+        }
+        if self.reconsideration_body.trim().is_empty() {
+            bail!("reconsideration_body must not be empty");
         }
         if self.bureau_name.trim().is_empty() {
             bail!("bureau_name must not be empty");

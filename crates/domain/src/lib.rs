@@ -10,6 +10,7 @@ pub mod audit;
 pub mod calendar;
 pub mod case;
 pub mod catalogue;
+pub mod document;
 pub mod error;
 pub mod identity;
 pub mod licence;

@@ -102,6 +102,10 @@ async fn create_in(conn: &mut AnyConnection, new: NewCase) -> R<Case> {
     for fact in facts.iter_mut().filter(|f| f.subject.is_empty()) {
         fact.subject = case.number.clone();
     }
+    // The submission's documents name the number just given: sealed now.
+    let (documents, document_facts) = new.documents.finish(&case)?;
+    facts.extend(document_facts);
+    crate::documents::open(conn, id, &new.documents.query_code, &documents).await?;
     crate::audit::append_all(conn, &facts).await?;
     if let Some(mut licence) = new.licence {
         licence.case_id = id;
@@ -259,6 +263,7 @@ async fn commit_in(conn: &mut AnyConnection, change: CaseChange) -> R<()> {
     )
     .await?;
     crate::audit::append_all(conn, &change.audit).await?;
+    crate::documents::insert(conn, case.id, &change.documents).await?;
     if let Some(licence) = &change.licence {
         crate::licences::insert(conn, licence).await?;
     }

@@ -19,6 +19,7 @@ mod catalogue;
 mod codec;
 mod counts;
 mod db;
+mod documents;
 mod integrity;
 mod keyset;
 mod licences;
@@ -199,6 +200,10 @@ delegate! {
         fn save_material(file: &MaterialFile) -> () = licences::save_material;
         fn material(owner: UserId, hash: &str) -> Option<MaterialFile> = licences::material_of;
         fn materials_of(owner: UserId, limit: u32) -> Vec<MaterialFile> = licences::materials_of;
+    }
+    DocumentStore {
+        fn case_documents(case_id: i64) -> Vec<StoredDocument> = documents::of_case;
+        fn query_code(case_id: i64) -> Option<String> = documents::query_code;
     }
     BulkStore {
         fn import_cases(cases: Vec<ImportedCase>, audit: AuditFact) -> i64 = bulk::import;

@@ -7,6 +7,7 @@ mod alerts;
 mod bulk;
 mod core;
 mod counts;
+mod documents;
 mod integrity;
 mod licences;
 mod quality;
@@ -17,6 +18,7 @@ pub use self::alerts::{Alert, AlertStore};
 pub use self::bulk::{BulkStore, ImportedCase, day_serials, split_number};
 pub use self::core::CoreStore;
 pub use self::counts::{CountStore, OpsCounts};
+pub use self::documents::{DocumentStore, DraftDocuments, PendingDocuments, StoredDocument};
 pub use self::integrity::{CaseRecord, IntegrityStore};
 pub use self::licences::{LicenceQuery, LicenceStore, MaterialFile, Notification, StoredLicence};
 pub use self::quality::{QualitySample, QualityStore, SampleCase, SampleCriteria};
@@ -118,6 +120,9 @@ pub struct NewCase {
     /// A licence the issued one renews, with the status it takes (replaced), in
     /// the same transaction; refused if it is no longer valid.
     pub retire: Option<(String, onestamp_domain::licence::LicenceStatus)>,
+    /// The query code and the documents of the submission (受理回执, and 受理通知书
+    /// when the case starts accepted), sealed once the case is numbered.
+    pub documents: PendingDocuments,
 }
 
 /// A change to an existing case, accepted only if the stored version is still `expected_version`.
@@ -132,6 +137,8 @@ pub struct CaseChange {
     pub licence: Option<StoredLicence>,
     /// A licence the issued one renews, with the status it takes (replaced).
     pub retire: Option<(String, onestamp_domain::licence::LicenceStatus)>,
+    /// Documents the change writes (their facts are in `audit`).
+    pub documents: Vec<StoredDocument>,
 }
 
 /// Filters for case lists; the permission filter is part of the query.
@@ -241,6 +248,7 @@ pub trait Store:
     + BulkStore
     + CountStore
     + IntegrityStore
+    + DocumentStore
 {
 }
 
@@ -253,7 +261,8 @@ impl<
         + SwitchStore
         + BulkStore
         + CountStore
-        + IntegrityStore,
+        + IntegrityStore
+        + DocumentStore,
 > Store for T
 {
 }

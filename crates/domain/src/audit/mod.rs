@@ -9,8 +9,8 @@ mod trail;
 
 pub use checkpoint::{Checkpoint, checkpoint_message};
 pub use trail::{
-    AuditFact, CaseTrail, LicenceTrail, TrailFault, alert_fact, case_fact, event_digest,
-    licence_digest, licence_issued, licence_status_set,
+    AuditFact, CaseTrail, DOCUMENT_ISSUE, LicenceTrail, TrailFault, alert_fact, case_fact,
+    document_issued, event_digest, licence_digest, licence_issued, licence_status_set,
 };
 
 /// An instant as the chain keeps it: RFC 3339 in UTC, to the millisecond.

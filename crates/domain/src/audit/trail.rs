@@ -150,6 +150,34 @@ pub fn licence_status_set(
     }
 }
 
+/// The kind of the fact of a sealed case document (受理通知书, 补正告知书 …).
+pub const DOCUMENT_ISSUE: &str = "document.issue";
+
+/// The fact of a sealed document of a case: its subject is the document's
+/// number; it records the case, the kind and the digest of the sealed content
+/// and signature, so that a stored document can be checked against it.
+pub fn document_issued(
+    at: DateTime<Utc>,
+    actor_id: Option<UserId>,
+    number: &str,
+    case_number: &str,
+    kind: &str,
+    canonical: &str,
+    signature: &str,
+) -> AuditFact {
+    AuditFact {
+        at,
+        actor_id,
+        kind: DOCUMENT_ISSUE.into(),
+        subject: number.to_string(),
+        detail: json!({
+            "case": case_number,
+            "kind": kind,
+            "digest": licence_digest(canonical, signature),
+        }),
+    }
+}
+
 const LICENCE_ISSUE: &str = "licence.issue";
 const LICENCE_REVOKE: &str = "licence.revoke";
 const LICENCE_REPLACE: &str = "licence.replace";

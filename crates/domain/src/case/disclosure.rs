@@ -76,6 +76,12 @@ pub struct ShownEvent {
     pub version: i64,
 }
 
+/// Whether a viewer sees a case's query code (查询码): the case's own applicant
+/// and staff, never anyone else.
+pub fn sees_query_code(roles: &[Role], own: bool) -> bool {
+    own || roles.iter().any(|r| r.is_staff())
+}
+
 /// A case as one viewer may see it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Disclosed {

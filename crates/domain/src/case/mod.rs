@@ -13,7 +13,9 @@ mod number;
 mod stage;
 mod supervision;
 
-pub use disclosure::{Disclosed, Hand, ShownEvent, ShownTask, disclose, mask_identity_number};
+pub use disclosure::{
+    Disclosed, Hand, ShownEvent, ShownTask, disclose, mask_identity_number, sees_query_code,
+};
 pub use form::validate_form;
 pub use number::CaseNumber;
 pub use stage::{Action, CaseStatus, Channel, Stage};

@@ -218,6 +218,7 @@ pub fn new_case(case: Case, prefix: &str) -> NewCase {
         number_prefix: prefix.into(),
         licence: None,
         retire: None,
+        documents: Default::default(),
     }
 }
 

@@ -69,6 +69,7 @@ pub async fn ops_counts_follow_cases_tasks_alerts_and_reminders(store: Arc<dyn S
             case: done,
             licence: None,
             retire: None,
+            documents: Vec::new(),
         })
         .await
         .unwrap();

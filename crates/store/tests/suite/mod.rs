@@ -7,6 +7,7 @@ mod audit;
 mod cases;
 mod catalogue;
 mod counts;
+mod documents;
 mod licences;
 mod quality;
 mod search;
@@ -19,6 +20,7 @@ pub use audit::*;
 pub use cases::*;
 pub use catalogue::*;
 pub use counts::*;
+pub use documents::*;
 pub use licences::*;
 pub use quality::*;
 pub use search::*;
@@ -105,5 +107,6 @@ pub fn moved_on(case: &Case, actor: i64, next_assignee: Option<i64>) -> CaseChan
         case: next,
         licence: None,
         retire: None,
+        documents: Vec::new(),
     }
 }

@@ -68,6 +68,10 @@ pub struct ActionRequest {
     pub opinion: Option<String>,
     /// The version of the case the caller saw.
     pub version: i64,
+    /// With `inspect` only: the record of the site inspection (踏勘记录).
+    #[serde(default)]
+    #[schema(value_type = Option<schema::InspectionInput>)]
+    pub inspection: Option<onestamp_domain::document::InspectionInput>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -250,7 +254,7 @@ async fn act(
 ) -> Result<Json<CaseView>, ApiError> {
     let id = path_id(&id, "办件")?;
     let view = app
-        .act_on_case(
+        .act_on_case_with(
             &s,
             id,
             Command {
@@ -258,6 +262,7 @@ async fn act(
                 opinion: req.opinion,
                 version: req.version,
             },
+            req.inspection,
         )
         .await?;
     Ok(Json(view))

@@ -4,6 +4,7 @@ mod applicants;
 mod auth;
 mod cases;
 mod catalogue;
+mod documents;
 mod licences;
 mod materials;
 mod quality;
@@ -32,4 +33,5 @@ pub fn router() -> OpenApiRouter<App> {
         .merge(quality::router())
         .merge(licences::router())
         .merge(materials::router())
+        .merge(documents::router())
 }

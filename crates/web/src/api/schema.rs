@@ -301,6 +301,61 @@ pub struct Case {
     pub events: Vec<ShownEvent>,
     /// The licence the case issued, once issued.
     pub licence_id: Option<String>,
+    /// The query code (查询码): present for the case's applicant and staff only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub query_code: Option<String>,
+}
+
+// --- Case documents (办件文书) ---
+
+/// The kind of a case document.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentKind {
+    /// 受理回执
+    Receipt,
+    /// 受理通知书
+    Acceptance,
+    /// 补正告知书
+    Correction,
+    /// 不予受理通知书
+    NotAccepted,
+    /// 不予许可决定书
+    Denial,
+    /// 踏勘记录
+    Inspection,
+}
+
+/// A sealed document of a case, as listed.
+#[derive(Serialize, ToSchema)]
+pub struct DocumentSummary {
+    pub id: i64,
+    pub kind: DocumentKind,
+    /// The kind in Chinese, e.g. 受理通知书.
+    pub kind_label: String,
+    /// The document's number: the case number and a suffix, e.g. `…-SL01`.
+    pub number: String,
+    pub issued_at: DateTime<Utc>,
+    /// Whether the stored content carries a good signature of the bureau's seal.
+    pub genuine: bool,
+}
+
+/// The inspector's record of a site inspection (踏勘记录), given with `inspect`.
+#[derive(Serialize, ToSchema)]
+pub struct InspectionInput {
+    /// `YYYY-MM-DD`: not in the future, not before the submission.
+    pub date: String,
+    pub place: String,
+    /// Persons present, separated by commas or lines.
+    pub present: String,
+    /// Required unless the conclusion is `conforms`.
+    pub findings: String,
+    /// `conforms` (符合), `does_not_conform` (不符合), `conforms_after_rectification`
+    /// (整改后符合), or the Chinese label.
+    pub conclusion: String,
+    /// Hashes of JPEG or PNG photos the inspector uploaded (`POST /api/v1/materials`).
+    #[serde(default)]
+    pub photos: Vec<String>,
 }
 
 /// A department of the catalogue.

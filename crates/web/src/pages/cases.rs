@@ -167,6 +167,8 @@ struct CasePage {
     licence: Option<String>,
     version: i64,
     actions: Vec<ActionButton>,
+    /// 办件文书 and the inspection record's fields.
+    docs: super::documents::DocumentsPart,
 }
 
 fn shown_value(v: &serde_json::Value) -> String {
@@ -303,6 +305,7 @@ async fn case_view(app: &App, user: &PageUser, view: CaseView) -> CasePage {
         )
     });
     CasePage {
+        docs: super::documents::part(app, user, view.case.id, view.query_code.clone()).await,
         chrome: user.chrome(app),
         id: case.id,
         number: case.number.clone(),
@@ -402,6 +405,9 @@ pub struct ActForm {
     /// The confirmation a negative action asks for.
     #[serde(default)]
     confirm: Option<String>,
+    /// With `inspect`: the inspection record (踏勘记录).
+    #[serde(flatten)]
+    inspection: super::documents::InspectionFields,
 }
 
 /// `POST /cases/{id}/actions`: one of the actions the case page offers (an
@@ -456,7 +462,11 @@ pub async fn act(
         opinion: typed.or(chosen),
         version: form.version,
     };
-    match app.act_on_case(&user.session, id, command).await {
+    let inspection = form.inspection.record(action);
+    match app
+        .act_on_case_with(&user.session, id, command, inspection)
+        .await
+    {
         Ok(_) => Redirect::to(&format!("/cases/{id}")).into_response(),
         Err(e) => error_page(user.chrome(&app), e, back),
     }

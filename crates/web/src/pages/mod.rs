@@ -12,6 +12,7 @@ mod admin;
 mod apply;
 mod cases;
 mod catalogue;
+mod documents;
 mod regulation;
 pub mod session;
 mod supervision;
@@ -40,6 +41,7 @@ pub fn router() -> Router<App> {
         .route("/cases/{id}/actions", post(cases::act))
         .route("/cases/{id}/materials/{hash}", get(cases::material))
         .route("/licences/{id}/pdf", get(cases::licence_pdf))
+        .route("/cases/{id}/documents/{doc}/pdf", get(documents::pdf))
         .route("/workbench", get(workbench::workbench))
         .route("/workbench/views", post(workbench::save_view))
         .route("/workbench/search", get(workbench::search))
