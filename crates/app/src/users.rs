@@ -204,6 +204,19 @@ impl App {
         })
     }
 
+    /// The applicant a clerk serves at the window, by account id.
+    pub async fn window_applicant(
+        &self,
+        session: &Session,
+        id: UserId,
+    ) -> Result<ApplicantSummary, AppError> {
+        session.require(&[Role::Clerk])?;
+        let user = self.applicant_account(id).await?;
+        ApplicantSummary::of(&user).ok_or_else(|| {
+            AppError::invalid("该账号未登记申请人类型（自然人或法人），请联系管理员补充")
+        })
+    }
+
     /// The applicant holding a citizen ID or unified social credit code (clerks,
     /// supervisors, admins), or `None`. A number that is neither is refused,
     /// saying what is wrong with it.

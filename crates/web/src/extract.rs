@@ -60,10 +60,16 @@ pub fn size_zh(bytes: usize) -> String {
 }
 
 /// The largest body a request to `path` may carry: an upload the configured
-/// material size, anything else [`crate::MAX_BODY_BYTES`].
+/// material size, the counter's form its files and fields, anything else [`crate::MAX_BODY_BYTES`].
 pub fn body_limit(app: &App, method: &axum::http::Method, path: &str) -> usize {
     if method == axum::http::Method::POST && path == "/api/v1/materials" {
         app.settings().max_upload_bytes
+    } else if method == axum::http::Method::POST && path.starts_with("/counter/apply/") {
+        // The window's form carries the scanned materials, each at most an upload.
+        app.settings()
+            .max_upload_bytes
+            .saturating_mul(crate::pages::COUNTER_FILES)
+            + crate::MAX_BODY_BYTES
     } else {
         crate::MAX_BODY_BYTES
     }

@@ -108,8 +108,12 @@ pub struct MaterialView {
 
 #[derive(Template)]
 #[template(path = "apply.html")]
-struct ApplyPage {
+pub(super) struct ApplyPage {
     chrome: Chrome,
+    /// Where the form posts.
+    action: String,
+    /// 一窗受理: the applicant the clerk files for, and the uploads the window takes.
+    counter: Option<CounterFor>,
     code: String,
     name: String,
     instant: bool,
@@ -120,15 +124,22 @@ struct ApplyPage {
     error: Option<String>,
 }
 
-/// What the form posted: field values and material choices by key.
-#[derive(Default)]
-struct Posted {
-    fields: BTreeMap<String, String>,
-    materials: BTreeMap<String, String>,
-    csrf: Option<String>,
+/// The applicant a clerk files for at the window, as the form names them.
+pub struct CounterFor {
+    pub id: i64,
+    pub name: String,
+    pub identity: String,
 }
 
-fn read_posted(pairs: Vec<(String, String)>) -> Posted {
+/// What the form posted: field values and material choices by key.
+#[derive(Default)]
+pub(super) struct Posted {
+    pub fields: BTreeMap<String, String>,
+    pub materials: BTreeMap<String, String>,
+    pub csrf: Option<String>,
+}
+
+pub(super) fn read_posted(pairs: Vec<(String, String)>) -> Posted {
     let mut p = Posted::default();
     for (k, v) in pairs {
         if let Some(key) = k.strip_prefix("f.") {
@@ -145,7 +156,10 @@ fn read_posted(pairs: Vec<(String, String)>) -> Posted {
 /// The form's text as the JSON the use case takes: numbers as numbers, a
 /// checkbox as a boolean, empty fields left out (so "required" is reported).
 /// A number that does not parse is passed on as text for the domain to refuse.
-fn form_values(item: &Item, posted: &BTreeMap<String, String>) -> serde_json::Map<String, Value> {
+pub(super) fn form_values(
+    item: &Item,
+    posted: &BTreeMap<String, String>,
+) -> serde_json::Map<String, Value> {
     let mut form = serde_json::Map::new();
     for f in &item.form {
         let raw = posted.get(&f.key).map(|s| s.trim()).unwrap_or("");
@@ -171,7 +185,9 @@ fn form_values(item: &Item, posted: &BTreeMap<String, String>) -> serde_json::Ma
     form
 }
 
-fn material_choices(posted: &BTreeMap<String, String>) -> BTreeMap<String, MaterialChoice> {
+pub(super) fn material_choices(
+    posted: &BTreeMap<String, String>,
+) -> BTreeMap<String, MaterialChoice> {
     posted
         .iter()
         .filter_map(|(code, v)| {
@@ -195,16 +211,25 @@ fn material_choices(posted: &BTreeMap<String, String>) -> BTreeMap<String, Mater
 
 /// Builds the page: the item's fields with `values`, the materials with what the
 /// applicant may give by reference.
-async fn page(
+pub(super) async fn page(
     app: &App,
     user: &PageUser,
     item: &Item,
     values: &serde_json::Map<String, Value>,
     selected: &BTreeMap<String, String>,
     use_prefill_materials: bool,
+    counter: Option<CounterFor>,
 ) -> Result<ApplyPage, AppError> {
-    let prefill = app.prefill(&user.session, &item.code).await?;
-    let files = app.my_materials(&user.session).await?;
+    let (prefill, files) = match &counter {
+        Some(c) => (
+            app.prefill_for(&user.session, &item.code, c.id).await?,
+            app.applicant_materials(&user.session, c.id).await?,
+        ),
+        None => (
+            app.prefill(&user.session, &item.code).await?,
+            app.my_materials(&user.session).await?,
+        ),
+    };
     let fields = item
         .form
         .iter()
@@ -256,6 +281,11 @@ async fn page(
         .collect();
     Ok(ApplyPage {
         chrome: user.chrome(app),
+        action: match &counter {
+            Some(c) => format!("/counter/apply/{}?applicant={}", item.code, c.id),
+            None => format!("/items/{}/apply", item.code),
+        },
+        counter,
         code: item.code.clone(),
         name: item.name.clone(),
         instant: item.instant,
@@ -277,7 +307,7 @@ pub async fn form(State(app): State<App>, user: PageUser, Path(code): Path<Strin
         Ok(p) => p.form,
         Err(e) => return error_page(user.chrome(&app), e, back),
     };
-    match page(&app, &user, &item, &prefill, &BTreeMap::new(), true).await {
+    match page(&app, &user, &item, &prefill, &BTreeMap::new(), true, None).await {
         Ok(p) => render(p, StatusCode::OK),
         Err(e) => error_page(user.chrome(&app), e, back),
     }
@@ -325,7 +355,31 @@ pub async fn submit(
         Ok(view) => return Redirect::to(&format!("/cases/{}", view.case.id)).into_response(),
         Err(e) => e,
     };
-    // Show the form again with what was entered and why it was refused.
+    refused_form(
+        &app,
+        &user,
+        &item,
+        &values,
+        &posted.materials,
+        err,
+        None,
+        back,
+    )
+    .await
+}
+
+/// The form again with what was entered and why it was refused.
+#[allow(clippy::too_many_arguments, reason = "the parts of one refused form")]
+pub(super) async fn refused_form(
+    app: &App,
+    user: &PageUser,
+    item: &Item,
+    values: &serde_json::Map<String, Value>,
+    selected: &BTreeMap<String, String>,
+    err: AppError,
+    counter: Option<CounterFor>,
+    back: Option<String>,
+) -> Response {
     let message = err.to_string();
     let problems = match &err {
         AppError::Invalid { problems, .. } => problems.clone(),
@@ -333,9 +387,9 @@ pub async fn submit(
         _ => Vec::new(),
     };
     let status = crate::error::ApiError::from(err).status();
-    let mut shown = match page(&app, &user, &item, &values, &posted.materials, false).await {
+    let mut shown = match page(app, user, item, values, selected, false, counter).await {
         Ok(p) => p,
-        Err(e) => return error_page(user.chrome(&app), e, back),
+        Err(e) => return error_page(user.chrome(app), e, back),
     };
     place(&mut shown, problems);
     shown.error = Some(message);

@@ -12,6 +12,7 @@ mod admin;
 mod apply;
 mod cases;
 mod catalogue;
+mod counter;
 mod documents;
 mod regulation;
 pub mod session;
@@ -30,6 +31,9 @@ use onestamp_domain::role::Role;
 
 use crate::error::{ApiError, Code};
 
+/// Most files one counter submission takes.
+pub const COUNTER_FILES: usize = counter::MAX_FILES;
+
 pub fn router() -> Router<App> {
     Router::new()
         .route("/", get(catalogue::home))
@@ -42,6 +46,15 @@ pub fn router() -> Router<App> {
         .route("/cases/{id}/materials/{hash}", get(cases::material))
         .route("/licences/{id}/pdf", get(cases::licence_pdf))
         .route("/cases/{id}/documents/{doc}/pdf", get(documents::pdf))
+        .route("/counter", get(counter::counter))
+        .route("/counter/find", post(counter::find))
+        .route("/counter/register", post(counter::register))
+        .route(
+            "/counter/apply/{code}",
+            get(counter::apply_form)
+                .post(counter::apply_submit)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         .route("/workbench", get(workbench::workbench))
         .route("/workbench/views", post(workbench::save_view))
         .route("/workbench/search", get(workbench::search))

@@ -1,0 +1,411 @@
+//! Counter intake (一窗受理) for clerks: find the walk-in applicant by citizen
+//! ID or credit code, or register them; choose the item; fill its form with
+//! the applicant, scanning or uploading the materials or citing their stored
+//! files and licences; submit. The case then opens with the clerk holding its
+//! intake task, where the machine review shows and the clerk accepts at once or
+//! asks for corrections. Every step is the use case the API offers.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Form, Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use onestamp_app::cases::Application;
+use onestamp_app::materials::MaterialChoice;
+use onestamp_app::users::{ApplicantSummary, NewApplicant};
+use onestamp_app::{App, AppError};
+use onestamp_domain::case::{ApplicantKind, Channel};
+use onestamp_domain::role::Role;
+
+use super::apply::{self, CounterFor};
+use super::session::PageUser;
+use super::{Chrome, PageQuery, Template, error_page, render};
+
+/// Most files one counter submission takes.
+pub const MAX_FILES: usize = 12;
+
+#[derive(Template)]
+#[template(path = "counter.html")]
+struct CounterPage {
+    chrome: Chrome,
+    applicant: Option<ApplicantSummary>,
+    kind_label: &'static str,
+    items: Vec<(String, String, bool)>,
+    /// What the find form said, and what went wrong.
+    identity: String,
+    find_error: Option<String>,
+    not_found: bool,
+    register: RegisterForm,
+    register_error: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, Clone)]
+pub struct RegisterForm {
+    #[serde(default)]
+    csrf: Option<String>,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub identity: String,
+    #[serde(default)]
+    pub mobile: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CounterQuery {
+    #[serde(default)]
+    applicant: Option<i64>,
+}
+
+fn clerk_only(app: &App, user: &PageUser) -> Option<Response> {
+    user.refuse_unless(app, &[Role::Clerk])
+}
+
+async fn counter_page(
+    app: &App,
+    user: &PageUser,
+    applicant: Option<ApplicantSummary>,
+) -> CounterPage {
+    let mut items: Vec<(String, String, bool)> = app
+        .list_items()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|s| (s.item.code, s.item.name, s.item.instant))
+        .collect();
+    items.sort();
+    CounterPage {
+        chrome: user.chrome(app),
+        kind_label: match applicant.as_ref().map(|a| a.kind) {
+            Some(ApplicantKind::Organisation) => "法人或其他组织",
+            _ => "自然人",
+        },
+        applicant,
+        items,
+        identity: String::new(),
+        find_error: None,
+        not_found: false,
+        register: RegisterForm::default(),
+        register_error: None,
+    }
+}
+
+/// `GET /counter`: find or register the applicant; with `?applicant=`, the items.
+pub async fn counter(
+    State(app): State<App>,
+    user: PageUser,
+    PageQuery(q): PageQuery<CounterQuery>,
+) -> Response {
+    if let Some(refused) = clerk_only(&app, &user) {
+        return refused;
+    }
+    let applicant = match q.applicant {
+        Some(id) => match app.window_applicant(&user.session, id).await {
+            Ok(a) => Some(a),
+            Err(e) => return error_page(user.chrome(&app), e, Some("/counter".into())),
+        },
+        None => None,
+    };
+    render(counter_page(&app, &user, applicant).await, StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+pub struct FindForm {
+    csrf: Option<String>,
+    #[serde(default)]
+    identity: String,
+}
+
+/// `POST /counter/find`: the applicant holding the number, or the register form prefilled.
+pub async fn find(
+    State(app): State<App>,
+    user: PageUser,
+    form: Result<Form<FindForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    if let Some(refused) = clerk_only(&app, &user) {
+        return refused;
+    }
+    let Ok(Form(f)) = form else {
+        return incomplete(&app, &user);
+    };
+    if let Some(refused) = user.csrf_refusal(&app, f.csrf.as_deref()) {
+        return refused;
+    }
+    let mut page = counter_page(&app, &user, None).await;
+    page.identity = f.identity.trim().to_uppercase();
+    match app.find_applicant(&user.session, &f.identity).await {
+        Ok(Some(a)) => Redirect::to(&format!("/counter?applicant={}", a.id)).into_response(),
+        Ok(None) => {
+            page.not_found = true;
+            page.register.identity = page.identity.clone();
+            page.register.kind = if page
+                .identity
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_digit())
+                && page.identity.len() == 18
+                && !page.identity.starts_with('9')
+            {
+                "person".into()
+            } else {
+                "organisation".into()
+            };
+            render(page, StatusCode::OK)
+        }
+        Err(e) => {
+            let e = crate::error::ApiError::from(e);
+            page.find_error = Some(e.message);
+            render(page, e.code.status())
+        }
+    }
+}
+
+/// `POST /counter/register`: registers the walk-in applicant and serves them.
+pub async fn register(
+    State(app): State<App>,
+    user: PageUser,
+    form: Result<Form<RegisterForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    if let Some(refused) = clerk_only(&app, &user) {
+        return refused;
+    }
+    let Ok(Form(f)) = form else {
+        return incomplete(&app, &user);
+    };
+    if let Some(refused) = user.csrf_refusal(&app, f.csrf.as_deref()) {
+        return refused;
+    }
+    let mut page = counter_page(&app, &user, None).await;
+    let kind = match f.kind.as_str() {
+        "person" => ApplicantKind::Person,
+        "organisation" => ApplicantKind::Organisation,
+        _ => {
+            page.register = f;
+            page.register_error = Some("请选择申请人类型：自然人或法人".into());
+            return render(page, StatusCode::UNPROCESSABLE_ENTITY);
+        }
+    };
+    let new = NewApplicant {
+        name: f.name.clone(),
+        kind,
+        identity: f.identity.clone(),
+        mobile: f.mobile.clone(),
+    };
+    match app.register_applicant(&user.session, new).await {
+        Ok(a) => Redirect::to(&format!("/counter?applicant={}", a.id)).into_response(),
+        Err(e) => {
+            let e = crate::error::ApiError::from(e);
+            let mut text = e.message;
+            for p in &e.problems {
+                text.push_str(&format!("；{}", p.message));
+            }
+            page.register = f;
+            page.register_error = Some(text);
+            render(page, e.code.status())
+        }
+    }
+}
+
+fn incomplete(app: &App, user: &PageUser) -> Response {
+    super::refusal(
+        user.chrome(app),
+        crate::error::Code::BadRequest,
+        "未能完成",
+        "提交的内容不完整，请返回刷新页面后重试。".into(),
+        Some("/counter".into()),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ApplyQuery {
+    applicant: i64,
+}
+
+/// `GET /counter/apply/{code}?applicant=`: the item's form for the applicant, with uploads.
+pub async fn apply_form(
+    State(app): State<App>,
+    user: PageUser,
+    Path(code): Path<String>,
+    PageQuery(q): PageQuery<ApplyQuery>,
+) -> Response {
+    if let Some(refused) = clerk_only(&app, &user) {
+        return refused;
+    }
+    let back = Some(format!("/counter?applicant={}", q.applicant));
+    let (item, who) = match serving(&app, &user, &code, q.applicant).await {
+        Ok(x) => x,
+        Err(e) => return error_page(user.chrome(&app), e, back),
+    };
+    let prefill = match app.prefill_for(&user.session, &code, who.id).await {
+        Ok(p) => p.form,
+        Err(e) => return error_page(user.chrome(&app), e, back),
+    };
+    match apply::page(
+        &app,
+        &user,
+        &item,
+        &prefill,
+        &BTreeMap::new(),
+        true,
+        Some(who),
+    )
+    .await
+    {
+        Ok(p) => render(p, StatusCode::OK),
+        Err(e) => error_page(user.chrome(&app), e, back),
+    }
+}
+
+async fn serving(
+    app: &App,
+    user: &PageUser,
+    code: &str,
+    applicant: i64,
+) -> Result<(onestamp_domain::catalogue::Item, CounterFor), AppError> {
+    let who = app.window_applicant(&user.session, applicant).await?;
+    let item = app.get_item(code).await?.item;
+    Ok((
+        item,
+        CounterFor {
+            id: who.id,
+            name: who.display_name,
+            identity: who.identity,
+        },
+    ))
+}
+
+/// `POST /counter/apply/{code}?applicant=` (multipart): stores each uploaded
+/// file in the applicant's library, then files the case on the counter
+/// channel; on success the case page, where the clerk takes the intake.
+pub async fn apply_submit(
+    State(app): State<App>,
+    user: PageUser,
+    Path(code): Path<String>,
+    PageQuery(q): PageQuery<ApplyQuery>,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
+    if let Some(refused) = clerk_only(&app, &user) {
+        return refused;
+    }
+    let back = Some(format!("/counter?applicant={}", q.applicant));
+    let Ok(mut multipart) = multipart else {
+        return incomplete(&app, &user);
+    };
+    let limit = app.settings().max_upload_bytes;
+    let mut pairs = Vec::new();
+    let mut files: Vec<(String, String, Vec<u8>)> = Vec::new();
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(_) => return incomplete(&app, &user),
+        };
+        let name = field.name().unwrap_or_default().to_string();
+        let file_name = field.file_name().map(str::to_string);
+        let mut bytes = Vec::new();
+        let mut field = field;
+        loop {
+            match field.chunk().await {
+                Ok(Some(c)) => {
+                    if bytes.len() + c.len() > limit {
+                        return super::too_large(&app, limit);
+                    }
+                    bytes.extend_from_slice(&c);
+                }
+                Ok(None) => break,
+                Err(_) => return incomplete(&app, &user),
+            }
+        }
+        match (name.strip_prefix("u."), file_name) {
+            (Some(code), Some(file)) => {
+                if !bytes.is_empty() && !file.is_empty() {
+                    if files.len() >= MAX_FILES {
+                        return error_page(
+                            user.chrome(&app),
+                            AppError::invalid(format!("一次最多上传 {MAX_FILES} 个文件")),
+                            back,
+                        );
+                    }
+                    files.push((code.to_string(), file, bytes));
+                }
+            }
+            _ => match String::from_utf8(bytes) {
+                Ok(v) => pairs.push((name, v)),
+                Err(_) => return incomplete(&app, &user),
+            },
+        }
+    }
+    let posted = apply::read_posted(pairs);
+    if let Some(refused) = user.csrf_refusal(&app, posted.csrf.as_deref()) {
+        return refused;
+    }
+    let (item, who) = match serving(&app, &user, &code, q.applicant).await {
+        Ok(x) => x,
+        Err(e) => return error_page(user.chrome(&app), e, back),
+    };
+    let values = apply::form_values(&item, &posted.fields);
+    let mut chosen = apply::material_choices(&posted.materials);
+    let mut selected = posted.materials.clone();
+    for (material, file, bytes) in files {
+        if !item.materials.iter().any(|m| m.code == material) {
+            continue;
+        }
+        match app
+            .upload_material(&user.session, &file, bytes, Some(who.id))
+            .await
+        {
+            Ok(stored) => {
+                selected.insert(material.clone(), format!("file:{}", stored.hash));
+                chosen.insert(
+                    material,
+                    MaterialChoice {
+                        licence: None,
+                        file: Some(stored.hash),
+                    },
+                );
+            }
+            Err(e) => {
+                let name = item
+                    .materials
+                    .iter()
+                    .find(|m| m.code == material)
+                    .map_or(String::new(), |m| m.name.clone());
+                let e = match e {
+                    AppError::Invalid { message, problems } => AppError::Invalid {
+                        message: format!("{name}「{file}」未能上传：{message}"),
+                        problems,
+                    },
+                    other => other,
+                };
+                return apply::refused_form(
+                    &app,
+                    &user,
+                    &item,
+                    &values,
+                    &selected,
+                    e,
+                    Some(who),
+                    back,
+                )
+                .await;
+            }
+        }
+    }
+    let application = Application {
+        item_code: item.code.clone(),
+        channel: Channel::Counter,
+        form: values.clone(),
+        materials: chosen,
+        applicant: Some(who.id),
+    };
+    match app.submit_application(&user.session, application).await {
+        Ok(view) => Redirect::to(&format!("/cases/{}", view.case.id)).into_response(),
+        Err(e) => {
+            apply::refused_form(&app, &user, &item, &values, &selected, e, Some(who), back).await
+        }
+    }
+}
