@@ -7,9 +7,11 @@ use serde::Serialize;
 use onestamp_domain::assignment::{Candidate, WindowIntake, choose_assignee, window_intake};
 use onestamp_domain::audit::case_fact;
 use onestamp_domain::case::CaseStatus;
+use onestamp_domain::case::Detail;
+use onestamp_domain::case::correction::{self, CorrectionList};
 use onestamp_domain::case::{
     Action, Applicant, ApplicantKind, Case, Channel, Command, FiledBy, SYSTEM_ACTOR, ShownEvent,
-    ShownTask, Stage, Task, UserId, allowed_actions, decide, decide_instantly, disclose,
+    ShownTask, Stage, Task, UserId, allowed_actions, decide_instantly, decide_with, disclose,
     open_case_by,
 };
 use onestamp_domain::catalogue::Item;
@@ -46,6 +48,19 @@ pub struct Application {
     /// `None` when applicants file themselves. Only clerks may name one, and a
     /// clerk must.
     pub applicant: Option<UserId>,
+}
+
+/// What an action carries beyond action, opinion and version.
+#[derive(Debug, Clone, Default)]
+pub struct ActionInput {
+    /// With `inspect`: the record of the site inspection (踏勘记录).
+    pub inspection: Option<onestamp_domain::document::InspectionInput>,
+    /// With `request_correction`: what to correct, item by item.
+    pub correction: Option<CorrectionList>,
+    /// With `resubmit`: the new values of the fields the request named.
+    pub form: Option<serde_json::Map<String, serde_json::Value>>,
+    /// With `resubmit`: the materials the request named, given anew.
+    pub materials: Option<std::collections::BTreeMap<String, crate::materials::MaterialChoice>>,
 }
 
 /// A case as shown to one caller: what they may see and do (see
@@ -327,22 +342,29 @@ impl App {
         case_id: i64,
         command: Command,
     ) -> Result<CaseView, AppError> {
-        self.act_on_case_with(session, case_id, command, None).await
+        self.act_on_case_with(session, case_id, command, ActionInput::default())
+            .await
     }
 
-    /// [`Self::act_on_case`], with the inspector's record of the site
-    /// inspection (踏勘记录) when the action is `inspect`.
+    /// [`Self::act_on_case`], with what the action carries: the inspector's
+    /// record of the site inspection (踏勘记录) with `inspect`, the list of what
+    /// to correct with `request_correction`, the changed fields and the
+    /// materials given anew with `resubmit`.
     pub async fn act_on_case_with(
         &self,
         session: &Session,
         case_id: i64,
         command: Command,
-        inspection: Option<onestamp_domain::document::InspectionInput>,
+        input: ActionInput,
     ) -> Result<CaseView, AppError> {
         let case = self.visible_case(session, case_id).await?;
         let item = self.item_of(&case).await?;
         let now = self.clock.now();
-        let decision = decide(&case, &item, &session.actor(), &command, now)?;
+        let detail = self
+            .detail_of(&case, &item, command.action, &input, now)
+            .await?;
+        let decision = decide_with(&case, &item, &session.actor(), &command, &detail, now)?;
+        let inspection = input.inspection;
         let record = match &inspection {
             Some(input) => Some(
                 self.inspection_record(session, &case, command.action, input)
@@ -352,6 +374,19 @@ impl App {
         };
         let mut next = decision.case;
         timing::account(&self.settings.calendar, &item, &case, &mut next, now);
+        if command.action == Action::Resubmit && !item.rules.is_empty() {
+            // The machine looks again at what the applicant corrected.
+            let held = if rules_need_licences(&item) {
+                self.valid_licences_of(case.applicant.user_id).await?
+            } else {
+                Vec::new()
+            };
+            next.machine_review = Some(run_rules(
+                &item,
+                &rule_input(&next, &held, self.local_date(now)),
+            ));
+        }
+        let alerts = late_correction_alert(&case, &next, now);
         let sealed = if next.status == CaseStatus::Issued {
             self.seal_licence(&next, &item).await?
         } else {
@@ -360,11 +395,18 @@ impl App {
         if let Some(stage) = decision.assign {
             next.task = Some(self.assign(&next, &item, stage).await?);
         }
-        let mut audit = vec![case_fact(
-            &case.number,
-            &decision.event,
-            serde_json::json!({"assignee": next.task.as_ref().map(|t| t.assignee)}),
-        )];
+        let mut fact = serde_json::json!({"assignee": next.task.as_ref().map(|t| t.assignee)});
+        match &detail {
+            Detail::Correction { .. } => {
+                fact["correction"] = serde_json::json!(next.correction);
+            }
+            Detail::Resubmission(given) => {
+                fact["changed_fields"] = serde_json::json!(given.form.keys().collect::<Vec<_>>());
+                fact["materials"] = serde_json::json!(given.materials);
+            }
+            Detail::None => {}
+        }
+        let mut audit = vec![case_fact(&case.number, &decision.event, fact)];
         if let Some(l) = &sealed {
             audit.extend(l.facts(now, Some(session.user.id)));
         }
@@ -382,10 +424,55 @@ impl App {
                 retire: sealed.as_ref().and_then(|s| s.retire()),
                 licence: sealed.map(|s| s.licence),
                 documents,
+                alerts,
             })
             .await?;
         tracing::info!(case_no = %case.number, action = %command.action, from = %case.status.as_str(), to = %next.status.as_str(), version = next.version, actor_id = session.user.id, actor = %session.user.username, actor_role = %event_role.as_str(), "case action");
         self.view(session, next, &item).await
+    }
+
+    /// The particulars of an action: the correction list with whether it is
+    /// late, or the resubmission with its materials checked as the applicant's.
+    async fn detail_of(
+        &self,
+        case: &Case,
+        item: &Item,
+        action: Action,
+        input: &ActionInput,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Detail, AppError> {
+        let misplaced =
+            |what: &str, with: &str| Err(AppError::invalid(format!("{what} 只能随「{with}」提交")));
+        if input.correction.is_some() && action != Action::RequestCorrection {
+            return misplaced("correction", Action::RequestCorrection.label_zh());
+        }
+        if (input.form.is_some() || input.materials.is_some()) && action != Action::Resubmit {
+            return misplaced("form 与 materials", Action::Resubmit.label_zh());
+        }
+        if input.inspection.is_some() && action != Action::Inspect {
+            return misplaced("inspection", Action::Inspect.label_zh());
+        }
+        Ok(match action {
+            Action::RequestCorrection => Detail::Correction {
+                list: input.correction.clone().unwrap_or_default(),
+                late: correction::is_late(&self.settings.calendar, case.submitted_at, now),
+            },
+            Action::Resubmit => {
+                let materials = match &input.materials {
+                    Some(given) => {
+                        self.material_refs(item, case.applicant.user_id, given)
+                            .await?
+                    }
+                    None => Default::default(),
+                };
+                Detail::Resubmission(correction::Resubmission {
+                    form: input.form.clone().unwrap_or_default(),
+                    materials,
+                    today: self.local_date(now),
+                })
+            }
+            _ => Detail::None,
+        })
     }
 
     /// One case as the caller may see it.
@@ -598,6 +685,44 @@ impl App {
 
 /// What the machine review sees of a case: the form, the applicant and the
 /// applicant's valid licences.
+/// A correction request later than the law's five working days is flagged to
+/// the supervisors, once per case and stage, against the person who asked.
+fn late_correction_alert(
+    before: &Case,
+    after: &Case,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<crate::store::NewAlert> {
+    match &after.correction {
+        Some(c)
+            if c.late
+                && after.status == CaseStatus::Correction
+                && before.status != CaseStatus::Correction =>
+        {
+            vec![crate::store::NewAlert {
+                kind: LATE_CORRECTION.into(),
+                stage: Some(c.stage),
+                responsible: c.requested_by,
+                deadline: before.submitted_at,
+                raised_at: now,
+                note: Some(format!(
+                    "受理后逾 {} 个工作日才告知补正",
+                    correction::LATE_AFTER_WORKING_DAYS
+                )),
+                dedup_key: format!(
+                    "late_correction:{}:{}:{}",
+                    after.id,
+                    c.stage.as_str(),
+                    after.version
+                ),
+            }]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The alert kind of a late correction request.
+pub const LATE_CORRECTION: &str = "late_correction";
+
 fn rule_input(
     case: &Case,
     held: &[(

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 use sm3::{Digest, Sm3};
 
-use onestamp_domain::case::{MaterialRef, UserId};
+use onestamp_domain::case::{FileRef, MaterialRef, UserId};
 use onestamp_domain::catalogue::{FieldType, Item};
 use onestamp_domain::licence::{Standing, may_stand_in};
 use onestamp_domain::role::Role;
@@ -18,8 +18,9 @@ use crate::auth::Session;
 use crate::store::MaterialFile;
 use crate::{App, AppError};
 
-/// A material given by reference in an application: exactly one of the two.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+/// A material given by reference in an application: a licence, or one or
+/// more files of the applicant's library (never both).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MaterialChoice {
     /// Id of a licence of the applicant that stands in for the material.
@@ -28,7 +29,13 @@ pub struct MaterialChoice {
     /// Hash of a file in the applicant's materials library.
     #[serde(default)]
     pub file: Option<String>,
+    /// Hashes of several files of the library (e.g. one per scanned page).
+    #[serde(default)]
+    pub files: Vec<String>,
 }
+
+/// Most files one material may consist of.
+pub const MAX_FILES_PER_MATERIAL: usize = 10;
 
 /// The kind of an uploaded file, by its whole content: a PDF must begin with its
 /// header and end with its trailer, a PNG run from its signature through its
@@ -263,7 +270,7 @@ impl App {
                 let referenced = case
                     .materials
                     .values()
-                    .any(|m| matches!(m, MaterialRef::File { hash: h, .. } if h == hash));
+                    .any(|m| m.files().iter().any(|(h, _)| *h == hash));
                 if referenced {
                     case.applicant.user_id
                 } else {
@@ -307,8 +314,17 @@ impl App {
                 .iter()
                 .find(|m| &m.code == code)
                 .ok_or_else(|| bad(code, "不是该事项的申请材料".into()))?;
-            let r = match (&choice.licence, &choice.file) {
-                (Some(id), None) => {
+            let mut hashes: Vec<&String> = choice.file.iter().chain(&choice.files).collect();
+            let mut seen = std::collections::BTreeSet::new();
+            hashes.retain(|h| seen.insert(*h));
+            if hashes.len() > MAX_FILES_PER_MATERIAL {
+                return Err(bad(
+                    code,
+                    format!("每项材料最多 {MAX_FILES_PER_MATERIAL} 个文件"),
+                ));
+            }
+            let r = match (&choice.licence, hashes.is_empty()) {
+                (Some(id), true) => {
                     let l = self
                         .store
                         .licence(id)
@@ -328,18 +344,24 @@ impl App {
                         type_name: l.type_name,
                     }
                 }
-                (None, Some(hash)) => {
-                    let f = self
-                        .store
-                        .material(applicant, hash)
-                        .await?
-                        .ok_or_else(|| bad(code, "材料库中没有该文件".into()))?;
-                    MaterialRef::File {
-                        hash: f.hash,
-                        name: f.name,
+                (None, false) => {
+                    let mut files = Vec::new();
+                    for hash in hashes {
+                        let f = self
+                            .store
+                            .material(applicant, hash)
+                            .await?
+                            .ok_or_else(|| bad(code, "材料库中没有该文件".into()))?;
+                        files.push(FileRef {
+                            hash: f.hash,
+                            name: f.name,
+                        });
                     }
+                    MaterialRef::of_files(files).ok_or_else(|| bad(code, "须给出文件".into()))?
                 }
-                _ => return Err(bad(code, "须且只能给出 licence 或 file 之一".into())),
+                _ => {
+                    return Err(bad(code, "须且只能给出 licence 或 file/files 之一".into()));
+                }
             };
             out.insert(code.clone(), r);
         }

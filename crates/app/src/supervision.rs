@@ -108,6 +108,7 @@ impl App {
                 licence: None,
                 retire: None,
                 documents: Vec::new(),
+                alerts: Vec::new(),
             })
             .await?;
         tracing::info!(case_no = %case.number, stage = %task.stage.as_str(), from = task.assignee, to, actor_id = session.user.id, actor = %session.user.username, actor_role = %session.role_names(), "task reassigned");
@@ -232,9 +233,44 @@ impl App {
                 licence: None,
                 retire: None,
                 documents: Vec::new(),
+                alerts: Vec::new(),
             })
             .await?;
         tracing::info!(case_no = %case.number, priority, actor_id = session.user.id, actor = %session.user.username, actor_role = %session.role_names(), "green channel set");
+        self.get_case(session, case_id).await
+    }
+
+    /// Allows the stage the case is at one more correction request (the law
+    /// asks for one complete notice): supervisors only, with a recorded reason.
+    pub async fn allow_correction(
+        &self,
+        session: &Session,
+        case_id: i64,
+        reason: &str,
+        version: i64,
+    ) -> Result<crate::cases::CaseView, AppError> {
+        session.require(&[Role::Supervisor])?;
+        let case = self.visible_case(session, case_id).await?;
+        let now = self.clock.now();
+        let decision = case::allow_correction(&case, session.user.id, reason, version, now)?;
+        let audit = case_fact(
+            &case.number,
+            &decision.event,
+            serde_json::json!({"allowance": decision.case.correction_allowance}),
+        );
+        self.store
+            .commit_case(CaseChange {
+                case: decision.case,
+                expected_version: case.version,
+                event: decision.event,
+                audit: vec![audit],
+                licence: None,
+                retire: None,
+                documents: Vec::new(),
+                alerts: Vec::new(),
+            })
+            .await?;
+        tracing::info!(case_no = %case.number, actor_id = session.user.id, actor = %session.user.username, actor_role = %session.role_names(), "second correction allowed");
         self.get_case(session, case_id).await
     }
 }

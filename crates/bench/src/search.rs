@@ -610,6 +610,9 @@ fn make_case(
         suspended_minutes: 0,
         stage_minutes: Default::default(),
         materials: Default::default(),
+        correction: None,
+        corrected_stages: Vec::new(),
+        correction_allowance: None,
     };
     ImportedCase { case, events }
 }

@@ -232,6 +232,9 @@ mod tests {
             suspended_minutes: 0,
             stage_minutes: BTreeMap::new(),
             materials: BTreeMap::new(),
+            correction: None,
+            corrected_stages: Vec::new(),
+            correction_allowance: None,
         }
     }
 

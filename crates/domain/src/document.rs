@@ -173,6 +173,15 @@ fn materials_received(case: &Case, item: &Item) -> Vec<String> {
         .map(|m| {
             let how = match case.materials.get(&m.code) {
                 Some(MaterialRef::File { name, .. }) => format!("电子材料（{name}）"),
+                Some(MaterialRef::Files { files }) => format!(
+                    "电子材料 {} 个文件（{}）",
+                    files.len(),
+                    files
+                        .iter()
+                        .map(|f| f.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join("、")
+                ),
                 Some(MaterialRef::Licence { type_name, id }) => {
                     format!("证照复用，免提交（{type_name} {id}）")
                 }

@@ -1,6 +1,6 @@
 //! The one error type of the domain: named rule violations, each with a reason.
 
-use crate::case::{Action, CaseStatus, Channel};
+use crate::case::{Action, CaseStatus, Channel, Stage};
 use crate::role::Role;
 
 /// Why the domain refused a command. Variants are nouns of what went wrong;
@@ -37,6 +37,14 @@ pub enum DomainError {
     CounterChannelOnly(Channel),
     #[error("申请表填写有误：{}", .0.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("；"))]
     InvalidForm(Vec<FieldProblem>),
+    #[error("补正告知填写有误：{}", .0.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join("；"))]
+    InvalidCorrection(Vec<FieldProblem>),
+    #[error("补正材料不符合补正告知：{}", .0.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join("；"))]
+    InvalidResubmission(Vec<FieldProblem>),
+    #[error("{}环节已一次性告知补正，不能再次要求补正；确需再次补正的，须由督办人员批准并写明理由", .0.label_zh())]
+    CorrectionAlreadyRequested(Stage),
+    #[error("{}环节尚未要求过补正，无需批准再次补正", .0.label_zh())]
+    NoCorrectionToRepeat(Stage),
 }
 
 /// A problem with one field of an application form.

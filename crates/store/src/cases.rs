@@ -270,6 +270,24 @@ async fn commit_in(conn: &mut AnyConnection, change: CaseChange) -> R<()> {
     if let Some((old, status)) = &change.retire {
         crate::licences::set_status(conn, old, status).await?;
     }
+    for a in &change.alerts {
+        sqlx::query(
+            "INSERT INTO alerts (case_id, case_number, kind, stage, responsible, deadline,
+                 raised_at, dedup_key, note)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (dedup_key) DO NOTHING",
+        )
+        .bind(case.id)
+        .bind(&case.number)
+        .bind(&a.kind)
+        .bind(a.stage.map(|s| s.as_str()))
+        .bind(a.responsible)
+        .bind(millis(a.deadline))
+        .bind(millis(a.raised_at))
+        .bind(&a.dedup_key)
+        .bind(&a.note)
+        .execute(&mut *conn)
+        .await?;
+    }
     Ok(())
 }
 

@@ -212,3 +212,62 @@ pub async fn log_in_as(page: &Page, base: &str, username: &str, who: &str) {
 pub async fn log_in(page: &Page, base: &str, username: &str) {
     log_in_as(page, base, username, "张三").await;
 }
+
+/// Chooses `files` in the file control `selector`, as picking them in the
+/// browser's dialog would (the control's `change` event fires).
+pub async fn set_files(page: &Page, selector: &str, files: &[PathBuf]) {
+    use chromiumoxide::cdp::browser_protocol::dom::SetFileInputFilesParams;
+    let input = wait_for(page, selector).await;
+    let params = SetFileInputFilesParams::builder()
+        .files(files.iter().map(|f| f.display().to_string()))
+        .backend_node_id(input.backend_node_id)
+        .build()
+        .unwrap();
+    page.execute(params).await.unwrap();
+}
+
+/// Logs out (by dropping the cookies) and logs in as `username`. A login
+/// page whose nonce went stale meanwhile (a navigation still settling) says
+/// so and offers a fresh form: the login is then simply tried again.
+pub async fn become_user(page: &Page, base: &str, username: &str) {
+    use chromiumoxide::cdp::browser_protocol::network::ClearBrowserCookiesParams;
+    page.execute(ClearBrowserCookiesParams::default())
+        .await
+        .unwrap();
+    for _attempt in 0..3 {
+        page.goto(format!("{base}/login")).await.unwrap();
+        wait_for(page, "#login-submit").await;
+        fill(page, "#username", username).await;
+        fill(page, "#password", "demo").await;
+        wait_for(page, "#login-submit").await.click().await.unwrap();
+        let start = std::time::Instant::now();
+        while start.elapsed() < std::time::Duration::from_secs(20) {
+            let who = js(page, "document.getElementById('who')?.textContent ?? ''").await;
+            if !who.is_empty() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+    let text = js(page, "location.href + ' ' + document.body.innerText").await;
+    panic!("{username} never logged in: {text}");
+}
+
+/// Takes `action` on the case page with `opinion` typed into its own box.
+pub async fn act_on_page(page: &Page, base: &str, id: i64, action: &str, opinion: &str) {
+    page.goto(format!("{base}/cases/{id}")).await.unwrap();
+    let form = format!("form[data-action='{action}']");
+    wait_for(page, &form).await;
+    fill(page, &format!("#opinion-{action}"), opinion).await;
+    wait_for(page, &format!("{form} button[type=submit]"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_text(
+        page,
+        "document.getElementById('timeline')?.textContent ?? ''",
+        opinion,
+    )
+    .await;
+}

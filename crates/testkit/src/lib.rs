@@ -198,6 +198,35 @@ impl TestApp {
         .await
     }
 
+    /// Uploads `bytes` as `name` to the materials library of `token`'s user;
+    /// the stored file's hash.
+    pub async fn upload(&self, token: &str, name: &str, bytes: Vec<u8>) -> String {
+        let r = self
+            .client
+            .post(format!("{}/api/v1/materials?name={name}", self.base))
+            .bearer_auth(token)
+            .body(bytes)
+            .send()
+            .await
+            .expect("upload");
+        assert_eq!(r.status(), StatusCode::CREATED, "upload of {name}");
+        let v: Value = r.json().await.expect("upload answer");
+        v["hash"].as_str().expect("hash").to_string()
+    }
+
+    /// Takes `action` with `extra` merged into the request (e.g. a correction
+    /// list, or a resubmission's `form` and `materials`), at the case's version.
+    pub async fn act_with(&self, id: i64, token: &str, action: &str, extra: Value) -> Reply {
+        let case = self.get(&format!("/api/v1/cases/{id}"), token).await;
+        let version = case.body["version"].as_i64().unwrap_or(-1);
+        let mut body = json!({"action": action, "version": version});
+        if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+            b.extend(e.clone());
+        }
+        self.post(&format!("/api/v1/cases/{id}/actions"), token, body)
+            .await
+    }
+
     /// Files `application` (`{"item", "channel", "form", …}`) as `applicant` and
     /// has each `(user, action)` of `steps` taken in turn with the opinion 同意;
     /// stops the test on any refusal. The case's id, the answer to the

@@ -100,22 +100,155 @@ async fn a_correction_stops_at_the_applicant_and_returns_on_resubmission() {
     assert_error(
         &missing,
         StatusCode::UNPROCESSABLE_ENTITY,
-        "opinion_required",
+        "invalid_correction",
     );
-    let r = t
-        .act(
+    let unknown = t
+        .act_with(
             id,
             &clerk,
             "request_correction",
-            Some("请补充：经营场所平面布局图；食品安全管理制度"),
+            json!({"correction": {"materials": [{"code": "M99", "defect": "missing"}]}}),
         )
         .await;
+    assert_error(
+        &unknown,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_correction",
+    );
+    let r = t
+        .act_with(
+            id,
+            &clerk,
+            "request_correction",
+            json!({
+                "opinion": "请于十日内补正",
+                "correction": {"fields": [{"key": "area", "reason": "面积与平面图不符"}]}
+            }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     assert_eq!(r.body["status"], "correction");
+    assert_eq!(r.body["correction"]["fields"][0]["key"], "area");
     let mine = t.get(&format!("/api/v1/cases/{id}"), &applicant).await;
     assert_eq!(mine.body["actions"], json!(["resubmit", "withdraw"]));
-    let r = t.act(id, &applicant, "resubmit", None).await;
+    assert!(
+        mine.body["correction"].get("requested_by").is_none(),
+        "the applicant does not learn who asked: {:?}",
+        mine.body["correction"]
+    );
+    // Only what was named, and changed.
+    let same = t
+        .act_with(id, &applicant, "resubmit", json!({"form": {"area": 85.0}}))
+        .await;
+    assert_error(
+        &same,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_resubmission",
+    );
+    let other = t
+        .act_with(
+            id,
+            &applicant,
+            "resubmit",
+            json!({"form": {"area": 90.0, "mobile": "13900281234"}}),
+        )
+        .await;
+    assert_error(
+        &other,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_resubmission",
+    );
+    let bare = t.act(id, &applicant, "resubmit", None).await;
+    assert_error(
+        &bare,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_resubmission",
+    );
+    let r = t
+        .act_with(id, &applicant, "resubmit", json!({"form": {"area": 90.0}}))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     assert_eq!(r.body["status"], "pre_review");
+    assert_eq!(
+        r.body["form"]["area"], 90.0,
+        "the resubmission carries the change"
+    );
+    assert_eq!(r.body["form"]["mobile"], "13800281234", "the rest as filed");
+
+    // One request per stage: a second is refused until a supervisor allows it.
+    let again = json!({"correction": {"fields": [{"key": "mobile", "reason": "号码无法接通"}]}});
+    let second = t
+        .act_with(id, &clerk, "request_correction", again.clone())
+        .await;
+    assert_error(
+        &second,
+        StatusCode::CONFLICT,
+        "correction_already_requested",
+    );
+    let supervisor = t.login("supervisor").await;
+    let version = t.get(&format!("/api/v1/cases/{id}"), &clerk).await.body["version"].clone();
+    let path = format!("/api/v1/cases/{id}/correction-allowance");
+    let no_reason = t
+        .post(
+            &path,
+            &supervisor,
+            json!({"reason": " ", "version": version}),
+        )
+        .await;
+    assert_eq!(
+        no_reason.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{:?}",
+        no_reason.body
+    );
+    let by_clerk = t
+        .post(
+            &path,
+            &clerk,
+            json!({"reason": "新情况", "version": version}),
+        )
+        .await;
+    assert_eq!(
+        by_clerk.status,
+        StatusCode::FORBIDDEN,
+        "{:?}",
+        by_clerk.body
+    );
+    let allowed = t
+        .post(
+            &path,
+            &supervisor,
+            json!({"reason": "申请人补正后出现新的不一致", "version": version}),
+        )
+        .await;
+    assert_eq!(allowed.status, StatusCode::OK, "{:?}", allowed.body);
+    let second = t
+        .act_with(id, &clerk, "request_correction", again.clone())
+        .await;
+    assert_eq!(second.status, StatusCode::OK, "{:?}", second.body);
+    let back = t
+        .act_with(
+            id,
+            &applicant,
+            "resubmit",
+            json!({"form": {"mobile": "13900281234"}}),
+        )
+        .await;
+    assert_eq!(back.status, StatusCode::OK, "{:?}", back.body);
+    let third = t.act_with(id, &clerk, "request_correction", again).await;
+    assert_error(&third, StatusCode::CONFLICT, "correction_already_requested");
+    let events = t
+        .get(&format!("/api/v1/cases/{id}"), &supervisor)
+        .await
+        .body["events"]
+        .clone();
+    assert!(
+        events
+            .as_array()
+            .is_some_and(|e| e.iter().any(|e| e["action"] == "allow_correction"
+                && e["opinion"] == "申请人补正后出现新的不一致")),
+        "the allowance is recorded: {events:?}"
+    );
 }
 
 #[tokio::test]

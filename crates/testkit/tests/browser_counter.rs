@@ -12,58 +12,9 @@
     reason = "test helpers stop the test at once"
 )]
 
-use chromiumoxide::Page;
-use chromiumoxide::cdp::browser_protocol::dom::SetFileInputFilesParams;
-use chromiumoxide::cdp::browser_protocol::network::ClearBrowserCookiesParams;
-
 use onestamp_testkit::TestApp;
 use onestamp_testkit::browser::*;
 use onestamp_testkit::fixtures::{FOOD, food_form, tiny_png};
-
-/// Logs out (by dropping the cookies) and logs in as `username`. A login
-/// page whose nonce went stale meanwhile (a navigation still settling) says
-/// so and offers a fresh form: the login is then simply tried again.
-async fn become_user(page: &Page, base: &str, username: &str) {
-    page.execute(ClearBrowserCookiesParams::default())
-        .await
-        .unwrap();
-    for _attempt in 0..3 {
-        page.goto(format!("{base}/login")).await.unwrap();
-        wait_for(page, "#login-submit").await;
-        fill(page, "#username", username).await;
-        fill(page, "#password", "demo").await;
-        wait_for(page, "#login-submit").await.click().await.unwrap();
-        let start = std::time::Instant::now();
-        while start.elapsed() < std::time::Duration::from_secs(20) {
-            let who = js(page, "document.getElementById('who')?.textContent ?? ''").await;
-            if !who.is_empty() {
-                return;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-    }
-    let text = js(page, "location.href + ' ' + document.body.innerText").await;
-    panic!("{username} never logged in: {text}");
-}
-
-/// Takes `action` on the case page with `opinion` typed into its own box.
-async fn act(page: &Page, base: &str, id: i64, action: &str, opinion: &str) {
-    page.goto(format!("{base}/cases/{id}")).await.unwrap();
-    let form = format!("form[data-action='{action}']");
-    wait_for(page, &form).await;
-    fill(page, &format!("#opinion-{action}"), opinion).await;
-    wait_for(page, &format!("{form} button[type=submit]"))
-        .await
-        .click()
-        .await
-        .unwrap();
-    wait_text(
-        page,
-        "document.getElementById('timeline')?.textContent ?? ''",
-        opinion,
-    )
-    .await;
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_walk_in_application_goes_from_the_counter_to_issued_through_the_pages() {
@@ -107,16 +58,7 @@ async fn a_walk_in_application_goes_from_the_counter_to_issued_through_the_pages
     // The floor plan, scanned at the window.
     let scan = std::env::temp_dir().join(format!("onestamp-scan-{}.png", std::process::id()));
     std::fs::write(&scan, tiny_png()).unwrap();
-    let input = wait_for(&page, "#u-M03").await;
-    page.execute(
-        SetFileInputFilesParams::builder()
-            .files(vec![scan.display().to_string()])
-            .backend_node_id(input.backend_node_id)
-            .build()
-            .unwrap(),
-    )
-    .await
-    .unwrap();
+    set_files(&page, "#u-M03", std::slice::from_ref(&scan)).await;
     assert_fits_a_phone(&page).await;
     shoot(&page, "counter-form").await;
     wait_for(&page, "#apply-submit")
@@ -136,10 +78,10 @@ async fn a_walk_in_application_goes_from_the_counter_to_issued_through_the_pages
     let channel = js(&page, "document.querySelector('dl.facts').textContent").await;
     assert!(channel.contains("窗口"), "{channel}");
     let _ = std::fs::remove_file(&scan);
-    act(&page, &base, id, "accept", "材料齐全，当场受理。").await;
+    act_on_page(&page, &base, id, "accept", "材料齐全，当场受理。").await;
 
     become_user(&page, &base, "reviewer").await;
-    act(&page, &base, id, "review", "材料符合法定形式和审查标准。").await;
+    act_on_page(&page, &base, id, "review", "材料符合法定形式和审查标准。").await;
 
     // The inspector records the site visit.
     become_user(&page, &base, "inspector").await;
@@ -171,10 +113,10 @@ async fn a_walk_in_application_goes_from_the_counter_to_issued_through_the_pages
     .await;
 
     become_user(&page, &base, "approver").await;
-    act(&page, &base, id, "approve", "符合条件，准予许可。").await;
+    act_on_page(&page, &base, id, "approve", "符合条件，准予许可。").await;
     become_user(&page, &base, "officer").await;
-    act(&page, &base, id, "produce", "证照信息核对无误。").await;
-    act(&page, &base, id, "issue", "已当场送达。").await;
+    act_on_page(&page, &base, id, "produce", "证照信息核对无误。").await;
+    act_on_page(&page, &base, id, "issue", "已当场送达。").await;
     let status = js(
         &page,
         "document.getElementById('case-status').dataset.status",

@@ -139,24 +139,42 @@ async fn each_decisive_step_writes_a_sealed_document_that_prints() {
 
     // 补正告知书: every line of the opinion, once, and the stopped clock.
     let asked = t
-        .act(
+        .act_with(
             id,
             &clerk,
             "request_correction",
-            Some("1. 营业执照复印件不清晰\n2. 租赁合同缺少出租方签字"),
+            json!({
+                "opinion": "请于十日内补正",
+                "correction": {
+                    "materials": [{"code": "M02", "defect": "unclear", "reason": "营业执照复印件不清晰"}],
+                    "fields": [{"key": "area", "reason": "租赁合同面积与申请不符"}]
+                }
+            }),
         )
         .await;
     assert_eq!(asked.status, StatusCode::OK, "{:?}", asked.body);
     if let Some((_, text)) = pdf_text(&t, id, &applicant, "correction", "correction").await {
         let text = flat(&text);
         assert!(text.contains(&format!("{number}-BZ01")), "{text}");
-        assert!(text.contains("营业执照复印件不清晰") && text.contains("租赁合同缺少出租方签字"));
+        assert!(
+            text.contains("营业执照复印件不清晰") && text.contains("租赁合同面积与申请不符"),
+            "{text}"
+        );
         assert!(
             text.contains("一次性告知") && text.contains("暂停计算"),
             "{text}"
         );
     }
-    let back = t.act(id, &applicant, "resubmit", None).await;
+    let scan = b"%PDF-1.7\n1 0 obj << >> endobj\n% clearer scan\nstartxref\n9\n%%EOF\n".to_vec();
+    let m02 = t.upload(&applicant, "营业执照.pdf", scan).await;
+    let back = t
+        .act_with(
+            id,
+            &applicant,
+            "resubmit",
+            json!({"form": {"area": 90.0}, "materials": {"M02": {"file": m02}}}),
+        )
+        .await;
     assert_eq!(back.status, StatusCode::OK, "{:?}", back.body);
 
     // 受理通知书 with the deadline and the query code.

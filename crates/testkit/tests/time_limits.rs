@@ -139,19 +139,24 @@ async fn a_correction_stops_the_case_clock_and_shows_the_suspended_time() {
     let id = submit(&t).await;
     let clerk = t.login("clerk").await;
     let before = t.get(&format!("/api/v1/cases/{id}"), &clerk).await.body["deadline"].clone();
-    t.act(
-        id,
-        &clerk,
-        "request_correction",
-        Some("请补充经营场所平面图"),
-    )
-    .await;
+    let asked = t
+        .act_with(
+            id,
+            &clerk,
+            "request_correction",
+            json!({"correction": {"fields": [{"key": "area", "reason": "请按平面图填写实际面积"}]}}),
+        )
+        .await;
+    assert_eq!(asked.status, StatusCode::OK, "{:?}", asked.body);
     t.clock.advance(Duration::days(2)); // Wednesday 09:30: two working days with the applicant
     let applicant = t.login("jinjiang_books").await;
     let r = t.get(&format!("/api/v1/cases/{id}"), &applicant).await;
     assert_eq!(r.body["suspended_minutes_total"], 2 * 420);
     assert_eq!(r.body["light"], "green", "the clock stands");
-    let back = t.act(id, &applicant, "resubmit", None).await;
+    let back = t
+        .act_with(id, &applicant, "resubmit", json!({"form": {"area": 92.0}}))
+        .await;
+    assert_eq!(back.status, StatusCode::OK, "{:?}", back.body);
     assert_eq!(back.body["suspended_minutes"], 2 * 420);
     assert_eq!(before, "2026-03-09T09:00:00Z");
     assert_eq!(
@@ -198,4 +203,43 @@ async fn the_green_channel_shortens_the_limit_and_lists_the_case_first() {
         )
         .await;
     assert_eq!(by_clerk.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_correction_asked_after_five_working_days_is_flagged_to_the_supervisor() {
+    let t = TestApp::start().await; // Monday 2026-03-02 09:30
+    let early = submit(&t).await;
+    let clerk = t.login("clerk").await;
+    let list = json!({"correction": {"fields": [{"key": "area", "reason": "面积与平面图不符"}]}});
+    let r = t
+        .act_with(early, &clerk, "request_correction", list.clone())
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["correction"]["late"], false);
+
+    let late = submit(&t).await;
+    t.clock.advance(Duration::days(8)); // Tuesday 2026-03-10: six working days on
+    let clerk = t.login("clerk").await; // a new day's session
+    let r = t.act_with(late, &clerk, "request_correction", list).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["correction"]["late"], true);
+    let supervisor = t.login("supervisor").await;
+    let alerts = t.get("/api/v1/alerts", &supervisor).await.body;
+    let flagged: Vec<i64> = alerts
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["kind"] == "late_correction")
+        .map(|a| a["case_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(flagged, [late], "{alerts:?}");
+    let applicant = t.login("jinjiang_books").await;
+    let mine = t
+        .get(&format!("/api/v1/cases/{late}"), &applicant)
+        .await
+        .body;
+    assert_eq!(
+        mine["correction"]["fields"][0]["reason"],
+        "面积与平面图不符"
+    );
 }

@@ -35,11 +35,14 @@ pub enum Code {
     OpinionRequired,
     OpinionTooLong,
     AssigneeUnfit,
+    InvalidCorrection,
+    InvalidResubmission,
     // The state it meets.
     VersionConflict,
     TransitionNotAllowed,
     Duplicate,
     NoAssignee,
+    CorrectionAlreadyRequested,
     /// Too many of an action in a short time (public reports).
     RateLimited,
     // A fault of the server (storage, sealing, rendering): never the caller's doing.
@@ -48,7 +51,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, for the table test and for documentation.
-    pub const ALL: [Code; 28] = [
+    pub const ALL: [Code; 31] = [
         Code::Unauthenticated,
         Code::BadCredentials,
         Code::LoginLocked,
@@ -71,10 +74,13 @@ impl Code {
         Code::OpinionRequired,
         Code::OpinionTooLong,
         Code::AssigneeUnfit,
+        Code::InvalidCorrection,
+        Code::InvalidResubmission,
         Code::VersionConflict,
         Code::TransitionNotAllowed,
         Code::Duplicate,
         Code::NoAssignee,
+        Code::CorrectionAlreadyRequested,
         Code::RateLimited,
         Code::Internal,
     ];
@@ -104,10 +110,13 @@ impl Code {
             Code::OpinionRequired => "opinion_required",
             Code::OpinionTooLong => "opinion_too_long",
             Code::AssigneeUnfit => "assignee_unfit",
+            Code::InvalidCorrection => "invalid_correction",
+            Code::InvalidResubmission => "invalid_resubmission",
             Code::VersionConflict => "version_conflict",
             Code::TransitionNotAllowed => "transition_not_allowed",
             Code::Duplicate => "duplicate",
             Code::NoAssignee => "no_assignee",
+            Code::CorrectionAlreadyRequested => "correction_already_requested",
             Code::RateLimited => "rate_limited",
             Code::Internal => "internal",
         }
@@ -134,11 +143,14 @@ impl Code {
             | Code::InvalidCatalogue
             | Code::OpinionRequired
             | Code::OpinionTooLong
-            | Code::AssigneeUnfit => S::UNPROCESSABLE_ENTITY,
+            | Code::AssigneeUnfit
+            | Code::InvalidCorrection
+            | Code::InvalidResubmission => S::UNPROCESSABLE_ENTITY,
             Code::VersionConflict
             | Code::TransitionNotAllowed
             | Code::Duplicate
-            | Code::NoAssignee => S::CONFLICT,
+            | Code::NoAssignee
+            | Code::CorrectionAlreadyRequested => S::CONFLICT,
             Code::Internal => S::INTERNAL_SERVER_ERROR,
         }
     }
@@ -157,7 +169,7 @@ mod tests {
     /// The published table. A failure here means a public code or its status
     /// changed: clients depend on both, so change a code only on purpose and
     /// say so in the README's API section.
-    const PUBLISHED: [(Code, &str, u16); 28] = [
+    const PUBLISHED: [(Code, &str, u16); 31] = [
         (Code::Unauthenticated, "unauthenticated", 401),
         (Code::BadCredentials, "bad_credentials", 401),
         (Code::LoginLocked, "login_locked", 429),
@@ -180,10 +192,17 @@ mod tests {
         (Code::OpinionRequired, "opinion_required", 422),
         (Code::OpinionTooLong, "opinion_too_long", 422),
         (Code::AssigneeUnfit, "assignee_unfit", 422),
+        (Code::InvalidCorrection, "invalid_correction", 422),
+        (Code::InvalidResubmission, "invalid_resubmission", 422),
         (Code::VersionConflict, "version_conflict", 409),
         (Code::TransitionNotAllowed, "transition_not_allowed", 409),
         (Code::Duplicate, "duplicate", 409),
         (Code::NoAssignee, "no_assignee", 409),
+        (
+            Code::CorrectionAlreadyRequested,
+            "correction_already_requested",
+            409,
+        ),
         (Code::RateLimited, "rate_limited", 429),
         (Code::Internal, "internal", 500),
     ];

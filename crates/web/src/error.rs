@@ -99,6 +99,10 @@ pub fn code_of(e: &AppError) -> Code {
                 Code::InvalidInput
             }
             DomainError::SelfAssignment => Code::AssigneeUnfit,
+            DomainError::InvalidCorrection(_) => Code::InvalidCorrection,
+            DomainError::InvalidResubmission(_) => Code::InvalidResubmission,
+            DomainError::CorrectionAlreadyRequested(_) => Code::CorrectionAlreadyRequested,
+            DomainError::NoCorrectionToRepeat(_) => Code::TransitionNotAllowed,
         },
         AppError::Store(_) | AppError::Sealing(_) | AppError::Rendering(_) => Code::Internal,
     }
@@ -132,7 +136,11 @@ impl From<AppError> for ApiError {
         let message = e.to_string();
         let problems = match e {
             AppError::Invalid { problems, .. } => problems,
-            AppError::Domain(DomainError::InvalidForm(problems)) => problems,
+            AppError::Domain(
+                DomainError::InvalidForm(problems)
+                | DomainError::InvalidCorrection(problems)
+                | DomainError::InvalidResubmission(problems),
+            ) => problems,
             AppError::Catalogue(problems) => problems
                 .into_iter()
                 .map(|p| FieldProblem {

@@ -60,11 +60,16 @@ pub fn size_zh(bytes: usize) -> String {
 }
 
 /// The largest body a request to `path` may carry: an upload the configured
-/// material size, the counter's form its files and fields, anything else [`crate::MAX_BODY_BYTES`].
+/// material size, an application or correction form (online or at the
+/// counter) its files and fields, anything else [`crate::MAX_BODY_BYTES`].
 pub fn body_limit(app: &App, method: &axum::http::Method, path: &str) -> usize {
     if method == axum::http::Method::POST && path == "/api/v1/materials" {
         app.settings().max_upload_bytes
-    } else if method == axum::http::Method::POST && path.starts_with("/counter/apply/") {
+    } else if method == axum::http::Method::POST
+        && (path.starts_with("/counter/apply/")
+            || (path.starts_with("/items/") && path.ends_with("/apply"))
+            || (path.starts_with("/cases/") && path.ends_with("/correct")))
+    {
         // The window's form carries the scanned materials, each at most an upload.
         app.settings()
             .max_upload_bytes

@@ -68,3 +68,103 @@
     check(input);
   });
 })();
+
+// File controls (input[type=file][multiple]): each choice adds to the files
+// already picked, so a material can be given in several goes; the picked files
+// are listed under the control with their size (a thumbnail for images) and a
+// 移除 button. A file of a type or size the server refuses is named at once and
+// left out. Without JavaScript the control still posts what was chosen.
+(function () {
+  "use strict";
+  var TYPES = /\.(pdf|jpe?g|png)$/i;
+
+  function size(n) {
+    if (n >= 1048576) return (n / 1048576).toFixed(1) + " MB";
+    if (n >= 1024) return Math.ceil(n / 1024) + " KB";
+    return n + " 字节";
+  }
+
+  function setup(input) {
+    if (typeof DataTransfer === "undefined") return;
+    var list = document.getElementById(input.id + "-picked");
+    if (!list) return;
+    var max = Number(input.getAttribute("data-max") || "0");
+    var kept = new DataTransfer();
+    // The browser's own control speaks the browser's language: a button of
+    // ours opens the same dialog, and the list below says what was chosen.
+    var pick = document.createElement("button");
+    pick.type = "button";
+    pick.className = "button secondary file-pick";
+    pick.textContent = "选择文件";
+    pick.addEventListener("click", function () { input.click(); });
+    input.classList.add("enhanced");
+    input.parentNode.insertBefore(pick, input);
+
+    function render(problems) {
+      list.textContent = "";
+      pick.textContent = kept.files.length ? "继续添加文件" : "选择文件";
+      Array.prototype.forEach.call(kept.files, function (f, i) {
+        var li = document.createElement("li");
+        if (/^image\//.test(f.type) && window.URL) {
+          var img = document.createElement("img");
+          img.className = "thumb";
+          img.alt = "";
+          img.src = URL.createObjectURL(f);
+          img.onload = function () { URL.revokeObjectURL(img.src); };
+          li.appendChild(img);
+        } else {
+          var tag = document.createElement("span");
+          tag.className = "doc";
+          tag.textContent = "PDF";
+          li.appendChild(tag);
+        }
+        var name = document.createElement("span");
+        name.className = "name";
+        name.textContent = f.name + "（" + size(f.size) + "）";
+        li.appendChild(name);
+        var remove = document.createElement("button");
+        remove.type = "button";
+        remove.className = "link";
+        remove.textContent = "移除";
+        remove.setAttribute("aria-label", "移除 " + f.name);
+        remove.addEventListener("click", function () {
+          var next = new DataTransfer();
+          Array.prototype.forEach.call(kept.files, function (g, j) { if (j !== i) next.items.add(g); });
+          kept = next;
+          input.files = kept.files;
+          render([]);
+        });
+        li.appendChild(remove);
+        list.appendChild(li);
+      });
+      problems.forEach(function (p) {
+        var li = document.createElement("li");
+        li.className = "check bad";
+        li.textContent = p;
+        list.appendChild(li);
+      });
+    }
+
+    input.addEventListener("change", function () {
+      var problems = [];
+      Array.prototype.forEach.call(input.files, function (f) {
+        if (!TYPES.test(f.name)) {
+          problems.push("「" + f.name + "」不是 PDF、JPG 或 PNG 文件，未加入");
+        } else if (max && f.size > max) {
+          problems.push("「" + f.name + "」超过 " + size(max) + "，未加入");
+        } else if (f.size === 0) {
+          problems.push("「" + f.name + "」是空文件，未加入");
+        } else {
+          var same = Array.prototype.some.call(kept.files, function (g) {
+            return g.name === f.name && g.size === f.size;
+          });
+          if (!same) kept.items.add(f);
+        }
+      });
+      input.files = kept.files;
+      render(problems);
+    });
+  }
+
+  Array.prototype.forEach.call(document.querySelectorAll("input[type=file][multiple]"), setup);
+})();

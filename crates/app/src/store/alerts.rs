@@ -14,7 +14,7 @@ pub struct Alert {
     pub id: i64,
     pub case_id: i64,
     pub case_number: String,
-    /// `task_overdue`, `case_overdue` or `public_report`.
+    /// `task_overdue`, `case_overdue`, `public_report` or `late_correction`.
     pub kind: String,
     pub stage: Option<Stage>,
     /// The person the overdue task was assigned to (recorded against them).
@@ -23,6 +23,22 @@ pub struct Alert {
     pub raised_at: DateTime<Utc>,
     /// What the public wrote, for `public_report` alerts.
     pub note: Option<String>,
+}
+
+/// An alert a case change raises in its own transaction (e.g. a correction
+/// request later than the law's five working days). Raised once per `dedup_key`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAlert {
+    /// `late_correction`.
+    pub kind: String,
+    pub stage: Option<Stage>,
+    /// The person it is recorded against.
+    pub responsible: Option<UserId>,
+    /// The limit that was missed.
+    pub deadline: DateTime<Utc>,
+    pub raised_at: DateTime<Utc>,
+    pub note: Option<String>,
+    pub dedup_key: String,
 }
 
 #[async_trait]

@@ -14,7 +14,7 @@ mod quality;
 mod staff;
 mod switches;
 
-pub use self::alerts::{Alert, AlertStore};
+pub use self::alerts::{Alert, AlertStore, NewAlert};
 pub use self::bulk::{BulkStore, ImportedCase, day_serials, split_number};
 pub use self::core::CoreStore;
 pub use self::counts::{CountStore, OpsCounts};
@@ -139,6 +139,8 @@ pub struct CaseChange {
     pub retire: Option<(String, onestamp_domain::licence::LicenceStatus)>,
     /// Documents the change writes (their facts are in `audit`).
     pub documents: Vec<StoredDocument>,
+    /// Alerts the change raises.
+    pub alerts: Vec<NewAlert>,
 }
 
 /// Filters for case lists; the permission filter is part of the query.

@@ -126,6 +126,10 @@ pub fn disclose(mut case: Case, events: Vec<CaseEvent>, item: &Item, roles: &[Ro
     }
     if hide_people {
         case.handlers.clear();
+        if let Some(c) = &mut case.correction {
+            c.requested_by = None;
+        }
+        case.correction_allowance = None;
     }
     let task = case.task.take().map(|t| ShownTask {
         stage: t.stage,

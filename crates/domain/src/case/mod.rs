@@ -7,19 +7,24 @@
 //! changes; every accepted action yields exactly one [`CaseEvent`]. What a
 //! viewer may see of a case (双盲) is [`disclose`].
 
+pub mod correction;
 mod disclosure;
 mod form;
 mod number;
 mod stage;
 mod supervision;
 
+pub use correction::Detail;
 pub use disclosure::{
     Disclosed, Hand, ShownEvent, ShownTask, disclose, mask_identity_number, sees_query_code,
 };
 pub use form::validate_form;
 pub use number::CaseNumber;
 pub use stage::{Action, CaseStatus, Channel, Stage};
-pub use supervision::{PRIORITY_OFF, PRIORITY_ON, REASSIGN, open_task, reassign, set_priority};
+pub use supervision::{
+    ALLOW_CORRECTION, PRIORITY_OFF, PRIORITY_ON, REASSIGN, allow_correction, open_task, reassign,
+    set_priority,
+};
 
 use std::collections::BTreeMap;
 
@@ -27,7 +32,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::catalogue::Item;
-use crate::error::DomainError;
+use crate::error::{DomainError, FieldProblem};
 use crate::role::Role;
 use crate::rules::RuleReport;
 
@@ -108,6 +113,15 @@ pub struct Case {
     /// Materials given by reference, by material code (证照复用, 电子材料库).
     #[serde(default)]
     pub materials: BTreeMap<String, MaterialRef>,
+    /// The latest correction request (一次性告知), open while the case is in correction.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correction: Option<correction::CorrectionRequest>,
+    /// The stages that have asked for a correction (each may ask once).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub corrected_stages: Vec<Stage>,
+    /// A supervisor's permission for one more request at a stage that asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correction_allowance: Option<correction::Allowance>,
 }
 
 /// A material given by reference instead of on paper.
@@ -118,6 +132,42 @@ pub enum MaterialRef {
     Licence { id: String, type_name: String },
     /// A file of the applicant's materials library.
     File { hash: String, name: String },
+    /// Several files of the library for one material (e.g. each page scanned).
+    Files { files: Vec<FileRef> },
+}
+
+/// A file of the applicant's materials library, by content hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileRef {
+    pub hash: String,
+    pub name: String,
+}
+
+impl MaterialRef {
+    /// The reference to `files`: one file as [`MaterialRef::File`], several as
+    /// [`MaterialRef::Files`].
+    pub fn of_files(mut files: Vec<FileRef>) -> Option<MaterialRef> {
+        match files.len() {
+            0 => None,
+            1 => files.pop().map(|f| MaterialRef::File {
+                hash: f.hash,
+                name: f.name,
+            }),
+            _ => Some(MaterialRef::Files { files }),
+        }
+    }
+
+    /// The library files this reference names, as (hash, name).
+    pub fn files(&self) -> Vec<(&str, &str)> {
+        match self {
+            MaterialRef::Licence { .. } => Vec::new(),
+            MaterialRef::File { hash, name } => vec![(hash.as_str(), name.as_str())],
+            MaterialRef::Files { files } => files
+                .iter()
+                .map(|f| (f.hash.as_str(), f.name.as_str()))
+                .collect(),
+        }
+    }
 }
 
 /// The person acting, with the roles they hold.
@@ -348,6 +398,9 @@ pub fn open_case_by(
         suspended_minutes: 0,
         stage_minutes: BTreeMap::new(),
         materials: BTreeMap::new(),
+        correction: None,
+        corrected_stages: Vec::new(),
+        correction_allowance: None,
     };
     Ok((case, event))
 }
@@ -472,12 +525,26 @@ pub fn allowed_actions(case: &Case, item: &Item, actor: &Actor) -> Vec<Action> {
         .collect()
 }
 
-/// Decide a command: the single gate every case action passes.
+/// Decide a command that carries no particulars (see [`decide_with`]).
 pub fn decide(
     case: &Case,
     item: &Item,
     actor: &Actor,
     command: &Command,
+    now: DateTime<Utc>,
+) -> Result<Decision, DomainError> {
+    decide_with(case, item, actor, command, &Detail::None, now)
+}
+
+/// Decide a command: the single gate every case action passes. A correction
+/// request carries its list (checked here, once per stage) and a resubmission
+/// its changes (applied here, exactly what was asked for).
+pub fn decide_with(
+    case: &Case,
+    item: &Item,
+    actor: &Actor,
+    command: &Command,
+    detail: &Detail,
     now: DateTime<Utc>,
 ) -> Result<Decision, DomainError> {
     let to = permitted(case, item, actor, command.action)?;
@@ -487,12 +554,64 @@ pub fn decide(
             current: case.version,
         });
     }
-    let opinion = command
+    let mut opinion = command
         .opinion
         .as_deref()
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_string);
+    let mut next = case.clone();
+    match (command.action, detail) {
+        (Action::RequestCorrection, Detail::Correction { list, late }) => {
+            let stage = case
+                .status
+                .stage()
+                .ok_or(DomainError::TransitionNotAllowed {
+                    action: command.action,
+                    status: case.status,
+                })?;
+            correction::may_request(case, stage)?;
+            let list = list.checked(item)?;
+            let summary = list.summary_zh(item);
+            opinion = Some(match opinion {
+                Some(note) => format!("{summary}\n{note}"),
+                None => summary,
+            });
+            next.correction = Some(correction::CorrectionRequest {
+                stage,
+                requested_at: now,
+                requested_by: Some(actor.user_id),
+                list,
+                late: *late,
+            });
+            if !next.corrected_stages.contains(&stage) {
+                next.corrected_stages.push(stage);
+            }
+            next.correction_allowance = None;
+        }
+        (Action::RequestCorrection, _) => {
+            return Err(DomainError::InvalidCorrection(vec![FieldProblem {
+                field: "correction".into(),
+                message: "一次性告知须逐项列明需补正的材料或申请表栏目".into(),
+            }]));
+        }
+        (Action::Resubmit, Detail::Resubmission(given)) => {
+            let (form, materials) = correction::apply_resubmission(case, item, given)?;
+            next.form = form;
+            next.materials = materials;
+        }
+        (Action::Resubmit, _) => {
+            let given = correction::Resubmission::default();
+            correction::apply_resubmission(case, item, &given)?;
+        }
+        (_, Detail::None) => {}
+        (action, _) => {
+            return Err(DomainError::TransitionNotAllowed {
+                action,
+                status: case.status,
+            });
+        }
+    }
     if let Some(o) = &opinion
         && o.chars().count() > MAX_OPINION_CHARS
     {
@@ -510,7 +629,6 @@ pub fn decide(
         return Err(DomainError::OpinionRequired(command.action));
     }
     let role = role_for(command.action, case.status);
-    let mut next = case.clone();
     if let Some(stage) = case.status.stage() {
         next.handlers.insert(stage, actor.user_id);
     }

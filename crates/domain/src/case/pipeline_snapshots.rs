@@ -58,6 +58,8 @@ struct Run {
     case: Case,
     events: Vec<CaseEvent>,
     facts: Vec<AuditFact>,
+    /// The particulars the next action carries (taken by it).
+    detail: Detail,
 }
 
 impl Run {
@@ -104,6 +106,7 @@ impl Run {
             case,
             events: Vec::new(),
             facts: Vec::new(),
+            detail: Detail::None,
         };
         // The store fills in the number of a case being opened.
         let fact = case_fact(
@@ -190,7 +193,8 @@ impl Run {
             opinion: opinion.map(str::to_string),
             version: self.case.version,
         };
-        let d = decide(&self.case, &self.item, &actor, &command, self.now)
+        let detail = std::mem::take(&mut self.detail);
+        let d = decide_with(&self.case, &self.item, &actor, &command, &detail, self.now)
             .unwrap_or_else(|e| panic!("{action} in {}: {e}", self.case.status));
         let mut next = d.case;
         timing::account(&self.calendar, &self.item, &self.case, &mut next, self.now);
@@ -336,11 +340,34 @@ fn the_standard_pipeline_from_intake_to_issue() {
 #[test]
 fn a_correction_round_trip_returns_to_pre_review_and_stops_the_clock() {
     let mut run = Run::open("correction", sample_item(true), Channel::Web);
+    run.detail = Detail::Correction {
+        list: correction::CorrectionList {
+            materials: vec![correction::MaterialDefect {
+                code: "M01".into(),
+                defect: correction::Defect::Missing,
+                reason: "须加盖公章".into(),
+            }],
+            fields: vec![],
+        },
+        late: false,
+    };
     run.later(30)
         .act(Action::RequestCorrection, Some("请补正场所平面图"));
     assert_eq!(run.case.correction_return, Some(Stage::PreReview));
     assert!(run.case.suspended_since.is_some());
     // A day later the applicant sends the missing material.
+    let mut given = correction::Resubmission {
+        today: run.now.date_naive(),
+        ..Default::default()
+    };
+    given.materials.insert(
+        "M01".into(),
+        MaterialRef::File {
+            hash: "d".repeat(64),
+            name: "申请表（盖章）.pdf".into(),
+        },
+    );
+    run.detail = Detail::Resubmission(given);
     run.later(24 * 60).act(Action::Resubmit, None);
     assert_eq!(run.case.status, CaseStatus::PreReview);
     assert!(run.case.suspended_minutes > 0);

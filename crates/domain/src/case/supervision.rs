@@ -121,8 +121,50 @@ pub fn set_priority(
 
 /// The event names of the supervisor's commands.
 pub const REASSIGN: &str = "reassign";
+/// The event of a supervisor allowing a second correction request at a stage.
+pub const ALLOW_CORRECTION: &str = "allow_correction";
 pub const PRIORITY_ON: &str = "priority_on";
 pub const PRIORITY_OFF: &str = "priority_off";
+
+/// Allows the stage the case is at one more correction request (the law asks
+/// for one complete notice; a second needs a supervisor and a recorded reason).
+pub fn allow_correction(
+    case: &Case,
+    supervisor: UserId,
+    reason: &str,
+    version: i64,
+    now: DateTime<Utc>,
+) -> Result<Decision, DomainError> {
+    use super::{Action, Stage};
+    let reason = reason_of(reason, "批准再次补正")?;
+    current(case, version)?;
+    if case.status.is_closed() {
+        return Err(DomainError::CaseClosed);
+    }
+    let stage = case
+        .status
+        .stage()
+        .filter(|s| matches!(s, Stage::PreReview | Stage::Intake | Stage::Review))
+        .ok_or(DomainError::TransitionNotAllowed {
+            action: Action::RequestCorrection,
+            status: case.status,
+        })?;
+    if !case.corrected_stages.contains(&stage) {
+        return Err(DomainError::NoCorrectionToRepeat(stage));
+    }
+    let (mut next, event) = supervised(case, supervisor, ALLOW_CORRECTION, reason.clone(), now);
+    next.correction_allowance = Some(super::correction::Allowance {
+        stage,
+        by: supervisor,
+        at: now,
+        reason,
+    });
+    Ok(Decision {
+        case: next,
+        event,
+        assign: None,
+    })
+}
 
 #[cfg(test)]
 mod tests {

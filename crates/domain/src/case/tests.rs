@@ -48,6 +48,9 @@ pub(crate) fn case_in(status: CaseStatus) -> Case {
         suspended_minutes: 0,
         stage_minutes: BTreeMap::new(),
         materials: BTreeMap::new(),
+        correction: None,
+        corrected_stages: Vec::new(),
+        correction_allowance: None,
     }
 }
 
@@ -87,6 +90,25 @@ fn actor_for(action: Action, status: CaseStatus) -> Actor {
     }
 }
 
+/// The particulars an action needs: a correction request names the missing
+/// application form (M01).
+fn detail_for(action: Action) -> Detail {
+    match action {
+        Action::RequestCorrection => Detail::Correction {
+            list: correction::CorrectionList {
+                materials: vec![correction::MaterialDefect {
+                    code: "M01".into(),
+                    defect: correction::Defect::Missing,
+                    reason: String::new(),
+                }],
+                fields: vec![],
+            },
+            late: false,
+        },
+        _ => Detail::None,
+    }
+}
+
 fn command(action: Action) -> Command {
     Command {
         action,
@@ -103,11 +125,12 @@ fn every_status_and_action_pair_is_allowed_exactly_as_the_table_says() {
     for status in CaseStatus::ALL {
         for action in Action::ALL {
             let case = case_in(status);
-            let got = decide(
+            let got = decide_with(
                 &case,
                 &item,
                 &actor_for(action, status),
                 &command(action),
+                &detail_for(action),
                 now,
             );
             match expected(status, action) {
@@ -256,7 +279,6 @@ fn refusals_and_corrections_must_say_why() {
     let item = sample_item(true);
     for (status, action) in [
         (CaseStatus::Intake, Action::NotAccept),
-        (CaseStatus::Intake, Action::RequestCorrection),
         (CaseStatus::Approval, Action::Deny),
     ] {
         let case = case_in(status);
@@ -299,32 +321,134 @@ fn an_opinion_of_control_characters_is_refused_not_taken_for_text() {
 #[test]
 fn a_correction_returns_the_case_to_the_stage_that_asked_for_it() {
     let item = sample_item(true);
-    let case = case_in(CaseStatus::Review);
-    let d = decide(
+    let mut case = case_in(CaseStatus::Review);
+    case.form.insert("venue_name".into(), "玉林小酒馆".into());
+    let d = decide_with(
         &case,
         &item,
         &actor_for(Action::RequestCorrection, case.status),
         &command(Action::RequestCorrection),
+        &detail_for(Action::RequestCorrection),
         Utc::now(),
     )
     .unwrap();
     assert_eq!(d.case.status, CaseStatus::Correction);
     assert_eq!(d.case.correction_return, Some(Stage::Review));
     assert_eq!(d.assign, None);
-    let back = decide(
+    assert_eq!(d.case.corrected_stages, vec![Stage::Review]);
+    let opinion = d.event.opinion.clone().unwrap();
+    assert!(
+        opinion.starts_with("1. 材料「卫生许可证申请表」缺少")
+            && opinion.ends_with("材料齐全，符合法定形式"),
+        "{opinion}"
+    );
+    let resubmit = Command {
+        action: Action::Resubmit,
+        opinion: None,
+        version: 4,
+    };
+    let applicant = actor_for(Action::Resubmit, d.case.status);
+    // Without the named material the resubmission is refused.
+    assert!(matches!(
+        decide(&d.case, &item, &applicant, &resubmit, Utc::now()),
+        Err(DomainError::InvalidResubmission(_))
+    ));
+    let mut given = correction::Resubmission {
+        today: Utc::now().date_naive(),
+        ..Default::default()
+    };
+    given.materials.insert(
+        "M01".into(),
+        MaterialRef::File {
+            hash: "c".repeat(64),
+            name: "申请表.pdf".into(),
+        },
+    );
+    let back = decide_with(
         &d.case,
         &item,
-        &actor_for(Action::Resubmit, d.case.status),
-        &Command {
-            action: Action::Resubmit,
-            opinion: None,
-            version: 4,
-        },
+        &applicant,
+        &resubmit,
+        &Detail::Resubmission(given),
         Utc::now(),
     )
     .unwrap();
     assert_eq!(back.case.status, CaseStatus::Review);
     assert_eq!(back.case.correction_return, None);
+    assert!(back.case.materials.contains_key("M01"));
+
+    // The review stage asked once: a second request there is refused.
+    let mut again = back.case.clone();
+    again.task = case_in(CaseStatus::Review).task;
+    let second = decide_with(
+        &again,
+        &item,
+        &actor_for(Action::RequestCorrection, again.status),
+        &Command {
+            version: again.version,
+            ..command(Action::RequestCorrection)
+        },
+        &detail_for(Action::RequestCorrection),
+        Utc::now(),
+    );
+    assert_eq!(
+        second.unwrap_err(),
+        DomainError::CorrectionAlreadyRequested(Stage::Review)
+    );
+    // Unless a supervisor allows it, with a reason; the allowance is used up.
+    let allowed = allow_correction(
+        &again,
+        42,
+        "申请人补正材料出现新的问题",
+        again.version,
+        Utc::now(),
+    )
+    .unwrap()
+    .case;
+    let mut allowed = allowed;
+    allowed.task = again.task.clone();
+    let d2 = decide_with(
+        &allowed,
+        &item,
+        &actor_for(Action::RequestCorrection, allowed.status),
+        &Command {
+            version: allowed.version,
+            ..command(Action::RequestCorrection)
+        },
+        &detail_for(Action::RequestCorrection),
+        Utc::now(),
+    )
+    .unwrap();
+    assert_eq!(d2.case.correction_allowance, None);
+}
+
+#[test]
+fn a_correction_request_without_a_list_is_refused() {
+    let item = sample_item(true);
+    let case = case_in(CaseStatus::Intake);
+    assert!(matches!(
+        decide(
+            &case,
+            &item,
+            &actor_for(Action::RequestCorrection, case.status),
+            &command(Action::RequestCorrection),
+            Utc::now()
+        ),
+        Err(DomainError::InvalidCorrection(_))
+    ));
+}
+
+#[test]
+fn a_supervisor_allows_a_second_request_only_where_one_was_made() {
+    let case = case_in(CaseStatus::Intake);
+    assert_eq!(
+        allow_correction(&case, 42, "理由", 3, Utc::now()).unwrap_err(),
+        DomainError::NoCorrectionToRepeat(Stage::Intake)
+    );
+    assert!(matches!(
+        allow_correction(&case, 42, "  ", 3, Utc::now()),
+        Err(DomainError::ReasonRequired(_))
+    ));
 }
 
 #[test]

@@ -194,6 +194,9 @@ pub fn case(applicant: &User, item: &str, clerk: Option<UserId>, deadline: Optio
         suspended_minutes: 0,
         stage_minutes: Default::default(),
         materials: Default::default(),
+        correction: None,
+        corrected_stages: Vec::new(),
+        correction_allowance: None,
     }
 }
 

@@ -70,6 +70,7 @@ pub async fn ops_counts_follow_cases_tasks_alerts_and_reminders(store: Arc<dyn S
             licence: None,
             retire: None,
             documents: Vec::new(),
+            alerts: Vec::new(),
         })
         .await
         .unwrap();

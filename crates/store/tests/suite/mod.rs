@@ -108,5 +108,6 @@ pub fn moved_on(case: &Case, actor: i64, next_assignee: Option<i64>) -> CaseChan
         licence: None,
         retire: None,
         documents: Vec::new(),
+        alerts: Vec::new(),
     }
 }

@@ -2,6 +2,8 @@
 //! tasks and case lists.
 
 use super::*;
+use onestamp_app::cases::ActionInput;
+use onestamp_domain::case::correction::{CorrectionList, FieldDefect};
 
 #[tokio::test]
 async fn a_food_licence_goes_through_every_stage_and_is_sealed() {
@@ -147,15 +149,32 @@ async fn a_corrected_case_returns_to_the_stage_that_asked_and_only_its_applicant
         .await
         .unwrap();
     let reviewer = session(&t, "reviewer").await;
-    let v = act(
-        &t,
-        &reviewer,
-        id,
-        Action::RequestCorrection,
-        Some("请补正场所证明"),
-    )
-    .await
-    .unwrap();
+    let version = t.app.get_case(&reviewer, id).await.unwrap().case.version;
+    let list = CorrectionList {
+        fields: vec![FieldDefect {
+            key: "area".into(),
+            reason: "请按场所证明填写实际面积".into(),
+        }],
+        materials: Vec::new(),
+    };
+    let v = t
+        .app
+        .act_on_case_with(
+            &reviewer,
+            id,
+            Command {
+                action: Action::RequestCorrection,
+                opinion: Some("请补正场所证明".into()),
+                version,
+            },
+            ActionInput {
+                correction: Some(list),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(v.case.correction.as_ref().is_some_and(|c| !c.late));
     assert_eq!(v.case.status, CaseStatus::Correction);
     assert_eq!(v.case.correction_return, Some(Stage::Review));
     assert!(v.case.suspended_since.is_some(), "the clock stands");
@@ -173,7 +192,27 @@ async fn a_corrected_case_returns_to_the_stage_that_asked_and_only_its_applicant
         }
     );
     let owner = session(&t, "zhangsan").await;
-    let v = act(&t, &owner, id, Action::Resubmit, None).await.unwrap();
+    let version = t.app.get_case(&owner, id).await.unwrap().case.version;
+    let mut form = serde_json::Map::new();
+    form.insert("area".into(), serde_json::json!(130.0));
+    let v = t
+        .app
+        .act_on_case_with(
+            &owner,
+            id,
+            Command {
+                action: Action::Resubmit,
+                opinion: None,
+                version,
+            },
+            ActionInput {
+                form: Some(form),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(v.case.form["area"], serde_json::json!(130.0));
     assert_eq!(v.case.status, CaseStatus::Review);
     assert_eq!(v.case.suspended_since, None);
     let tasks = t.app.my_tasks(&reviewer, None, 50).await.unwrap();

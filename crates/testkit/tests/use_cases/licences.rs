@@ -62,7 +62,7 @@ async fn an_instant_item_is_issued_by_the_system_within_the_submission() {
         "M02".into(),
         MaterialChoice {
             licence: Some(business_licence),
-            file: None,
+            ..Default::default()
         },
     );
     let v = t.app.submit_application(&owner, app).await.unwrap();

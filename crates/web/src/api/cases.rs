@@ -11,7 +11,7 @@ use utoipa_axum::routes;
 use chrono::NaiveDate;
 use onestamp_app::App;
 
-use onestamp_app::cases::{Application, CaseView};
+use onestamp_app::cases::{ActionInput, Application, CaseView};
 use onestamp_app::store::{CaseQuery, CaseSummary};
 use onestamp_domain::case::{Action, CaseStatus, Channel, Command};
 use onestamp_domain::validate::parse_date;
@@ -72,6 +72,22 @@ pub struct ActionRequest {
     #[serde(default)]
     #[schema(value_type = Option<schema::InspectionInput>)]
     pub inspection: Option<onestamp_domain::document::InspectionInput>,
+    /// With `request_correction` (required): what to correct, item by item
+    /// (一次性告知). At most one request per stage.
+    #[serde(default)]
+    #[schema(value_type = Option<schema::CorrectionList>)]
+    pub correction: Option<onestamp_domain::case::correction::CorrectionList>,
+    /// With `resubmit`: the new values of the fields the request named (and
+    /// only those), by field key.
+    #[serde(default)]
+    #[schema(value_type = Option<std::collections::BTreeMap<String, serde_json::Value>>)]
+    pub form: Option<serde_json::Map<String, serde_json::Value>>,
+    /// With `resubmit`: every material the request named, given anew
+    /// (`{"file": "<hash>"}`, `{"files": [...]}` or `{"licence": "<id>"}`).
+    #[serde(default)]
+    #[schema(value_type = Option<std::collections::BTreeMap<String, schema::MaterialChoice>>)]
+    pub materials:
+        Option<std::collections::BTreeMap<String, onestamp_app::materials::MaterialChoice>>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -242,10 +258,10 @@ async fn get_case(
         (status = 401, description = "`unauthenticated`", body = ErrorBody),
         (status = 403, description = "`forbidden`, `wrong_role`, `not_assignee`, `not_own_case`, `separation_of_duties`", body = ErrorBody),
         (status = 404, description = "`not_found`", body = ErrorBody),
-        (status = 409, description = "`version_conflict`, `transition_not_allowed`, `no_assignee`", body = ErrorBody),
+        (status = 409, description = "`version_conflict`, `transition_not_allowed`, `no_assignee`, `correction_already_requested`", body = ErrorBody),
         (status = 413, description = "`payload_too_large`", body = ErrorBody),
         (status = 415, description = "`unsupported_media_type`", body = ErrorBody),
-        (status = 422, description = "`invalid_body`, `invalid_input`, `opinion_required`, `opinion_too_long`", body = ErrorBody)))]
+        (status = 422, description = "`invalid_body`, `invalid_input`, `opinion_required`, `opinion_too_long`, `invalid_correction`, `invalid_resubmission`, `invalid_form`", body = ErrorBody)))]
 async fn act(
     State(app): State<App>,
     Caller(s): Caller,
@@ -262,7 +278,12 @@ async fn act(
                 opinion: req.opinion,
                 version: req.version,
             },
-            req.inspection,
+            ActionInput {
+                inspection: req.inspection,
+                correction: req.correction,
+                form: req.form,
+                materials: req.materials,
+            },
         )
         .await?;
     Ok(Json(view))

@@ -250,8 +250,86 @@ pub struct RuleReport {
 #[derive(Serialize, ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum MaterialRef {
-    Licence { id: String, type_name: String },
-    File { hash: String, name: String },
+    Licence {
+        id: String,
+        type_name: String,
+    },
+    File {
+        hash: String,
+        name: String,
+    },
+    /// Several files for one material.
+    Files {
+        files: Vec<FileRef>,
+    },
+}
+
+/// A file of the applicant's materials library.
+#[derive(Serialize, ToSchema)]
+pub struct FileRef {
+    pub hash: String,
+    pub name: String,
+}
+
+/// What is wrong with a material in a correction request.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Defect {
+    /// 缺少
+    Missing,
+    /// 不清晰
+    Unclear,
+    /// 已过期
+    Expired,
+    /// 与要求不符
+    Mismatch,
+}
+
+/// One material a correction request names.
+#[derive(Serialize, ToSchema)]
+pub struct MaterialDefect {
+    pub code: String,
+    pub defect: Defect,
+    /// What exactly to give (optional).
+    pub reason: Option<String>,
+}
+
+/// One form field a correction request names.
+#[derive(Serialize, ToSchema)]
+pub struct FieldDefect {
+    pub key: String,
+    /// What is wrong with the value.
+    pub reason: String,
+}
+
+/// The items of a correction request (一次性告知): at least one.
+#[derive(Serialize, ToSchema)]
+pub struct CorrectionList {
+    pub materials: Option<Vec<MaterialDefect>>,
+    pub fields: Option<Vec<FieldDefect>>,
+}
+
+/// The correction request a case carries.
+#[derive(Serialize, ToSchema)]
+pub struct CorrectionRequest {
+    /// The stage that asked, to which the resubmission returns.
+    pub stage: Stage,
+    pub requested_at: DateTime<Utc>,
+    /// Staff only.
+    pub requested_by: Option<i64>,
+    pub materials: Vec<MaterialDefect>,
+    pub fields: Vec<FieldDefect>,
+    /// Made later than 5 working days after submission (flagged to supervisors).
+    pub late: bool,
+}
+
+/// A supervisor's permission for one more correction request at a stage.
+#[derive(Serialize, ToSchema)]
+pub struct Allowance {
+    pub stage: Stage,
+    pub by: i64,
+    pub at: DateTime<Utc>,
+    pub reason: String,
 }
 
 /// A case as the caller may see it, with its open task, lights, log and the
@@ -289,6 +367,15 @@ pub struct Case {
     pub stage_minutes: BTreeMap<String, i64>,
     /// Materials given by reference, by material code.
     pub materials: BTreeMap<String, MaterialRef>,
+    /// The latest correction request (open while the status is `correction`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub correction: Option<CorrectionRequest>,
+    /// The stages that asked for a correction (each may ask once).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub corrected_stages: Vec<Stage>,
+    /// Staff only: a supervisor's permission for one more request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub correction_allowance: Option<Allowance>,
     pub task: Option<ShownTask>,
     pub light: Light,
     pub task_light: Option<Light>,
@@ -722,7 +809,7 @@ pub struct Validation {
     pub reason: Option<String>,
 }
 
-/// A material given by reference in an application: exactly one of the two.
+/// A material given by reference in an application: a licence, or one or more files.
 #[derive(Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MaterialChoice {
@@ -732,6 +819,10 @@ pub struct MaterialChoice {
     /// Hash of a file of my materials library.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
+    /// Hashes of several files of my materials library, for a material given
+    /// in more than one file (at most 10).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<String>,
 }
 
 /// A problem with one field (of a form, a catalogue entry).

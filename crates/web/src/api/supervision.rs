@@ -22,6 +22,7 @@ pub fn router() -> OpenApiRouter<App> {
         .routes(routes!(list_alerts))
         .routes(routes!(late_tasks))
         .routes(routes!(set_priority))
+        .routes(routes!(allow_correction))
         .routes(routes!(reassign))
 }
 
@@ -102,6 +103,41 @@ async fn set_priority(
     let id = path_id(&id, "办件")?;
     Ok(Json(
         app.set_priority(&s, id, req.priority, &req.reason, req.version)
+            .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AllowCorrectionRequest {
+    /// Why the stage may ask a second time (recorded).
+    pub reason: String,
+    pub version: i64,
+}
+
+/// Allow the stage the case is at one more correction request. The law asks
+/// for one complete notice (一次性告知); a second needs a supervisor's reason.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/correction-allowance", tag = "supervision", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = AllowCorrectionRequest,
+    responses(
+        (status = 200, description = "The case after the change", body = schema::Case),
+        (status = 400, description = "`malformed_json`, `bad_request`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`", body = ErrorBody),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`, `wrong_role`: supervisors only", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 409, description = "`version_conflict`, `transition_not_allowed`, `case_closed`, `no_correction_to_repeat`", body = ErrorBody),
+        (status = 422, description = "`invalid_body`, `reason_required`, `opinion_too_long`", body = ErrorBody)))]
+async fn allow_correction(
+    State(app): State<App>,
+    Caller(s): Caller,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<AllowCorrectionRequest>,
+) -> Result<Json<CaseView>, ApiError> {
+    let id = path_id(&id, "办件")?;
+    Ok(Json(
+        app.allow_correction(&s, id, &req.reason, req.version)
             .await?,
     ))
 }

@@ -6,13 +6,12 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Form, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::Value;
 
 use onestamp_app::cases::Application;
-use onestamp_app::materials::MaterialChoice;
 use onestamp_app::{App, AppError};
 use onestamp_domain::DomainError;
 use onestamp_domain::case::Channel;
@@ -103,6 +102,9 @@ pub struct MaterialView {
     /// (value, label): `licence:<id>` or `file:<hash>`.
     pub choices: Vec<(String, String)>,
     pub selected: String,
+    /// Files already uploaded that the form keeps (hash, name), each a
+    /// checkbox the applicant may untick to remove it.
+    pub kept: Vec<(String, String)>,
     pub error: Option<String>,
 }
 
@@ -117,10 +119,14 @@ pub(super) struct ApplyPage {
     code: String,
     name: String,
     instant: bool,
-    fields: Vec<FieldView>,
-    materials: Vec<MaterialView>,
+    pub(super) fields: Vec<FieldView>,
+    pub(super) materials: Vec<MaterialView>,
+    /// The upload limits, stated before anything is chosen.
+    pub(super) limits: String,
+    /// The largest file, in bytes, for the browser's check before upload.
+    pub(super) max_upload: usize,
     /// Problems not tied to a field shown on the form.
-    problems: Vec<String>,
+    pub(super) problems: Vec<String>,
     error: Option<String>,
 }
 
@@ -136,6 +142,8 @@ pub struct CounterFor {
 pub(super) struct Posted {
     pub fields: BTreeMap<String, String>,
     pub materials: BTreeMap<String, String>,
+    /// Library files kept for each material (`k.<code>`, one per file).
+    pub kept: BTreeMap<String, Vec<String>>,
     pub csrf: Option<String>,
 }
 
@@ -146,6 +154,10 @@ pub(super) fn read_posted(pairs: Vec<(String, String)>) -> Posted {
             p.fields.insert(key.to_string(), v);
         } else if let Some(code) = k.strip_prefix("m.") {
             p.materials.insert(code.to_string(), v);
+        } else if let Some(code) = k.strip_prefix("k.") {
+            if !v.is_empty() {
+                p.kept.entry(code.to_string()).or_default().push(v);
+            }
         } else if k == "csrf" {
             p.csrf = Some(v);
         }
@@ -185,30 +197,6 @@ pub(super) fn form_values(
     form
 }
 
-pub(super) fn material_choices(
-    posted: &BTreeMap<String, String>,
-) -> BTreeMap<String, MaterialChoice> {
-    posted
-        .iter()
-        .filter_map(|(code, v)| {
-            let choice = if let Some(id) = v.strip_prefix("licence:") {
-                MaterialChoice {
-                    licence: Some(id.to_string()),
-                    file: None,
-                }
-            } else if let Some(hash) = v.strip_prefix("file:") {
-                MaterialChoice {
-                    licence: None,
-                    file: Some(hash.to_string()),
-                }
-            } else {
-                return None;
-            };
-            Some((code.clone(), choice))
-        })
-        .collect()
-}
-
 /// Builds the page: the item's fields with `values`, the materials with what the
 /// applicant may give by reference.
 pub(super) async fn page(
@@ -216,10 +204,11 @@ pub(super) async fn page(
     user: &PageUser,
     item: &Item,
     values: &serde_json::Map<String, Value>,
-    selected: &BTreeMap<String, String>,
+    chosen: &Chosen,
     use_prefill_materials: bool,
     counter: Option<CounterFor>,
 ) -> Result<ApplyPage, AppError> {
+    let selected = &chosen.selected;
     let (prefill, files) = match &counter {
         Some(c) => (
             app.prefill_for(&user.session, &item.code, c.id).await?,
@@ -271,10 +260,19 @@ pub(super) async fn page(
                     .unwrap_or_default(),
                 None => String::new(),
             };
+            let kept = chosen
+                .kept
+                .get(&line.code)
+                .into_iter()
+                .flatten()
+                .filter_map(|h| files.iter().find(|f| &f.hash == h))
+                .map(|f| (f.hash.clone(), f.name.clone()))
+                .collect();
             MaterialView {
                 line,
                 choices,
                 selected,
+                kept,
                 error: None,
             }
         })
@@ -291,9 +289,41 @@ pub(super) async fn page(
         instant: item.instant,
         fields,
         materials,
+        limits: super::uploads::limits_zh(app),
+        max_upload: app.settings().max_upload_bytes,
         problems: Vec::new(),
         error: None,
     })
+}
+
+/// What a form chose for its materials, as it goes back into the form.
+#[derive(Default)]
+pub(super) struct Chosen {
+    /// The select of each material: `licence:<id>` or `file:<hash>`.
+    pub selected: BTreeMap<String, String>,
+    /// Library files kept, by material.
+    pub kept: BTreeMap<String, Vec<String>>,
+}
+
+impl Chosen {
+    /// What a refused form keeps for the next try: the selects of licences, and
+    /// every file, whether chosen from the library, kept or just uploaded.
+    pub fn after(posted: &Posted, uploaded: &BTreeMap<String, Vec<(String, String)>>) -> Chosen {
+        let mut chosen = Chosen {
+            selected: posted.materials.clone(),
+            kept: super::uploads::kept_after(&posted.kept, uploaded),
+        };
+        chosen.selected.retain(|_, v| !v.starts_with("file:"));
+        for (code, v) in &posted.materials {
+            if let Some(h) = v.strip_prefix("file:") {
+                let list = chosen.kept.entry(code.clone()).or_default();
+                if !list.iter().any(|x| x == h) {
+                    list.insert(0, h.to_string());
+                }
+            }
+        }
+        chosen
+    }
 }
 
 /// `GET /items/{code}/apply`: the empty form, prefilled from the applicant's licences.
@@ -307,7 +337,7 @@ pub async fn form(State(app): State<App>, user: PageUser, Path(code): Path<Strin
         Ok(p) => p.form,
         Err(e) => return error_page(user.chrome(&app), e, back),
     };
-    match page(&app, &user, &item, &prefill, &BTreeMap::new(), true, None).await {
+    match page(&app, &user, &item, &prefill, &Chosen::default(), true, None).await {
         Ok(p) => render(p, StatusCode::OK),
         Err(e) => error_page(user.chrome(&app), e, back),
     }
@@ -326,15 +356,22 @@ fn channel(headers: &HeaderMap) -> Channel {
     }
 }
 
-/// `POST /items/{code}/apply`: files the application; on success, the case page.
+/// `POST /items/{code}/apply` (multipart with the uploads, or URL-encoded):
+/// stores each uploaded file in the applicant's library, then files the
+/// application; on success, the case page.
 pub async fn submit(
     State(app): State<App>,
     user: PageUser,
     Path(code): Path<String>,
-    headers: HeaderMap,
-    form: Result<Form<Vec<(String, String)>>, axum::extract::rejection::FormRejection>,
+    req: axum::extract::Request,
 ) -> Response {
-    let posted = read_posted(form.map(|Form(p)| p).unwrap_or_default());
+    let channel = channel(req.headers());
+    let posted = match super::uploads::read_any(&app, &user, req).await {
+        Ok(p) => p,
+        Err(refused) => return refused,
+    };
+    let uploads = posted.uploads;
+    let posted = read_posted(posted.pairs);
     if let Some(refused) = user.csrf_refusal(&app, posted.csrf.as_deref()) {
         return refused;
     }
@@ -343,29 +380,59 @@ pub async fn submit(
         Ok(s) => s.item,
         Err(e) => return error_page(user.chrome(&app), e, Some("/items".into())),
     };
-    let values = form_values(&item, &posted.fields);
+    file_application(&app, &user, &item, channel, posted, uploads, None, back).await
+}
+
+/// Stores the uploads in the applicant's library, files the application, and
+/// answers with the case page, or the form again with what went wrong and
+/// every file kept.
+#[allow(clippy::too_many_arguments, reason = "the parts of one posted form")]
+pub(super) async fn file_application(
+    app: &App,
+    user: &PageUser,
+    item: &Item,
+    channel: Channel,
+    posted: Posted,
+    uploads: Vec<super::uploads::Upload>,
+    counter: Option<CounterFor>,
+    back: Option<String>,
+) -> Response {
+    let values = form_values(item, &posted.fields);
+    let owner = counter.as_ref().map(|c| c.id);
+    let chosen = Chosen {
+        selected: posted.materials.clone(),
+        kept: posted.kept.clone(),
+    };
+    let uploaded = match super::uploads::store(app, user, item, uploads, owner).await {
+        Ok(u) => u,
+        Err(e) => return refused_form(app, user, item, &values, &chosen, e, counter, back).await,
+    };
     let application = Application {
         item_code: item.code.clone(),
-        channel: channel(&headers),
+        channel,
         form: values.clone(),
-        materials: material_choices(&posted.materials),
-        applicant: None,
+        materials: super::uploads::choices(&posted.materials, &posted.kept, &uploaded),
+        applicant: owner,
     };
     let err = match app.submit_application(&user.session, application).await {
         Ok(view) => return Redirect::to(&format!("/cases/{}", view.case.id)).into_response(),
         Err(e) => e,
     };
-    refused_form(
-        &app,
-        &user,
-        &item,
-        &values,
-        &posted.materials,
-        err,
-        None,
-        back,
-    )
-    .await
+    let chosen = Chosen::after(&posted, &uploaded);
+    refused_form(app, user, item, &values, &chosen, err, counter, back).await
+}
+
+/// The problems of a refused form that name a field or material.
+pub(super) fn problems_of(err: &AppError) -> Vec<FieldProblem> {
+    match err {
+        AppError::Invalid { problems, .. } => problems.clone(),
+        AppError::Domain(
+            DomainError::InvalidForm(p)
+            | DomainError::InvalidResubmission(p)
+            | DomainError::InvalidCorrection(p),
+        ) => p.clone(),
+        _ => Vec::new(),
+    }
 }
 
 /// The form again with what was entered and why it was refused.
@@ -375,43 +442,49 @@ pub(super) async fn refused_form(
     user: &PageUser,
     item: &Item,
     values: &serde_json::Map<String, Value>,
-    selected: &BTreeMap<String, String>,
+    chosen: &Chosen,
     err: AppError,
     counter: Option<CounterFor>,
     back: Option<String>,
 ) -> Response {
     let message = err.to_string();
-    let problems = match &err {
-        AppError::Invalid { problems, .. } => problems.clone(),
-        AppError::Domain(DomainError::InvalidForm(p)) => p.clone(),
-        _ => Vec::new(),
-    };
+    let problems = problems_of(&err);
     let status = crate::error::ApiError::from(err).status();
-    let mut shown = match page(app, user, item, values, selected, false, counter).await {
+    let mut shown = match page(app, user, item, values, chosen, false, counter).await {
         Ok(p) => p,
         Err(e) => return error_page(user.chrome(app), e, back),
     };
-    place(&mut shown, problems);
+    place(
+        &mut shown.fields,
+        &mut shown.materials,
+        &mut shown.problems,
+        problems,
+    );
     shown.error = Some(message);
     render(shown, status)
 }
 
 /// Puts each problem beside its field or material; the rest above the form.
-fn place(page: &mut ApplyPage, problems: Vec<FieldProblem>) {
+pub(super) fn place(
+    fields: &mut [FieldView],
+    materials: &mut [MaterialView],
+    rest: &mut Vec<String>,
+    problems: Vec<FieldProblem>,
+) {
     for p in problems {
         let key = p.field.strip_prefix("form.").unwrap_or(&p.field);
-        if let Some(f) = page.fields.iter_mut().find(|f| f.key == key) {
+        if let Some(f) = fields.iter_mut().find(|f| f.key == key) {
             f.error = Some(match f.error.take() {
                 Some(e) => format!("{e}；{}", p.message),
                 None => p.message,
             });
         } else if let Some(m) = key
             .strip_prefix("materials.")
-            .and_then(|code| page.materials.iter_mut().find(|m| m.line.code == code))
+            .and_then(|code| materials.iter_mut().find(|m| m.line.code == code))
         {
             m.error = Some(p.message);
         } else {
-            page.problems.push(p.message);
+            rest.push(p.message);
         }
     }
 }
@@ -487,18 +560,5 @@ mod tests {
             mask_identity: false,
             green_channel_limit: None,
         }
-    }
-
-    #[test]
-    fn material_choices_name_a_licence_or_a_file() {
-        let posted: BTreeMap<String, String> =
-            [("M01", "licence:1.2.3"), ("M02", "file:ab"), ("M03", "")]
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect();
-        let c = material_choices(&posted);
-        assert_eq!(c.len(), 2);
-        assert_eq!(c["M01"].licence.as_deref(), Some("1.2.3"));
-        assert_eq!(c["M02"].file.as_deref(), Some("ab"));
     }
 }

@@ -169,6 +169,35 @@ struct CasePage {
     actions: Vec<ActionButton>,
     /// 办件文书 and the inspection record's fields.
     docs: super::documents::DocumentsPart,
+    /// What a correction request may name, for staff who may ask for one.
+    correction_form: Option<CorrectionForm>,
+    /// The open correction request (补正告知), item by item.
+    notice: Option<Notice>,
+}
+
+/// The items a correction request may name: every material and form field of
+/// the item, with the defects a material may have.
+pub struct CorrectionForm {
+    pub materials: Vec<(String, String)>,
+    pub fields: Vec<(String, String)>,
+    pub defects: Vec<(&'static str, &'static str)>,
+}
+
+/// The 补正告知 as the case page shows it.
+pub struct Notice {
+    pub at: String,
+    pub stage: &'static str,
+    pub lines: Vec<NoticeLine>,
+    /// Made later than five working days after submission (shown to staff).
+    pub late: bool,
+    /// The applicant may answer it (the correction page).
+    pub answer: bool,
+}
+
+pub struct NoticeLine {
+    pub what: String,
+    pub defect: &'static str,
+    pub reason: String,
 }
 
 fn shown_value(v: &serde_json::Value) -> String {
@@ -221,26 +250,30 @@ async fn case_view(app: &App, user: &PageUser, view: CaseView) -> CasePage {
     let materials = case
         .materials
         .iter()
-        .map(|(code, m)| match m {
-            onestamp_domain::case::MaterialRef::Licence { id, type_name } => MaterialLine {
+        .flat_map(|(code, m)| match m {
+            onestamp_domain::case::MaterialRef::Licence { id, type_name } => vec![MaterialLine {
                 label: material_name(code),
                 given: format!("以电子证照代替：{type_name}（{id}）"),
                 href: None,
                 image: false,
                 pdf: false,
                 licence: Some(format!("/verify/{id}")),
-            },
-            onestamp_domain::case::MaterialRef::File { name, hash } => {
-                let lower = name.to_lowercase();
-                MaterialLine {
-                    label: material_name(code),
-                    given: name.clone(),
-                    href: Some(format!("/cases/{}/materials/{hash}", case.id)),
-                    image: [".jpg", ".jpeg", ".png"].iter().any(|e| lower.ends_with(e)),
-                    pdf: lower.ends_with(".pdf"),
-                    licence: None,
-                }
-            }
+            }],
+            files => files
+                .files()
+                .into_iter()
+                .map(|(hash, name)| {
+                    let lower = name.to_lowercase();
+                    MaterialLine {
+                        label: material_name(code),
+                        given: name.to_string(),
+                        href: Some(format!("/cases/{}/materials/{hash}", case.id)),
+                        image: [".jpg", ".jpeg", ".png"].iter().any(|e| lower.ends_with(e)),
+                        pdf: lower.ends_with(".pdf"),
+                        licence: None,
+                    }
+                })
+                .collect(),
         })
         .collect();
     let staff = user.session.is_staff();
@@ -304,7 +337,48 @@ async fn case_view(app: &App, user: &PageUser, view: CaseView) -> CasePage {
                 .collect(),
         )
     });
+    let item_ref = item.as_ref().map(|s| &s.item);
+    let correction_form = item_ref
+        .filter(|_| view.actions.contains(&Action::RequestCorrection))
+        .map(|item| CorrectionForm {
+            materials: item
+                .materials
+                .iter()
+                .map(|m| (m.code.clone(), m.name.clone()))
+                .collect(),
+            fields: item
+                .form
+                .iter()
+                .map(|f| (f.key.clone(), f.label.clone()))
+                .collect(),
+            defects: onestamp_domain::case::correction::Defect::ALL
+                .iter()
+                .map(|d| (d.as_str(), d.label_zh()))
+                .collect(),
+        });
+    let notice = notice(
+        app,
+        case,
+        item_ref,
+        view.actions.contains(&Action::Resubmit),
+    );
+    let actions = view
+        .actions
+        .iter()
+        // An itemised request is answered on the correction page, not by a bare resubmit.
+        .filter(|a| !(**a == Action::Resubmit && notice.as_ref().is_some_and(|n| n.answer)))
+        .map(|a| ActionButton {
+            name: a.as_str(),
+            label: a.label_zh(),
+            // The request's list is its reason; a note is optional.
+            needs_opinion: a.needs_opinion() && *a != Action::RequestCorrection,
+            negative: a.is_negative(),
+            templates: a.common_opinions(),
+        })
+        .collect();
     CasePage {
+        correction_form,
+        notice,
         docs: super::documents::part(app, user, view.case.id, view.query_code.clone()).await,
         chrome: user.chrome(app),
         id: case.id,
@@ -344,18 +418,52 @@ async fn case_view(app: &App, user: &PageUser, view: CaseView) -> CasePage {
         events,
         licence: view.licence_id.clone(),
         version: case.version,
-        actions: view
-            .actions
-            .iter()
-            .map(|a| ActionButton {
-                name: a.as_str(),
-                label: a.label_zh(),
-                needs_opinion: a.needs_opinion(),
-                negative: a.is_negative(),
-                templates: a.common_opinions(),
-            })
-            .collect(),
+        actions,
     }
+}
+
+/// The open correction request of `case`, with the names of what it lists.
+pub(super) fn notice(
+    app: &App,
+    case: &onestamp_domain::case::Case,
+    item: Option<&onestamp_domain::catalogue::Item>,
+    answer: bool,
+) -> Option<Notice> {
+    use onestamp_domain::case::CaseStatus;
+    let request = case
+        .correction
+        .as_ref()
+        .filter(|_| case.status == CaseStatus::Correction)?;
+    let material = |code: &str| {
+        item.and_then(|i| i.materials.iter().find(|m| m.code == code))
+            .map_or_else(|| code.to_string(), |m| m.name.clone())
+    };
+    let field = |key: &str| {
+        item.and_then(|i| i.form.iter().find(|f| f.key == key))
+            .map_or_else(|| key.to_string(), |f| f.label.clone())
+    };
+    let mut lines: Vec<NoticeLine> = request
+        .list
+        .materials
+        .iter()
+        .map(|m| NoticeLine {
+            what: format!("材料：{}", material(&m.code)),
+            defect: m.defect.label_zh(),
+            reason: m.reason.clone(),
+        })
+        .collect();
+    lines.extend(request.list.fields.iter().map(|f| NoticeLine {
+        what: format!("申请表：{}", field(&f.key)),
+        defect: "须修改",
+        reason: f.reason.clone(),
+    }));
+    Some(Notice {
+        at: app.local_time(request.requested_at),
+        stage: request.stage.label_zh(),
+        lines,
+        late: request.late,
+        answer,
+    })
 }
 
 /// Who took a step, as the timeline names them: the role of a member of staff
@@ -408,6 +516,44 @@ pub struct ActForm {
     /// With `inspect`: the inspection record (踏勘记录).
     #[serde(flatten)]
     inspection: super::documents::InspectionFields,
+    /// With `request_correction`: `cm.<code>` the defect of a material and
+    /// `cr.<code>` its reason; `cf.<key>` a field named and `cfr.<key>` why.
+    #[serde(flatten)]
+    extra: std::collections::BTreeMap<String, String>,
+}
+
+/// The correction list a request's panel posted, or what is wrong with it.
+fn posted_correction(
+    extra: &std::collections::BTreeMap<String, String>,
+) -> Result<onestamp_domain::case::correction::CorrectionList, String> {
+    use onestamp_domain::case::correction::{CorrectionList, Defect, FieldDefect, MaterialDefect};
+    let mut list = CorrectionList::default();
+    let text = |k: String| {
+        extra
+            .get(&k)
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default()
+    };
+    for (k, v) in extra {
+        if let Some(code) = k.strip_prefix("cm.") {
+            if v.is_empty() {
+                continue;
+            }
+            let defect =
+                Defect::parse(v).ok_or_else(|| format!("材料 {code} 的问题类型无法识别"))?;
+            list.materials.push(MaterialDefect {
+                code: code.to_string(),
+                defect,
+                reason: text(format!("cr.{code}")),
+            });
+        } else if let Some(key) = k.strip_prefix("cf.") {
+            list.fields.push(FieldDefect {
+                key: key.to_string(),
+                reason: text(format!("cfr.{key}")),
+            });
+        }
+    }
+    Ok(list)
 }
 
 /// `POST /cases/{id}/actions`: one of the actions the case page offers (an
@@ -463,8 +609,31 @@ pub async fn act(
         version: form.version,
     };
     let inspection = form.inspection.record(action);
+    let correction = if action == Action::RequestCorrection {
+        match posted_correction(&form.extra) {
+            Ok(list) => Some(list),
+            Err(why) => {
+                return error_page(
+                    user.chrome(&app),
+                    onestamp_app::AppError::invalid(why),
+                    back,
+                );
+            }
+        }
+    } else {
+        None
+    };
     match app
-        .act_on_case_with(&user.session, id, command, inspection)
+        .act_on_case_with(
+            &user.session,
+            id,
+            command,
+            onestamp_app::cases::ActionInput {
+                inspection,
+                correction,
+                ..Default::default()
+            },
+        )
         .await
     {
         Ok(_) => Redirect::to(&format!("/cases/{id}")).into_response(),

@@ -5,15 +5,11 @@
 //! intake task, where the machine review shows and the clerk accepts at once or
 //! asks for corrections. Every step is the use case the API offers.
 
-use std::collections::BTreeMap;
-
-use axum::extract::{Form, Multipart, Path, State};
+use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use onestamp_app::cases::Application;
-use onestamp_app::materials::MaterialChoice;
 use onestamp_app::users::{ApplicantSummary, NewApplicant};
 use onestamp_app::{App, AppError};
 use onestamp_domain::case::{ApplicantKind, Channel};
@@ -22,9 +18,6 @@ use onestamp_domain::role::Role;
 use super::apply::{self, CounterFor};
 use super::session::PageUser;
 use super::{Chrome, PageQuery, Template, error_page, render};
-
-/// Most files one counter submission takes.
-pub const MAX_FILES: usize = 12;
 
 #[derive(Template)]
 #[template(path = "counter.html")]
@@ -130,7 +123,7 @@ pub async fn find(
         return refused;
     }
     let Ok(Form(f)) = form else {
-        return incomplete(&app, &user);
+        return super::incomplete(&app, &user);
     };
     if let Some(refused) = user.csrf_refusal(&app, f.csrf.as_deref()) {
         return refused;
@@ -174,7 +167,7 @@ pub async fn register(
         return refused;
     }
     let Ok(Form(f)) = form else {
-        return incomplete(&app, &user);
+        return super::incomplete(&app, &user);
     };
     if let Some(refused) = user.csrf_refusal(&app, f.csrf.as_deref()) {
         return refused;
@@ -210,16 +203,6 @@ pub async fn register(
     }
 }
 
-fn incomplete(app: &App, user: &PageUser) -> Response {
-    super::refusal(
-        user.chrome(app),
-        crate::error::Code::BadRequest,
-        "未能完成",
-        "提交的内容不完整，请返回刷新页面后重试。".into(),
-        Some("/counter".into()),
-    )
-}
-
 #[derive(Debug, Deserialize)]
 pub struct ApplyQuery {
     applicant: i64,
@@ -249,7 +232,7 @@ pub async fn apply_form(
         &user,
         &item,
         &prefill,
-        &BTreeMap::new(),
+        &apply::Chosen::default(),
         true,
         Some(who),
     )
@@ -286,60 +269,17 @@ pub async fn apply_submit(
     user: PageUser,
     Path(code): Path<String>,
     PageQuery(q): PageQuery<ApplyQuery>,
-    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+    req: axum::extract::Request,
 ) -> Response {
     if let Some(refused) = clerk_only(&app, &user) {
         return refused;
     }
     let back = Some(format!("/counter?applicant={}", q.applicant));
-    let Ok(mut multipart) = multipart else {
-        return incomplete(&app, &user);
+    let form = match super::uploads::read_any(&app, &user, req).await {
+        Ok(f) => f,
+        Err(refused) => return refused,
     };
-    let limit = app.settings().max_upload_bytes;
-    let mut pairs = Vec::new();
-    let mut files: Vec<(String, String, Vec<u8>)> = Vec::new();
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(_) => return incomplete(&app, &user),
-        };
-        let name = field.name().unwrap_or_default().to_string();
-        let file_name = field.file_name().map(str::to_string);
-        let mut bytes = Vec::new();
-        let mut field = field;
-        loop {
-            match field.chunk().await {
-                Ok(Some(c)) => {
-                    if bytes.len() + c.len() > limit {
-                        return super::too_large(&app, limit);
-                    }
-                    bytes.extend_from_slice(&c);
-                }
-                Ok(None) => break,
-                Err(_) => return incomplete(&app, &user),
-            }
-        }
-        match (name.strip_prefix("u."), file_name) {
-            (Some(code), Some(file)) => {
-                if !bytes.is_empty() && !file.is_empty() {
-                    if files.len() >= MAX_FILES {
-                        return error_page(
-                            user.chrome(&app),
-                            AppError::invalid(format!("一次最多上传 {MAX_FILES} 个文件")),
-                            back,
-                        );
-                    }
-                    files.push((code.to_string(), file, bytes));
-                }
-            }
-            _ => match String::from_utf8(bytes) {
-                Ok(v) => pairs.push((name, v)),
-                Err(_) => return incomplete(&app, &user),
-            },
-        }
-    }
-    let posted = apply::read_posted(pairs);
+    let posted = apply::read_posted(form.pairs);
     if let Some(refused) = user.csrf_refusal(&app, posted.csrf.as_deref()) {
         return refused;
     }
@@ -347,65 +287,15 @@ pub async fn apply_submit(
         Ok(x) => x,
         Err(e) => return error_page(user.chrome(&app), e, back),
     };
-    let values = apply::form_values(&item, &posted.fields);
-    let mut chosen = apply::material_choices(&posted.materials);
-    let mut selected = posted.materials.clone();
-    for (material, file, bytes) in files {
-        if !item.materials.iter().any(|m| m.code == material) {
-            continue;
-        }
-        match app
-            .upload_material(&user.session, &file, bytes, Some(who.id))
-            .await
-        {
-            Ok(stored) => {
-                selected.insert(material.clone(), format!("file:{}", stored.hash));
-                chosen.insert(
-                    material,
-                    MaterialChoice {
-                        licence: None,
-                        file: Some(stored.hash),
-                    },
-                );
-            }
-            Err(e) => {
-                let name = item
-                    .materials
-                    .iter()
-                    .find(|m| m.code == material)
-                    .map_or(String::new(), |m| m.name.clone());
-                let e = match e {
-                    AppError::Invalid { message, problems } => AppError::Invalid {
-                        message: format!("{name}「{file}」未能上传：{message}"),
-                        problems,
-                    },
-                    other => other,
-                };
-                return apply::refused_form(
-                    &app,
-                    &user,
-                    &item,
-                    &values,
-                    &selected,
-                    e,
-                    Some(who),
-                    back,
-                )
-                .await;
-            }
-        }
-    }
-    let application = Application {
-        item_code: item.code.clone(),
-        channel: Channel::Counter,
-        form: values.clone(),
-        materials: chosen,
-        applicant: Some(who.id),
-    };
-    match app.submit_application(&user.session, application).await {
-        Ok(view) => Redirect::to(&format!("/cases/{}", view.case.id)).into_response(),
-        Err(e) => {
-            apply::refused_form(&app, &user, &item, &values, &selected, e, Some(who), back).await
-        }
-    }
+    apply::file_application(
+        &app,
+        &user,
+        &item,
+        Channel::Counter,
+        posted,
+        form.uploads,
+        Some(who),
+        back,
+    )
+    .await
 }

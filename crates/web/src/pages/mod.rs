@@ -12,11 +12,13 @@ mod admin;
 mod apply;
 mod cases;
 mod catalogue;
+mod correct;
 mod counter;
 mod documents;
 mod regulation;
 pub mod session;
 mod supervision;
+mod uploads;
 mod verify;
 mod workbench;
 
@@ -32,17 +34,28 @@ use onestamp_domain::role::Role;
 use crate::error::{ApiError, Code};
 
 /// Most files one counter submission takes.
-pub const COUNTER_FILES: usize = counter::MAX_FILES;
+pub const COUNTER_FILES: usize = uploads::MAX_FILES;
 
 pub fn router() -> Router<App> {
     Router::new()
         .route("/", get(catalogue::home))
         .route("/items", get(catalogue::items))
         .route("/items/{code}", get(catalogue::guide))
-        .route("/items/{code}/apply", get(apply::form).post(apply::submit))
+        .route(
+            "/items/{code}/apply",
+            get(apply::form)
+                .post(apply::submit)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         .route("/cases", get(cases::my_cases))
         .route("/cases/{id}", get(cases::case_page))
         .route("/cases/{id}/actions", post(cases::act))
+        .route(
+            "/cases/{id}/correct",
+            get(correct::form)
+                .post(correct::submit)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         .route("/cases/{id}/materials/{hash}", get(cases::material))
         .route("/licences/{id}/pdf", get(cases::licence_pdf))
         .route("/cases/{id}/documents/{doc}/pdf", get(documents::pdf))
@@ -282,6 +295,17 @@ pub async fn not_found(
 }
 
 /// The page of a request whose body is larger than the server reads.
+/// The answer to a form whose body could not be read (cut off, not a form).
+pub(super) fn incomplete(app: &App, user: &session::PageUser) -> Response {
+    refusal(
+        user.chrome(app),
+        Code::BadRequest,
+        "未能完成",
+        "提交的内容不完整，请返回刷新页面后重试。".into(),
+        None,
+    )
+}
+
 pub(crate) fn too_large(app: &App, limit: usize) -> Response {
     refusal(
         Chrome::public(app),

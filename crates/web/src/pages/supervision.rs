@@ -519,6 +519,7 @@ pub async fn alerts(
                 "task_overdue" => "环节超时",
                 "case_overdue" => "办件超时",
                 "public_report" => "扫码举报",
+                onestamp_app::cases::LATE_CORRECTION => "补正告知逾期（超过5个工作日）",
                 _ => "其他预警",
             },
             report: a.kind == "public_report",
