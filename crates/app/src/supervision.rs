@@ -94,22 +94,7 @@ impl App {
         };
         let now = self.clock.now();
         let decision = case::reassign(&case, session.user.id, to, reason, version, now)?;
-        let audit = case_fact(
-            &case.number,
-            &decision.event,
-            serde_json::json!({"stage": task.stage, "assignee_from": task.assignee, "assignee": to}),
-        );
-        self.store
-            .commit_case(CaseChange {
-                case: decision.case,
-                expected_version: case.version,
-                event: decision.event,
-                audit: vec![audit],
-                licence: None,
-                retire: None,
-                documents: Vec::new(),
-                alerts: Vec::new(),
-            })
+        self.commit_supervised(&case, decision, serde_json::json!({"stage": task.stage, "assignee_from": task.assignee, "assignee": to}))
             .await?;
         tracing::info!(case_no = %case.number, stage = %task.stage.as_str(), from = task.assignee, to, actor_id = session.user.id, actor = %session.user.username, actor_role = %session.role_names(), "task reassigned");
         self.get_case(session, case_id).await
@@ -219,22 +204,7 @@ impl App {
             version,
             now,
         )?;
-        let audit = case_fact(
-            &case.number,
-            &decision.event,
-            serde_json::json!({"priority": priority}),
-        );
-        self.store
-            .commit_case(CaseChange {
-                case: decision.case,
-                expected_version: case.version,
-                event: decision.event,
-                audit: vec![audit],
-                licence: None,
-                retire: None,
-                documents: Vec::new(),
-                alerts: Vec::new(),
-            })
+        self.commit_supervised(&case, decision, serde_json::json!({"priority": priority}))
             .await?;
         tracing::info!(case_no = %case.number, priority, actor_id = session.user.id, actor = %session.user.username, actor_role = %session.role_names(), "green channel set");
         self.get_case(session, case_id).await
@@ -253,11 +223,21 @@ impl App {
         let case = self.visible_case(session, case_id).await?;
         let now = self.clock.now();
         let decision = case::allow_correction(&case, session.user.id, reason, version, now)?;
-        let audit = case_fact(
-            &case.number,
-            &decision.event,
-            serde_json::json!({"allowance": decision.case.correction_allowance}),
-        );
+        let facts = serde_json::json!({"allowance": decision.case.correction_allowance});
+        self.commit_supervised(&case, decision, facts).await?;
+        tracing::info!(case_no = %case.number, actor_id = session.user.id, actor = %session.user.username, actor_role = %session.role_names(), "second correction allowed");
+        self.get_case(session, case_id).await
+    }
+
+    /// Commits a supervisor's decision on `case` with its audit fact carrying
+    /// `facts`.
+    async fn commit_supervised(
+        &self,
+        case: &case::Case,
+        decision: case::Decision,
+        facts: serde_json::Value,
+    ) -> Result<(), AppError> {
+        let audit = case_fact(&case.number, &decision.event, facts);
         self.store
             .commit_case(CaseChange {
                 case: decision.case,
@@ -270,7 +250,6 @@ impl App {
                 alerts: Vec::new(),
             })
             .await?;
-        tracing::info!(case_no = %case.number, actor_id = session.user.id, actor = %session.user.username, actor_role = %session.role_names(), "second correction allowed");
-        self.get_case(session, case_id).await
+        Ok(())
     }
 }
