@@ -40,6 +40,14 @@ pub enum Code {
     TransitionNotAllowed,
     Duplicate,
     NoAssignee,
+    /// 好差评: the case has not ended yet.
+    CaseNotEnded,
+    /// 好差评: the case is rated already (once only).
+    AlreadyRated,
+    /// A rectification step out of order or repeated.
+    RectificationStep,
+    /// An appeal that may not be filed or decided (not a bad rating, once only).
+    AppealNotAllowed,
     /// Too many of an action in a short time (public reports).
     RateLimited,
     // A fault of the server (storage, sealing, rendering): never the caller's doing.
@@ -48,7 +56,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, for the table test and for documentation.
-    pub const ALL: [Code; 28] = [
+    pub const ALL: [Code; 32] = [
         Code::Unauthenticated,
         Code::BadCredentials,
         Code::LoginLocked,
@@ -75,6 +83,10 @@ impl Code {
         Code::TransitionNotAllowed,
         Code::Duplicate,
         Code::NoAssignee,
+        Code::CaseNotEnded,
+        Code::AlreadyRated,
+        Code::RectificationStep,
+        Code::AppealNotAllowed,
         Code::RateLimited,
         Code::Internal,
     ];
@@ -108,6 +120,10 @@ impl Code {
             Code::TransitionNotAllowed => "transition_not_allowed",
             Code::Duplicate => "duplicate",
             Code::NoAssignee => "no_assignee",
+            Code::CaseNotEnded => "case_not_ended",
+            Code::AlreadyRated => "already_rated",
+            Code::RectificationStep => "rectification_step",
+            Code::AppealNotAllowed => "appeal_not_allowed",
             Code::RateLimited => "rate_limited",
             Code::Internal => "internal",
         }
@@ -138,7 +154,11 @@ impl Code {
             Code::VersionConflict
             | Code::TransitionNotAllowed
             | Code::Duplicate
-            | Code::NoAssignee => S::CONFLICT,
+            | Code::NoAssignee
+            | Code::CaseNotEnded
+            | Code::AlreadyRated
+            | Code::RectificationStep
+            | Code::AppealNotAllowed => S::CONFLICT,
             Code::Internal => S::INTERNAL_SERVER_ERROR,
         }
     }
@@ -157,7 +177,7 @@ mod tests {
     /// The published table. A failure here means a public code or its status
     /// changed: clients depend on both, so change a code only on purpose and
     /// say so in the README's API section.
-    const PUBLISHED: [(Code, &str, u16); 28] = [
+    const PUBLISHED: [(Code, &str, u16); 32] = [
         (Code::Unauthenticated, "unauthenticated", 401),
         (Code::BadCredentials, "bad_credentials", 401),
         (Code::LoginLocked, "login_locked", 429),
@@ -184,6 +204,10 @@ mod tests {
         (Code::TransitionNotAllowed, "transition_not_allowed", 409),
         (Code::Duplicate, "duplicate", 409),
         (Code::NoAssignee, "no_assignee", 409),
+        (Code::CaseNotEnded, "case_not_ended", 409),
+        (Code::AlreadyRated, "already_rated", 409),
+        (Code::RectificationStep, "rectification_step", 409),
+        (Code::AppealNotAllowed, "appeal_not_allowed", 409),
         (Code::RateLimited, "rate_limited", 429),
         (Code::Internal, "internal", 500),
     ];

@@ -99,6 +99,11 @@ pub fn code_of(e: &AppError) -> Code {
                 Code::InvalidInput
             }
             DomainError::SelfAssignment => Code::AssigneeUnfit,
+            DomainError::CaseNotEnded => Code::CaseNotEnded,
+            DomainError::AlreadyRated => Code::AlreadyRated,
+            DomainError::InvalidRating(_) => Code::InvalidInput,
+            DomainError::RectificationStep(_) => Code::RectificationStep,
+            DomainError::AppealNotAllowed(_) => Code::AppealNotAllowed,
         },
         AppError::Store(_) | AppError::Sealing(_) | AppError::Rendering(_) => Code::Internal,
     }

@@ -169,6 +169,8 @@ struct CasePage {
     actions: Vec<ActionButton>,
     /// 办件文书 and the inspection record's fields.
     docs: super::documents::DocumentsPart,
+    /// 好差评: the 评价 card of an ended case.
+    rating: Option<super::ratings::RatingPart>,
 }
 
 fn shown_value(v: &serde_json::Value) -> String {
@@ -306,6 +308,7 @@ async fn case_view(app: &App, user: &PageUser, view: CaseView) -> CasePage {
     });
     CasePage {
         docs: super::documents::part(app, user, view.case.id, view.query_code.clone()).await,
+        rating: super::ratings::part(app, user, case.id, case.status.is_closed()).await,
         chrome: user.chrome(app),
         id: case.id,
         number: case.number.clone(),
