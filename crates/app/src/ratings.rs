@@ -12,16 +12,12 @@ use serde::Serialize;
 
 use onestamp_domain::DomainError;
 use onestamp_domain::case::UserId;
-use onestamp_domain::rating::{
-    self, AppealStatus, RatingCounts, RatingLevel, RectificationStatus,
-};
+use onestamp_domain::rating::{self, AppealStatus, RatingCounts, RatingLevel, RectificationStatus};
 use onestamp_domain::role::Role;
 
 use crate::auth::Session;
 use crate::cases::MAX_PAGE;
-use crate::store::{
-    AuditFact, NewRating, RatingQuery, Rectification, StoredAppeal, StoredRating,
-};
+use crate::store::{AuditFact, NewRating, RatingQuery, Rectification, StoredAppeal, StoredRating};
 use crate::{App, AppError};
 
 /// A reason of a rating with its words.
@@ -148,8 +144,12 @@ fn shown(r: StoredRating, staff: bool) -> ShownRating {
 impl App {
     fn with_step_lights(&self, mut r: Rectification) -> Rectification {
         let now = self.clock.now();
-        r.callback_light =
-            rating::step_light(now, r.callback_at.is_some(), r.callback_warn, r.callback_due);
+        r.callback_light = rating::step_light(
+            now,
+            r.callback_at.is_some(),
+            r.callback_warn,
+            r.callback_due,
+        );
         r.rectify_light =
             rating::step_light(now, r.outcome_at.is_some(), r.rectify_warn, r.rectify_due);
         r
@@ -172,13 +172,8 @@ impl App {
             return Err(DomainError::NotOwnCase.into());
         }
         let existing = self.store.rating_of_case(case_id).await?;
-        let checked = rating::check_rating(
-            case.status,
-            existing.is_some(),
-            level,
-            reasons,
-            comment,
-        )?;
+        let checked =
+            rating::check_rating(case.status, existing.is_some(), level, reasons, comment)?;
         let item = self.item_of(&case).await?;
         let now = self.clock.now();
         let rectification = checked.level.is_bad().then(|| {
@@ -279,10 +274,7 @@ impl App {
     }
 
     /// 好评率, 差评率, 未评价率 in total and per item, department, staff, channel.
-    pub async fn rating_statistics(
-        &self,
-        session: &Session,
-    ) -> Result<RatingStatistics, AppError> {
+    pub async fn rating_statistics(&self, session: &Session) -> Result<RatingStatistics, AppError> {
         session.require_holding(Role::oversees)?;
         let tallies = self.store.rating_tallies().await?;
         let items: HashMap<String, (String, String)> = self
@@ -352,10 +344,7 @@ impl App {
                 .into_iter()
                 .map(|(k, c)| match k {
                     Some(id) => {
-                        let label = names
-                            .get(&id)
-                            .cloned()
-                            .unwrap_or_else(|| "工作人员".into());
+                        let label = names.get(&id).cloned().unwrap_or_else(|| "工作人员".into());
                         line(id.to_string(), label, c)
                     }
                     None => line("none".into(), "无受理人（秒批等）".into(), c),
@@ -428,7 +417,9 @@ impl App {
             .record_callback(id, &note, session.user.id, now, audit)
             .await?
         {
-            return Err(DomainError::RectificationStep("该整改已记录回访，不能重复记录".into()).into());
+            return Err(
+                DomainError::RectificationStep("该整改已记录回访，不能重复记录".into()).into(),
+            );
         }
         tracing::info!(case_no = %r.case_number, rectification = id, actor_id = session.user.id, "rectification called back");
         self.get_rectification(session, id).await
@@ -459,7 +450,9 @@ impl App {
             .record_outcome(id, kind, &outcome, session.user.id, now, audit)
             .await?
         {
-            return Err(DomainError::RectificationStep("该整改已办结，不能重复记录结果".into()).into());
+            return Err(
+                DomainError::RectificationStep("该整改已办结，不能重复记录结果".into()).into(),
+            );
         }
         tracing::info!(case_no = %r.case_number, rectification = id, outcome = kind.as_str(), actor_id = session.user.id, "rectification closed");
         self.get_rectification(session, id).await
@@ -519,11 +512,7 @@ impl App {
     ) -> Result<Vec<(StoredAppeal, ShownRating)>, AppError> {
         session.require_holding(Role::oversees)?;
         let mut out = Vec::new();
-        for a in self
-            .store
-            .appeals(status, limit.clamp(1, MAX_PAGE))
-            .await?
-        {
+        for a in self.store.appeals(status, limit.clamp(1, MAX_PAGE)).await? {
             if let Some(r) = self.store.rating(a.rating_id).await? {
                 out.push((a, shown(r, true)));
             }

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::DomainError;
 use crate::calendar::Calendar;
-use crate::case::{Case, CaseStatus, Stage, SYSTEM_ACTOR, UserId};
+use crate::case::{Case, CaseStatus, SYSTEM_ACTOR, Stage, UserId};
 use crate::timing::{self, Light};
 
 /// Longest comment of a rating, a call-back note, an outcome or an appeal.
@@ -577,7 +577,11 @@ mod tests {
         )
         .unwrap();
         assert_eq!(ok.level, RatingLevel::Dissatisfied);
-        assert_eq!(ok.reasons, s(&["slow", "unfriendly"]), "once, in list order");
+        assert_eq!(
+            ok.reasons,
+            s(&["slow", "unfriendly"]),
+            "once, in list order"
+        );
         assert_eq!(ok.comment, "窗口人员态度冷淡");
         assert!(matches!(
             check_rating(CaseStatus::Issued, false, "satisfied", &s(&["slow"]), ""),
@@ -612,7 +616,10 @@ mod tests {
             assert_eq!(codes.len(), level.reasons().len());
             assert_eq!(RatingLevel::parse(level.as_str()), Some(level));
         }
-        let bad: Vec<_> = RatingLevel::ALL.into_iter().filter(|l| l.is_bad()).collect();
+        let bad: Vec<_> = RatingLevel::ALL
+            .into_iter()
+            .filter(|l| l.is_bad())
+            .collect();
         assert_eq!(
             bad,
             [RatingLevel::Dissatisfied, RatingLevel::VeryDissatisfied]
@@ -634,11 +641,22 @@ mod tests {
         assert_eq!(local(due.rectify_due), "2026-03-27 17:00");
         assert!(due.callback_warn < due.callback_due && due.callback_warn > opened);
         assert_eq!(
-            step_light(due.callback_due + chrono::Duration::minutes(1), false, due.callback_warn, due.callback_due),
+            step_light(
+                due.callback_due + chrono::Duration::minutes(1),
+                false,
+                due.callback_warn,
+                due.callback_due
+            ),
             Some(Light::Red)
         );
-        assert_eq!(step_light(opened, false, due.callback_warn, due.callback_due), Some(Light::Green));
-        assert_eq!(step_light(opened, true, due.callback_warn, due.callback_due), None);
+        assert_eq!(
+            step_light(opened, false, due.callback_warn, due.callback_due),
+            Some(Light::Green)
+        );
+        assert_eq!(
+            step_light(opened, true, due.callback_warn, due.callback_due),
+            None
+        );
     }
 
     #[test]
@@ -671,7 +689,9 @@ mod tests {
         assert!(check_appeal(RatingLevel::Dissatisfied, None, "other", "x").is_err());
         assert!(check_appeal_decision(AppealStatus::Pending, 5, 5, true, "x").is_err());
         assert_eq!(
-            check_appeal_decision(AppealStatus::Pending, 5, 6, true, "核实").unwrap().0,
+            check_appeal_decision(AppealStatus::Pending, 5, 6, true, "核实")
+                .unwrap()
+                .0,
             AppealStatus::Upheld
         );
         assert!(check_appeal_decision(AppealStatus::Upheld, 5, 6, false, "x").is_err());

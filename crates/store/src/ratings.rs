@@ -92,23 +92,28 @@ impl RatingRow {
             self.filed_at,
             self.appeal_status,
         ) {
-            (Some(id), Some(ground), Some(reason), Some(filed_by), Some(filed_at), Some(status)) => {
-                Some(
-                    AppealRow {
-                        id,
-                        rating_id: self.id,
-                        ground,
-                        reason,
-                        filed_by,
-                        filed_at,
-                        status,
-                        decision_note: self.decision_note,
-                        decided_by: self.decided_by,
-                        decided_at: self.decided_at,
-                    }
-                    .into_appeal()?,
-                )
-            }
+            (
+                Some(id),
+                Some(ground),
+                Some(reason),
+                Some(filed_by),
+                Some(filed_at),
+                Some(status),
+            ) => Some(
+                AppealRow {
+                    id,
+                    rating_id: self.id,
+                    ground,
+                    reason,
+                    filed_by,
+                    filed_at,
+                    status,
+                    decision_note: self.decision_note,
+                    decided_by: self.decided_by,
+                    decided_at: self.decided_at,
+                }
+                .into_appeal()?,
+            ),
             _ => None,
         };
         Ok(StoredRating {
@@ -184,7 +189,10 @@ async fn one(db: &Db, condition: &str, id: i64) -> R<Option<StoredRating>> {
     let mut q = Sql::new(RATING_COLUMNS);
     q.push(condition).bind(id);
     let rows: Vec<RatingRow> = q.fetch_all(db).await?;
-    rows.into_iter().next().map(RatingRow::into_rating).transpose()
+    rows.into_iter()
+        .next()
+        .map(RatingRow::into_rating)
+        .transpose()
 }
 
 pub(crate) async fn by_id(db: &Db, id: i64) -> R<Option<StoredRating>> {

@@ -53,7 +53,11 @@ async fn an_ended_case_is_rated_once_by_its_applicant() {
     let running = r.body["id"].as_i64().unwrap();
     let good = json!({"level": "satisfied", "reasons": ["fast"], "comment": "很快"});
     let refused = t
-        .post(&format!("/api/v1/cases/{running}/rating"), &applicant, good.clone())
+        .post(
+            &format!("/api/v1/cases/{running}/rating"),
+            &applicant,
+            good.clone(),
+        )
         .await;
     assert_error(&refused, StatusCode::CONFLICT, "case_not_ended");
 
@@ -92,7 +96,10 @@ async fn an_ended_case_is_rated_once_by_its_applicant() {
     assert_eq!(rated.body["rating"]["level_label"], "满意");
     assert_eq!(rated.body["rating"]["reasons"][0]["label"], "办理速度快");
     assert_eq!(rated.body["may_rate"], false);
-    assert!(rated.body["rectification"].is_null(), "a good rating opens none");
+    assert!(
+        rated.body["rectification"].is_null(),
+        "a good rating opens none"
+    );
     assert_error(
         &t.post(&path, &applicant, good).await,
         StatusCode::CONFLICT,
@@ -119,19 +126,22 @@ async fn a_bad_rating_opens_a_rectification_whose_outcome_reaches_the_applicant(
     let x = &r.body["rectification"];
     assert_eq!(x["status"], "awaiting_callback");
     let calendar = &t.app.settings().calendar;
-    assert_eq!(at(&x["callback_due"]), calendar.add_working_days(rated_at, 1));
-    assert_eq!(at(&x["rectify_due"]), calendar.add_working_days(rated_at, 15));
+    assert_eq!(
+        at(&x["callback_due"]),
+        calendar.add_working_days(rated_at, 1)
+    );
+    assert_eq!(
+        at(&x["rectify_due"]),
+        calendar.add_working_days(rated_at, 15)
+    );
     // Monday 09:30: the call back is due at Tuesday's close, the rectification
     // fifteen working days on.
-    assert_eq!(
-        t.app.local_time(at(&x["callback_due"])),
-        "2026-03-03 17:00"
+    assert_eq!(t.app.local_time(at(&x["callback_due"])), "2026-03-03 17:00");
+    assert_eq!(t.app.local_time(at(&x["rectify_due"])), "2026-03-23 17:00");
+    assert!(
+        r.body["rating"]["staff_id"].is_null(),
+        "hidden from the applicant"
     );
-    assert_eq!(
-        t.app.local_time(at(&x["rectify_due"])),
-        "2026-03-23 17:00"
-    );
-    assert!(r.body["rating"]["staff_id"].is_null(), "hidden from the applicant");
 
     let list = t.get("/api/v1/rectifications", &supervisor).await;
     assert_eq!(list.status, StatusCode::OK);
@@ -140,8 +150,13 @@ async fn a_bad_rating_opens_a_rectification_whose_outcome_reaches_the_applicant(
     assert_eq!(list.body[0]["callback_light"], "green");
     assert_eq!(list.body[0]["rectify_light"], "green");
     let clerk_id = t.get("/api/v1/me", &clerk).await.body["id"].clone();
-    let seen = t.get(&format!("/api/v1/cases/{id}/rating"), &supervisor).await;
-    assert_eq!(seen.body["rating"]["staff_id"], clerk_id, "the clerk took it in");
+    let seen = t
+        .get(&format!("/api/v1/cases/{id}/rating"), &supervisor)
+        .await;
+    assert_eq!(
+        seen.body["rating"]["staff_id"], clerk_id,
+        "the clerk took it in"
+    );
 
     // The call back is not recorded in time: one alert, then a red light.
     t.clock.advance(Duration::days(2));
@@ -149,6 +164,10 @@ async fn a_bad_rating_opens_a_rectification_whose_outcome_reaches_the_applicant(
     let kinds: Vec<&str> = raised.iter().map(|a| a.kind.as_str()).collect();
     assert_eq!(kinds, ["rectification_callback_overdue"]);
     assert!(t.app.run_due_timers().await.unwrap().is_empty(), "once");
+    // Tokens live 12 hours: log in again after the days passed.
+    let supervisor = t.login("supervisor").await;
+    let clerk = t.login("clerk").await;
+    let applicant = t.login("jinjiang_books").await;
     let alerts = t.get("/api/v1/alerts", &supervisor).await;
     assert_eq!(alerts.body[0]["kind"], "rectification_callback_overdue");
     assert_eq!(alerts.body[0]["case_id"], id);
@@ -157,7 +176,8 @@ async fn a_bad_rating_opens_a_rectification_whose_outcome_reaches_the_applicant(
 
     let outcome = format!("/api/v1/rectifications/{rid}/outcome");
     let callback = format!("/api/v1/rectifications/{rid}/callback");
-    let done = json!({"kind": "rectified", "outcome": "已对窗口人员开展业务培训，并重新解释了受理范围"});
+    let done =
+        json!({"kind": "rectified", "outcome": "已对窗口人员开展业务培训，并重新解释了受理范围"});
     assert_error(
         &t.post(&outcome, &supervisor, done.clone()).await,
         StatusCode::CONFLICT,
@@ -166,7 +186,7 @@ async fn a_bad_rating_opens_a_rectification_whose_outcome_reaches_the_applicant(
     assert_error(
         &t.post(&callback, &clerk, json!({"note": "已回访"})).await,
         StatusCode::FORBIDDEN,
-        "wrong_role",
+        "forbidden",
     );
     assert_error(
         &t.post(&callback, &supervisor, json!({"note": "  "})).await,
@@ -174,13 +194,18 @@ async fn a_bad_rating_opens_a_rectification_whose_outcome_reaches_the_applicant(
         "invalid_input",
     );
     let called = t
-        .post(&callback, &supervisor, json!({"note": "已电话回访申请人，了解不满原因"}))
+        .post(
+            &callback,
+            &supervisor,
+            json!({"note": "已电话回访申请人，了解不满原因"}),
+        )
         .await;
     assert_eq!(called.status, StatusCode::OK, "{:?}", called.body);
     assert_eq!(called.body["status"], "rectifying");
     assert!(called.body["callback_light"].is_null());
     assert_error(
-        &t.post(&callback, &supervisor, json!({"note": "再次回访"})).await,
+        &t.post(&callback, &supervisor, json!({"note": "再次回访"}))
+            .await,
         StatusCode::CONFLICT,
         "rectification_step",
     );
@@ -192,7 +217,10 @@ async fn a_bad_rating_opens_a_rectification_whose_outcome_reaches_the_applicant(
     t.clock.advance(Duration::days(30));
     assert!(t.app.run_due_timers().await.unwrap().is_empty());
 
-    let mine = t.get(&format!("/api/v1/cases/{id}/rating"), &applicant).await;
+    let applicant = t.login("jinjiang_books").await;
+    let mine = t
+        .get(&format!("/api/v1/cases/{id}/rating"), &applicant)
+        .await;
     assert_eq!(mine.body["rectification"]["status"], "closed");
     assert_eq!(mine.body["rectification"]["outcome_kind"], "rectified");
     assert!(
@@ -201,7 +229,12 @@ async fn a_bad_rating_opens_a_rectification_whose_outcome_reaches_the_applicant(
             .unwrap()
             .contains("业务培训")
     );
-    for hidden in ["callback_by", "outcome_by", "callback_light", "rectify_light"] {
+    for hidden in [
+        "callback_by",
+        "outcome_by",
+        "callback_light",
+        "rectify_light",
+    ] {
         assert!(mine.body["rectification"][hidden].is_null(), "{hidden}");
     }
     assert!(mine.body["rating"]["staff_id"].is_null());
@@ -237,23 +270,38 @@ async fn an_appeal_is_decided_by_a_supervisor_and_the_rating_is_kept() {
     let rating = r.body["rating"]["id"].as_i64().unwrap();
     let path = format!("/api/v1/ratings/{rating}/appeal");
     assert_error(
-        &t.post(&path, &applicant, json!({"ground": "malicious", "reason": "x"})).await,
+        &t.post(
+            &path,
+            &applicant,
+            json!({"ground": "malicious", "reason": "x"}),
+        )
+        .await,
         StatusCode::FORBIDDEN,
         "forbidden",
     );
     assert_error(
-        &t.post(&path, &clerk, json!({"ground": "other", "reason": "x"})).await,
+        &t.post(&path, &clerk, json!({"ground": "other", "reason": "x"}))
+            .await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "invalid_input",
     );
     let filed = t
-        .post(&path, &clerk, json!({"ground": "malicious", "reason": "评价内容与办件无关，含辱骂"}))
+        .post(
+            &path,
+            &clerk,
+            json!({"ground": "malicious", "reason": "评价内容与办件无关，含辱骂"}),
+        )
         .await;
     assert_eq!(filed.status, StatusCode::CREATED, "{:?}", filed.body);
     assert_eq!(filed.body["status"], "pending");
     let appeal = filed.body["id"].as_i64().unwrap();
     assert_error(
-        &t.post(&path, &clerk, json!({"ground": "mistaken", "reason": "再次申诉"})).await,
+        &t.post(
+            &path,
+            &clerk,
+            json!({"ground": "mistaken", "reason": "再次申诉"}),
+        )
+        .await,
         StatusCode::CONFLICT,
         "appeal_not_allowed",
     );
@@ -263,29 +311,43 @@ async fn an_appeal_is_decided_by_a_supervisor_and_the_rating_is_kept() {
 
     let decision = format!("/api/v1/appeals/{appeal}/decision");
     assert_error(
-        &t.post(&decision, &clerk, json!({"upheld": true, "note": "x"})).await,
+        &t.post(&decision, &clerk, json!({"upheld": true, "note": "x"}))
+            .await,
         StatusCode::FORBIDDEN,
-        "wrong_role",
+        "forbidden",
     );
     let pending = t.get("/api/v1/appeals?status=pending", &supervisor).await;
     assert_eq!(pending.body[0]["appeal"]["id"], appeal);
     assert_eq!(pending.body[0]["rating"]["case_id"], id);
     let decided = t
-        .post(&decision, &supervisor, json!({"upheld": true, "note": "经核实属恶意差评"}))
+        .post(
+            &decision,
+            &supervisor,
+            json!({"upheld": true, "note": "经核实属恶意差评"}),
+        )
         .await;
     assert_eq!(decided.status, StatusCode::OK, "{:?}", decided.body);
     assert_eq!(decided.body["status"], "upheld");
     assert_error(
-        &t.post(&decision, &supervisor, json!({"upheld": false, "note": "改判"})).await,
+        &t.post(
+            &decision,
+            &supervisor,
+            json!({"upheld": false, "note": "改判"}),
+        )
+        .await,
         StatusCode::CONFLICT,
         "appeal_not_allowed",
     );
 
     // Kept, marked, and out of the statistics.
-    let seen = t.get(&format!("/api/v1/cases/{id}/rating"), &supervisor).await;
+    let seen = t
+        .get(&format!("/api/v1/cases/{id}/rating"), &supervisor)
+        .await;
     assert_eq!(seen.body["rating"]["level"], "very_dissatisfied");
     assert_eq!(seen.body["rating"]["appeal"]["status"], "upheld");
-    let mine = t.get(&format!("/api/v1/cases/{id}/rating"), &applicant).await;
+    let mine = t
+        .get(&format!("/api/v1/cases/{id}/rating"), &applicant)
+        .await;
     assert_eq!(mine.body["rating"]["level"], "very_dissatisfied");
     let stats = t.get("/api/v1/ratings", &supervisor).await;
     let total = &stats.body["statistics"]["total"];
@@ -302,7 +364,10 @@ async fn the_statistics_count_per_item_department_staff_and_channel() {
     let applicant = t.login("jinjiang_books").await;
     let supervisor = t.login("supervisor").await;
     let web = [ended_case(&t, "web").await, ended_case(&t, "web").await];
-    let counter = [ended_case(&t, "counter").await, ended_case(&t, "counter").await];
+    let counter = [
+        ended_case(&t, "counter").await,
+        ended_case(&t, "counter").await,
+    ];
     for (id, level, reasons) in [
         (web[0], "very_satisfied", json!([])),
         (web[1], "dissatisfied", json!(["slow"])),
@@ -353,7 +418,9 @@ async fn the_statistics_count_per_item_department_staff_and_channel() {
     assert_eq!(staff["ended"], 4);
     assert_eq!(r.body["ratings"].as_array().unwrap().len(), 3);
 
-    let bad = t.get("/api/v1/ratings?level=dissatisfied", &supervisor).await;
+    let bad = t
+        .get("/api/v1/ratings?level=dissatisfied", &supervisor)
+        .await;
     assert_eq!(bad.body["ratings"][0]["case_id"], web[1]);
     assert_error(
         &t.get("/api/v1/ratings?level=great", &supervisor).await,
@@ -412,7 +479,10 @@ async fn the_pages_rate_a_case_and_record_its_rectification() {
     let list = supervisor.get("/supervision/rectifications").await;
     assert_eq!(list.status, StatusCode::OK);
     assert!(list.html.contains("class=\"finding callback-form\""));
-    let rid = t.get("/api/v1/rectifications", &t.login("supervisor").await).await.body[0]["id"]
+    let rid = t
+        .get("/api/v1/rectifications", &t.login("supervisor").await)
+        .await
+        .body[0]["id"]
         .as_i64()
         .unwrap();
     let csrf = supervisor.csrf().await;
@@ -426,7 +496,11 @@ async fn the_pages_rate_a_case_and_record_its_rectification() {
     let r = supervisor
         .post(
             &format!("/supervision/rectifications/{rid}/outcome"),
-            &[("csrf", &csrf), ("kind", "explained"), ("outcome", "已向申请人说明一次告知制度")],
+            &[
+                ("csrf", &csrf),
+                ("kind", "explained"),
+                ("outcome", "已向申请人说明一次告知制度"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
@@ -442,14 +516,21 @@ async fn the_pages_rate_a_case_and_record_its_rectification() {
     let r = clerk
         .post(
             &format!("/cases/{id}/rating/appeal"),
-            &[("csrf", &csrf), ("ground", "mistaken"), ("reason", "申请人误选等级")],
+            &[
+                ("csrf", &csrf),
+                ("ground", "mistaken"),
+                ("reason", "申请人误选等级"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
     let appeals = supervisor.get("/supervision/appeals").await;
     assert!(appeals.html.contains("申请人误选等级"));
     let aid = t
-        .get("/api/v1/appeals?status=pending", &t.login("supervisor").await)
+        .get(
+            "/api/v1/appeals?status=pending",
+            &t.login("supervisor").await,
+        )
         .await
         .body[0]["appeal"]["id"]
         .as_i64()
@@ -458,7 +539,11 @@ async fn the_pages_rate_a_case_and_record_its_rectification() {
     let r = supervisor
         .post(
             &format!("/supervision/appeals/{aid}/decision"),
-            &[("csrf", &csrf), ("decision", "rejected"), ("note", "评价真实")],
+            &[
+                ("csrf", &csrf),
+                ("decision", "rejected"),
+                ("note", "评价真实"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.html);
@@ -507,8 +592,12 @@ async fn ratings_and_rectifications_work_on_postgres() {
     let raised = t.app.run_due_timers().await.unwrap();
     let mut kinds: Vec<&str> = raised.iter().map(|a| a.kind.as_str()).collect();
     kinds.sort_unstable();
-    assert!(kinds.contains(&"rectification_callback_overdue"), "{kinds:?}");
+    assert!(
+        kinds.contains(&"rectification_callback_overdue"),
+        "{kinds:?}"
+    );
     assert!(kinds.contains(&"rectification_overdue"), "{kinds:?}");
+    let supervisor = t.login("supervisor").await;
     let rid = t.get("/api/v1/rectifications", &supervisor).await.body[0]["id"]
         .as_i64()
         .unwrap();

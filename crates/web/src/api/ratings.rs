@@ -185,8 +185,7 @@ async fn list_rectifications(
     };
     let limit = page_size(p.limit, 50, MAX_PAGE)?;
     Ok(Json(
-        app.list_rectifications(&s, status, p.before, limit)
-            .await?,
+        app.list_rectifications(&s, status, p.before, limit).await?,
     ))
 }
 
@@ -218,8 +217,7 @@ async fn record_callback(
 ) -> Result<Json<Rectification>, ApiError> {
     let id = path_id(&id, "整改任务")?;
     Ok(Json(
-        app.record_rectification_callback(&s, id, &req.note)
-            .await?,
+        app.record_rectification_callback(&s, id, &req.note).await?,
     ))
 }
 

@@ -460,7 +460,11 @@ struct RectificationsPage {
     rectify_days: u32,
 }
 
-async fn lines(app: &App, user: &PageUser, status: RectificationStatus) -> Result<Vec<RectificationLine>, AppError> {
+async fn lines(
+    app: &App,
+    user: &PageUser,
+    status: RectificationStatus,
+) -> Result<Vec<RectificationLine>, AppError> {
     let list = app
         .list_rectifications(&user.session, Some(status), None, 100)
         .await?;
