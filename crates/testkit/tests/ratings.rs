@@ -167,7 +167,6 @@ async fn a_bad_rating_opens_a_rectification_whose_outcome_reaches_the_applicant(
     // Tokens live 12 hours: log in again after the days passed.
     let supervisor = t.login("supervisor").await;
     let clerk = t.login("clerk").await;
-    let applicant = t.login("jinjiang_books").await;
     let alerts = t.get("/api/v1/alerts", &supervisor).await;
     assert_eq!(alerts.body[0]["kind"], "rectification_callback_overdue");
     assert_eq!(alerts.body[0]["case_id"], id);
