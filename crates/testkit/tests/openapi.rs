@@ -465,7 +465,9 @@ async fn real_answers_match_the_documented_schemas() {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
     check("post", "/api/v1/cases/{id}/rating", &r);
-    let r = t.get(&format!("/api/v1/cases/{id}/rating"), &supervisor).await;
+    let r = t
+        .get(&format!("/api/v1/cases/{id}/rating"), &supervisor)
+        .await;
     check("get", "/api/v1/cases/{id}/rating", &r);
     let rating = r.body["rating"]["id"].as_i64().unwrap();
     let r = t.get("/api/v1/ratings", &supervisor).await;
