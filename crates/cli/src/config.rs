@@ -347,6 +347,25 @@ mod tests {
     }
 
     #[test]
+    fn the_rating_clocks_default_to_one_and_fifteen_working_days_and_are_checked() {
+        let mut c = Config::load(&Overrides::default()).unwrap();
+        assert_eq!((c.rating_callback_days, c.rating_rectify_days), (1, 15));
+        c.rating_rectify_days = 0;
+        assert!(c.check().is_err());
+        c.rating_rectify_days = 15;
+        c.rating_callback_days = 20;
+        assert!(c.check().is_err());
+        c.rating_callback_days = 5;
+        c.rating_rectify_days = 3;
+        assert!(
+            c.check().is_err(),
+            "the rectification ends after the call back"
+        );
+        c.rating_rectify_days = 10;
+        assert!(c.check().is_ok());
+    }
+
+    #[test]
     fn database_urls_name_sqlite_or_postgres() {
         for url in [
             "",
