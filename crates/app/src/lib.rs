@@ -16,6 +16,7 @@ pub mod materials;
 pub mod migration;
 pub mod ops;
 pub mod quality;
+pub mod ratings;
 pub mod store;
 pub mod supervision;
 pub mod throttle;
@@ -60,6 +61,10 @@ pub struct Settings {
     /// How long the operator's counts (`/metrics` gauges) are reused before they are
     /// read again; zero reads them on every call.
     pub ops_counts_max_age: std::time::Duration,
+    /// 好差评: working days to call back the applicant after a bad rating.
+    pub rating_callback_days: u32,
+    /// 好差评: working days to rectify or explain after a bad rating.
+    pub rating_rectify_days: u32,
 }
 
 /// How failed logins are slowed and then locked.
@@ -117,6 +122,8 @@ impl Default for Settings {
             data_dir: std::path::PathBuf::from("./data"),
             max_upload_bytes: 10 * 1024 * 1024,
             ops_counts_max_age: std::time::Duration::ZERO,
+            rating_callback_days: 1,
+            rating_rectify_days: 15,
         }
     }
 }

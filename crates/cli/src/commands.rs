@@ -60,6 +60,8 @@ pub(crate) async fn open_app_at(
         bureau_credit_code: cfg.bureau_credit_code.clone(),
         public_url: cfg.public_url.clone(),
         licence_reminder_days: cfg.licence_reminder_days,
+        rating_callback_days: cfg.rating_callback_days,
+        rating_rectify_days: cfg.rating_rectify_days,
         data_dir: cfg.data_dir.clone(),
         max_upload_bytes: cfg.max_upload_mb * 1024 * 1024,
         ops_counts_max_age: std::time::Duration::from_secs(cfg.metrics_cache_secs),

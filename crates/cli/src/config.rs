@@ -25,6 +25,8 @@ pub struct Config {
     pub bureau_credit_code: String,
     pub public_url: String,
     pub licence_reminder_days: u32,
+    pub rating_callback_days: u32,
+    pub rating_rectify_days: u32,
     pub max_upload_mb: usize,
     pub seal_key: PathBuf,
     pub token_ttl_hours: i64,
@@ -159,6 +161,20 @@ impl Config {
             bail!(
                 "licence_reminder_days {} must be between 1 and 365",
                 self.licence_reminder_days
+            );
+        }
+        if !(1..=10).contains(&self.rating_callback_days) {
+            bail!(
+                "rating_callback_days {} must be between 1 and 10",
+                self.rating_callback_days
+            );
+        }
+        if !(1..=60).contains(&self.rating_rectify_days)
+            || self.rating_rectify_days < self.rating_callback_days
+        {
+            bail!(
+                "rating_rectify_days {} must be between 1 and 60 and not below rating_callback_days",
+                self.rating_rectify_days
             );
         }
         if !(1..=100).contains(&self.max_upload_mb) {
@@ -328,6 +344,25 @@ mod tests {
         let c = Config::load(&Overrides::default()).unwrap();
         assert_eq!(c.district_code, "510107");
         assert!(c.calendar().unwrap().covers(2026));
+    }
+
+    #[test]
+    fn the_rating_clocks_default_to_one_and_fifteen_working_days_and_are_checked() {
+        let mut c = Config::load(&Overrides::default()).unwrap();
+        assert_eq!((c.rating_callback_days, c.rating_rectify_days), (1, 15));
+        c.rating_rectify_days = 0;
+        assert!(c.check().is_err());
+        c.rating_rectify_days = 15;
+        c.rating_callback_days = 20;
+        assert!(c.check().is_err());
+        c.rating_callback_days = 5;
+        c.rating_rectify_days = 3;
+        assert!(
+            c.check().is_err(),
+            "the rectification ends after the call back"
+        );
+        c.rating_rectify_days = 10;
+        assert!(c.check().is_ok());
     }
 
     #[test]

@@ -45,6 +45,20 @@ pub enum DomainError {
     CorrectionAlreadyRequested(Stage),
     #[error("{}环节尚未要求过补正，无需批准再次补正", .0.label_zh())]
     NoCorrectionToRepeat(Stage),
+    /// 好差评: only a case that ended may be rated.
+    #[error("办件尚未办结，办结后才能评价")]
+    CaseNotEnded,
+    #[error("该办件已评价，每件只能评价一次")]
+    AlreadyRated,
+    /// A rating, call-back, outcome or appeal whose content is not acceptable.
+    #[error("{0}")]
+    InvalidRating(String),
+    /// A rectification step out of its order (call back, then outcome, once each).
+    #[error("{0}")]
+    RectificationStep(String),
+    /// An appeal that may not be filed or decided now.
+    #[error("{0}")]
+    AppealNotAllowed(String),
 }
 
 /// A problem with one field of an application form.

@@ -15,6 +15,7 @@ pub mod error;
 pub mod identity;
 pub mod licence;
 pub mod privacy;
+pub mod rating;
 pub mod role;
 pub mod rules;
 pub mod text;

@@ -1,8 +1,9 @@
 //! Overdue alerts. Raising claims the due rows and flips their alerted flag in
 //! the same statement (on PostgreSQL skipping rows another process is claiming),
 //! then inserts each alert under a unique key (`ON CONFLICT DO NOTHING`), so a
-//! task or case is alerted exactly once however many server processes run the
-//! scheduler at the same time.
+//! task, case or rectification step (好差评 call back, rectification) is
+//! alerted exactly once however many server processes run the scheduler at the
+//! same time.
 
 use chrono::{DateTime, Utc};
 
@@ -53,6 +54,32 @@ pub(crate) async fn raise_due(db: &Db, now: DateTime<Utc>, limit: u32) -> R<Vec<
                      ORDER BY deadline LIMIT $2{skip})
                  RETURNING id, number, task_stage, task_assignee, deadline AS due,
                      submitted_at AS started"
+            ),
+        ),
+        // 好差评: a bad rating's call back and its rectification, each alerted
+        // once when its working-day clock runs out before the step is recorded.
+        (
+            "rectification_callback_overdue",
+            format!(
+                "UPDATE rectifications SET callback_alerted = 1
+                 WHERE id IN (SELECT id FROM rectifications WHERE callback_at IS NULL
+                     AND callback_alerted = 0 AND callback_due <= $1
+                     ORDER BY callback_due LIMIT $2{skip})
+                 RETURNING case_id AS id, case_number AS number,
+                     CAST(NULL AS TEXT) AS task_stage, CAST(NULL AS BIGINT) AS task_assignee,
+                     callback_due AS due, opened_at AS started"
+            ),
+        ),
+        (
+            "rectification_overdue",
+            format!(
+                "UPDATE rectifications SET rectify_alerted = 1
+                 WHERE id IN (SELECT id FROM rectifications WHERE outcome_at IS NULL
+                     AND rectify_alerted = 0 AND rectify_due <= $1
+                     ORDER BY rectify_due LIMIT $2{skip})
+                 RETURNING case_id AS id, case_number AS number,
+                     CAST(NULL AS TEXT) AS task_stage, CAST(NULL AS BIGINT) AS task_assignee,
+                     rectify_due AS due, opened_at AS started"
             ),
         ),
     ];

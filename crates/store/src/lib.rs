@@ -24,6 +24,7 @@ mod integrity;
 mod keyset;
 mod licences;
 mod postgres;
+mod ratings;
 pub mod scratch;
 mod sqlite;
 mod staff;
@@ -41,6 +42,7 @@ use onestamp_domain::audit::{AuditEntry, Checkpoint};
 use onestamp_domain::case::{Case, CaseEvent, Stage, UserId};
 use onestamp_domain::catalogue::{Catalogue, Department, Theme};
 use onestamp_domain::licence::LicenceStatus;
+use onestamp_domain::rating::{AppealGround, AppealStatus, OutcomeKind, RectificationStatus};
 use onestamp_domain::role::Role;
 
 use db::Db;
@@ -204,6 +206,49 @@ delegate! {
     DocumentStore {
         fn case_documents(case_id: i64) -> Vec<StoredDocument> = documents::of_case;
         fn query_code(case_id: i64) -> Option<String> = documents::query_code;
+    }
+    RatingStore {
+        fn create_rating(new: NewRating) -> StoredRating = ratings::create;
+        fn rating(id: i64) -> Option<StoredRating> = ratings::by_id;
+        fn rating_of_case(case_id: i64) -> Option<StoredRating> = ratings::of_case;
+        fn ratings(query: &RatingQuery) -> Vec<StoredRating> = ratings::list;
+        fn rating_tallies() -> Vec<RatingTally> = ratings::tallies;
+        fn rectification(id: i64) -> Option<Rectification> = ratings::rectification;
+        fn rectification_of_rating(rating_id: i64) -> Option<Rectification>
+            = ratings::rectification_of_rating;
+        fn rectifications(
+            status: Option<RectificationStatus>,
+            before_id: Option<i64>,
+            limit: u32
+        ) -> Vec<Rectification> = ratings::rectifications;
+        fn record_callback(id: i64, note: &str, by: UserId, at: DateTime<Utc>, audit: AuditFact) -> bool
+            = ratings::record_callback;
+        fn record_outcome(
+            id: i64,
+            kind: OutcomeKind,
+            outcome: &str,
+            by: UserId,
+            at: DateTime<Utc>,
+            audit: AuditFact
+        ) -> bool = ratings::record_outcome;
+        fn file_appeal(
+            rating_id: i64,
+            ground: AppealGround,
+            reason: &str,
+            by: UserId,
+            at: DateTime<Utc>,
+            audit: AuditFact
+        ) -> i64 = ratings::file_appeal;
+        fn appeal(id: i64) -> Option<StoredAppeal> = ratings::appeal;
+        fn appeals(status: Option<AppealStatus>, limit: u32) -> Vec<StoredAppeal> = ratings::appeals;
+        fn decide_appeal(
+            id: i64,
+            status: AppealStatus,
+            note: &str,
+            by: UserId,
+            at: DateTime<Utc>,
+            audit: AuditFact
+        ) -> bool = ratings::decide_appeal;
     }
     BulkStore {
         fn import_cases(cases: Vec<ImportedCase>, audit: AuditFact) -> i64 = bulk::import;

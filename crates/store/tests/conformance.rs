@@ -84,6 +84,7 @@ on_every_backend!(
     ; raw:
     the_audit_log_and_case_events_refuse_update_and_delete,
     tasks_without_a_recorded_start_are_still_alerted,
+    ratings_are_kept_once_and_rectifications_step_once,
 );
 
 #[test]

@@ -32,7 +32,12 @@ pub struct TestApp {
     pub clock: Arc<TestClock>,
     pub dir: tempfile::TempDir,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    /// The PostgreSQL database of a server started with [`TestApp::start_on_postgres`].
+    scratch: Option<onestamp_store::scratch::ScratchDatabase>,
 }
+
+/// The admin URL of the PostgreSQL server tests may create databases on.
+pub const POSTGRES_URL_VAR: &str = "ONESTAMP_TEST_DATABASE_URL";
 
 /// A response: status and JSON body (Null when the body is empty or not JSON).
 #[derive(Debug)]
@@ -60,8 +65,53 @@ impl TestApp {
         now: DateTime<Utc>,
         configure: impl FnOnce(&mut Settings),
     ) -> TestApp {
+        TestApp::start_on("", now, configure).await
+    }
+
+    /// Like [`TestApp::start`] on a fresh PostgreSQL database of its own, created
+    /// through `ONESTAMP_TEST_DATABASE_URL`; `None` when it is not set (the test
+    /// is skipped), a failure under CI. [`TestApp::finish`] drops the database.
+    pub async fn start_on_postgres() -> Option<TestApp> {
+        let Ok(admin) = std::env::var(POSTGRES_URL_VAR) else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI requires {POSTGRES_URL_VAR} for the PostgreSQL tests"
+            );
+            println!("PostgreSQL not tested: {POSTGRES_URL_VAR} not set");
+            return None;
+        };
+        let scratch = onestamp_store::scratch::ScratchDatabase::create(&admin, "onestamp_testkit")
+            .await
+            .expect("scratch PostgreSQL database");
+        let monday_morning = DateTime::parse_from_rfc3339("2026-03-02T09:30:00+08:00")
+            .expect("instant")
+            .with_timezone(&Utc);
+        let mut t = TestApp::start_on(&scratch.url, monday_morning, |_| {}).await;
+        t.scratch = Some(scratch);
+        Some(t)
+    }
+
+    /// Stops the server and drops its PostgreSQL database, if it has one.
+    pub async fn finish(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(db) = self.scratch.take() {
+            let _ = db.drop_now().await;
+        }
+    }
+
+    /// A server over the database `database_url` names (empty: SQLite in a
+    /// temporary directory) with the demo loaded.
+    async fn start_on(
+        database_url: &str,
+        now: DateTime<Utc>,
+        configure: impl FnOnce(&mut Settings),
+    ) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
-        let store = onestamp_store::open("", dir.path()).await.expect("store");
+        let store = onestamp_store::open(database_url, dir.path())
+            .await
+            .expect("store");
         let clock = Arc::new(TestClock::at(now));
         let mut settings = Settings {
             data_dir: dir.path().to_path_buf(),
@@ -95,6 +145,7 @@ impl TestApp {
             clock,
             dir,
             shutdown: Some(tx),
+            scratch: None,
         }
     }
 

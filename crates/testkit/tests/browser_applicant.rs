@@ -293,6 +293,109 @@ async fn an_applicant_uploads_corrects_exactly_what_was_named_and_gets_the_licen
     }
     page.goto(format!("{base}/cases/{id}")).await.unwrap();
     wait_for(&page, "#licence-pdf").await;
+
+    // 好差评: 不满意 with a reason of that level; once only.
+    wait_for(&page, "#rating-form").await;
     shoot(&page, "case-issued").await;
+    wait_for(&page, "#level-dissatisfied")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for(&page, "#reason-many_trips")
+        .await
+        .click()
+        .await
+        .unwrap();
+    fill(&page, "#rating-comment-input", "补正时又跑了一趟窗口").await;
+    wait_for(&page, "#rating-submit")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_text(
+        &page,
+        "document.getElementById('rating-level')?.textContent ?? ''",
+        "不满意",
+    )
+    .await;
+    let status = js(
+        &page,
+        "document.getElementById('rectification').dataset.status",
+    )
+    .await;
+    assert!(!status.is_empty(), "a bad rating opens a rectification");
+    let form = js(&page, "String(!!document.getElementById('rating-form'))").await;
+    assert_eq!(form, "false", "rated once");
+
+    // The supervisor calls back and records the outcome, on the clock of each.
+    become_user(&page, &base, "supervisor").await;
+    page.goto(format!("{base}/supervision/rectifications"))
+        .await
+        .unwrap();
+    let task = wait_for(&page, "#rectifications > li").await;
+    let task_id = task
+        .attribute("id")
+        .await
+        .unwrap()
+        .unwrap()
+        .trim_start_matches("rectification-")
+        .to_string();
+    let lights = js(
+        &page,
+        &format!("document.getElementById('rectification-{task_id}').textContent"),
+    )
+    .await;
+    assert!(lights.contains(&number_of(&t, id).await), "{lights}");
+    assert_fits_a_phone(&page).await;
+    shoot(&page, "rectifications").await;
+    fill(
+        &page,
+        &format!("#callback-note-{task_id}"),
+        "已电话回访，申请人反映补正需到现场",
+    )
+    .await;
+    wait_for(&page, &format!("#callback-submit-{task_id}"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for(&page, &format!("#outcome-explained-{task_id}"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    fill(
+        &page,
+        &format!("#outcome-text-{task_id}"),
+        "补正材料可在网上提交，已向申请人说明并改进一次性告知用语",
+    )
+    .await;
+    wait_for(&page, &format!("#outcome-submit-{task_id}"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for(&page, "#closed-rectifications").await;
+
+    // The applicant sees the outcome, never who handled it.
+    become_user(&page, &base, "zhangsan").await;
+    page.goto(format!("{base}/cases/{id}")).await.unwrap();
+    let outcome = wait_text(
+        &page,
+        "document.getElementById('rectification-outcome')?.textContent ?? ''",
+        "已向申请人说明",
+    )
+    .await;
+    assert!(!outcome.contains("督查"), "{outcome}");
+    assert_fits_a_phone(&page).await;
+    shoot(&page, "case-rated").await;
     chromium.close().await;
+}
+
+/// The case's number, as the API gives it.
+async fn number_of(t: &TestApp, id: i64) -> String {
+    let token = t.login("supervisor").await;
+    let case = t.get(&format!("/api/v1/cases/{id}"), &token).await;
+    case.body["number"].as_str().unwrap().to_string()
 }

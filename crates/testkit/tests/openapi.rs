@@ -454,6 +454,65 @@ async fn real_answers_match_the_documented_schemas() {
         .get(&format!("/api/v1/verify/{licence}"), &applicant)
         .await;
     check("get", "/api/v1/verify/{id}", &r);
+
+    // 好差评: the issued case rated badly, its rectification and an appeal.
+    let r = t
+        .post(
+            &format!("/api/v1/cases/{id}/rating"),
+            &applicant,
+            json!({"level": "dissatisfied", "reasons": ["slow"], "comment": "等待较久"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    check("post", "/api/v1/cases/{id}/rating", &r);
+    let r = t
+        .get(&format!("/api/v1/cases/{id}/rating"), &supervisor)
+        .await;
+    check("get", "/api/v1/cases/{id}/rating", &r);
+    let rating = r.body["rating"]["id"].as_i64().unwrap();
+    let r = t.get("/api/v1/ratings", &supervisor).await;
+    check("get", "/api/v1/ratings", &r);
+    let r = t.get("/api/v1/rectifications", &supervisor).await;
+    check("get", "/api/v1/rectifications", &r);
+    let rid = r.body[0]["id"].as_i64().unwrap();
+    let r = t
+        .post(
+            &format!("/api/v1/rectifications/{rid}/callback"),
+            &supervisor,
+            json!({"note": "已回访"}),
+        )
+        .await;
+    check("post", "/api/v1/rectifications/{id}/callback", &r);
+    let r = t
+        .post(
+            &format!("/api/v1/rectifications/{rid}/outcome"),
+            &supervisor,
+            json!({"kind": "explained", "outcome": "已说明法定时限"}),
+        )
+        .await;
+    check("post", "/api/v1/rectifications/{id}/outcome", &r);
+    let clerk = t.login("clerk").await;
+    let r = t
+        .post(
+            &format!("/api/v1/ratings/{rating}/appeal"),
+            &clerk,
+            json!({"ground": "mistaken", "reason": "按时办结"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    check("post", "/api/v1/ratings/{id}/appeal", &r);
+    let appeal = r.body["id"].as_i64().unwrap();
+    let r = t.get("/api/v1/appeals", &supervisor).await;
+    check("get", "/api/v1/appeals", &r);
+    let r = t
+        .post(
+            &format!("/api/v1/appeals/{appeal}/decision"),
+            &supervisor,
+            json!({"upheld": false, "note": "评价属实"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    check("post", "/api/v1/appeals/{id}/decision", &r);
     let r = t
         .call(
             Method::POST,

@@ -43,6 +43,14 @@ pub enum Code {
     Duplicate,
     NoAssignee,
     CorrectionAlreadyRequested,
+    /// 好差评: the case has not ended yet.
+    CaseNotEnded,
+    /// 好差评: the case is rated already (once only).
+    AlreadyRated,
+    /// A rectification step out of order or repeated.
+    RectificationStep,
+    /// An appeal that may not be filed or decided (not a bad rating, once only).
+    AppealNotAllowed,
     /// Too many of an action in a short time (public reports).
     RateLimited,
     // A fault of the server (storage, sealing, rendering): never the caller's doing.
@@ -51,7 +59,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, for the table test and for documentation.
-    pub const ALL: [Code; 31] = [
+    pub const ALL: [Code; 35] = [
         Code::Unauthenticated,
         Code::BadCredentials,
         Code::LoginLocked,
@@ -81,6 +89,10 @@ impl Code {
         Code::Duplicate,
         Code::NoAssignee,
         Code::CorrectionAlreadyRequested,
+        Code::CaseNotEnded,
+        Code::AlreadyRated,
+        Code::RectificationStep,
+        Code::AppealNotAllowed,
         Code::RateLimited,
         Code::Internal,
     ];
@@ -117,6 +129,10 @@ impl Code {
             Code::Duplicate => "duplicate",
             Code::NoAssignee => "no_assignee",
             Code::CorrectionAlreadyRequested => "correction_already_requested",
+            Code::CaseNotEnded => "case_not_ended",
+            Code::AlreadyRated => "already_rated",
+            Code::RectificationStep => "rectification_step",
+            Code::AppealNotAllowed => "appeal_not_allowed",
             Code::RateLimited => "rate_limited",
             Code::Internal => "internal",
         }
@@ -150,7 +166,11 @@ impl Code {
             | Code::TransitionNotAllowed
             | Code::Duplicate
             | Code::NoAssignee
-            | Code::CorrectionAlreadyRequested => S::CONFLICT,
+            | Code::CorrectionAlreadyRequested
+            | Code::CaseNotEnded
+            | Code::AlreadyRated
+            | Code::RectificationStep
+            | Code::AppealNotAllowed => S::CONFLICT,
             Code::Internal => S::INTERNAL_SERVER_ERROR,
         }
     }
@@ -169,7 +189,7 @@ mod tests {
     /// The published table. A failure here means a public code or its status
     /// changed: clients depend on both, so change a code only on purpose and
     /// say so in the README's API section.
-    const PUBLISHED: [(Code, &str, u16); 31] = [
+    const PUBLISHED: [(Code, &str, u16); 35] = [
         (Code::Unauthenticated, "unauthenticated", 401),
         (Code::BadCredentials, "bad_credentials", 401),
         (Code::LoginLocked, "login_locked", 429),
@@ -203,6 +223,10 @@ mod tests {
             "correction_already_requested",
             409,
         ),
+        (Code::CaseNotEnded, "case_not_ended", 409),
+        (Code::AlreadyRated, "already_rated", 409),
+        (Code::RectificationStep, "rectification_step", 409),
+        (Code::AppealNotAllowed, "appeal_not_allowed", 409),
         (Code::RateLimited, "rate_limited", 429),
         (Code::Internal, "internal", 500),
     ];

@@ -103,6 +103,11 @@ pub fn code_of(e: &AppError) -> Code {
             DomainError::InvalidResubmission(_) => Code::InvalidResubmission,
             DomainError::CorrectionAlreadyRequested(_) => Code::CorrectionAlreadyRequested,
             DomainError::NoCorrectionToRepeat(_) => Code::TransitionNotAllowed,
+            DomainError::CaseNotEnded => Code::CaseNotEnded,
+            DomainError::AlreadyRated => Code::AlreadyRated,
+            DomainError::InvalidRating(_) => Code::InvalidInput,
+            DomainError::RectificationStep(_) => Code::RectificationStep,
+            DomainError::AppealNotAllowed(_) => Code::AppealNotAllowed,
         },
         AppError::Store(_) | AppError::Sealing(_) | AppError::Rendering(_) => Code::Internal,
     }

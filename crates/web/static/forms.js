@@ -168,3 +168,28 @@
 
   Array.prototype.forEach.call(document.querySelectorAll("input[type=file][multiple]"), setup);
 })();
+
+// 好差评: show only the reasons of the level chosen (without the script every
+// group shows, each titled with its levels, and the server checks the choice).
+(function () {
+  "use strict";
+  var form = document.getElementById("rating-form");
+  if (!form) return;
+  function sync() {
+    var chosen = form.querySelector("input[name=level]:checked");
+    var groups = form.querySelectorAll(".reason-group");
+    for (var i = 0; i < groups.length; i++) {
+      var g = groups[i];
+      var on = chosen && (" " + g.getAttribute("data-levels") + " ").indexOf(" " + chosen.value + " ") >= 0;
+      g.hidden = !on;
+      if (!on) {
+        var boxes = g.querySelectorAll("input[type=checkbox]");
+        for (var j = 0; j < boxes.length; j++) boxes[j].checked = false;
+      }
+    }
+  }
+  form.addEventListener("change", function (e) {
+    if (e.target && e.target.name === "level") sync();
+  });
+  sync();
+})();

@@ -14,7 +14,8 @@ pub struct Alert {
     pub id: i64,
     pub case_id: i64,
     pub case_number: String,
-    /// `task_overdue`, `case_overdue`, `public_report` or `late_correction`.
+    /// `task_overdue`, `case_overdue`, `rectification_callback_overdue`,
+    /// `rectification_overdue` (好差评), `public_report` or `late_correction`.
     pub kind: String,
     pub stage: Option<Stage>,
     /// The person the overdue task was assigned to (recorded against them).

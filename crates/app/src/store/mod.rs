@@ -11,6 +11,7 @@ mod documents;
 mod integrity;
 mod licences;
 mod quality;
+mod ratings;
 mod staff;
 mod switches;
 
@@ -22,6 +23,9 @@ pub use self::documents::{DocumentStore, DraftDocuments, PendingDocuments, Store
 pub use self::integrity::{CaseRecord, IntegrityStore};
 pub use self::licences::{LicenceQuery, LicenceStore, MaterialFile, Notification, StoredLicence};
 pub use self::quality::{QualitySample, QualityStore, SampleCase, SampleCriteria};
+pub use self::ratings::{
+    NewRating, RatingQuery, RatingStore, RatingTally, Rectification, StoredAppeal, StoredRating,
+};
 pub use self::staff::{LoginFailures, StaffMember, StaffStore};
 pub use self::switches::SwitchStore;
 
@@ -251,6 +255,7 @@ pub trait Store:
     + CountStore
     + IntegrityStore
     + DocumentStore
+    + RatingStore
 {
 }
 
@@ -264,7 +269,8 @@ impl<
         + BulkStore
         + CountStore
         + IntegrityStore
-        + DocumentStore,
+        + DocumentStore
+        + RatingStore,
 > Store for T
 {
 }

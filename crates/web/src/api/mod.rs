@@ -8,6 +8,7 @@ mod documents;
 mod licences;
 mod materials;
 mod quality;
+mod ratings;
 mod supervision;
 mod users;
 mod validate;
@@ -34,4 +35,5 @@ pub fn router() -> OpenApiRouter<App> {
         .merge(licences::router())
         .merge(materials::router())
         .merge(documents::router())
+        .merge(ratings::router())
 }

@@ -173,6 +173,8 @@ struct CasePage {
     correction_form: Option<CorrectionForm>,
     /// The open correction request (补正告知), item by item.
     notice: Option<Notice>,
+    /// 好差评: the 评价 card of an ended case.
+    rating: Option<super::ratings::RatingPart>,
 }
 
 /// The items a correction request may name: every material and form field of
@@ -380,6 +382,7 @@ async fn case_view(app: &App, user: &PageUser, view: CaseView) -> CasePage {
         correction_form,
         notice,
         docs: super::documents::part(app, user, view.case.id, view.query_code.clone()).await,
+        rating: super::ratings::part(app, user, case.id, case.status.is_closed()).await,
         chrome: user.chrome(app),
         id: case.id,
         number: case.number.clone(),

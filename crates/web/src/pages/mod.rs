@@ -15,6 +15,7 @@ mod catalogue;
 mod correct;
 mod counter;
 mod documents;
+mod ratings;
 mod regulation;
 pub mod session;
 mod supervision;
@@ -56,6 +57,8 @@ pub fn router() -> Router<App> {
                 .post(correct::submit)
                 .layer(axum::extract::DefaultBodyLimit::disable()),
         )
+        .route("/cases/{id}/rating", post(ratings::rate))
+        .route("/cases/{id}/rating/appeal", post(ratings::appeal))
         .route("/cases/{id}/materials/{hash}", get(cases::material))
         .route("/licences/{id}/pdf", get(cases::licence_pdf))
         .route("/cases/{id}/documents/{doc}/pdf", get(documents::pdf))
@@ -92,6 +95,18 @@ fn oversight_routes() -> Router<App> {
             get(supervision::quality).post(supervision::draw),
         )
         .route("/supervision/quality/{id}", get(supervision::sample))
+        .route("/supervision/ratings", get(ratings::statistics))
+        .route("/supervision/rectifications", get(ratings::rectifications))
+        .route(
+            "/supervision/rectifications/{id}/callback",
+            post(ratings::callback),
+        )
+        .route(
+            "/supervision/rectifications/{id}/outcome",
+            post(ratings::outcome),
+        )
+        .route("/supervision/appeals", get(ratings::appeals))
+        .route("/supervision/appeals/{id}/decision", post(ratings::decide))
         .route(
             "/supervision/quality/{id}/findings",
             post(supervision::finding),

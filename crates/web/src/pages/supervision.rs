@@ -81,12 +81,15 @@ pub struct Tab {
     pub current: bool,
 }
 
-fn tabs(current: &str) -> Vec<Tab> {
+pub(super) fn tabs(current: &str) -> Vec<Tab> {
     [
         ("/supervision", "红黄灯督办"),
         ("/supervision/workload", "工作量"),
         ("/supervision/alerts", "预警与举报"),
         ("/supervision/quality", "质量评查"),
+        ("/supervision/ratings", "好差评"),
+        ("/supervision/rectifications", "差评整改"),
+        ("/supervision/appeals", "评价申诉"),
     ]
     .into_iter()
     .map(|(href, label)| Tab {
@@ -520,6 +523,8 @@ pub async fn alerts(
                 "case_overdue" => "办件超时",
                 "public_report" => "扫码举报",
                 onestamp_app::cases::LATE_CORRECTION => "补正告知逾期（超过5个工作日）",
+                "rectification_callback_overdue" => "差评回访超时",
+                "rectification_overdue" => "差评整改超时",
                 _ => "其他预警",
             },
             report: a.kind == "public_report",
