@@ -10,6 +10,7 @@
 mod disclosure;
 mod form;
 mod number;
+mod progress;
 mod stage;
 mod supervision;
 
@@ -18,6 +19,7 @@ pub use disclosure::{
 };
 pub use form::validate_form;
 pub use number::CaseNumber;
+pub use progress::{Progress, ProgressStage, ProgressStep, StageState, public_progress};
 pub use stage::{Action, CaseStatus, Channel, Stage};
 pub use supervision::{PRIORITY_OFF, PRIORITY_ON, REASSIGN, open_task, reassign, set_priority};
 

@@ -7,7 +7,9 @@ mod catalogue;
 mod documents;
 mod licences;
 mod materials;
+mod progress;
 mod quality;
+mod register;
 mod supervision;
 mod users;
 mod validate;
@@ -34,4 +36,6 @@ pub fn router() -> OpenApiRouter<App> {
         .merge(licences::router())
         .merge(materials::router())
         .merge(documents::router())
+        .merge(progress::router())
+        .merge(register::router())
 }
