@@ -12,11 +12,13 @@ pub mod demo;
 pub mod documents;
 pub mod error;
 pub mod licences;
+pub mod lookup;
 pub mod materials;
 pub mod migration;
 pub mod ops;
 pub mod quality;
 pub mod ratings;
+pub mod register;
 pub mod store;
 pub mod supervision;
 pub mod throttle;
@@ -144,6 +146,12 @@ pub struct App {
     pub(crate) ops_counts: Arc<tokio::sync::Mutex<Option<(std::time::Instant, store::OpsCounts)>>>,
     /// Recent public reports, per address and per licence.
     pub(crate) reports: Arc<throttle::Throttle>,
+    /// Recent wrong progress lookups, per address and per case number.
+    pub(crate) lookups: Arc<throttle::Throttle>,
+    /// Recent registrations, per address.
+    pub(crate) registrations: Arc<throttle::Throttle>,
+    /// Real-name verification of registrations (see [`register::RealNameCheck`]).
+    pub(crate) real_name: Arc<dyn register::RealNameCheck>,
 }
 
 type ItemVersions = std::collections::HashMap<(String, i64), Arc<onestamp_domain::catalogue::Item>>;
@@ -159,6 +167,9 @@ impl App {
             item_versions: Default::default(),
             ops_counts: Default::default(),
             reports: Default::default(),
+            lookups: Default::default(),
+            registrations: Default::default(),
+            real_name: Arc::new(register::LocalRealName),
         }
     }
 

@@ -1,4 +1,5 @@
-//! Rate limits for what the public may do without an account (扫码举报): at most
+//! Rate limits for what the public may do without an account (扫码举报, wrong
+//! query codes of the progress lookup): at most
 //! so many within a sliding window, counted per key (a client address, a
 //! licence). Counted in memory, per server process: a limit against floods, not
 //! a quota kept across restarts.
@@ -25,6 +26,21 @@ pub struct Throttle {
 const MOST_KEYS: usize = 100_000;
 
 impl Throttle {
+    /// Whether an event would be refused now, without counting it: the earliest
+    /// time the fullest key frees a place, or `None` when every key has room.
+    /// For limits that count failures only (wrong query codes): check before
+    /// trying, [`Throttle::admit`] the failure after.
+    pub fn refused(&self, keys: &[(&str, Limit)], now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+        keys.iter()
+            .filter_map(|(key, limit)| {
+                let times = recent.get(*key)?;
+                let live: Vec<_> = times.iter().filter(|t| **t > now - limit.window).collect();
+                (live.len() >= limit.most).then(|| *live[0] + limit.window)
+            })
+            .max()
+    }
+
     /// Counts an event under every key if each is under its limit; otherwise
     /// counts nothing and gives the earliest time the fullest key frees a place.
     pub fn admit(&self, keys: &[(&str, Limit)], now: DateTime<Utc>) -> Result<(), DateTime<Utc>> {
@@ -89,6 +105,24 @@ mod tests {
         assert!(
             t.admit(&[("a", PER_ADDRESS)], at + Duration::minutes(10))
                 .is_ok()
+        );
+    }
+
+    #[test]
+    fn asking_whether_a_key_is_full_counts_nothing() {
+        let t = Throttle::default();
+        let at = DateTime::<Utc>::UNIX_EPOCH;
+        assert_eq!(t.refused(&[("a", PER_ADDRESS)], at), None);
+        assert!(t.admit(&[("a", PER_ADDRESS)], at).is_ok());
+        assert_eq!(t.refused(&[("a", PER_ADDRESS)], at), None);
+        assert!(t.admit(&[("a", PER_ADDRESS)], at).is_ok());
+        assert_eq!(
+            t.refused(&[("a", PER_ADDRESS)], at + Duration::minutes(1)),
+            Some(at + Duration::minutes(10))
+        );
+        assert_eq!(
+            t.refused(&[("a", PER_ADDRESS)], at + Duration::minutes(10)),
+            None
         );
     }
 

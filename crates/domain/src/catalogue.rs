@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use crate::case::Stage;
+use crate::case::{ApplicantKind, Stage};
 
 /// A department whose permits the bureau handles (e.g. 市场监督管理局).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -178,6 +178,28 @@ pub struct Material {
     /// Notes for the applicant (e.g. 需法定代表人签字).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// 样表: a sample of the filled-in material — an address (`https://…`,
+    /// `http://…` or a path of this site starting with `/`) the guide links to,
+    /// or a text it shows (填写示例).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample: Option<String>,
+}
+
+impl Material {
+    /// The sample as a link the guide may offer, when it is an address.
+    pub fn sample_link(&self) -> Option<&str> {
+        self.sample.as_deref().map(str::trim).filter(|s| is_link(s))
+    }
+}
+
+/// Whether a sample is an address rather than a text.
+fn is_link(s: &str) -> bool {
+    (s.starts_with("https://")
+        || s.starts_with("http://")
+        || (s.starts_with('/') && !s.starts_with("//")))
+        && !s
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '<' || c == '>')
 }
 
 fn one() -> u32 {
@@ -296,6 +318,35 @@ pub struct Item {
     /// Committed limit for the green channel (绿色通道), when shorter.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub green_channel_limit: Option<TimeLimit>,
+    /// Who may apply (服务对象): persons (个人办事), organisations (法人办事) or
+    /// both; empty means both.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub applicant_kinds: Vec<ApplicantKind>,
+    /// Words the portal's search also finds the item by.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keywords: Vec<String>,
+    /// 办理地点: where the item is handled in person.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
+    /// 办理时间: when the window is open for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub office_hours: Option<String>,
+    /// 咨询电话
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consult_phone: Option<String>,
+    /// 投诉电话
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub complaint_phone: Option<String>,
+    /// 到现场次数: 0 (全程网办) or 1 (最多跑一次); absent when not stated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visits: Option<u8>,
+}
+
+impl Item {
+    /// Whether an applicant of `kind` may apply (an empty list admits both).
+    pub fn admits(&self, kind: ApplicantKind) -> bool {
+        self.applicant_kinds.is_empty() || self.applicant_kinds.contains(&kind)
+    }
 }
 
 /// A theme (主题式服务, 一件事一次办): items applied for together.
@@ -445,6 +496,67 @@ impl Item {
             if m.copies == 0 {
                 bad(format!("material {}: copies must be at least 1", m.code));
             }
+            if let Some(sample) = &m.sample {
+                let sample = sample.trim();
+                let looks_like_address = sample.starts_with("http") || sample.starts_with('/');
+                if sample.is_empty() || sample.chars().count() > 500 {
+                    bad(format!(
+                        "material {}: sample must be 1-500 characters",
+                        m.code
+                    ));
+                } else if looks_like_address && !is_link(sample) {
+                    bad(format!(
+                        "material {}: sample address must be https://…, http://… or a path starting with '/', without spaces or quotes",
+                        m.code
+                    ));
+                } else if crate::text::forbidden(sample, crate::text::Lines::Many).is_some() {
+                    bad(format!(
+                        "material {}: sample holds control or invisible characters",
+                        m.code
+                    ));
+                }
+            }
+        }
+        if let Some(v) = self.visits
+            && v > 1
+        {
+            bad(format!(
+                "visits must be 0 (全程网办) or 1 (最多跑一次), not {v}"
+            ));
+        }
+        for (name, value) in [
+            ("consult_phone", &self.consult_phone),
+            ("complaint_phone", &self.complaint_phone),
+        ] {
+            if let Some(phone) = value
+                && !valid_phone(phone)
+            {
+                bad(format!(
+                    "{name} must be 3-40 characters of digits, spaces, '-', '+', '(', ')', '/' or '、'"
+                ));
+            }
+        }
+        for (name, value) in [("place", &self.place), ("office_hours", &self.office_hours)] {
+            if let Some(text) = value
+                && (text.trim().is_empty()
+                    || text.chars().count() > 500
+                    || crate::text::forbidden(text, crate::text::Lines::Many).is_some())
+            {
+                bad(format!(
+                    "{name} must be 1-500 characters without control characters"
+                ));
+            }
+        }
+        let mut kinds = BTreeSet::new();
+        for k in &self.applicant_kinds {
+            if !kinds.insert(format!("{k:?}")) {
+                bad("applicant_kinds: a kind appears twice".into());
+            }
+        }
+        for k in &self.keywords {
+            if k.trim().is_empty() || k.chars().count() > 30 {
+                bad("keywords: each keyword must be 1-30 characters".into());
+            }
         }
         let mut keys = BTreeSet::new();
         for f in &self.form {
@@ -524,6 +636,16 @@ impl Item {
         }
         out
     }
+}
+
+/// A telephone number as a guide prints it: digits and the usual separators,
+/// several numbers allowed (e.g. `028-85553000、12345`).
+fn valid_phone(s: &str) -> bool {
+    let s = s.trim();
+    (3..=40).contains(&s.chars().count())
+        && s.chars().any(|c| c.is_ascii_digit())
+        && s.chars()
+            .all(|c| c.is_ascii_digit() || " -+()/、,".contains(c))
 }
 
 fn valid_code(s: &str) -> bool {
@@ -681,6 +803,7 @@ pub(crate) mod tests {
                 copies: 1,
                 licence_types: vec![],
                 note: None,
+                sample: None,
             }],
             form: vec![FormField {
                 key: "venue_name".into(),
@@ -706,6 +829,13 @@ pub(crate) mod tests {
             qualification: None,
             mask_identity: false,
             green_channel_limit: None,
+            applicant_kinds: vec![],
+            keywords: vec![],
+            place: None,
+            office_hours: None,
+            consult_phone: None,
+            complaint_phone: None,
+            visits: None,
         }
     }
 

@@ -12,6 +12,7 @@ pub mod case;
 pub mod catalogue;
 pub mod document;
 pub mod error;
+pub mod guide;
 pub mod identity;
 pub mod licence;
 pub mod privacy;

@@ -165,6 +165,7 @@ mod tests {
             copies: 1,
             licence_types: types.iter().map(|s| s.to_string()).collect(),
             note: None,
+            sample: None,
         }
     }
 

@@ -100,6 +100,8 @@ macro_rules! delegate {
 delegate! {
     CoreStore {
         fn upsert_user(user: NewUser, audit: AuditFact) -> User = users::upsert;
+        fn register_applicant(user: NewUser, details: RegistrationDetails, audit: AuditFact) -> User
+            = users::register;
         fn user_credentials(username: &str) -> Option<(User, String)> = users::credentials;
         fn user(id: UserId) -> Option<User> = users::by_id;
         fn users() -> Vec<User> = users::all;

@@ -11,11 +11,11 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
-use onestamp_app::store::{AuditFact, NewUser, User};
+use onestamp_app::store::{AuditFact, NewUser, RegistrationDetails, StoreError, User};
 use onestamp_domain::case::{ApplicantKind, UserId};
 
 use crate::codec::{millis, roles};
-use crate::db::{Db, Flag, R, Sql, work};
+use crate::db::{Db, Fault, Flag, R, Sql, work};
 
 /// How long a looked-up token is trusted without asking the database again.
 pub(crate) const TOKEN_MEMORY: Duration = Duration::from_millis(900);
@@ -179,6 +179,98 @@ pub(crate) async fn upsert(db: &Db, new: NewUser, audit: AuditFact) -> R<User> {
         mobile,
         active: true,
     })
+}
+
+/// An applicant registering themselves: one transaction that refuses a taken
+/// user name or an identity number any user holds, then writes the user, the
+/// applicant role, the registration (whose key is the identity number) and the
+/// audit fact.
+pub(crate) async fn register(
+    db: &Db,
+    new: NewUser,
+    details: RegistrationDetails,
+    audit: AuditFact,
+) -> R<User> {
+    let user = User {
+        id: 0,
+        username: new.username.clone(),
+        display_name: new.display_name.clone(),
+        roles: new.roles.clone(),
+        identity: new.identity.clone(),
+        identity_kind: new.identity_kind,
+        mobile: new.mobile.clone(),
+        active: true,
+    };
+    let id = db
+        .write(work(move |c| {
+            Box::pin(async move {
+                let (taken,): (i64,) =
+                    sqlx::query_as("SELECT COUNT(*) FROM users WHERE username = $1")
+                        .bind(&new.username)
+                        .fetch_one(&mut *c)
+                        .await?;
+                if taken > 0 {
+                    return Err(Fault(StoreError::Duplicate("username".into())));
+                }
+                let (held,): (i64,) = sqlx::query_as(
+                    "SELECT (SELECT COUNT(*) FROM users WHERE identity = $1)
+                          + (SELECT COUNT(*) FROM applicant_registrations WHERE identity = $1)",
+                )
+                .bind(&new.identity)
+                .fetch_one(&mut *c)
+                .await?;
+                if held > 0 {
+                    return Err(Fault(StoreError::Duplicate("identity".into())));
+                }
+                let now = millis(Utc::now());
+                let (id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO users (username, display_name, identity, identity_kind, password_hash, created_at, mobile)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                )
+                .bind(&new.username)
+                .bind(&new.display_name)
+                .bind(&new.identity)
+                .bind(identity_kind_name(new.identity_kind))
+                .bind(&new.password_hash)
+                .bind(now)
+                .bind(&new.mobile)
+                .fetch_one(&mut *c)
+                .await?;
+                for role in &new.roles {
+                    sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)")
+                        .bind(id)
+                        .bind(role.as_str())
+                        .execute(&mut *c)
+                        .await?;
+                }
+                sqlx::query(
+                    "INSERT INTO applicant_registrations (identity, user_id, kind, legal_rep, contact_name, registered_at)
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(&new.identity)
+                .bind(id)
+                .bind(identity_kind_name(new.identity_kind))
+                .bind(&details.legal_rep)
+                .bind(&details.contact_name)
+                .bind(now)
+                .execute(&mut *c)
+                .await
+                .map_err(|e| {
+                    // Two registrations of one number at the same moment: the
+                    // second meets the key of the first.
+                    match Fault::from(e) {
+                        Fault(StoreError::Duplicate(_)) => {
+                            Fault(StoreError::Duplicate("identity".into()))
+                        }
+                        other => other,
+                    }
+                })?;
+                crate::audit::append(c, &audit).await?;
+                Ok(id)
+            })
+        }))
+        .await?;
+    Ok(User { id, ..user })
 }
 
 pub(crate) async fn credentials(db: &Db, username: &str) -> R<Option<(User, String)>> {

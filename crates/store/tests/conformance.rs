@@ -52,6 +52,7 @@ macro_rules! on_every_backend {
 on_every_backend!(
     users_are_upserted_by_name_with_their_roles,
     applicants_are_found_by_identity_with_their_mobile,
+    a_self_registration_refuses_a_taken_name_or_identity_and_writes_nothing,
     tokens_find_their_user_until_they_expire_or_are_revoked,
     staff_of_role_counts_the_open_tasks_of_active_staff_of_a_role,
     an_import_versions_only_the_items_that_changed,

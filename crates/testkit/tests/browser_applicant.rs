@@ -390,6 +390,46 @@ async fn an_applicant_uploads_corrects_exactly_what_was_named_and_gets_the_licen
     assert!(!outcome.contains("督查"), "{outcome}");
     assert_fits_a_phone(&page).await;
     shoot(&page, "case-rated").await;
+
+    // A stranger looks the case up by its number and query code, without a login.
+    let case = t.get(&format!("/api/v1/cases/{id}"), &owner).await.body;
+    let number = case["number"].as_str().unwrap().to_string();
+    let code = case["query_code"].as_str().unwrap().to_string();
+    page.execute(
+        chromiumoxide::cdp::browser_protocol::network::ClearBrowserCookiesParams::default(),
+    )
+    .await
+    .unwrap();
+    page.goto(format!("{base}/lookup")).await.unwrap();
+    fill(&page, "#lookup-number", &number).await;
+    fill(&page, "#lookup-code", "WRONG234").await;
+    wait_for(&page, "#lookup-submit")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for(&page, "#lookup-error").await;
+    fill(&page, "#lookup-number", &number).await;
+    fill(&page, "#lookup-code", &code).await;
+    wait_for(&page, "#lookup-submit")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let status = wait_text(
+        &page,
+        "document.getElementById('progress-status')?.textContent ?? ''",
+        "已出证",
+    )
+    .await;
+    assert!(!status.is_empty());
+    let shown = js(&page, "document.body.innerText").await;
+    assert!(
+        !shown.contains("张三") && !shown.contains("510107199003071236"),
+        "no names or identities: {shown}"
+    );
+    assert_fits_a_phone(&page).await;
+    shoot(&page, "lookup-stranger").await;
     chromium.close().await;
 }
 

@@ -321,6 +321,8 @@ async fn real_answers_match_the_documented_schemas() {
     assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
     check("post", "/api/v1/cases", &r);
     let id = r.body["id"].as_i64().unwrap();
+    let number = r.body["number"].as_str().unwrap().to_string();
+    let query_code = r.body["query_code"].as_str().unwrap().to_string();
     for (user, action) in [
         ("clerk", "accept"),
         ("reviewer", "review"),
@@ -522,6 +524,33 @@ async fn real_answers_match_the_documented_schemas() {
         )
         .await;
     check("post", "/api/v1/auth/login", &r);
+    let r = t
+        .call(
+            Method::GET,
+            &format!("/api/v1/public/cases/{number}?code={query_code}"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    check("get", "/api/v1/public/cases/{number}", &r);
+    let r = t
+        .call(
+            Method::POST,
+            "/api/v1/register",
+            None,
+            Some(json!({
+                "kind": "person", "username": "schema_person", "password": "Schema2026x",
+                "name": "测试人", "identity": "510107198511114568", "mobile": "13912345678"
+            })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    check("post", "/api/v1/register", &r);
+    let r = t
+        .call(Method::GET, &format!("/api/v1/items/{FOOD}"), None, None)
+        .await;
+    check("get", "/api/v1/items/{code}", &r);
 }
 
 #[tokio::test]

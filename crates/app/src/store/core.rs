@@ -14,6 +14,15 @@ pub trait CoreStore: Send + Sync {
     // Users and sessions.
     /// Creates the user, or updates roles, name and password of an existing one.
     async fn upsert_user(&self, user: NewUser, audit: AuditFact) -> Result<User, StoreError>;
+    /// Creates an applicant who registers themselves: never updates. A user name
+    /// already taken is `Duplicate("username")`, an identity number any user
+    /// already holds `Duplicate("identity")`, checked in the same transaction.
+    async fn register_applicant(
+        &self,
+        user: NewUser,
+        details: RegistrationDetails,
+        audit: AuditFact,
+    ) -> Result<User, StoreError>;
     /// The user and their password hash.
     async fn user_credentials(&self, username: &str) -> Result<Option<(User, String)>, StoreError>;
     async fn user(&self, id: UserId) -> Result<Option<User>, StoreError>;

@@ -87,6 +87,14 @@ pub struct NewUser {
     pub password_hash: String,
 }
 
+/// What an applicant registering themselves gives beyond the user: for an
+/// organisation its legal representative and contact person (empty for a person).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RegistrationDetails {
+    pub legal_rep: String,
+    pub contact_name: String,
+}
+
 /// A fact to append to the audit chain with a change, at the time of the decision.
 pub use onestamp_domain::audit::AuditFact;
 

@@ -11,6 +11,7 @@ pub mod correction;
 mod disclosure;
 mod form;
 mod number;
+mod progress;
 mod stage;
 mod supervision;
 
@@ -20,6 +21,7 @@ pub use disclosure::{
 };
 pub use form::validate_form;
 pub use number::CaseNumber;
+pub use progress::{Progress, ProgressStage, ProgressStep, StageState, public_progress};
 pub use stage::{Action, CaseStatus, Channel, Stage};
 pub use supervision::{
     ALLOW_CORRECTION, PRIORITY_OFF, PRIORITY_ON, REASSIGN, allow_correction, open_task, reassign,

@@ -21,12 +21,14 @@ mod credit_code;
 mod district;
 pub mod iso7064;
 mod licence_id;
+mod password;
 
 pub use citizen_id::{CitizenId, Sex, age_from_citizen_id};
 pub use contact::{DateRange, MobileNumber, PostalCode, parse_date};
 pub use credit_code::CreditCode;
 pub use district::{District, Street, address_in_district, home_district};
 pub use licence_id::{LicenceId, LicenceSerial, LicenceTypeCode, LicenceVersion};
+pub use password::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, password_problem};
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};

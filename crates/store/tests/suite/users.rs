@@ -200,3 +200,85 @@ pub async fn staff_of_role_counts_the_open_tasks_of_active_staff_of_a_role(store
         vec![]
     );
 }
+
+pub async fn a_self_registration_refuses_a_taken_name_or_identity_and_writes_nothing(
+    store: Arc<dyn Store>,
+) {
+    use onestamp_app::store::{NewUser, RegistrationDetails, StoreError};
+    use onestamp_domain::case::ApplicantKind;
+    let new = |username: &str, identity: &str| NewUser {
+        username: username.into(),
+        display_name: "成都蓉城茶舍有限公司".into(),
+        roles: vec![Role::Applicant],
+        identity: identity.into(),
+        identity_kind: Some(ApplicantKind::Organisation),
+        mobile: "13700001111".into(),
+        password_hash: "$argon2id$v=19$x".into(),
+    };
+    let details = || RegistrationDetails {
+        legal_rep: "周蓉".into(),
+        contact_name: "陈小东".into(),
+    };
+    let tea = store
+        .register_applicant(
+            new("rongcheng_tea", "91510107MA6C222219"),
+            details(),
+            fact("user.self_register", "rongcheng_tea"),
+        )
+        .await
+        .unwrap();
+    assert!(tea.id > 0);
+    assert_eq!(tea.roles, vec![Role::Applicant]);
+    assert_eq!(store.user(tea.id).await.unwrap(), Some(tea.clone()));
+    assert_eq!(
+        store
+            .applicants_by_identity("91510107MA6C222219")
+            .await
+            .unwrap(),
+        vec![tea]
+    );
+    let taken_identity = store
+        .register_applicant(
+            new("other_tea", "91510107MA6C222219"),
+            details(),
+            fact("user.self_register", "other_tea"),
+        )
+        .await;
+    assert!(
+        matches!(&taken_identity, Err(StoreError::Duplicate(w)) if w == "identity"),
+        "{taken_identity:?}"
+    );
+    // An identity registered at the window counts as taken too.
+    user(&store, "clerk", &[Role::Clerk]).await;
+    store
+        .upsert_user(
+            new("w0001", "92510107MA6C44441H"),
+            fact("user.register", "w0001"),
+        )
+        .await
+        .unwrap();
+    let at_window = store
+        .register_applicant(
+            new("third_tea", "92510107MA6C44441H"),
+            details(),
+            fact("user.self_register", "third_tea"),
+        )
+        .await;
+    assert!(matches!(&at_window, Err(StoreError::Duplicate(w)) if w == "identity"));
+    let taken_name = store
+        .register_applicant(
+            new("rongcheng_tea", "91510107MA6C33331Y"),
+            details(),
+            fact("user.self_register", "rongcheng_tea"),
+        )
+        .await;
+    assert!(matches!(&taken_name, Err(StoreError::Duplicate(w)) if w == "username"));
+    assert!(store.user_credentials("other_tea").await.unwrap().is_none());
+    // Only the registration that succeeded left its audit fact.
+    let registered = audit_log(&store, 100)
+        .await
+        .iter()
+        .filter(|e| e.kind == "user.self_register")
+        .count();
+    assert_eq!(registered, 1);
+}

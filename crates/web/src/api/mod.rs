@@ -7,8 +7,10 @@ mod catalogue;
 mod documents;
 mod licences;
 mod materials;
+mod progress;
 mod quality;
 mod ratings;
+mod register;
 mod supervision;
 mod users;
 mod validate;
@@ -36,4 +38,6 @@ pub fn router() -> OpenApiRouter<App> {
         .merge(materials::router())
         .merge(documents::router())
         .merge(ratings::router())
+        .merge(progress::router())
+        .merge(register::router())
 }

@@ -511,6 +511,9 @@ pub struct Material {
     pub licence_types: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// 样表: an address (`https://…`, `http://…`, `/…`) or a text (填写示例).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sample: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -610,6 +613,28 @@ pub struct Item {
     pub mask_identity: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub green_channel_limit: Option<TimeLimit>,
+    /// Who may apply: `person` (个人办事), `organisation` (法人办事); absent or empty: both.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub applicant_kinds: Vec<ApplicantKind>,
+    /// Words the portal's search also finds the item by.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub keywords: Vec<String>,
+    /// 办理地点
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
+    /// 办理时间
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub office_hours: Option<String>,
+    /// 咨询电话
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consult_phone: Option<String>,
+    /// 投诉电话
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub complaint_phone: Option<String>,
+    /// 到现场次数: 0 (全程网办) or 1 (最多跑一次).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0, maximum = 1)]
+    pub visits: Option<u8>,
 }
 
 /// An item's current version: the public service guide (办事指南).
@@ -991,4 +1016,73 @@ pub struct RatingStatistics {
 pub struct RatingList {
     pub ratings: Vec<ShownRating>,
     pub statistics: RatingStatistics,
+}
+
+/// Where a stage of the public timeline stands.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StageState {
+    Done,
+    Current,
+    Pending,
+    Skipped,
+}
+
+/// A stage of the public timeline.
+#[derive(Serialize, ToSchema)]
+pub struct ProgressStage {
+    pub stage: Stage,
+    pub label: String,
+    pub state: StageState,
+    /// The stage's own limit (pre-review runs on intake's).
+    pub limit: Option<TimeLimit>,
+    pub entered_at: Option<DateTime<Utc>>,
+    pub left_at: Option<DateTime<Utc>>,
+    /// The open stage's deadline.
+    pub deadline: Option<DateTime<Utc>>,
+    /// Current: against its deadline; done: within its limit (green) or not (red).
+    pub light: Option<Light>,
+    /// Working minutes the stage used.
+    pub minutes: Option<i64>,
+}
+
+/// A step of the case, without who took it or what they wrote.
+#[derive(Serialize, ToSchema)]
+pub struct ProgressStep {
+    pub at: DateTime<Utc>,
+    /// `submit` or an action name.
+    pub action: String,
+    pub label: String,
+    pub status: CaseStatus,
+    pub status_label: String,
+}
+
+/// The public progress of a case (进度查询): no names, identities, handlers or opinions.
+#[derive(Serialize, ToSchema)]
+pub struct Progress {
+    pub number: String,
+    pub item_code: String,
+    pub item_name: String,
+    pub status: CaseStatus,
+    pub status_label: String,
+    pub closed: bool,
+    pub submitted_at: DateTime<Utc>,
+    /// The committed deadline while the case is open.
+    pub deadline: Option<DateTime<Utc>>,
+    pub light: Light,
+    /// Whether the clock stands (补正).
+    pub suspended: bool,
+    pub stages: Vec<ProgressStage>,
+    pub steps: Vec<ProgressStep>,
+}
+
+/// An applicant who registered themselves.
+#[derive(Serialize, ToSchema)]
+pub struct Registered {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub kind: ApplicantKind,
+    /// Whether an outside register confirmed the identity (false: checked locally only).
+    pub verified_externally: bool,
 }

@@ -559,6 +559,13 @@ mod tests {
             qualification: None,
             mask_identity: false,
             green_channel_limit: None,
+            applicant_kinds: vec![],
+            keywords: vec![],
+            place: None,
+            office_hours: None,
+            consult_phone: None,
+            complaint_phone: None,
+            visits: None,
         }
     }
 }

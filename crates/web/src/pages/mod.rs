@@ -15,7 +15,9 @@ mod catalogue;
 mod correct;
 mod counter;
 mod documents;
+mod lookup;
 mod ratings;
+mod register;
 mod regulation;
 pub mod session;
 mod supervision;
@@ -76,6 +78,8 @@ pub fn router() -> Router<App> {
         .route("/workbench/search", get(workbench::search))
         .route("/login", get(session::login_form).post(session::login))
         .route("/logout", post(session::logout))
+        .route("/lookup", get(lookup::form).post(lookup::lookup))
+        .route("/register", get(register::form).post(register::register))
         .route("/verify/{id}", get(verify::verify_page))
         .route("/verify/{id}/report", post(verify::report))
         .route("/static/forms.js", get(forms_js))

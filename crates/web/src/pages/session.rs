@@ -91,7 +91,7 @@ fn csrf_refused(app: &App, user: Option<&PageUser>) -> Response {
 /// The value of a cookie in the request, if it is there exactly once: a second
 /// cookie of the same name (planted by a sibling site for another path) makes
 /// the request carry no session rather than a chosen one.
-fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+pub(super) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     let mut found = headers
         .get_all(header::COOKIE)
         .iter()
@@ -198,7 +198,7 @@ fn safe_next(next: Option<&str>) -> Option<String> {
     (local && !n.starts_with("/login")).then(|| n.to_string())
 }
 
-fn session_cookie(app: &App, value: &str, max_age: i64) -> String {
+pub(super) fn session_cookie(app: &App, value: &str, max_age: i64) -> String {
     let secure = if app.settings().public_url.starts_with("https://") {
         "; Secure"
     } else {
