@@ -355,6 +355,9 @@ async fn an_appeal_is_decided_by_a_supervisor_and_the_rating_is_kept() {
     assert_eq!(total["voided"], 1);
     let upheld = t.get("/api/v1/ratings?appeal=upheld", &supervisor).await;
     assert_eq!(upheld.body["ratings"].as_array().unwrap().len(), 1);
+    let nobody = t.get("/api/v1/ratings?staff=0", &supervisor).await;
+    assert_eq!(nobody.status.as_u16(), 400, "{:?}", nobody.body);
+    assert_eq!(nobody.body["error"]["code"], "bad_query");
 
     // Every step went into the audit chain, which still verifies whole.
     let report = t.app.verify_audit(&[], |_| {}).await.unwrap();

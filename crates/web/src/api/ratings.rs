@@ -121,7 +121,7 @@ pub struct RatingParams {
 #[utoipa::path(get, path = "/api/v1/ratings", tag = "ratings", security(("bearer" = [])), params(RatingParams),
     responses(
         (status = 200, description = "Ratings and statistics", body = schema::RatingList),
-        (status = 400, description = "`bad_query`: an unknown level, channel or appeal status, a limit outside 1-200", body = ErrorBody),
+        (status = 400, description = "`bad_query`: an unknown level, channel or appeal status, a staff id below 1, a limit outside 1-200", body = ErrorBody),
         (status = 401, description = "`unauthenticated`", body = ErrorBody),
         (status = 403, description = "`forbidden`, `wrong_role`", body = ErrorBody)))]
 async fn list_ratings(
@@ -141,6 +141,9 @@ async fn list_ratings(
         None => None,
         Some(v) => Some(AppealStatus::parse(v).ok_or_else(|| bad_query("申诉状态", v))?),
     };
+    if let Some(staff) = p.staff.filter(|id| *id < 1) {
+        return Err(bad_query("承办人", &staff.to_string()));
+    }
     let query = RatingQuery {
         item_code: p.item.filter(|s| !s.trim().is_empty()),
         level,
