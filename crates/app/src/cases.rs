@@ -241,6 +241,8 @@ impl App {
         );
         // Documents: the receipt (and the notice of acceptance of a 秒批 case).
         let documents = self.submission_documents(&item, self.new_query_code(), &events)?;
+        let messages =
+            self.submission_messages(&item, &events, sealed.as_ref().map(|s| &s.licence));
         let case = self
             .store
             .create_case(NewCase {
@@ -251,6 +253,7 @@ impl App {
                 retire: sealed.as_ref().and_then(|s| s.retire()),
                 licence: sealed.map(|s| s.licence),
                 documents,
+                messages,
             })
             .await?;
         tracing::info!(case_no = %case.number, item = %case.item_code, status = %case.status.as_str(), applicant_id = user.id, actor_id = session.user.id, actor = %session.user.username, actor_role = %session.role_names(), "case submitted");
@@ -414,6 +417,13 @@ impl App {
             .step_documents(&next, &item, &decision.event, record.as_ref())
             .await?;
         audit.extend(facts);
+        let messages = self.step_messages(
+            &case,
+            &next,
+            &decision.event,
+            &item,
+            sealed.as_ref().map(|s| &s.licence),
+        );
         let event_role = decision.event.actor_role;
         self.store
             .commit_case(CaseChange {
@@ -425,6 +435,7 @@ impl App {
                 licence: sealed.map(|s| s.licence),
                 documents,
                 alerts,
+                messages,
             })
             .await?;
         tracing::info!(case_no = %case.number, action = %command.action, from = %case.status.as_str(), to = %next.status.as_str(), version = next.version, actor_id = session.user.id, actor = %session.user.username, actor_role = %event_role.as_str(), "case action");

@@ -8,12 +8,14 @@ pub mod auth;
 pub mod cases;
 pub mod catalogue;
 pub mod clock;
+pub mod delivery;
 pub mod demo;
 pub mod documents;
 pub mod error;
 pub mod licences;
 pub mod lookup;
 pub mod materials;
+pub mod messages;
 pub mod migration;
 pub mod ops;
 pub mod quality;
@@ -67,6 +69,13 @@ pub struct Settings {
     pub rating_callback_days: u32,
     /// 好差评: working days to rectify or explain after a bad rating.
     pub rating_rectify_days: u32,
+    /// How long a delivery worker holds a claimed delivery: a worker that died
+    /// mid-delivery gives it up to another after this.
+    pub delivery_lease: chrono::Duration,
+    /// The SMTP server email goes through (`smtp://host:port`…); empty: none.
+    pub smtp_url: String,
+    /// The sender of every email.
+    pub mail_from: String,
 }
 
 /// How failed logins are slowed and then locked.
@@ -126,6 +135,9 @@ impl Default for Settings {
             ops_counts_max_age: std::time::Duration::ZERO,
             rating_callback_days: 1,
             rating_rectify_days: 15,
+            delivery_lease: chrono::Duration::seconds(60),
+            smtp_url: String::new(),
+            mail_from: "成都市武侯区行政审批局 <noreply@example.cn>".into(),
         }
     }
 }
@@ -152,6 +164,8 @@ pub struct App {
     pub(crate) registrations: Arc<throttle::Throttle>,
     /// Real-name verification of registrations (see [`register::RealNameCheck`]).
     pub(crate) real_name: Arc<dyn register::RealNameCheck>,
+    /// Failed delivery attempts per channel in this process.
+    pub(crate) delivery_failures: Arc<delivery::FailureCounts>,
 }
 
 type ItemVersions = std::collections::HashMap<(String, i64), Arc<onestamp_domain::catalogue::Item>>;
@@ -170,6 +184,7 @@ impl App {
             lookups: Default::default(),
             registrations: Default::default(),
             real_name: Arc::new(register::LocalRealName),
+            delivery_failures: Default::default(),
         }
     }
 

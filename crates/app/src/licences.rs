@@ -23,8 +23,9 @@ use onestamp_domain::validate::{
 };
 
 use crate::auth::Session;
-use crate::store::{AuditFact, LicenceQuery, Notification, StoredLicence};
+use crate::store::{AuditFact, LicenceQuery, StoredLicence};
 use crate::{App, AppError};
+use onestamp_domain::message::Event;
 
 /// The bureau's seal and the font licences are printed in.
 #[derive(Clone)]
@@ -663,8 +664,10 @@ impl App {
         };
         let audit =
             audit::licence_status_set(self.clock.now(), Some(session.user.id), &stored.id, &status);
+        let messages =
+            self.licence_messages(&stored, Event::LicenceRevoked, reason, self.clock.now());
         self.store
-            .change_licence(&stored.id, &status, None, vec![audit])
+            .change_licence(&stored.id, &status, None, vec![audit], messages)
             .await
             .map_err(already_changed)?;
         tracing::info!(licence = %stored.id, case_id = stored.case_id, actor_id = session.user.id, actor = %session.user.username, actor_role = %session.role_names(), "licence revoked");
@@ -743,8 +746,9 @@ impl App {
             ),
         ];
         let new_id = new.id.clone();
+        let messages = self.licence_messages(&stored, Event::LicenceReplaced, &new_id, now);
         self.store
-            .change_licence(&stored.id, &status, Some(new), audit)
+            .change_licence(&stored.id, &status, Some(new), audit, messages)
             .await
             .map_err(already_changed)?;
         tracing::info!(licence = %stored.id, new = %new_id, case_id = stored.case_id, actor_id = session.user.id, actor = %session.user.username, actor_role = %session.role_names(), "licence replaced");
@@ -850,9 +854,25 @@ impl App {
         }
     }
 
-    /// The caller's in-app inbox.
-    pub async fn my_notifications(&self, session: &Session) -> Result<Vec<Notification>, AppError> {
-        Ok(self.store.notifications(session.user.id, 100).await?)
+    /// The holder's message about a change of their licence (revoked, replaced).
+    fn licence_messages(
+        &self,
+        l: &StoredLicence,
+        event: Event,
+        detail: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Vec<crate::store::NewMessage> {
+        onestamp_domain::message::licence_notice(event, l.holder_user_id, &l.type_name, &l.id, detail, at)
+            .map(|message| crate::store::NewMessage {
+                message,
+                case_id: Some(l.case_id),
+                case_number: None,
+                licence_id: Some(l.id.clone()),
+                department: l.supervising_department.clone(),
+                data: serde_json::json!({"licence": crate::messages::licence_data(l), "detail": detail}),
+            })
+            .into_iter()
+            .collect()
     }
 
     /// The applicant's valid licences, as the machine review sees them.

@@ -120,6 +120,9 @@ impl App {
         if reminded > 0 {
             tracing::info!(count = reminded, "expiry reminders sent");
         }
+        // What the timers wrote reaches the inbox at once (the delivery
+        // workers would take it within a second anyway).
+        self.deliver_inbox().await?;
         Ok(all)
     }
 
@@ -238,6 +241,8 @@ impl App {
         facts: serde_json::Value,
     ) -> Result<(), AppError> {
         let audit = case_fact(&case.number, &decision.event, facts);
+        let item = self.item_of(case).await?;
+        let messages = self.reassigned_messages(case, &decision.case, &item, decision.event.at);
         self.store
             .commit_case(CaseChange {
                 case: decision.case,
@@ -248,6 +253,7 @@ impl App {
                 retire: None,
                 documents: Vec::new(),
                 alerts: Vec::new(),
+                messages,
             })
             .await?;
         Ok(())

@@ -7,6 +7,7 @@ use anyhow::{Context, bail};
 use chrono::{NaiveDate, NaiveDateTime, TimeZone};
 
 use onestamp_app::catalogue::{Format, parse_catalogue};
+use onestamp_app::delivery::Channel;
 use onestamp_app::{App, AppError, Settings, SystemClock};
 use onestamp_domain::audit::Checkpoint;
 
@@ -62,6 +63,11 @@ pub(crate) async fn open_app_at(
         licence_reminder_days: cfg.licence_reminder_days,
         rating_callback_days: cfg.rating_callback_days,
         rating_rectify_days: cfg.rating_rectify_days,
+        delivery_lease: chrono::Duration::seconds(
+            i64::try_from(cfg.delivery_lease_secs).unwrap_or(60),
+        ),
+        smtp_url: cfg.smtp_url.trim().to_string(),
+        mail_from: cfg.mail_from.trim().to_string(),
         data_dir: cfg.data_dir.clone(),
         max_upload_bytes: cfg.max_upload_mb * 1024 * 1024,
         ops_counts_max_age: std::time::Duration::from_secs(cfg.metrics_cache_secs),
@@ -396,6 +402,7 @@ async fn serve(cfg: &Config, with_demo: bool) -> anyhow::Result<()> {
     println!("onestamp serving on http://{local}  (API: /api/v1, OpenAPI: /api/openapi.json)");
     let scheduler = tokio::spawn(run_scheduler(app.clone(), cfg.scheduler_interval_secs));
     let checkpoints = tokio::spawn(run_checkpoints(app.clone(), cfg.audit_checkpoint_minutes));
+    let deliveries = spawn_deliveries(&app, cfg)?;
     onestamp_web::serve_with(
         app.clone(),
         listener,
@@ -405,6 +412,9 @@ async fn serve(cfg: &Config, with_demo: bool) -> anyhow::Result<()> {
     .await?;
     scheduler.abort();
     checkpoints.abort();
+    for d in deliveries {
+        d.abort();
+    }
     // What was done until now is sealed before the server goes.
     if let Err(e) = app.seal_checkpoint().await {
         tracing::error!(error = %e, "the shutdown checkpoint could not be sealed");
@@ -427,6 +437,47 @@ async fn run_scheduler(app: App, interval: u64) {
             Err(e) => tracing::error!(error = %e, "scheduler run failed"),
         }
     }
+}
+
+/// The delivery workers of this process: the inbox, and one per channel, each
+/// on its own task so that a slow or failing channel holds up no other.
+fn spawn_deliveries(app: &App, cfg: &Config) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
+    let every = std::time::Duration::from_millis(cfg.delivery_interval_ms);
+    let channels: Vec<Arc<dyn Channel>> = Vec::new();
+    let mut tasks = Vec::new();
+    let inbox = app.clone();
+    tasks.push(tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = inbox.deliver_inbox().await {
+                tracing::error!(error = %e, channel = "inbox", "delivery run failed");
+            }
+        }
+    }));
+    for channel in channels {
+        let app = app.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                // A full batch means more may be due: go on at once.
+                loop {
+                    match app.deliver(channel.as_ref(), 50).await {
+                        Ok(run) if run.claimed == 50 => continue,
+                        Ok(_) => break,
+                        Err(e) => {
+                            tracing::error!(error = %e, channel = channel.name(), "delivery run failed");
+                            break;
+                        }
+                    }
+                }
+            }
+        }));
+    }
+    Ok(tasks)
 }
 
 /// Seals a checkpoint of the audit chain every `minutes`; errors are logged.

@@ -32,6 +32,10 @@ pub struct Config {
     pub token_ttl_hours: i64,
     pub warn_share: f64,
     pub scheduler_interval_secs: u64,
+    pub delivery_interval_ms: u64,
+    pub delivery_lease_secs: u64,
+    pub smtp_url: String,
+    pub mail_from: String,
     pub audit_checkpoint_minutes: u64,
     pub metrics_cache_secs: u64,
     pub header_timeout_secs: u64,
@@ -94,6 +98,8 @@ impl Config {
             "bureau_credit_code",
             "public_url",
             "log_format",
+            "smtp_url",
+            "mail_from",
         ] {
             if let Ok(v) = std::env::var(format!("ONESTAMP_{}", key.to_ascii_uppercase())) {
                 table.insert(key.into(), toml::Value::String(v));
@@ -104,6 +110,16 @@ impl Config {
                 format!("ONESTAMP_METRICS_CACHE_SECS='{v}' is not a whole number")
             })?;
             table.insert("metrics_cache_secs".into(), toml::Value::Integer(n));
+        }
+        for key in ["delivery_interval_ms", "delivery_lease_secs"] {
+            let var = format!("ONESTAMP_{}", key.to_ascii_uppercase());
+            if let Ok(v) = std::env::var(&var) {
+                let n: i64 = v
+                    .trim()
+                    .parse()
+                    .with_context(|| format!("{var}='{v}' is not a whole number"))?;
+                table.insert(key.into(), toml::Value::Integer(n));
+            }
         }
         if let Ok(v) = std::env::var("ONESTAMP_TOKEN_TTL_HOURS") {
             let n: i64 = v
@@ -219,6 +235,18 @@ impl Config {
             bail!(
                 "scheduler_interval_secs {} must be between 1 and 3600",
                 self.scheduler_interval_secs
+            );
+        }
+        if !(100..=60_000).contains(&self.delivery_interval_ms) {
+            bail!(
+                "delivery_interval_ms {} must be between 100 and 60000",
+                self.delivery_interval_ms
+            );
+        }
+        if !(2..=3600).contains(&self.delivery_lease_secs) {
+            bail!(
+                "delivery_lease_secs {} must be between 2 and 3600",
+                self.delivery_lease_secs
             );
         }
         if !(1..=1440).contains(&self.audit_checkpoint_minutes) {

@@ -250,7 +250,8 @@ async fn two_nodes_raise_each_alert_and_each_reminder_exactly_once() {
     let inbox = |store: Arc<dyn onestamp_app::Store>, users: Vec<i64>| async move {
         let mut all = Vec::new();
         for u in users {
-            all.extend(store.notifications(u, 1000).await.unwrap());
+            let mine = store.inbox(u, None, 200, false).await.unwrap();
+            all.extend(mine.into_iter().filter(|n| n.kind == "licence.expiring"));
         }
         all
     };
@@ -311,7 +312,7 @@ async fn two_nodes_raise_each_alert_and_each_reminder_exactly_once() {
         let n = notes.iter().filter(|n| n.body.contains(l.as_str())).count();
         assert_eq!(n, 1, "licence {l} must be reminded exactly once");
     }
-    assert!(notes.iter().all(|n| n.kind == "licence_expiring"));
+    assert!(notes.iter().all(|n| n.kind == "licence.expiring"));
 
     // Both nodes see the same store: nothing pending, every alert open.
     for node in [&one, &two] {

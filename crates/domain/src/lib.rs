@@ -15,6 +15,7 @@ pub mod error;
 pub mod guide;
 pub mod identity;
 pub mod licence;
+pub mod message;
 pub mod privacy;
 pub mod rating;
 pub mod role;

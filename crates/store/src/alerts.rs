@@ -12,7 +12,9 @@ use onestamp_app::store::{Alert, CaseSummary, TaskKey};
 use crate::cases::SUMMARY_COLUMNS;
 use crate::codec::{instant, millis, parse_enum};
 use crate::db::{Db, R, Sql, work};
+use onestamp_app::store::NewMessage;
 use onestamp_domain::case::Stage;
+use sqlx::AnyConnection;
 
 /// A claimed task or case. The task's start is absent on rows written before
 /// migration 0002 gave tasks a start.
@@ -137,13 +139,101 @@ pub(crate) async fn raise_due(db: &Db, now: DateTime<Utc>, limit: u32) -> R<Vec<
                         alert.deadline,
                     );
                     crate::audit::append(c, &fact).await?;
+                    message(
+                        c,
+                        kind,
+                        (alert.case_id, &alert.case_number),
+                        alert.stage,
+                        alert.responsible,
+                        &dedup,
+                        now,
+                    )
+                    .await?;
                     raised.push(alert);
                 }
             }
+            warn_yellow(c, skip, now_ms, limit).await?;
             Ok(raised)
         })
     }))
     .await
+}
+
+/// Writes the message an alert of `kind` sends (to the person responsible
+/// and the supervisors), in the alert's transaction.
+pub(crate) async fn message(
+    conn: &mut AnyConnection,
+    kind: &str,
+    (case_id, case_number): (i64, &str),
+    stage: Option<Stage>,
+    responsible: Option<i64>,
+    dedup_key: &str,
+    at: DateTime<Utc>,
+) -> R<()> {
+    let Some(message) = onestamp_domain::message::alert(
+        kind,
+        case_id,
+        case_number,
+        stage,
+        responsible,
+        dedup_key,
+        at,
+    ) else {
+        return Ok(());
+    };
+    let msg = NewMessage {
+        message,
+        case_id: (case_id > 0).then_some(case_id),
+        case_number: Some(case_number.to_string()),
+        licence_id: None,
+        department: None,
+        data: serde_json::json!({"alert": kind, "stage": stage}),
+    };
+    crate::messages::insert(conn, &msg, at).await?;
+    Ok(())
+}
+
+/// Tells the holder of each task that turned yellow by now (and the
+/// supervisors), once per task: a message, not an alert.
+async fn warn_yellow(conn: &mut AnyConnection, skip: &str, now_ms: i64, limit: u32) -> R<()> {
+    let claim = format!(
+        "UPDATE cases SET task_warned = 1
+         WHERE id IN (SELECT id FROM cases WHERE task_assignee IS NOT NULL
+             AND task_warned = 0 AND task_warn_at <= $1
+             ORDER BY task_warn_at LIMIT $2{skip})
+         RETURNING id, number, task_stage, task_assignee,
+             coalesce(task_deadline, task_warn_at) AS due, task_started_at AS started"
+    );
+    let rows: Vec<Due> = sqlx::query_as(sqlx::AssertSqlSafe(claim))
+        .bind(now_ms)
+        .bind(i64::from(limit))
+        .fetch_all(&mut *conn)
+        .await?;
+    let now = instant(now_ms)?;
+    for r in rows {
+        // A task already overdue when first seen is told so by its red alert.
+        if r.due <= now_ms {
+            continue;
+        }
+        let dedup = format!(
+            "task_yellow:{}:{}:{}",
+            r.id,
+            r.task_stage.as_deref().unwrap_or("-"),
+            r.started.unwrap_or(0)
+        );
+        let stage = stage(r.task_stage.as_deref())?;
+        message(
+            conn,
+            "task_yellow",
+            (r.id, &r.number),
+            stage,
+            r.task_assignee,
+            &dedup,
+            now,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 #[derive(sqlx::FromRow)]

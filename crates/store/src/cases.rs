@@ -114,6 +114,8 @@ async fn create_in(conn: &mut AnyConnection, new: NewCase) -> R<Case> {
     if let Some((old, status)) = &new.retire {
         crate::licences::set_status(conn, old, status).await?;
     }
+    let messages = new.messages.finish(&case);
+    crate::messages::insert_all(conn, &messages, case.updated_at).await?;
     Ok(case)
 }
 
@@ -221,7 +223,7 @@ async fn commit_in(conn: &mut AnyConnection, change: CaseChange) -> R<()> {
         "UPDATE cases SET status = $1, priority = $2, version = $3, updated_at = $4,
              task_stage = $5, task_assignee = $6, task_deadline = $7, body = $8, deadline = $9,
              suspended = $10, closed = $11, task_started_at = $12, task_warn_at = $13,
-             task_alerted = 0
+             task_alerted = 0, task_warned = 0
          WHERE id = $14 AND version = $15
          RETURNING (SELECT coalesce(max(seq), 0) FROM case_events WHERE case_id = $14)",
     )
@@ -271,10 +273,11 @@ async fn commit_in(conn: &mut AnyConnection, change: CaseChange) -> R<()> {
         crate::licences::set_status(conn, old, status).await?;
     }
     for a in &change.alerts {
-        sqlx::query(
+        let raised: Option<(i64,)> = sqlx::query_as(
             "INSERT INTO alerts (case_id, case_number, kind, stage, responsible, deadline,
                  raised_at, dedup_key, note)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (dedup_key) DO NOTHING",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (dedup_key) DO NOTHING
+             RETURNING id",
         )
         .bind(case.id)
         .bind(&case.number)
@@ -285,9 +288,22 @@ async fn commit_in(conn: &mut AnyConnection, change: CaseChange) -> R<()> {
         .bind(millis(a.raised_at))
         .bind(&a.dedup_key)
         .bind(&a.note)
-        .execute(&mut *conn)
+        .fetch_optional(&mut *conn)
         .await?;
+        if raised.is_some() {
+            crate::alerts::message(
+                conn,
+                &a.kind,
+                (case.id, &case.number),
+                a.stage,
+                a.responsible,
+                &a.dedup_key,
+                a.raised_at,
+            )
+            .await?;
+        }
     }
+    crate::messages::insert_all(conn, &change.messages, case.updated_at).await?;
     Ok(())
 }
 

@@ -61,6 +61,14 @@ pub(crate) enum Dialect {
 }
 
 impl Dialect {
+    /// The dialect of a connection.
+    pub fn of(conn: &AnyConnection) -> Dialect {
+        match conn.backend_name() {
+            "PostgreSQL" => Dialect::Postgres,
+            _ => Dialect::Sqlite,
+        }
+    }
+
     /// Appended to a `SELECT` that claims rows: other processes skip them
     /// instead of waiting (SQLite has one writer, so nothing to skip).
     pub fn skip_locked(self) -> &'static str {
@@ -204,11 +212,18 @@ impl Sql {
     }
 
     pub async fn execute(self, conn: &mut AnyConnection) -> R<u64> {
-        let dialect = match conn.backend_name() {
-            "PostgreSQL" => Dialect::Postgres,
-            _ => Dialect::Sqlite,
-        };
+        let dialect = Dialect::of(conn);
         Ok(self.query(dialect).execute(conn).await?.rows_affected())
+    }
+
+    /// Runs the query on `conn` (inside a write transaction).
+    pub async fn fetch_all_in<T>(self, conn: &mut AnyConnection) -> R<Vec<T>>
+    where
+        T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+    {
+        let dialect = Dialect::of(conn);
+        let rows = self.query(dialect).fetch_all(conn).await?;
+        rows.iter().map(|r| Ok(T::from_row(r)?)).collect()
     }
 
     pub async fn fetch_all<T>(self, db: &Db) -> R<Vec<T>>

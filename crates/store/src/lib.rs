@@ -23,6 +23,7 @@ mod documents;
 mod integrity;
 mod keyset;
 mod licences;
+mod messages;
 mod postgres;
 mod ratings;
 pub mod scratch;
@@ -190,11 +191,11 @@ delegate! {
             id: &str,
             status: &LicenceStatus,
             new: Option<StoredLicence>,
-            audit: Vec<AuditFact>
+            audit: Vec<AuditFact>,
+            messages: Vec<NewMessage>
         ) -> () = licences::change;
         fn remind_expiring(until: NaiveDate, now: DateTime<Utc>, limit: u32) -> Vec<StoredLicence>
             = licences::remind_expiring;
-        fn notifications(user: UserId, limit: u32) -> Vec<Notification> = licences::notifications;
         fn report_licence(
             licence: &StoredLicence,
             text: &str,
@@ -251,6 +252,27 @@ delegate! {
             at: DateTime<Utc>,
             audit: AuditFact
         ) -> bool = ratings::decide_appeal;
+    }
+    MessageStore {
+        fn claim_deliveries(
+            channel: &str,
+            now: DateTime<Utc>,
+            lease_until: DateTime<Utc>,
+            limit: u32
+        ) -> Vec<Claimed> = messages::claim;
+        fn finish_delivery(id: i64, lease_until: DateTime<Utc>, finish: Finish) -> bool
+            = messages::finish;
+        fn deliver_inbox(now: DateTime<Utc>, limit: u32) -> u32 = messages::deliver_inbox;
+        fn inbox(user: UserId, before_id: Option<i64>, limit: u32, unread_only: bool)
+            -> Vec<Notification> = messages::inbox;
+        fn unread_count(user: UserId) -> i64 = messages::unread_count;
+        fn mark_read(user: UserId, id: Option<i64>, now: DateTime<Utc>) -> u64 = messages::mark_read;
+        fn delivery_backlog() -> Vec<ChannelBacklog> = messages::backlog;
+        fn deliveries(channel: Option<&str>, target: Option<&str>, before_id: Option<i64>, limit: u32)
+            -> Vec<Delivery> = messages::deliveries;
+        fn delivery(id: i64) -> Option<Delivery> = messages::delivery;
+        fn retry_delivery(id: i64, now: DateTime<Utc>) -> bool = messages::retry;
+        fn case_messages(case_id: i64) -> Vec<StoredMessage> = messages::case_messages;
     }
     BulkStore {
         fn import_cases(cases: Vec<ImportedCase>, audit: AuditFact) -> i64 = bulk::import;

@@ -4,10 +4,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::AnyConnection;
 
 use onestamp_app::store::{
-    AuditFact, LicenceQuery, MaterialFile, Notification, StoreError, StoredLicence,
+    AuditFact, LicenceQuery, MaterialFile, NewMessage, StoreError, StoredLicence,
 };
 use onestamp_domain::case::UserId;
 use onestamp_domain::licence::LicenceStatus;
+use onestamp_domain::message::Event;
 
 use crate::codec::{from_json, instant, json, millis};
 use crate::db::{Db, Fault, Flag, R, Sql, corrupt, work};
@@ -219,6 +220,7 @@ pub(crate) async fn change(
     status: &LicenceStatus,
     new: Option<StoredLicence>,
     audit: Vec<AuditFact>,
+    messages: Vec<NewMessage>,
 ) -> R<()> {
     let (id, status) = (id.to_string(), status.clone());
     db.write(work(move |c| {
@@ -228,6 +230,8 @@ pub(crate) async fn change(
                 insert(c, n).await?;
             }
             crate::audit::append_all(c, &audit).await?;
+            let now = audit.first().map_or_else(Utc::now, |f| f.at);
+            crate::messages::insert_all(c, &messages, now).await?;
             Ok(())
         })
     }))
@@ -285,56 +289,35 @@ pub(crate) async fn remind_expiring(
             let mut due = licences(rows)?;
             due.sort_by_key(|l| (l.valid_until, l.seq));
             for l in &due {
-                let (subject, body) =
-                    onestamp_domain::licence::expiry_reminder(&l.type_name, &l.id, l.valid_until);
-                sqlx::query(
-                    "INSERT INTO notifications (user_id, kind, subject, body, created_at, dedup_key)
-                     VALUES ($1, 'licence_expiring', $2, $3, $4, $5)
-                     ON CONFLICT (dedup_key) DO NOTHING",
-                )
-                .bind(l.holder_user_id)
-                .bind(subject)
-                .bind(body)
-                .bind(millis(now))
-                .bind(format!("expiring:{}", l.id))
-                .execute(&mut *c)
-                .await?;
+                let until = l
+                    .valid_until
+                    .map(|d| d.format("%Y年%m月%d日").to_string())
+                    .unwrap_or_default();
+                let notice = onestamp_domain::message::licence_notice(
+                    Event::LicenceExpiring,
+                    l.holder_user_id,
+                    &l.type_name,
+                    &l.id,
+                    &until,
+                    now,
+                );
+                if let Some(message) = notice {
+                    let msg = NewMessage {
+                        message,
+                        case_id: Some(l.case_id),
+                        case_number: None,
+                        licence_id: Some(l.id.clone()),
+                        department: l.supervising_department.clone(),
+                        data: serde_json::json!({"licence_id": l.id, "type_name": l.type_name,
+                            "valid_until": l.valid_until}),
+                    };
+                    crate::messages::insert(c, &msg, now).await?;
+                }
             }
             Ok(due)
         })
     }))
     .await
-}
-
-#[derive(sqlx::FromRow)]
-struct NotificationRow {
-    id: i64,
-    kind: String,
-    subject: String,
-    body: String,
-    created_at: i64,
-}
-
-pub(crate) async fn notifications(db: &Db, user: UserId, limit: u32) -> R<Vec<Notification>> {
-    let rows: Vec<NotificationRow> = sqlx::query_as(
-        "SELECT id, kind, subject, body, created_at FROM notifications
-         WHERE user_id = $1 ORDER BY id DESC LIMIT $2",
-    )
-    .bind(user)
-    .bind(i64::from(limit))
-    .fetch_all(&db.read)
-    .await?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(Notification {
-                id: r.id,
-                kind: r.kind,
-                subject: r.subject,
-                body: r.body,
-                created_at: instant(r.created_at)?,
-            })
-        })
-        .collect()
 }
 
 pub(crate) async fn report(
@@ -345,6 +328,7 @@ pub(crate) async fn report(
     audit: AuditFact,
 ) -> R<i64> {
     let (case_id, text) = (l.case_id, text.to_string());
+    let (licence_id, department) = (l.id.clone(), l.supervising_department.clone());
     let insert = format!(
         "INSERT INTO alerts (case_id, case_number, kind, stage, responsible, deadline, raised_at,
              dedup_key, note)
@@ -362,6 +346,26 @@ pub(crate) async fn report(
                 .await?;
             let (id,) = row.ok_or_else(|| corrupt(format!("licence of missing case {case_id}")))?;
             crate::audit::append(c, &audit).await?;
+            let message = onestamp_domain::message::alert(
+                "public_report",
+                case_id,
+                &licence_id,
+                None,
+                None,
+                &format!("report:{id}"),
+                at,
+            );
+            if let Some(message) = message {
+                let msg = NewMessage {
+                    message,
+                    case_id: Some(case_id),
+                    case_number: None,
+                    licence_id: Some(licence_id),
+                    department,
+                    data: serde_json::Value::Null,
+                };
+                crate::messages::insert(c, &msg, at).await?;
+            }
             Ok(id)
         })
     }))

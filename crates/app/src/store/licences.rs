@@ -70,16 +70,6 @@ pub struct MaterialFile {
     pub uploaded_by: UserId,
 }
 
-/// A message in a user's in-app inbox.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Notification {
-    pub id: i64,
-    pub kind: String,
-    pub subject: String,
-    pub body: String,
-    pub created_at: DateTime<Utc>,
-}
-
 #[async_trait]
 pub trait LicenceStore: Send + Sync {
     /// The next serial of a licence type in a year (gaps are possible, repeats never).
@@ -106,6 +96,7 @@ pub trait LicenceStore: Send + Sync {
         status: &LicenceStatus,
         new: Option<StoredLicence>,
         audit: Vec<AuditFact>,
+        messages: Vec<super::NewMessage>,
     ) -> Result<(), StoreError>;
     /// Valid licences ending on or before `until` not yet reminded: marks them and
     /// writes the holder's notification in one transaction, exactly once.
@@ -115,11 +106,6 @@ pub trait LicenceStore: Send + Sync {
         now: DateTime<Utc>,
         limit: u32,
     ) -> Result<Vec<StoredLicence>, StoreError>;
-    async fn notifications(
-        &self,
-        user: UserId,
-        limit: u32,
-    ) -> Result<Vec<Notification>, StoreError>;
     /// A report from the public about a licence (扫码举报): an alert for the supervisors.
     async fn report_licence(
         &self,

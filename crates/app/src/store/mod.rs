@@ -10,6 +10,7 @@ mod counts;
 mod documents;
 mod integrity;
 mod licences;
+mod messages;
 mod quality;
 mod ratings;
 mod staff;
@@ -21,7 +22,11 @@ pub use self::core::CoreStore;
 pub use self::counts::{CountStore, OpsCounts};
 pub use self::documents::{DocumentStore, DraftDocuments, PendingDocuments, StoredDocument};
 pub use self::integrity::{CaseRecord, IntegrityStore};
-pub use self::licences::{LicenceQuery, LicenceStore, MaterialFile, Notification, StoredLicence};
+pub use self::licences::{LicenceQuery, LicenceStore, MaterialFile, StoredLicence};
+pub use self::messages::{
+    CHANNELS, ChannelBacklog, Claimed, Delivery, DeliveryState, DraftMessages, Finish,
+    MessageStore, NewMessage, Notification, PendingMessages, StoredMessage,
+};
 pub use self::quality::{QualitySample, QualityStore, SampleCase, SampleCriteria};
 pub use self::ratings::{
     NewRating, RatingQuery, RatingStore, RatingTally, Rectification, StoredAppeal, StoredRating,
@@ -135,6 +140,9 @@ pub struct NewCase {
     /// The query code and the documents of the submission (受理回执, and 受理通知书
     /// when the case starts accepted), sealed once the case is numbered.
     pub documents: PendingDocuments,
+    /// The messages of the submission (and of an instant decision's outcome),
+    /// rendered once the case is numbered.
+    pub messages: PendingMessages,
 }
 
 /// A change to an existing case, accepted only if the stored version is still `expected_version`.
@@ -151,8 +159,10 @@ pub struct CaseChange {
     pub retire: Option<(String, onestamp_domain::licence::LicenceStatus)>,
     /// Documents the change writes (their facts are in `audit`).
     pub documents: Vec<StoredDocument>,
-    /// Alerts the change raises.
+    /// Alerts the change raises (each with its message).
     pub alerts: Vec<NewAlert>,
+    /// The messages of the change, written to the outbox in its transaction.
+    pub messages: Vec<NewMessage>,
 }
 
 /// Filters for case lists; the permission filter is part of the query.
@@ -264,6 +274,7 @@ pub trait Store:
     + IntegrityStore
     + DocumentStore
     + RatingStore
+    + MessageStore
 {
 }
 
@@ -278,7 +289,8 @@ impl<
         + CountStore
         + IntegrityStore
         + DocumentStore
-        + RatingStore,
+        + RatingStore
+        + MessageStore,
 > Store for T
 {
 }

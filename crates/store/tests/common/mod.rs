@@ -222,6 +222,7 @@ pub fn new_case(case: Case, prefix: &str) -> NewCase {
         licence: None,
         retire: None,
         documents: Default::default(),
+        messages: Default::default(),
     }
 }
 

@@ -71,6 +71,7 @@ pub async fn ops_counts_follow_cases_tasks_alerts_and_reminders(store: Arc<dyn S
             retire: None,
             documents: Vec::new(),
             alerts: Vec::new(),
+            messages: Vec::new(),
         })
         .await
         .unwrap();

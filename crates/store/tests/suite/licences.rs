@@ -183,12 +183,24 @@ pub async fn licences_are_stored_with_their_case_and_listed_by_filters(store: Ar
         reason: "违法经营".into(),
     };
     store
-        .change_licence("L-1", &revoked, None, vec![fact("licence.revoke", "L-1")])
+        .change_licence(
+            "L-1",
+            &revoked,
+            None,
+            vec![fact("licence.revoke", "L-1")],
+            Vec::new(),
+        )
         .await
         .unwrap();
     assert!(matches!(
         store
-            .change_licence("L-1", &revoked, None, vec![fact("licence.revoke", "L-1")])
+            .change_licence(
+                "L-1",
+                &revoked,
+                None,
+                vec![fact("licence.revoke", "L-1")],
+                Vec::new()
+            )
             .await,
         Err(StoreError::VersionConflict { .. })
     ));
@@ -207,6 +219,7 @@ pub async fn licences_are_stored_with_their_case_and_listed_by_filters(store: Ar
             &replaced,
             Some(licence("L-2b", &bob, &c2, Some("D-HEALTH"))),
             vec![fact("licence.replace", "L-2")],
+            Vec::new(),
         )
         .await
         .unwrap();
@@ -225,6 +238,7 @@ pub async fn licences_are_stored_with_their_case_and_listed_by_filters(store: Ar
                 &replaced,
                 Some(licence("L-1b", &alice, &c1, None)),
                 vec![fact("licence.replace", "L-1")],
+                Vec::new(),
             )
             .await
             .is_err()
@@ -271,12 +285,21 @@ pub async fn expiring_licences_are_reminded_once_and_reports_raise_alerts(store:
             .unwrap()
             .is_empty()
     );
-    let inbox = store.notifications(alice.id, 10).await.unwrap();
+    assert_eq!(store.deliver_inbox(at(1), 100).await.unwrap(), 2);
+    assert_eq!(
+        store.deliver_inbox(at(1), 100).await.unwrap(),
+        0,
+        "delivered once"
+    );
+    let inbox = store.inbox(alice.id, None, 10, false).await.unwrap();
     assert_eq!(inbox.len(), 2);
-    assert!(inbox.iter().all(|n| n.kind == "licence_expiring"));
+    assert!(inbox.iter().all(|n| n.kind == "licence.expiring"));
     assert!(inbox[0].id > inbox[1].id, "newest first");
     assert!(inbox.iter().any(|n| n.body.contains("L-SOON")));
-    assert_eq!(store.notifications(alice.id, 1).await.unwrap().len(), 1);
+    assert_eq!(
+        store.inbox(alice.id, None, 1, false).await.unwrap().len(),
+        1
+    );
 
     let l = store.licence("L-LATER").await.unwrap().unwrap();
     let first = store

@@ -111,5 +111,6 @@ pub fn moved_on(case: &Case, actor: i64, next_assignee: Option<i64>) -> CaseChan
         retire: None,
         documents: Vec::new(),
         alerts: Vec::new(),
+        messages: Vec::new(),
     }
 }

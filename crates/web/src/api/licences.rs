@@ -1,5 +1,5 @@
 //! Licences: the library, PDFs, revocation and replacement, public verification
-//! and disclosure, reports from the public; notifications.
+//! and disclosure, reports from the public.
 
 use std::collections::BTreeMap;
 
@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 
 use onestamp_app::App;
 use onestamp_app::licences::{LicenceView, PublicLicence, Verification};
-use onestamp_app::store::{LicenceQuery, Notification};
+use onestamp_app::store::LicenceQuery;
 
 use crate::api::schema;
 use crate::error::{ApiError, ErrorBody};
@@ -30,7 +30,6 @@ pub fn router() -> OpenApiRouter<App> {
         .routes(routes!(verify))
         .routes(routes!(report))
         .routes(routes!(public_list))
-        .routes(routes!(notifications))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -261,16 +260,4 @@ async fn public_list(
         licences: rows.into_iter().map(|(_, l)| l).collect(),
         next_before,
     }))
-}
-
-/// My in-app inbox (e.g. 临期提醒).
-#[utoipa::path(get, path = "/api/v1/notifications", tag = "licences", security(("bearer" = [])),
-    responses(
-        (status = 200, description = "My latest 100 notifications", body = Vec<schema::Notification>),
-        (status = 401, description = "`unauthenticated`", body = ErrorBody)))]
-async fn notifications(
-    State(app): State<App>,
-    Caller(s): Caller,
-) -> Result<Json<Vec<Notification>>, ApiError> {
-    Ok(Json(app.my_notifications(&s).await?))
 }

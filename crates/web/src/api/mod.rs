@@ -7,6 +7,7 @@ mod catalogue;
 mod documents;
 mod licences;
 mod materials;
+mod messages;
 mod progress;
 mod quality;
 mod ratings;
@@ -36,6 +37,7 @@ pub fn router() -> OpenApiRouter<App> {
         .merge(quality::router())
         .merge(licences::router())
         .merge(materials::router())
+        .merge(messages::router())
         .merge(documents::router())
         .merge(ratings::router())
         .merge(progress::router())

@@ -755,10 +755,18 @@ pub struct Verification {
 #[derive(Serialize, ToSchema)]
 pub struct Notification {
     pub id: i64,
+    /// The event (`case.accepted`, `task.assigned`…; `licence_expiring` for
+    /// reminders from before the outbox).
     pub kind: String,
     pub subject: String,
+    /// The short text (at most 70 characters).
     pub body: String,
+    /// Where to follow it up on this installation (a path), or empty.
+    pub link: String,
+    pub case_id: Option<i64>,
     pub created_at: DateTime<Utc>,
+    /// When it was read; `null` while unread.
+    pub read_at: Option<DateTime<Utc>>,
 }
 
 /// A file of a materials library.
