@@ -120,6 +120,19 @@ async fn metrics_count_requests_by_route_template_and_read_gauges_from_the_store
     assert_eq!(value(&text, "onestamp_expiry_reminders_pending"), Some(0.0));
     assert_eq!(value(&text, "onestamp_notifications"), Some(0.0));
     assert_eq!(value(&text, "onestamp_store_up"), Some(1.0));
+    // The submission's messages (to the applicant, to the pre-reviewer) wait
+    // for the inbox worker; nothing has failed.
+    assert_eq!(
+        value(&text, r#"onestamp_outbox_backlog{channel="inbox"}"#),
+        Some(2.0),
+        "{text}"
+    );
+    for channel in ["inbox", "email", "webhook"] {
+        let failed = format!(r#"onestamp_deliveries_failed{{channel="{channel}"}}"#);
+        assert_eq!(value(&text, &failed), Some(0.0), "{text}");
+        let attempts = format!(r#"onestamp_delivery_failures_total{{channel="{channel}"}}"#);
+        assert_eq!(value(&text, &attempts), Some(0.0), "{text}");
+    }
 
     // Past the pre-review deadline: the task is overdue, and once the scheduler
     // runs, alerted.
@@ -138,6 +151,12 @@ async fn metrics_count_requests_by_route_template_and_read_gauges_from_the_store
         Some(1.0),
         "{text}"
     );
+    assert_eq!(
+        value(&text, r#"onestamp_outbox_backlog{channel="inbox"}"#),
+        Some(0.0),
+        "the scheduler delivered the inbox: {text}"
+    );
+    assert!(value(&text, "onestamp_notifications").is_some_and(|n| n >= 3.0), "{text}");
 
     // A second server in the same process: its router uses the same recorder.
     let other = TestApp::start().await;

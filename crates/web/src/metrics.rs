@@ -81,9 +81,18 @@ fn describe() {
         "onestamp_expiry_reminders_pending",
         "Licences due for an expiry reminder that has not been written yet (the scheduler's backlog)"
     );
+    metrics::describe_gauge!("onestamp_notifications", "Messages in the in-app inboxes");
     metrics::describe_gauge!(
-        "onestamp_notifications",
-        "Messages in the in-app inboxes (there is no outbox: nothing waits for delivery)"
+        "onestamp_outbox_backlog",
+        "Deliveries waiting to go out (due now or retrying later), by channel"
+    );
+    metrics::describe_gauge!(
+        "onestamp_deliveries_failed",
+        "Deliveries given up (their retry schedule ran out, or refused for good), by channel"
+    );
+    metrics::describe_counter!(
+        "onestamp_delivery_failures_total",
+        "Failed delivery attempts by this process, by channel"
     );
     metrics::describe_gauge!(
         "onestamp_store_up",
@@ -161,6 +170,20 @@ pub async fn scrape(State(app): State<App>) -> Response {
             tracing::error!(error = %e, "metrics: cannot read the counts");
             metrics::gauge!("onestamp_store_up").set(0.0);
         }
+    }
+    match app.delivery_backlog().await {
+        Ok(backlog) => {
+            for b in backlog {
+                metrics::gauge!("onestamp_outbox_backlog", "channel" => b.channel.clone())
+                    .set(b.pending as f64);
+                metrics::gauge!("onestamp_deliveries_failed", "channel" => b.channel)
+                    .set(b.failed as f64);
+            }
+        }
+        Err(e) => tracing::error!(error = %e, "metrics: cannot read the outbox backlog"),
+    }
+    for (channel, n) in app.delivery_failures() {
+        metrics::counter!("onestamp_delivery_failures_total", "channel" => channel).absolute(n);
     }
     let handle = handle();
     handle.run_upkeep();

@@ -45,6 +45,7 @@ CREATE TABLE deliveries (
     UNIQUE (message_id, channel, target)
 );
 CREATE INDEX deliveries_due ON deliveries(channel, due_at) WHERE state = 'pending';
+CREATE INDEX deliveries_failed ON deliveries(channel) WHERE state = 'failed';
 CREATE INDEX deliveries_by_target ON deliveries(channel, target, id DESC);
 CREATE INDEX deliveries_by_message ON deliveries(message_id);
 
