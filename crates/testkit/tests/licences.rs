@@ -413,7 +413,9 @@ async fn holders_are_reminded_once_before_a_licence_expires() {
     t.app.run_due_timers().await.unwrap();
     let reminders = |body: serde_json::Value| -> Vec<serde_json::Value> {
         let list = body.as_array().cloned().unwrap_or_default();
-        list.into_iter().filter(|n| n["kind"] == "licence.expiring").collect()
+        list.into_iter()
+            .filter(|n| n["kind"] == "licence.expiring")
+            .collect()
     };
     assert_eq!(
         reminders(t.get("/api/v1/notifications", &applicant).await.body),

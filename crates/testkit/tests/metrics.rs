@@ -156,7 +156,10 @@ async fn metrics_count_requests_by_route_template_and_read_gauges_from_the_store
         Some(0.0),
         "the scheduler delivered the inbox: {text}"
     );
-    assert!(value(&text, "onestamp_notifications").is_some_and(|n| n >= 3.0), "{text}");
+    assert!(
+        value(&text, "onestamp_notifications").is_some_and(|n| n >= 3.0),
+        "{text}"
+    );
 
     // A second server in the same process: its router uses the same recorder.
     let other = TestApp::start().await;

@@ -16,6 +16,7 @@ mod correct;
 mod counter;
 mod documents;
 mod lookup;
+mod messages;
 mod ratings;
 mod register;
 mod regulation;
@@ -79,6 +80,8 @@ pub fn router() -> Router<App> {
         .route("/login", get(session::login_form).post(session::login))
         .route("/logout", post(session::logout))
         .route("/lookup", get(lookup::form).post(lookup::lookup))
+        .route("/messages", get(messages::inbox))
+        .route("/messages/read", post(messages::read))
         .route("/register", get(register::form).post(register::register))
         .route("/verify/{id}", get(verify::verify_page))
         .route("/verify/{id}/report", post(verify::report))
@@ -150,6 +153,8 @@ pub struct Chrome {
     pub csrf: String,
     /// The places the user's roles work in, in the header.
     pub nav: Vec<NavLink>,
+    /// Unread messages (站内消息) of the logged-in user.
+    pub unread: i64,
 }
 
 /// One entry of the header's navigation.
@@ -200,6 +205,7 @@ impl Chrome {
             staff: false,
             csrf: String::new(),
             nav: Vec::new(),
+            unread: 0,
         }
     }
 }

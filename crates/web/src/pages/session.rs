@@ -35,6 +35,8 @@ const LOGIN_COOKIE: &str = "onestamp_login";
 pub struct PageUser {
     pub session: Session,
     token: String,
+    /// Unread messages in the inbox, for the header's 消息 badge.
+    unread: i64,
 }
 
 impl PageUser {
@@ -61,6 +63,7 @@ impl PageUser {
             staff: self.session.is_staff(),
             csrf: self.csrf(),
             nav: super::nav_for(&self.session.user.roles),
+            unread: self.unread,
         }
     }
 
@@ -115,9 +118,12 @@ async fn resolve(parts: &Parts, app: &App) -> Option<PageUser> {
             let span = tracing::Span::current();
             span.record("actor_id", session.user.id);
             span.record("actor_role", session.role_names().as_str());
+            // A page still shows when the count cannot be read.
+            let unread = app.unread_messages(&session).await.unwrap_or(0);
             Some(PageUser {
                 session,
                 token: token.to_string(),
+                unread,
             })
         }
         Err(AppError::Unauthenticated) => None,
