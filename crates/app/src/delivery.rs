@@ -115,8 +115,24 @@ impl App {
             claimed: u32::try_from(claimed.len()).unwrap_or(u32::MAX),
             ..DeliveryRun::default()
         };
-        for d in &claimed {
-            let attempt = channel.deliver(self, d).await;
+        // The batch goes out at once, each attempt bounded well inside the lease
+        // so that no claim outlives it while its worker is alive.
+        let bound = (self.settings.delivery_lease - chrono::Duration::seconds(1))
+            .to_std()
+            .unwrap_or(std::time::Duration::from_secs(1))
+            .max(std::time::Duration::from_secs(1));
+        let attempts = futures::future::join_all(claimed.iter().map(|d| async move {
+            match tokio::time::timeout(bound, channel.deliver(self, d)).await {
+                Ok(attempt) => attempt,
+                Err(_) => Attempt::Failed {
+                    status: None,
+                    answer: None,
+                    error: format!("投递超时（{} 秒内没有完成）", bound.as_secs()),
+                },
+            }
+        }))
+        .await;
+        for (d, attempt) in claimed.iter().zip(attempts) {
             let at = self.clock.now();
             let finish = match &attempt {
                 Attempt::Delivered { status, answer } => {
