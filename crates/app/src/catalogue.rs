@@ -78,13 +78,13 @@ impl App {
             .into_iter()
             .map(|d| d.code)
             .collect();
-        let known_items: BTreeSet<String> = self
-            .store
-            .items()
-            .await?
-            .into_iter()
-            .map(|i| i.item.code)
-            .collect();
+        let known_items: std::collections::BTreeMap<String, onestamp_domain::catalogue::Item> =
+            self.store
+                .items()
+                .await?
+                .into_iter()
+                .map(|i| (i.item.code.clone(), i.item))
+                .collect();
         let problems = catalogue.validate(&known_deps, &known_items);
         if !problems.is_empty() {
             return Err(AppError::Catalogue(problems));

@@ -6,7 +6,7 @@
 //! each naming the entry and what is wrong, so a bad file is refused entire.
 //! Items are versioned by the store; a case pins the version it was filed under.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -350,7 +350,7 @@ impl Item {
 }
 
 /// A theme (主题式服务, 一件事一次办): items applied for together.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Theme {
     pub code: String,
@@ -358,6 +358,21 @@ pub struct Theme {
     #[serde(default)]
     pub description: String,
     pub items: Vec<String>,
+    /// Items that wait for others: an item's code and the items whose licence
+    /// it needs first (the licence is cited in it automatically). Items not
+    /// named run in parallel from the start.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub waits_for: BTreeMap<String, Vec<String>>,
+    /// What happens to the other items when one is denied.
+    #[serde(default)]
+    pub on_denial: crate::theme::OnDenial,
+    /// 一企一证: one combined licence listing every permit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub combined_licence: Option<crate::theme::CombinedLicence>,
+    /// Materials of different names that are one and the same paper, asked once
+    /// (materials of the same name are shared anyway).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub same_materials: Vec<Vec<crate::theme::MaterialUse>>,
 }
 
 /// A whole catalogue file.
@@ -664,12 +679,12 @@ fn valid_key(s: &str) -> bool {
 
 impl Catalogue {
     /// Every problem in the catalogue. Items and themes may refer to departments
-    /// and items already stored (`known_departments`, `known_items`) as well as to
-    /// those in this file.
+    /// and items already stored (`known_departments`, `known_items` by code) as
+    /// well as to those in this file, which win over stored ones of their code.
     pub fn validate(
         &self,
         known_departments: &BTreeSet<String>,
-        known_items: &BTreeSet<String>,
+        known_items: &BTreeMap<String, Item>,
     ) -> Vec<CatalogueProblem> {
         let mut out = Vec::new();
         let mut deps: BTreeSet<String> = known_departments.clone();
@@ -687,7 +702,11 @@ impl Catalogue {
             }
             deps.insert(d.code.clone());
         }
-        let mut items: BTreeSet<String> = known_items.clone();
+        let mut items: BTreeSet<String> = known_items.keys().cloned().collect();
+        let mut defined = known_items.clone();
+        for i in &self.items {
+            defined.insert(i.code.clone(), i.clone());
+        }
         let mut seen_items = BTreeSet::new();
         for i in &self.items {
             out.extend(i.problems());
@@ -734,6 +753,9 @@ impl Catalogue {
                 if !once.insert(code) {
                     out.push(problem(&entry, &format!("item '{code}' appears twice")));
                 }
+            }
+            for p in crate::theme::problems(t, &defined) {
+                out.push(problem(&entry, &p));
             }
         }
         out
@@ -853,7 +875,7 @@ pub(crate) mod tests {
     #[test]
     fn a_sound_catalogue_has_no_problems() {
         assert_eq!(
-            catalogue().validate(&BTreeSet::new(), &BTreeSet::new()),
+            catalogue().validate(&BTreeSet::new(), &BTreeMap::new()),
             vec![]
         );
     }
@@ -862,7 +884,7 @@ pub(crate) mod tests {
     fn an_item_of_an_unknown_department_is_named() {
         let mut c = catalogue();
         c.items[0].department = "nowhere".into();
-        let p = c.validate(&BTreeSet::new(), &BTreeSet::new());
+        let p = c.validate(&BTreeSet::new(), &BTreeMap::new());
         assert_eq!(p.len(), 1);
         assert_eq!(p[0].entry, "item 510107-WH-001");
         assert!(p[0].problem.contains("nowhere"));
@@ -873,7 +895,7 @@ pub(crate) mod tests {
         let mut c = catalogue();
         c.items[0].stages.swap(0, 1);
         c.items[0].stages.retain(|s| s.stage != Stage::Approval);
-        let p = c.validate(&BTreeSet::new(), &BTreeSet::new());
+        let p = c.validate(&BTreeSet::new(), &BTreeMap::new());
         assert!(p.iter().any(|p| p.problem.contains("before")));
         assert!(p.iter().any(|p| p.problem.contains("approval")));
     }
@@ -882,7 +904,7 @@ pub(crate) mod tests {
     fn a_committed_limit_longer_than_the_legal_one_is_refused() {
         let mut c = catalogue();
         c.items[0].committed_limit = TimeLimit::Days(30);
-        let p = c.validate(&BTreeSet::new(), &BTreeSet::new());
+        let p = c.validate(&BTreeSet::new(), &BTreeMap::new());
         assert!(p[0].problem.contains("committed_limit"));
     }
 
@@ -893,7 +915,7 @@ pub(crate) mod tests {
         if let Some(cert) = c.items[0].certificate.as_mut() {
             cert.renews_field = Some(key.clone());
         }
-        let p = c.validate(&BTreeSet::new(), &BTreeSet::new());
+        let p = c.validate(&BTreeSet::new(), &BTreeMap::new());
         assert!(
             p.iter().any(|p| p.problem.contains("type licence_id")),
             "{p:?}"
@@ -901,7 +923,7 @@ pub(crate) mod tests {
         c.items[0].form[0].field_type = FieldType::LicenceId;
         c.items[0].form[0].required = true;
         c.items[0].form[0].max_length = None;
-        assert_eq!(c.validate(&BTreeSet::new(), &BTreeSet::new()), vec![]);
+        assert_eq!(c.validate(&BTreeSet::new(), &BTreeMap::new()), vec![]);
     }
 
     #[test]
@@ -912,8 +934,9 @@ pub(crate) mod tests {
             name: "我要开书店".into(),
             description: String::new(),
             items: vec!["510107-WH-001".into(), "ghost".into()],
+            ..Default::default()
         });
-        let p = c.validate(&BTreeSet::new(), &BTreeSet::new());
+        let p = c.validate(&BTreeSet::new(), &BTreeMap::new());
         assert_eq!(p.len(), 1);
         assert!(p[0].problem.contains("ghost"));
     }

@@ -116,6 +116,7 @@ mod tests {
                 name: "我要开餐馆".into(),
                 description: String::new(),
                 items: vec!["X-1".into()],
+                ..Default::default()
             }],
         }
     }

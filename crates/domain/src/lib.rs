@@ -21,6 +21,7 @@ pub mod rating;
 pub mod role;
 pub mod rules;
 pub mod text;
+pub mod theme;
 pub mod timing;
 pub mod validate;
 

@@ -16,7 +16,7 @@ fn load() -> Result<Catalogue, serde_yaml::Error> {
 #[test]
 fn the_demo_catalogue_validates() -> Result<(), serde_yaml::Error> {
     let catalogue = load()?;
-    let problems = catalogue.validate(&BTreeSet::new(), &BTreeSet::new());
+    let problems = catalogue.validate(&BTreeSet::new(), &std::collections::BTreeMap::new());
     for p in &problems {
         eprintln!("{p}");
     }
@@ -152,4 +152,49 @@ fn form_refs(expr: &str) -> Vec<String> {
         rest = after;
     }
     out
+}
+
+#[test]
+fn every_demo_theme_asks_less_than_its_items_one_by_one() -> Result<(), serde_yaml::Error> {
+    let c = load()?;
+    let items: std::collections::BTreeMap<String, onestamp_domain::catalogue::Item> = c
+        .items
+        .iter()
+        .map(|i| (i.code.clone(), i.clone()))
+        .collect();
+    let mut waiting = 0;
+    for t in &c.themes {
+        let plan = onestamp_domain::theme::plan(t, &items);
+        let cmp = onestamp_domain::theme::compare(t, &items);
+        assert!(
+            cmp.materials_theme < cmp.materials_separately,
+            "{}: {cmp:?}",
+            t.code
+        );
+        assert!(
+            cmp.fields_theme < cmp.fields_separately,
+            "{}: {cmp:?}",
+            t.code
+        );
+        assert!(
+            cmp.hours_theme < cmp.hours_separately,
+            "{}: {cmp:?}",
+            t.code
+        );
+        assert!(
+            plan.inherited
+                .iter()
+                .all(|m| m.name.contains("营业执照") || m.name.contains("许可证")),
+            "{}: {:?}",
+            t.code,
+            plan.inherited
+        );
+        waiting += usize::from(plan.waves.len() > 1);
+    }
+    assert_eq!(
+        waiting, 3,
+        "every demo theme waits for the business licence"
+    );
+    assert!(c.themes.iter().any(|t| t.combined_licence.is_some()));
+    Ok(())
 }
