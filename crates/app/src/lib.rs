@@ -23,6 +23,7 @@ pub mod ratings;
 pub mod register;
 pub mod store;
 pub mod supervision;
+pub mod themes;
 pub mod throttle;
 pub mod users;
 pub mod workbench;

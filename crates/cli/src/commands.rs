@@ -12,7 +12,7 @@ use onestamp_app::{App, AppError, Settings, SystemClock};
 use onestamp_domain::audit::Checkpoint;
 
 use crate::config::Config;
-use crate::{AuditCommand, CalendarCommand, Command, SealCommand};
+use crate::{AuditCommand, CalendarCommand, Command, ReportCommand, SealCommand};
 
 /// Logs to stderr. A bench logs only warnings unless `ONESTAMP_LOG` says otherwise,
 /// so that its progress stays readable and a line per request does not weigh on its figures.
@@ -247,6 +247,10 @@ pub async fn run(cfg: Config, command: Command) -> anyhow::Result<()> {
             onestamp_bench::run(&open, b).await
         }
         Command::Seal(c) => seal(&cfg, c).await,
+        Command::Report(ReportCommand::Themes) => {
+            let app = open_app(&cfg).await?;
+            report_themes(&app).await
+        }
         Command::Audit(c) => audit(&cfg, c).await,
     }
 }
@@ -420,6 +424,54 @@ async fn serve(cfg: &Config, with_demo: bool) -> anyhow::Result<()> {
         tracing::error!(error = %e, "the shutdown checkpoint could not be sealed");
     }
     println!("onestamp stopped");
+    Ok(())
+}
+
+/// `onestamp report themes`: each theme against applying item by item.
+async fn report_themes(app: &App) -> anyhow::Result<()> {
+    let views = app.theme_views().await?;
+    if views.is_empty() {
+        println!("目录中没有主题（一件事一次办）。先运行 onestamp demo 或导入目录。");
+        return Ok(());
+    }
+    let pct = |before: u32, after: u32| {
+        let s = onestamp_domain::theme::Comparison::saving(before, after);
+        format!("{:.0}%", s * 100.0)
+    };
+    for v in &views {
+        let c = &v.comparison;
+        println!(
+            "{} {}（{} 个事项）",
+            v.theme.code,
+            v.theme.name,
+            v.items.len()
+        );
+        println!(
+            "  {:<10} {:>8} {:>8} {:>6}",
+            "", "逐项办理", "主题办理", "减少"
+        );
+        let rows = [
+            ("申请材料", c.materials_separately, c.materials_theme),
+            ("填报表单", c.forms_separately, c.forms_theme),
+            ("填写字段", c.fields_separately, c.fields_theme),
+            ("跑动次数", c.visits_separately, c.visits_theme),
+            ("承诺时限(时)", c.hours_separately, c.hours_theme),
+        ];
+        for (label, before, after) in rows {
+            println!(
+                "  {label:<10} {before:>8} {after:>8} {:>6}",
+                pct(before, after)
+            );
+        }
+        for (n, wave) in v.plan.waves.iter().enumerate() {
+            println!("  第{}批并联办理：{}", n + 1, wave.join("、"));
+        }
+        if let Some(l) = &v.theme.combined_licence {
+            println!("  一企一证：{}（{}）", l.name, l.type_code);
+        }
+        println!();
+    }
+    println!("承诺时限按每个工作日 8 小时折算；主题办理取等待链最长的一条，其余事项并联。");
     Ok(())
 }
 

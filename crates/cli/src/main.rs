@@ -67,6 +67,16 @@ enum Command {
     /// The bureau's seal key: only `serve` (on its first start) and these create one.
     #[command(subcommand)]
     Seal(SealCommand),
+    /// Reports for the people who run the bureau.
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// For each theme (一件事一次办): materials, forms, fields, visits and committed
+    /// time against applying for its items one by one.
+    Themes,
 }
 
 #[derive(Subcommand)]

@@ -107,6 +107,37 @@ fn a_bad_catalogue_file_is_refused_whole_naming_file_entry_and_problem() {
 }
 
 #[test]
+fn report_themes_prints_each_theme_against_its_items_one_by_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = onestamp(dir.path(), &["report", "themes"]);
+    assert!(empty.status.success(), "{}", text(&empty));
+    assert!(text(&empty).contains("目录中没有主题"), "{}", text(&empty));
+    assert!(onestamp(dir.path(), &["demo"]).status.success());
+    let out = onestamp(dir.path(), &["report", "themes"]);
+    let printed = text(&out);
+    assert!(out.status.success(), "{printed}");
+    for code in ["T-BOOKSHOP", "T-RESTAURANT", "T-BAR"] {
+        assert!(printed.contains(code), "{printed}");
+    }
+    for row in [
+        "申请材料",
+        "填报表单",
+        "跑动次数",
+        "承诺时限",
+        "第2批并联办理",
+        "一企一证",
+    ] {
+        assert!(printed.contains(row), "{row}: {printed}");
+    }
+    // 我要开酒吧: four forms become one.
+    let bar = printed.split("T-BAR").nth(1).unwrap_or_default();
+    assert!(
+        bar.contains("填报表单              4        1    75%"),
+        "{bar}"
+    );
+}
+
+#[test]
 fn calendar_add_counts_working_days_and_hours_and_show_lists_a_year() {
     let dir = tempfile::tempdir().unwrap();
     let out = onestamp(dir.path(), &["calendar", "add", "2025-09-26", "3"]);

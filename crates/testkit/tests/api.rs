@@ -853,3 +853,40 @@ async fn the_task_list_pages_by_its_link_header_in_urgency_order() {
         .await;
     assert_error(&r, StatusCode::BAD_REQUEST, "bad_query");
 }
+
+#[tokio::test]
+async fn a_theme_answers_with_its_shared_form_materials_order_and_comparison() {
+    let t = TestApp::start().await;
+    let token = t.login("zhangsan").await;
+    let r = t.get("/api/v1/themes/T-BAR", &token).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let plan = &r.body["plan"];
+    let keys: Vec<&str> = plan["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["key"].as_str().unwrap())
+        .collect();
+    let once: std::collections::BTreeSet<&&str> = keys.iter().collect();
+    assert_eq!(once.len(), keys.len(), "each field once: {keys:?}");
+    let mobile = plan["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["key"] == "mobile")
+        .unwrap();
+    assert_eq!(mobile["items"].as_array().unwrap().len(), 4, "{mobile}");
+    assert_eq!(plan["waves"].as_array().unwrap().len(), 3, "{plan}");
+    assert!(
+        plan["inherited"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["from_item"] == "510107-SCJG-001"),
+        "{plan}"
+    );
+    assert_eq!(r.body["comparison"]["forms_theme"], 1);
+    assert_eq!(r.body["theme"]["on_denial"], "stop");
+    let missing = t.get("/api/v1/themes/T-NOTHING", &token).await;
+    assert_error(&missing, StatusCode::NOT_FOUND, "not_found");
+}

@@ -367,6 +367,16 @@ async fn real_answers_match_the_documented_schemas() {
             &applicant,
         ),
         ("/api/v1/themes", "/api/v1/themes".into(), &applicant),
+        (
+            "/api/v1/themes/{code}",
+            "/api/v1/themes/T-RESTAURANT".into(),
+            &applicant,
+        ),
+        (
+            "/api/v1/themes/{code}",
+            "/api/v1/themes/T-NOTHING".into(),
+            &applicant,
+        ),
         ("/api/v1/catalogue", "/api/v1/catalogue".into(), &admin),
         ("/api/v1/cases", "/api/v1/cases".into(), &clerk),
         ("/api/v1/cases", "/api/v1/cases".into(), &applicant),
@@ -396,6 +406,11 @@ async fn real_answers_match_the_documented_schemas() {
         (
             "/api/v1/notifications",
             "/api/v1/notifications".into(),
+            &applicant,
+        ),
+        (
+            "/api/v1/notifications/unread",
+            "/api/v1/notifications/unread".into(),
             &applicant,
         ),
         ("/api/v1/materials", "/api/v1/materials".into(), &applicant),

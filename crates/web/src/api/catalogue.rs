@@ -18,6 +18,7 @@ pub fn router() -> OpenApiRouter<App> {
         .routes(routes!(list_items))
         .routes(routes!(get_item))
         .routes(routes!(list_themes))
+        .routes(routes!(get_theme))
         .routes(routes!(export_catalogue, import_catalogue))
         .routes(routes!(get_instant, set_instant))
 }
@@ -46,6 +47,22 @@ async fn get_item(
     responses((status = 200, description = "Every theme", body = Vec<schema::Theme>)))]
 async fn list_themes(State(app): State<App>) -> Result<Json<Vec<Theme>>, ApiError> {
     Ok(Json(app.list_themes().await?))
+}
+
+/// One theme (一件事一次办) and what applying for it asks: one shared form (each
+/// field once, with the items it feeds), one set of materials (a material
+/// several items need once; what a prerequisite's licence stands in for not at
+/// all), the waves its items run in (`waits_for`), and the comparison with
+/// applying item by item.
+#[utoipa::path(get, path = "/api/v1/themes/{code}", tag = "catalogue", params(("code" = String, Path)),
+    responses(
+        (status = 200, description = "The theme and its plan", body = schema::themes::ThemeView),
+        (status = 404, description = "`not_found`", body = ErrorBody)))]
+async fn get_theme(
+    State(app): State<App>,
+    Path(code): Path<String>,
+) -> Result<Json<onestamp_app::themes::ThemeView>, ApiError> {
+    Ok(Json(app.theme_view(&code).await?))
 }
 
 /// The whole catalogue, in the import format.

@@ -654,6 +654,19 @@ pub struct Theme {
     #[serde(default)]
     pub description: String,
     pub items: Vec<String>,
+    /// Items that wait for others: an item's code and the items whose licence it
+    /// needs first (cited in it automatically). Absent: all run in parallel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waits_for: Option<std::collections::BTreeMap<String, Vec<String>>>,
+    /// When a child is denied: `continue` (the others go on) or `stop`.
+    #[schema(value_type = String)]
+    pub on_denial: String,
+    /// 一企一证: one combined licence listing every permit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub combined_licence: Option<themes::CombinedLicence>,
+    /// Materials of different names that are the same paper, asked once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub same_materials: Option<Vec<Vec<themes::MaterialUse>>>,
 }
 
 /// A whole catalogue, in the import format.
@@ -867,5 +880,6 @@ pub struct FieldProblem {
 
 mod public;
 mod ratings;
+pub mod themes;
 pub use public::*;
 pub use ratings::*;
