@@ -143,10 +143,10 @@ pub async fn ops_counts_follow_cases_tasks_alerts_and_reminders(store: Arc<dyn S
     );
     assert_eq!(
         store.deliver_inbox(at(62), 100).await.unwrap(),
-        1,
-        "the reminder"
+        3,
+        "the two alerts' messages to the person responsible, and the reminder"
     );
     let counts = store.ops_counts(at(62), horizon).await.unwrap();
     assert_eq!(counts.reminders_pending, 0);
-    assert_eq!(counts.notifications, 1);
+    assert_eq!(counts.notifications, 3);
 }
