@@ -86,6 +86,7 @@ on_every_backend!(
     the_audit_log_and_case_events_refuse_update_and_delete,
     tasks_without_a_recorded_start_are_still_alerted,
     ratings_are_kept_once_and_rectifications_step_once,
+    deliveries_are_fanned_out_once_claimed_by_one_worker_and_recorded_under_its_lease,
 );
 
 #[test]
