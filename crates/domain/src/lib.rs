@@ -7,6 +7,7 @@
 
 pub mod assignment;
 pub mod audit;
+pub mod bundle;
 pub mod calendar;
 pub mod case;
 pub mod catalogue;
