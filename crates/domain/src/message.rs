@@ -548,8 +548,7 @@ pub fn is_outcome(status: CaseStatus) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::case::{Action, Applicant, ApplicantKind, Channel, Task};
-    use std::collections::BTreeMap;
+    use crate::case::{Action, Task};
 
     fn at() -> DateTime<Utc> {
         DateTime::parse_from_rfc3339("2026-12-03T02:00:00Z")
@@ -558,44 +557,19 @@ mod tests {
     }
 
     fn case(task: Option<(Stage, UserId)>) -> Case {
-        Case {
-            id: 42,
-            number: "510107-20261203-000001".into(),
-            item_code: "X".into(),
-            item_version: 1,
-            applicant: Applicant {
-                user_id: 7,
-                kind: ApplicantKind::Person,
-                name: "张三".into(),
-                identity: String::new(),
-            },
-            channel: Channel::Web,
-            form: serde_json::Map::new(),
-            status: CaseStatus::Review,
-            correction_return: None,
-            priority: false,
+        let mut c = crate::case::tests::case_in(CaseStatus::Review);
+        c.id = 42;
+        c.number = "510107-20261203-000001".into();
+        c.applicant.user_id = 7;
+        c.version = 3;
+        c.task = task.map(|(stage, assignee)| Task {
+            stage,
+            assignee,
+            started_at: at(),
             deadline: None,
-            legal_deadline: None,
-            version: 3,
-            submitted_at: at(),
-            updated_at: at(),
-            task: task.map(|(stage, assignee)| Task {
-                stage,
-                assignee,
-                started_at: at(),
-                deadline: None,
-                warn_at: None,
-            }),
-            handlers: BTreeMap::new(),
-            machine_review: None,
-            suspended_since: None,
-            suspended_minutes: 0,
-            stage_minutes: BTreeMap::new(),
-            materials: BTreeMap::new(),
-            correction: None,
-            corrected_stages: Vec::new(),
-            correction_allowance: None,
-        }
+            warn_at: None,
+        });
+        c
     }
 
     #[test]
