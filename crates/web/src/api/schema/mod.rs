@@ -130,6 +130,8 @@ pub struct User {
     pub identity_kind: Option<ApplicantKind>,
     /// Applicants: a mainland mobile number, or empty.
     pub mobile: String,
+    /// Where email messages go (消息设置), or empty.
+    pub email: String,
     pub active: bool,
 }
 
@@ -865,7 +867,9 @@ pub struct FieldProblem {
     pub message: String,
 }
 
+mod messages;
 mod public;
 mod ratings;
+pub use messages::*;
 pub use public::*;
 pub use ratings::*;
