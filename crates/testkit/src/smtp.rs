@@ -208,10 +208,11 @@ impl SinkMail {
         let mut found: Option<String> = None;
         let mut current: Option<(String, String)> = None;
         let finish = |c: Option<(String, String)>, found: &mut Option<String>| {
-            if let Some((n, v)) = c {
-                if found.is_none() && n.eq_ignore_ascii_case(name) {
-                    *found = Some(v.trim().to_string());
-                }
+            if let Some((n, v)) = c
+                && found.is_none()
+                && n.eq_ignore_ascii_case(name)
+            {
+                *found = Some(v.trim().to_string());
             }
         };
         for line in head.lines() {

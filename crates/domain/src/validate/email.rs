@@ -168,7 +168,7 @@ mod tests {
         assert!(EmailAddress::parse(&format!("{local}@example.com")).is_err());
         let label = "a".repeat(64);
         assert!(EmailAddress::parse(&format!("a@{label}.com")).is_err());
-        let long = format!("a@{}.com", ["b".repeat(60); 5].join("."));
+        let long = format!("a@{}.com", vec!["b".repeat(60); 5].join("."));
         assert!(long.len() > 254);
         assert!(EmailAddress::parse(&long).is_err());
         let fits = format!("{}@{}.com", "a".repeat(64), "b".repeat(63));
