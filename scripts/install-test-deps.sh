@@ -6,12 +6,15 @@
 #   zbar-tools      zbarimg: decode the QR code printed on a licence
 #   chromium        headless browser for the browser tests
 #   python3-venv    a venv for schemathesis (scripts/schemathesis.sh)
+#   python3-aiosmtpd  aiosmtpd for the mail sink of the email tests
+#                   (scripts/smtp_sink.py, run by the testkit's SmtpSink with
+#                   the first python3 that imports it, /usr/bin/python3 at last)
 #
 # Idempotent: runs `apt-get update` and `apt-get install` only when a package is
 # missing, so a second run does nothing. Needs root (or sudo) to install.
 set -euo pipefail
 
-packages=(fonts-noto-cjk poppler-utils zbar-tools chromium python3-venv)
+packages=(fonts-noto-cjk poppler-utils zbar-tools chromium python3-venv python3-aiosmtpd)
 
 missing=()
 for package in "${packages[@]}"; do

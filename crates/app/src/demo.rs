@@ -107,7 +107,8 @@ pub const USERS: &[DemoUser] = &[
 ];
 
 impl App {
-    /// Loads the demo catalogue and users; returns the import summary.
+    /// Loads the demo catalogue and users, each with the email address
+    /// `<username>@example.com`; returns the import summary. Idempotent.
     pub async fn load_demo(&self) -> Result<ImportSummary, AppError> {
         let catalogue = parse_catalogue(CATALOGUE_YAML, Format::Yaml)?;
         let summary = self.import_catalogue(None, &catalogue).await?;
@@ -140,6 +141,7 @@ impl App {
                     },
                 )
                 .await?;
+            self.give_demo_email(&user).await?;
             if u.roles.iter().any(|r| r.is_staff() && *r != Role::Admin) {
                 self.set_staff_profile(None, user.id, profile.clone())
                     .await?;

@@ -495,7 +495,11 @@ async fn run_scheduler(app: App, interval: u64) {
 /// on its own task so that a slow or failing channel holds up no other.
 fn spawn_deliveries(app: &App, cfg: &Config) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
     let every = std::time::Duration::from_millis(cfg.delivery_interval_ms);
-    let channels: Vec<Arc<dyn Channel>> = Vec::new();
+    let email = onestamp_app::email::EmailChannel::new(app.settings())?;
+    if !email.configured() {
+        tracing::info!("no smtp_url: email deliveries are skipped");
+    }
+    let channels: Vec<Arc<dyn Channel>> = vec![Arc::new(email)];
     let mut tasks = Vec::new();
     let inbox = app.clone();
     tasks.push(tokio::spawn(async move {

@@ -249,6 +249,7 @@ impl Config {
                 self.delivery_lease_secs
             );
         }
+        onestamp_app::email::check_mail_settings(&self.smtp_url, &self.mail_from)?;
         if !(1..=1440).contains(&self.audit_checkpoint_minutes) {
             bail!(
                 "audit_checkpoint_minutes {} must be between 1 and 1440",
@@ -414,6 +415,40 @@ mod tests {
         })
         .unwrap_err();
         assert!(format!("{err:#}").contains("database_url 'mysql://"));
+    }
+
+    #[test]
+    fn the_smtp_url_and_sender_are_checked_and_named() {
+        let mut c = Config::load(&Overrides::default()).unwrap();
+        assert_eq!(c.smtp_url, "", "no mail server unless configured");
+        for ok in [
+            "smtp://127.0.0.1:2525",
+            "smtp://mail.example.cn:587?tls=required",
+            "smtps://onestamp:secret@mail.example.cn:465",
+        ] {
+            c.smtp_url = ok.into();
+            assert!(c.check().is_ok(), "{ok}: {:?}", c.check().err());
+        }
+        for bad in [
+            "mail.example.cn",
+            "http://mail.example.cn",
+            "smtp://",
+            "smtp://host:port",
+        ] {
+            c.smtp_url = bad.into();
+            let err = c.check().unwrap_err();
+            assert!(format!("{err:#}").contains("smtp_url '"), "{bad}: {err:#}");
+        }
+        c.smtp_url = "smtps://onestamp:secret@bad host".into();
+        let err = format!("{:#}", c.check().unwrap_err());
+        assert!(
+            !err.contains("secret"),
+            "the password is not repeated: {err}"
+        );
+        c.smtp_url = String::new();
+        c.mail_from = "审批局".into();
+        let err = c.check().unwrap_err();
+        assert!(format!("{err:#}").contains("mail_from '"), "{err:#}");
     }
 
     #[test]

@@ -25,6 +25,7 @@ mod keyset;
 mod licences;
 mod messages;
 mod postgres;
+mod prefs;
 mod ratings;
 pub mod scratch;
 mod sqlite;
@@ -273,6 +274,10 @@ delegate! {
         fn delivery(id: i64) -> Option<Delivery> = messages::delivery;
         fn retry_delivery(id: i64, now: DateTime<Utc>) -> bool = messages::retry;
         fn case_messages(case_id: i64) -> Vec<StoredMessage> = messages::case_messages;
+    }
+    PrefStore {
+        fn switched_off(user: UserId) -> Vec<SwitchedOff> = prefs::switched_off;
+        fn save_prefs(change: PrefsChange, audit: AuditFact) -> () = prefs::save;
     }
     BulkStore {
         fn import_cases(cases: Vec<ImportedCase>, audit: AuditFact) -> i64 = bulk::import;

@@ -23,7 +23,7 @@ pub(crate) const TOKEN_MEMORY: Duration = Duration::from_millis(900);
 const TOKENS_REMEMBERED: usize = 100_000;
 
 pub(crate) const USER_COLUMNS: &str =
-    "u.id, u.username, u.display_name, u.identity, u.identity_kind, u.mobile, u.active,
+    "u.id, u.username, u.display_name, u.identity, u.identity_kind, u.mobile, u.email, u.active,
     (SELECT string_agg(role, ',') FROM user_roles r WHERE r.user_id = u.id) AS roles";
 
 #[derive(sqlx::FromRow)]
@@ -34,6 +34,7 @@ pub(crate) struct UserRow {
     identity: String,
     identity_kind: String,
     mobile: String,
+    email: String,
     #[sqlx(try_from = "Flag")]
     active: bool,
     roles: Option<String>,
@@ -48,6 +49,7 @@ impl From<UserRow> for User {
             identity: r.identity,
             identity_kind: identity_kind(&r.identity_kind),
             mobile: r.mobile,
+            email: r.email,
             active: r.active,
             roles: roles(r.roles.as_deref().unwrap_or("")),
         }
@@ -94,7 +96,7 @@ impl TokenMemory {
         }
     }
 
-    fn forget_all(&self) {
+    pub(crate) fn forget_all(&self) {
         if let Ok(mut memory) = self.0.lock() {
             memory.clear();
         }
@@ -130,13 +132,13 @@ pub(crate) async fn upsert(db: &Db, new: NewUser, audit: AuditFact) -> R<User> {
         .write(work(move |c| {
             Box::pin(async move {
                 let now = Utc::now();
-                let (id,): (i64,) = sqlx::query_as(
+                let (id, email): (i64, String) = sqlx::query_as(
                     "INSERT INTO users (username, display_name, identity, identity_kind, password_hash, created_at, mobile)
                      VALUES ($1, $2, $3, $4, $5, $6, $7)
                      ON CONFLICT (username) DO UPDATE SET display_name = excluded.display_name,
                          identity = excluded.identity, identity_kind = excluded.identity_kind,
                          password_hash = excluded.password_hash, mobile = excluded.mobile
-                     RETURNING id",
+                     RETURNING id, email",
                 )
                 .bind(&new.username)
                 .bind(&new.display_name)
@@ -161,10 +163,11 @@ pub(crate) async fn upsert(db: &Db, new: NewUser, audit: AuditFact) -> R<User> {
                     .await?;
                 }
                 crate::audit::append(c, &audit).await?;
-                Ok(id)
+                Ok((id, email))
             })
         }))
         .await?;
+    let (id, email) = id;
     // Roles may have changed: sessions of this user are looked up afresh.
     db.tokens.forget_all();
     roles.sort();
@@ -177,6 +180,7 @@ pub(crate) async fn upsert(db: &Db, new: NewUser, audit: AuditFact) -> R<User> {
         identity,
         identity_kind,
         mobile,
+        email,
         active: true,
     })
 }
@@ -199,6 +203,7 @@ pub(crate) async fn register(
         identity: new.identity.clone(),
         identity_kind: new.identity_kind,
         mobile: new.mobile.clone(),
+        email: String::new(),
         active: true,
     };
     let id = db

@@ -18,6 +18,7 @@ use onestamp_app::{App, Settings};
 
 pub mod browser;
 pub mod fixtures;
+pub mod smtp;
 pub mod visitor;
 
 pub use reqwest;

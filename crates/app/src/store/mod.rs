@@ -11,6 +11,7 @@ mod documents;
 mod integrity;
 mod licences;
 mod messages;
+mod prefs;
 mod quality;
 mod ratings;
 mod staff;
@@ -27,6 +28,7 @@ pub use self::messages::{
     CHANNELS, ChannelBacklog, Claimed, Delivery, DeliveryState, DraftMessages, Finish,
     MessageStore, NewMessage, Notification, PendingMessages, StoredMessage,
 };
+pub use self::prefs::{PREF_CHANNELS, PrefStore, PrefsChange, SwitchedOff};
 pub use self::quality::{QualitySample, QualityStore, SampleCase, SampleCriteria};
 pub use self::ratings::{
     NewRating, RatingQuery, RatingStore, RatingTally, Rectification, StoredAppeal, StoredRating,
@@ -76,6 +78,8 @@ pub struct User {
     pub identity_kind: Option<onestamp_domain::case::ApplicantKind>,
     /// Applicants: a mainland mobile number, when one was given; otherwise empty.
     pub mobile: String,
+    /// Where email messages go; empty when none was given.
+    pub email: String,
     pub active: bool,
 }
 
@@ -275,6 +279,7 @@ pub trait Store:
     + DocumentStore
     + RatingStore
     + MessageStore
+    + PrefStore
 {
 }
 
@@ -290,7 +295,8 @@ impl<
         + IntegrityStore
         + DocumentStore
         + RatingStore
-        + MessageStore,
+        + MessageStore
+        + PrefStore,
 > Store for T
 {
 }

@@ -1,7 +1,7 @@
 //! Validators for the identifiers and values that applicants type into forms:
 //! citizen ID (居民身份证号码), unified social credit code (统一社会信用代码),
-//! e-licence identifier (电子证照标识), mobile number, postal code, date range and
-//! "address in the bureau's district".
+//! e-licence identifier (电子证照标识), mobile number, postal code, date range,
+//! "address in the bureau's district" and email address.
 //!
 //! Each validated value is a newtype with a parsing constructor ([`CitizenId::parse`],
 //! [`CreditCode::parse`], [`LicenceId::parse`], …): holding one means the value passed
@@ -19,6 +19,7 @@ mod citizen_id;
 mod contact;
 mod credit_code;
 mod district;
+mod email;
 pub mod iso7064;
 mod licence_id;
 mod password;
@@ -27,6 +28,7 @@ pub use citizen_id::{CitizenId, Sex, age_from_citizen_id};
 pub use contact::{DateRange, MobileNumber, PostalCode, parse_date};
 pub use credit_code::CreditCode;
 pub use district::{District, Street, address_in_district, home_district};
+pub use email::EmailAddress;
 pub use licence_id::{LicenceId, LicenceSerial, LicenceTypeCode, LicenceVersion};
 pub use password::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, password_problem};
 
@@ -96,6 +98,8 @@ pub enum ValidationError {
     EmptyAddress,
     #[error("地址不在{district}：应写明“{district}”或其所辖街道")]
     OutsideDistrict { district: String },
+    #[error("电子邮箱地址无效：{0}")]
+    Email(&'static str),
 }
 
 impl ValidationError {
@@ -123,6 +127,7 @@ impl ValidationError {
             ValidationError::Issuer(_) => "issuer",
             ValidationError::EmptyAddress => "empty_address",
             ValidationError::OutsideDistrict { .. } => "outside_district",
+            ValidationError::Email(_) => "email",
         }
     }
 }
@@ -164,6 +169,7 @@ pub const KINDS: &[&str] = &[
     "licence_id",
     "date_range",
     "district_address",
+    "email",
 ];
 
 /// Validates `value` as `kind` (one of [`KINDS`]). `today` bounds citizen ID birth
@@ -177,6 +183,7 @@ pub fn validate(kind: &str, value: &str, today: NaiveDate) -> Result<Validation,
         "licence_id" => LicenceId::parse(value).map(drop),
         "date_range" => DateRange::parse(value).map(drop),
         "district_address" => district::check_address(value),
+        "email" => EmailAddress::parse(value).map(drop),
         _ => return Err(UnknownKind(kind.to_owned())),
     };
     Ok(Validation::from(outcome))
@@ -247,6 +254,7 @@ mod tests {
             ("credit_code", "91350100M000100Y43", "91350100M000100Y44"),
             ("mobile", "13800138000", "12800138000"),
             ("postal_code", "610041", "61004"),
+            ("email", "zhangsan@example.com", "zhangsan@example"),
             (
                 "date_range",
                 "2024-01-01..2024-12-31",

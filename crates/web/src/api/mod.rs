@@ -8,6 +8,7 @@ mod documents;
 mod licences;
 mod materials;
 mod messages;
+mod prefs;
 mod progress;
 mod quality;
 mod ratings;
@@ -38,6 +39,7 @@ pub fn router() -> OpenApiRouter<App> {
         .merge(licences::router())
         .merge(materials::router())
         .merge(messages::router())
+        .merge(prefs::router())
         .merge(documents::router())
         .merge(ratings::router())
         .merge(progress::router())

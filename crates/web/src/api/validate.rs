@@ -16,7 +16,7 @@ pub fn router() -> OpenApiRouter<App> {
 }
 
 /// Checks a value of a kind (citizen_id, credit_code, mobile, postal_code,
-/// licence_id, date_range, district_address). Public.
+/// licence_id, date_range, district_address, email). Public.
 #[utoipa::path(get, path = "/api/v1/validate/{kind}/{value}", tag = "validate",
     params(("kind" = String, Path), ("value" = String, Path)),
     responses(

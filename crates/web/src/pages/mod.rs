@@ -21,6 +21,7 @@ mod ratings;
 mod register;
 mod regulation;
 pub mod session;
+mod settings;
 mod supervision;
 mod uploads;
 mod verify;
@@ -77,6 +78,10 @@ pub fn router() -> Router<App> {
         .route("/workbench", get(workbench::workbench))
         .route("/workbench/views", post(workbench::save_view))
         .route("/workbench/search", get(workbench::search))
+        .route(
+            "/settings/messages",
+            get(settings::form).post(settings::save),
+        )
         .route("/login", get(session::login_form).post(session::login))
         .route("/logout", post(session::logout))
         .route("/lookup", get(lookup::form).post(lookup::lookup))

@@ -130,6 +130,8 @@ pub struct User {
     pub identity_kind: Option<ApplicantKind>,
     /// Applicants: a mainland mobile number, or empty.
     pub mobile: String,
+    /// Where email messages go (消息设置), or empty.
+    pub email: String,
     pub active: bool,
 }
 
@@ -878,8 +880,10 @@ pub struct FieldProblem {
     pub message: String,
 }
 
+mod messages;
 mod public;
 mod ratings;
 pub mod themes;
+pub use messages::*;
 pub use public::*;
 pub use ratings::*;
