@@ -413,6 +413,16 @@ async fn real_answers_match_the_documented_schemas() {
             "/api/v1/notifications/unread".into(),
             &applicant,
         ),
+        (
+            "/api/v1/me/notification-settings",
+            "/api/v1/me/notification-settings".into(),
+            &applicant,
+        ),
+        (
+            "/api/v1/me/notification-settings",
+            "/api/v1/me/notification-settings".into(),
+            &supervisor,
+        ),
         ("/api/v1/materials", "/api/v1/materials".into(), &applicant),
         ("/api/v1/alerts", "/api/v1/alerts".into(), &supervisor),
         (

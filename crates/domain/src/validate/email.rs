@@ -151,7 +151,8 @@ mod tests {
             "zhangsan@example.123",
             "zhangsan@exa_mple.com",
             "zhangsan@例子.公司",
-            "zhangsan@example.com\n",
+            "zhang\nsan@example.com",
+            "zhangsan@exam\tple.com",
             "\"quoted\"@example.com",
         ] {
             let e = EmailAddress::parse(bad);
