@@ -23,5 +23,6 @@ pub mod rules;
 pub mod text;
 pub mod timing;
 pub mod validate;
+pub mod webhook;
 
 pub use error::DomainError;
