@@ -25,6 +25,7 @@ pub mod store;
 pub mod supervision;
 pub mod throttle;
 pub mod users;
+pub mod webhooks;
 pub mod workbench;
 
 use std::sync::{Arc, Mutex};

@@ -15,6 +15,7 @@ mod quality;
 mod ratings;
 mod staff;
 mod switches;
+mod webhooks;
 
 pub use self::alerts::{Alert, AlertStore, NewAlert};
 pub use self::bulk::{BulkStore, ImportedCase, day_serials, split_number};
@@ -33,6 +34,7 @@ pub use self::ratings::{
 };
 pub use self::staff::{LoginFailures, StaffMember, StaffStore};
 pub use self::switches::SwitchStore;
+pub use self::webhooks::{NewWebhook, Webhook, WebhookStore};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -275,6 +277,7 @@ pub trait Store:
     + DocumentStore
     + RatingStore
     + MessageStore
+    + WebhookStore
 {
 }
 
@@ -290,7 +293,8 @@ impl<
         + IntegrityStore
         + DocumentStore
         + RatingStore
-        + MessageStore,
+        + MessageStore
+        + WebhookStore,
 > Store for T
 {
 }
