@@ -443,7 +443,9 @@ async fn run_scheduler(app: App, interval: u64) {
 /// on its own task so that a slow or failing channel holds up no other.
 fn spawn_deliveries(app: &App, cfg: &Config) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
     let every = std::time::Duration::from_millis(cfg.delivery_interval_ms);
-    let channels: Vec<Arc<dyn Channel>> = Vec::new();
+    let webhooks = onestamp_app::webhooks::WebhookChannel::new()
+        .map_err(|e| anyhow::anyhow!("the webhook client could not be built: {e}"))?;
+    let channels: Vec<Arc<dyn Channel>> = vec![Arc::new(webhooks)];
     let mut tasks = Vec::new();
     let inbox = app.clone();
     tasks.push(tokio::spawn(async move {

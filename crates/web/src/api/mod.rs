@@ -15,6 +15,7 @@ mod register;
 mod supervision;
 mod users;
 mod validate;
+mod webhooks;
 
 pub mod schema;
 
@@ -42,4 +43,5 @@ pub fn router() -> OpenApiRouter<App> {
         .merge(ratings::router())
         .merge(progress::router())
         .merge(register::router())
+        .merge(webhooks::router())
 }

@@ -867,5 +867,7 @@ pub struct FieldProblem {
 
 mod public;
 mod ratings;
+mod webhooks;
 pub use public::*;
 pub use ratings::*;
+pub use webhooks::*;
