@@ -86,11 +86,7 @@ async fn hook(State(r): State<Receiver>, headers: HeaderMap, raw: String) -> (Ax
         raw,
         verified,
     });
-    let status = inner
-        .answers
-        .pop_front()
-        .or(inner.always)
-        .unwrap_or(200);
+    let status = inner.answers.pop_front().or(inner.always).unwrap_or(200);
     let text = if status == 200 { "ok" } else { "boom" };
     (AxumStatus::from_u16(status).unwrap(), text.to_string())
 }
@@ -205,7 +201,12 @@ async fn every_message_of_a_case_reaches_the_receiver_once_signed() {
     let ids: BTreeSet<String> = got.iter().map(|g| g.id.clone()).collect();
     let expected: BTreeSet<String> = messages.iter().map(|m| format!("msg_{}", m.id)).collect();
     assert_eq!(ids, expected, "one request per message, by its id");
-    let public = t.app.settings().public_url.trim_end_matches('/').to_string();
+    let public = t
+        .app
+        .settings()
+        .public_url
+        .trim_end_matches('/')
+        .to_string();
     for g in &got {
         assert!(g.verified, "signature of {} does not verify", g.id);
         let m = messages
@@ -226,18 +227,45 @@ async fn every_message_of_a_case_reaches_the_receiver_once_signed() {
         assert!(g.body["timestamp"].as_str().is_some());
         assert_eq!(g.timestamp, t.clock_now().timestamp());
     }
-    let issued = got.iter().find(|g| g.body["type"] == "case.issued").unwrap();
+    let issued = got
+        .iter()
+        .find(|g| g.body["type"] == "case.issued")
+        .unwrap();
     assert!(issued.body["data"]["licence"]["id"].is_string());
 
     // A tampered body, timestamp or id does not verify with the same signature.
     let g = &got[0];
     let secret = r.0.lock().unwrap().secret.clone();
-    assert!(webhook::verify(&secret, &g.id, g.timestamp, &g.raw, &g.signature));
+    assert!(webhook::verify(
+        &secret,
+        &g.id,
+        g.timestamp,
+        &g.raw,
+        &g.signature
+    ));
     let tampered = g.raw.replace(&number, "510107-20260302-9999");
     assert_ne!(tampered, g.raw);
-    assert!(!webhook::verify(&secret, &g.id, g.timestamp, &tampered, &g.signature));
-    assert!(!webhook::verify(&secret, &g.id, g.timestamp + 1, &g.raw, &g.signature));
-    assert!(!webhook::verify(&secret, "msg_0", g.timestamp, &g.raw, &g.signature));
+    assert!(!webhook::verify(
+        &secret,
+        &g.id,
+        g.timestamp,
+        &tampered,
+        &g.signature
+    ));
+    assert!(!webhook::verify(
+        &secret,
+        &g.id,
+        g.timestamp + 1,
+        &g.raw,
+        &g.signature
+    ));
+    assert!(!webhook::verify(
+        &secret,
+        "msg_0",
+        g.timestamp,
+        &g.raw,
+        &g.signature
+    ));
 
     // The administrator sees each delivery with the receiver's answer.
     let list = deliveries(&t, &admin, hook).await;
@@ -268,7 +296,10 @@ async fn every_message_of_a_case_reaches_the_receiver_once_signed() {
         .await;
     assert_eq!(next.body.as_array().unwrap().len(), messages.len() - 2);
     let bad = t
-        .get(&format!("/api/v1/webhooks/{hook}/deliveries?limit=0"), &admin)
+        .get(
+            &format!("/api/v1/webhooks/{hook}/deliveries?limit=0"),
+            &admin,
+        )
         .await;
     assert_error(&bad, StatusCode::BAD_REQUEST, "bad_query");
     // A delivered delivery cannot be retried.
@@ -370,13 +401,21 @@ async fn gone_switches_the_webhook_off_until_an_administrator_retries() {
     assert!(on.body["disabled_reason"].is_null());
     let delivery = list[0]["id"].as_i64().unwrap();
     let retried = t
-        .post(&format!("/api/v1/deliveries/{delivery}/retry"), &admin, json!({}))
+        .post(
+            &format!("/api/v1/deliveries/{delivery}/retry"),
+            &admin,
+            json!({}),
+        )
         .await;
     assert_eq!(retried.status, StatusCode::OK, "{:?}", retried.body);
     assert_eq!(retried.body["state"], "pending");
     assert_eq!(retried.body["attempts"], 0);
     let twice = t
-        .post(&format!("/api/v1/deliveries/{delivery}/retry"), &admin, json!({}))
+        .post(
+            &format!("/api/v1/deliveries/{delivery}/retry"),
+            &admin,
+            json!({}),
+        )
         .await;
     assert_error(&twice, StatusCode::CONFLICT, "not_retryable");
     let run = t.app.deliver(&channel, 50).await.unwrap();
@@ -397,7 +436,12 @@ async fn gone_switches_the_webhook_off_until_an_administrator_retries() {
         )
         .await;
     assert_eq!(off.body["enabled"], false);
-    assert!(off.body["disabled_reason"].as_str().unwrap().contains("管理员"));
+    assert!(
+        off.body["disabled_reason"]
+            .as_str()
+            .unwrap()
+            .contains("管理员")
+    );
     let gone = t
         .call(
             Method::DELETE,
@@ -439,6 +483,8 @@ async fn a_spent_schedule_switches_the_webhook_off() {
         t.clock.advance(Duration::hours(11));
     }
     assert_eq!(t.app.deliver(&channel, 50).await.unwrap().claimed, 0);
+    // Days have passed: a fresh login.
+    let admin = t.login("admin").await;
     let list = deliveries(&t, &admin, hook).await;
     assert_eq!(list[0]["state"], "failed");
     assert_eq!(list[0]["attempts"], 8);
@@ -479,7 +525,12 @@ async fn registration_is_checked_and_for_administrators_only() {
         .collect();
     assert_eq!(fields, ["url", "events", "description", "department"]);
     let message = bad.body["error"]["message"].as_str().unwrap();
-    for words in ["接收地址", "未知的事件：case.nothing", "200", "未知的部门：nowhere"] {
+    for words in [
+        "接收地址",
+        "未知的事件：case.nothing",
+        "200",
+        "未知的部门：nowhere",
+    ] {
         assert!(message.contains(words), "{words} not in {message}");
     }
     for body in [
@@ -489,13 +540,24 @@ async fn registration_is_checked_and_for_administrators_only() {
     ] {
         let r = t.post("/api/v1/webhooks", &admin, body.clone()).await;
         assert_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "invalid_input");
-        assert_eq!(r.body["error"]["problems"].as_array().unwrap().len(), 1, "{body}");
+        assert_eq!(
+            r.body["error"]["problems"].as_array().unwrap().len(),
+            1,
+            "{body}"
+        );
     }
     let shape = t
         .post("/api/v1/webhooks", &admin, json!({"url": "http://x.cn/h"}))
         .await;
     assert_eq!(shape.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(t.get("/api/v1/webhooks", &admin).await.body.as_array().unwrap().is_empty());
+    assert!(
+        t.get("/api/v1/webhooks", &admin)
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
 
     // Anyone but an administrator is refused.
     let clerk = t.login("clerk").await;
@@ -514,7 +576,11 @@ async fn registration_is_checked_and_for_administrators_only() {
         format!("/api/v1/webhooks/{id}"),
         format!("/api/v1/webhooks/{id}/deliveries"),
     ] {
-        assert_error(&t.get(&path, &clerk).await, StatusCode::FORBIDDEN, "forbidden");
+        assert_error(
+            &t.get(&path, &clerk).await,
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        );
     }
     let patch = t
         .call(
