@@ -605,3 +605,118 @@ async fn registration_is_checked_and_for_administrators_only() {
         "not_found",
     );
 }
+
+#[tokio::test]
+async fn the_administrators_page_registers_switches_and_retries() {
+    use onestamp_testkit::visitor::Visitor;
+
+    let t = TestApp::start().await;
+    let (r, url) = receiver().await;
+    let admin = Visitor::logged_in(&t, "admin").await;
+    let page = admin.get("/admin/webhooks").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.html.contains("尚未登记 Webhook"), "{}", page.html);
+    assert!(
+        page.html.contains("href=\"/admin/webhooks\""),
+        "linked from the admin nav"
+    );
+    let csrf = admin.csrf().await;
+
+    // A refused form comes back 422 with each problem, the values kept.
+    let bad = admin
+        .post(
+            "/admin/webhooks",
+            &[
+                ("csrf", &csrf),
+                ("url", "ftp://x.cn/h"),
+                ("description", "网关"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.html);
+    assert!(bad.html.contains("id=\"webhook-problems\""));
+    assert!(bad.html.contains("接收地址须以 http:// 或 https:// 开头"));
+    assert!(bad.html.contains("请至少选择一个事件"));
+    assert!(bad.html.contains("value=\"ftp://x.cn/h\""));
+
+    // Registered: the secret is shown this once.
+    let made = admin
+        .post(
+            "/admin/webhooks",
+            &[
+                ("csrf", &csrf),
+                ("url", &url),
+                ("description", "短信网关"),
+                ("department", ""),
+                ("events", "case.submitted"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.html);
+    assert!(made.html.contains("只显示这一次"));
+    let start = made.html.find("<code id=\"secret\">").unwrap() + "<code id=\"secret\">".len();
+    let secret = made.html[start..].split('<').next().unwrap().to_string();
+    assert!(secret.starts_with("whsec_"), "{secret}");
+    r.set_secret(&secret);
+    let again = admin.get("/admin/webhooks").await;
+    assert!(
+        !again.html.contains(&secret),
+        "the secret is shown once only"
+    );
+    assert!(again.html.contains("短信网关"));
+    assert!(again.html.contains("启用中"));
+    let hook = t
+        .get("/api/v1/webhooks", &t.login("admin").await)
+        .await
+        .body[0]["id"]
+        .as_i64()
+        .unwrap();
+
+    // A failed delivery shows its answer and 重新投递.
+    r.answer(&[410]);
+    submit(&t).await;
+    let channel = WebhookChannel::new().unwrap();
+    t.app.deliver(&channel, 50).await.unwrap();
+    let failed = admin.get("/admin/webhooks").await;
+    assert!(failed.html.contains("已停用"));
+    assert!(failed.html.contains("410"));
+    assert!(failed.html.contains("boom"));
+    assert!(failed.html.contains("重新投递"));
+    let marker = "action=\"/admin/deliveries/";
+    let start = failed.html.find(marker).unwrap() + marker.len();
+    let delivery = failed.html[start..].split('/').next().unwrap().to_string();
+
+    let on = admin
+        .post(
+            &format!("/admin/webhooks/{hook}/enabled"),
+            &[("csrf", &csrf), ("enabled", "on")],
+        )
+        .await;
+    assert_eq!(on.status, StatusCode::SEE_OTHER, "{}", on.html);
+    let retried = admin
+        .post(
+            &format!("/admin/deliveries/{delivery}/retry"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(retried.status, StatusCode::SEE_OTHER, "{}", retried.html);
+    assert_eq!(t.app.deliver(&channel, 50).await.unwrap().delivered, 1);
+    let done = admin.get("/admin/webhooks").await;
+    assert!(done.html.contains("启用中"));
+    assert!(done.html.contains("已送达"));
+    assert!(r.got().iter().all(|g| g.verified));
+
+    // Without the form's token, or as someone else, nothing changes.
+    let forged = admin
+        .post(
+            &format!("/admin/webhooks/{hook}/enabled"),
+            &[("enabled", "off")],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let clerk = Visitor::logged_in(&t, "clerk").await;
+    assert_eq!(
+        clerk.get("/admin/webhooks").await.status,
+        StatusCode::FORBIDDEN
+    );
+}

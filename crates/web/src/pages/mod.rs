@@ -23,6 +23,7 @@ pub mod session;
 mod supervision;
 mod uploads;
 mod verify;
+mod webhooks;
 mod workbench;
 
 pub use askama::Template;
@@ -132,6 +133,12 @@ fn oversight_routes() -> Router<App> {
         )
         .route("/admin/catalogue/export", get(admin::export))
         .route("/admin/catalogue/instant", post(admin::set_instant))
+        .route(
+            "/admin/webhooks",
+            get(webhooks::list).post(webhooks::register),
+        )
+        .route("/admin/webhooks/{id}/enabled", post(webhooks::set_enabled))
+        .route("/admin/deliveries/{id}/retry", post(webhooks::retry))
         .route("/admin/licences", get(admin::licences))
         .route("/admin/licences/{id}", get(admin::licence))
         .route("/admin/licences/{id}/revoke", post(admin::revoke))
