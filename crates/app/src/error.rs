@@ -47,6 +47,10 @@ pub enum AppError {
         what: &'static str,
         retry_at: String,
     },
+    /// A delivery that is not failed or skipped cannot be put back in the
+    /// queue; the state it is in.
+    #[error("只有发送失败或未发送的投递可以重新投递（当前：{0}）")]
+    NotRetryable(&'static str),
     /// The store failed (disk, database, a broken invariant): a fault of the
     /// server, never the caller's doing. The cause is for the log only.
     #[error("系统内部错误，请稍后再试")]

@@ -28,6 +28,7 @@ pub mod supervision;
 pub mod themes;
 pub mod throttle;
 pub mod users;
+pub mod webhooks;
 pub mod workbench;
 
 use std::sync::{Arc, Mutex};

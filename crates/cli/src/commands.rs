@@ -499,7 +499,9 @@ fn spawn_deliveries(app: &App, cfg: &Config) -> anyhow::Result<Vec<tokio::task::
     if !email.configured() {
         tracing::info!("no smtp_url: email deliveries are skipped");
     }
-    let channels: Vec<Arc<dyn Channel>> = vec![Arc::new(email)];
+    let webhooks = onestamp_app::webhooks::WebhookChannel::new()
+        .map_err(|e| anyhow::anyhow!("the webhook client could not be built: {e}"))?;
+    let channels: Vec<Arc<dyn Channel>> = vec![Arc::new(email), Arc::new(webhooks)];
     let mut tasks = Vec::new();
     let inbox = app.clone();
     tasks.push(tokio::spawn(async move {

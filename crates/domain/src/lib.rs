@@ -25,5 +25,6 @@ pub mod text;
 pub mod theme;
 pub mod timing;
 pub mod validate;
+pub mod webhook;
 
 pub use error::DomainError;

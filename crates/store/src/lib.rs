@@ -31,6 +31,7 @@ pub mod scratch;
 mod sqlite;
 mod staff;
 mod users;
+mod webhooks;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -278,6 +279,16 @@ delegate! {
     PrefStore {
         fn switched_off(user: UserId) -> Vec<SwitchedOff> = prefs::switched_off;
         fn save_prefs(change: PrefsChange, audit: AuditFact) -> () = prefs::save;
+    }
+    WebhookStore {
+        fn create_webhook(new: NewWebhook, audit: AuditFact) -> Webhook = webhooks::create;
+        fn webhooks() -> Vec<Webhook> = webhooks::all;
+        fn webhook(id: i64) -> Option<Webhook> = webhooks::by_id;
+        fn set_webhook_enabled(id: i64, enabled: bool, reason: Option<String>, audit: AuditFact)
+            -> bool = webhooks::set_enabled;
+        fn delete_webhook(id: i64, at: DateTime<Utc>, audit: AuditFact) -> bool = webhooks::delete;
+        fn requeue_delivery(id: i64, now: DateTime<Utc>, audit: AuditFact) -> bool
+            = webhooks::requeue;
     }
     BulkStore {
         fn import_cases(cases: Vec<ImportedCase>, audit: AuditFact) -> i64 = bulk::import;

@@ -151,8 +151,20 @@ async fn integer_query_parameters_declare_a_range_the_server_keeps_to() {
     let doc = document(&t).await;
     let admin = t.login("admin").await;
     let supervisor = t.login("supervisor").await;
+    // A webhook, for the list of its deliveries.
+    let hook = t
+        .post(
+            "/api/v1/webhooks",
+            &admin,
+            json!({"url": "http://127.0.0.1:9/hook", "events": ["*"]}),
+        )
+        .await
+        .body["id"]
+        .as_i64()
+        .expect("webhook id");
     let mut limits = 0;
     for (method, path, op) in operations(&doc) {
+        let path = path.replace("/webhooks/{id}/", &format!("/webhooks/{hook}/"));
         for p in op["parameters"].as_array().cloned().unwrap_or_default() {
             let schema = resolve(&doc, &p["schema"]);
             let integer = schema["type"] == "integer"

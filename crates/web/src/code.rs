@@ -53,13 +53,15 @@ pub enum Code {
     AppealNotAllowed,
     /// Too many of an action in a short time (public reports).
     RateLimited,
+    /// A delivery that is neither failed nor skipped cannot be retried.
+    NotRetryable,
     // A fault of the server (storage, sealing, rendering): never the caller's doing.
     Internal,
 }
 
 impl Code {
     /// Every code, for the table test and for documentation.
-    pub const ALL: [Code; 35] = [
+    pub const ALL: [Code; 36] = [
         Code::Unauthenticated,
         Code::BadCredentials,
         Code::LoginLocked,
@@ -94,6 +96,7 @@ impl Code {
         Code::RectificationStep,
         Code::AppealNotAllowed,
         Code::RateLimited,
+        Code::NotRetryable,
         Code::Internal,
     ];
 
@@ -134,6 +137,7 @@ impl Code {
             Code::RectificationStep => "rectification_step",
             Code::AppealNotAllowed => "appeal_not_allowed",
             Code::RateLimited => "rate_limited",
+            Code::NotRetryable => "not_retryable",
             Code::Internal => "internal",
         }
     }
@@ -170,7 +174,8 @@ impl Code {
             | Code::CaseNotEnded
             | Code::AlreadyRated
             | Code::RectificationStep
-            | Code::AppealNotAllowed => S::CONFLICT,
+            | Code::AppealNotAllowed
+            | Code::NotRetryable => S::CONFLICT,
             Code::Internal => S::INTERNAL_SERVER_ERROR,
         }
     }
@@ -189,7 +194,7 @@ mod tests {
     /// The published table. A failure here means a public code or its status
     /// changed: clients depend on both, so change a code only on purpose and
     /// say so in the README's API section.
-    const PUBLISHED: [(Code, &str, u16); 35] = [
+    const PUBLISHED: [(Code, &str, u16); 36] = [
         (Code::Unauthenticated, "unauthenticated", 401),
         (Code::BadCredentials, "bad_credentials", 401),
         (Code::LoginLocked, "login_locked", 429),
@@ -228,6 +233,7 @@ mod tests {
         (Code::RectificationStep, "rectification_step", 409),
         (Code::AppealNotAllowed, "appeal_not_allowed", 409),
         (Code::RateLimited, "rate_limited", 429),
+        (Code::NotRetryable, "not_retryable", 409),
         (Code::Internal, "internal", 500),
     ];
 

@@ -82,6 +82,7 @@ pub fn code_of(e: &AppError) -> Code {
         AppError::AssigneeUnfit { .. } => Code::AssigneeUnfit,
         AppError::LoginLocked { .. } => Code::LoginLocked,
         AppError::RateLimited { .. } => Code::RateLimited,
+        AppError::NotRetryable(_) => Code::NotRetryable,
         AppError::Domain(d) => match d {
             DomainError::TransitionNotAllowed { .. } => Code::TransitionNotAllowed,
             DomainError::WrongRole { .. } => Code::WrongRole,

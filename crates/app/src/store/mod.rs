@@ -16,6 +16,7 @@ mod quality;
 mod ratings;
 mod staff;
 mod switches;
+mod webhooks;
 
 pub use self::alerts::{Alert, AlertStore, NewAlert};
 pub use self::bulk::{BulkStore, ImportedCase, day_serials, split_number};
@@ -35,6 +36,7 @@ pub use self::ratings::{
 };
 pub use self::staff::{LoginFailures, StaffMember, StaffStore};
 pub use self::switches::SwitchStore;
+pub use self::webhooks::{NewWebhook, Webhook, WebhookStore};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -280,6 +282,7 @@ pub trait Store:
     + RatingStore
     + MessageStore
     + PrefStore
+    + WebhookStore
 {
 }
 
@@ -296,7 +299,8 @@ impl<
         + DocumentStore
         + RatingStore
         + MessageStore
-        + PrefStore,
+        + PrefStore
+        + WebhookStore,
 > Store for T
 {
 }

@@ -16,6 +16,7 @@ mod register;
 mod supervision;
 mod users;
 mod validate;
+mod webhooks;
 
 pub mod schema;
 
@@ -44,4 +45,5 @@ pub fn router() -> OpenApiRouter<App> {
         .merge(ratings::router())
         .merge(progress::router())
         .merge(register::router())
+        .merge(webhooks::router())
 }

@@ -33,15 +33,19 @@ pub struct Tab {
     pub current: bool,
 }
 
-fn tabs(current: &str) -> Vec<Tab> {
-    [("/admin", "用户与人员"), ("/admin/catalogue", "事项目录")]
-        .into_iter()
-        .map(|(href, label)| Tab {
-            href,
-            label,
-            current: href == current,
-        })
-        .collect()
+pub(super) fn tabs(current: &str) -> Vec<Tab> {
+    [
+        ("/admin", "用户与人员"),
+        ("/admin/catalogue", "事项目录"),
+        ("/admin/webhooks", "消息推送"),
+    ]
+    .into_iter()
+    .map(|(href, label)| Tab {
+        href,
+        label,
+        current: href == current,
+    })
+    .collect()
 }
 
 /// A choice of a form: its value, its label, whether it is ticked.
@@ -210,14 +214,17 @@ pub async fn users(State(app): State<App>, user: PageUser) -> Response {
 }
 
 /// The values of a form field given any number of times (check boxes).
-fn all_of<'a>(pairs: &'a [(String, String)], name: &str) -> impl Iterator<Item = &'a str> {
+pub(super) fn all_of<'a>(
+    pairs: &'a [(String, String)],
+    name: &str,
+) -> impl Iterator<Item = &'a str> {
     pairs
         .iter()
         .filter(move |(k, _)| k == name)
         .map(|(_, v)| v.as_str())
 }
 
-fn one_of<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(super) fn one_of<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
     all_of(pairs, name).next()
 }
 

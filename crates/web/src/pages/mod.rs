@@ -25,6 +25,7 @@ mod settings;
 mod supervision;
 mod uploads;
 mod verify;
+mod webhooks;
 mod workbench;
 
 pub use askama::Template;
@@ -140,6 +141,12 @@ fn oversight_routes() -> Router<App> {
         )
         .route("/admin/catalogue/export", get(admin::export))
         .route("/admin/catalogue/instant", post(admin::set_instant))
+        .route(
+            "/admin/webhooks",
+            get(webhooks::list).post(webhooks::register),
+        )
+        .route("/admin/webhooks/{id}/enabled", post(webhooks::set_enabled))
+        .route("/admin/deliveries/{id}/retry", post(webhooks::retry))
         .route("/admin/licences", get(admin::licences))
         .route("/admin/licences/{id}", get(admin::licence))
         .route("/admin/licences/{id}/revoke", post(admin::revoke))

@@ -885,5 +885,7 @@ mod public;
 mod ratings;
 pub mod themes;
 pub use messages::*;
+mod webhooks;
 pub use public::*;
 pub use ratings::*;
+pub use webhooks::*;
