@@ -20,6 +20,7 @@ pub mod privacy;
 pub mod rating;
 pub mod role;
 pub mod rules;
+pub mod supervision_feed;
 pub mod text;
 pub mod timing;
 pub mod validate;
