@@ -12,6 +12,7 @@ pub mod delivery;
 pub mod demo;
 pub mod documents;
 pub mod error;
+pub mod feed;
 pub mod licences;
 pub mod lookup;
 pub mod materials;

@@ -9,6 +9,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::audit::AuditFact;
 use crate::calendar::Calendar;
 use crate::case::{Applicant, ApplicantKind};
 use crate::error::DomainError;
@@ -280,6 +281,65 @@ fn check_note(note: &str, what: &str) -> Result<String, DomainError> {
     Ok(note.to_string())
 }
 
+/// The audit fact of a claim (认领) of record `id` about case `case_number`.
+pub fn claim_fact(
+    at: DateTime<Utc>,
+    by: crate::case::UserId,
+    id: i64,
+    case_number: &str,
+    department: &str,
+) -> AuditFact {
+    AuditFact {
+        at,
+        actor_id: Some(by),
+        kind: "supervision.claim".into(),
+        subject: case_number.to_string(),
+        detail: serde_json::json!({"record": id, "department": department}),
+    }
+}
+
+/// The audit fact of a supervision result sent back about a licence.
+pub fn result_fact(
+    at: DateTime<Utc>,
+    by: crate::case::UserId,
+    licence_id: &str,
+    department: &str,
+    kind: ResultKind,
+    note: &str,
+) -> AuditFact {
+    AuditFact {
+        at,
+        actor_id: Some(by),
+        kind: "supervision.result".into(),
+        subject: licence_id.to_string(),
+        detail: serde_json::json!({
+            "department": department,
+            "result": kind.as_str(),
+            "note": note,
+        }),
+    }
+}
+
+/// The audit fact of a result marked handled by the bureau.
+pub fn handled_fact(
+    at: DateTime<Utc>,
+    by: crate::case::UserId,
+    licence_id: &str,
+    result_id: i64,
+    note: &str,
+) -> AuditFact {
+    AuditFact {
+        at,
+        actor_id: Some(by),
+        kind: "supervision.result_handled".into(),
+        subject: licence_id.to_string(),
+        detail: serde_json::json!({
+            "result": result_id,
+            "note": note,
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -395,7 +455,10 @@ mod tests {
             claim_light(at("2026-12-08T03:00:00Z"), false, warn, due),
             Some(Light::Red)
         );
-        assert_eq!(claim_light(at("2026-12-08T03:00:00Z"), true, warn, due), None);
+        assert_eq!(
+            claim_light(at("2026-12-08T03:00:00Z"), true, warn, due),
+            None
+        );
         assert!(check_claim(None).is_ok());
         assert!(matches!(
             check_claim(Some(warn)),

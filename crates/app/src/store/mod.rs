@@ -8,6 +8,7 @@ mod bulk;
 mod core;
 mod counts;
 mod documents;
+mod feed;
 mod integrity;
 mod licences;
 mod messages;
@@ -21,6 +22,10 @@ pub use self::bulk::{BulkStore, ImportedCase, day_serials, split_number};
 pub use self::core::CoreStore;
 pub use self::counts::{CountStore, OpsCounts};
 pub use self::documents::{DocumentStore, DraftDocuments, PendingDocuments, StoredDocument};
+pub use self::feed::{
+    FeedQuery, FeedStore, NewFeedRecord, NewSupervisionResult, StoredFeedRecord,
+    StoredSupervisionResult,
+};
 pub use self::integrity::{CaseRecord, IntegrityStore};
 pub use self::licences::{LicenceQuery, LicenceStore, MaterialFile, StoredLicence};
 pub use self::messages::{
@@ -163,6 +168,8 @@ pub struct CaseChange {
     pub alerts: Vec<NewAlert>,
     /// The messages of the change, written to the outbox in its transaction.
     pub messages: Vec<NewMessage>,
+    /// The supervision feed's records of the change (审管分离).
+    pub feed: Vec<NewFeedRecord>,
 }
 
 /// Filters for case lists; the permission filter is part of the query.
@@ -275,6 +282,7 @@ pub trait Store:
     + DocumentStore
     + RatingStore
     + MessageStore
+    + FeedStore
 {
 }
 
@@ -290,7 +298,8 @@ impl<
         + IntegrityStore
         + DocumentStore
         + RatingStore
-        + MessageStore,
+        + MessageStore
+        + FeedStore,
 > Store for T
 {
 }
