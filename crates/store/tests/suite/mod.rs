@@ -8,6 +8,7 @@ mod cases;
 mod catalogue;
 mod counts;
 mod documents;
+mod feed;
 mod licences;
 mod quality;
 mod ratings;
@@ -22,6 +23,7 @@ pub use cases::*;
 pub use catalogue::*;
 pub use counts::*;
 pub use documents::*;
+pub use feed::*;
 pub use licences::*;
 pub use quality::*;
 pub use ratings::*;
@@ -112,5 +114,6 @@ pub fn moved_on(case: &Case, actor: i64, next_assignee: Option<i64>) -> CaseChan
         documents: Vec::new(),
         alerts: Vec::new(),
         messages: Vec::new(),
+        feed: Vec::new(),
     }
 }

@@ -865,7 +865,9 @@ pub struct FieldProblem {
     pub message: String,
 }
 
+mod feed;
 mod public;
 mod ratings;
+pub use feed::*;
 pub use public::*;
 pub use ratings::*;
