@@ -424,6 +424,9 @@ impl App {
             &item,
             sealed.as_ref().map(|s| &s.licence),
         );
+        let (feed, feed_messages) = self.decision_feed(&next, &item, &decision.event).await?;
+        let mut messages = messages;
+        messages.extend(feed_messages);
         let event_role = decision.event.actor_role;
         self.store
             .commit_case(CaseChange {
@@ -436,6 +439,7 @@ impl App {
                 documents,
                 alerts,
                 messages,
+                feed,
             })
             .await?;
         tracing::info!(case_no = %case.number, action = %command.action, from = %case.status.as_str(), to = %next.status.as_str(), version = next.version, actor_id = session.user.id, actor = %session.user.username, actor_role = %event_role.as_str(), "case action");

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod documents;
 pub mod email;
 pub mod error;
+pub mod feed;
 pub mod licences;
 pub mod lookup;
 pub mod materials;
@@ -73,6 +74,8 @@ pub struct Settings {
     pub rating_callback_days: u32,
     /// 好差评: working days to rectify or explain after a bad rating.
     pub rating_rectify_days: u32,
+    /// 审管分离: working days a supervising department has to claim a record.
+    pub supervision_claim_days: u32,
     /// How long a delivery worker holds a claimed delivery: a worker that died
     /// mid-delivery gives it up to another after this.
     pub delivery_lease: chrono::Duration,
@@ -139,6 +142,7 @@ impl Default for Settings {
             ops_counts_max_age: std::time::Duration::ZERO,
             rating_callback_days: 1,
             rating_rectify_days: 15,
+            supervision_claim_days: 2,
             delivery_lease: chrono::Duration::seconds(60),
             smtp_url: String::new(),
             mail_from: "成都市武侯区行政审批局 <noreply@example.cn>".into(),

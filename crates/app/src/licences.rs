@@ -18,6 +18,7 @@ use onestamp_domain::identity::Identity;
 use onestamp_domain::licence::{self, LicenceStatus, Standing};
 use onestamp_domain::privacy::{self, Exposure, Surface, Viewer};
 use onestamp_domain::role::Role;
+use onestamp_domain::supervision_feed::FeedKind;
 use onestamp_domain::validate::{
     CreditCode, LicenceId, LicenceSerial, LicenceTypeCode, LicenceVersion,
 };
@@ -468,7 +469,7 @@ impl App {
 
     /// Who may see a licence: its holder, handling staff and supervisors, and
     /// regulators of its supervising department.
-    async fn visible_licence(
+    pub(crate) async fn visible_licence(
         &self,
         session: &Session,
         id: &str,
@@ -494,7 +495,10 @@ impl App {
         Err(not_found())
     }
 
-    async fn regulated_departments(&self, session: &Session) -> Result<Vec<String>, AppError> {
+    pub(crate) async fn regulated_departments(
+        &self,
+        session: &Session,
+    ) -> Result<Vec<String>, AppError> {
         Ok(self
             .store
             .staff_profile(session.user.id)
@@ -664,10 +668,14 @@ impl App {
         };
         let audit =
             audit::licence_status_set(self.clock.now(), Some(session.user.id), &stored.id, &status);
-        let messages =
-            self.licence_messages(&stored, Event::LicenceRevoked, reason, self.clock.now());
+        let now = self.clock.now();
+        let mut messages = self.licence_messages(&stored, Event::LicenceRevoked, reason, now);
+        let (feed, feed_messages) = self
+            .licence_feed(&stored, FeedKind::Revoked, reason, None, now)
+            .await?;
+        messages.extend(feed_messages);
         self.store
-            .change_licence(&stored.id, &status, None, vec![audit], messages)
+            .change_licence(&stored.id, &status, None, vec![audit], messages, feed)
             .await
             .map_err(already_changed)?;
         tracing::info!(licence = %stored.id, case_id = stored.case_id, actor_id = session.user.id, actor = %session.user.username, actor_role = %session.role_names(), "licence revoked");
@@ -746,9 +754,13 @@ impl App {
             ),
         ];
         let new_id = new.id.clone();
-        let messages = self.licence_messages(&stored, Event::LicenceReplaced, &new_id, now);
+        let mut messages = self.licence_messages(&stored, Event::LicenceReplaced, &new_id, now);
+        let (feed, feed_messages) = self
+            .licence_feed(&stored, FeedKind::Replaced, reason, Some(&new_id), now)
+            .await?;
+        messages.extend(feed_messages);
         self.store
-            .change_licence(&stored.id, &status, Some(new), audit, messages)
+            .change_licence(&stored.id, &status, Some(new), audit, messages, feed)
             .await
             .map_err(already_changed)?;
         tracing::info!(licence = %stored.id, new = %new_id, case_id = stored.case_id, actor_id = session.user.id, actor = %session.user.username, actor_role = %session.role_names(), "licence replaced");

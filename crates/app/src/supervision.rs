@@ -254,6 +254,7 @@ impl App {
                 documents: Vec::new(),
                 alerts: Vec::new(),
                 messages,
+                feed: Vec::new(),
             })
             .await?;
         Ok(())

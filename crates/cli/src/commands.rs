@@ -63,6 +63,7 @@ pub(crate) async fn open_app_at(
         licence_reminder_days: cfg.licence_reminder_days,
         rating_callback_days: cfg.rating_callback_days,
         rating_rectify_days: cfg.rating_rectify_days,
+        supervision_claim_days: cfg.supervision_claim_days,
         delivery_lease: chrono::Duration::seconds(
             i64::try_from(cfg.delivery_lease_secs).unwrap_or(60),
         ),

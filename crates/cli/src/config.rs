@@ -27,6 +27,7 @@ pub struct Config {
     pub licence_reminder_days: u32,
     pub rating_callback_days: u32,
     pub rating_rectify_days: u32,
+    pub supervision_claim_days: u32,
     pub max_upload_mb: usize,
     pub seal_key: PathBuf,
     pub token_ttl_hours: i64,
@@ -191,6 +192,12 @@ impl Config {
             bail!(
                 "rating_rectify_days {} must be between 1 and 60 and not below rating_callback_days",
                 self.rating_rectify_days
+            );
+        }
+        if !(1..=30).contains(&self.supervision_claim_days) {
+            bail!(
+                "supervision_claim_days {} must be between 1 and 30",
+                self.supervision_claim_days
             );
         }
         if !(1..=100).contains(&self.max_upload_mb) {
@@ -391,6 +398,18 @@ mod tests {
             "the rectification ends after the call back"
         );
         c.rating_rectify_days = 10;
+        assert!(c.check().is_ok());
+    }
+
+    #[test]
+    fn the_supervision_claim_days_default_to_two_and_are_checked() {
+        let mut c = Config::load(&Overrides::default()).unwrap();
+        assert_eq!(c.supervision_claim_days, 2);
+        c.supervision_claim_days = 0;
+        assert!(c.check().is_err());
+        c.supervision_claim_days = 31;
+        assert!(c.check().is_err());
+        c.supervision_claim_days = 30;
         assert!(c.check().is_ok());
     }
 

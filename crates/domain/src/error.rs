@@ -59,6 +59,12 @@ pub enum DomainError {
     /// An appeal that may not be filed or decided now.
     #[error("{0}")]
     AppealNotAllowed(String),
+    /// 审管分离: a supervision result or its handling whose content is not acceptable.
+    #[error("{0}")]
+    InvalidSupervision(String),
+    /// 审管分离: a record claimed again, a result handled again.
+    #[error("{0}")]
+    SupervisionStep(String),
 }
 
 /// A problem with one field of an application form.

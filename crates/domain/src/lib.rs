@@ -21,6 +21,7 @@ pub mod privacy;
 pub mod rating;
 pub mod role;
 pub mod rules;
+pub mod supervision_feed;
 pub mod text;
 pub mod theme;
 pub mod timing;

@@ -526,6 +526,54 @@ pub fn licence_notice(
     })
 }
 
+/// The message a supervision feed record sends its department's regulators
+/// (`audience`): a decision or a licence's change to claim (认领).
+pub fn supervision_record(
+    audience: Vec<Audience>,
+    kind_zh: &str,
+    item_name: &str,
+    case_number: &str,
+    claim_by: &str,
+    at: DateTime<Utc>,
+) -> Message {
+    let template =
+        format!("审批信息推送：“{{}}”{kind_zh}（{case_number}），请于{claim_by}前认领。");
+    Message {
+        event: Event::SupervisionRecord,
+        audience,
+        subject: format!("审批信息推送：{item_name}{kind_zh}（{case_number}）"),
+        text: fit(&template, item_name),
+        stage_word: "待认领".into(),
+        link: "/regulation/feed".into(),
+        occurred_at: at,
+        dedup_key: format!("feed:{case_number}:{kind_zh}:{}", at.timestamp_millis()),
+    }
+}
+
+/// The message a supervision result sends the bureau's officers and
+/// supervisors; its key is completed with the result's id when stored.
+pub fn supervision_result(
+    result_zh: &str,
+    type_name: &str,
+    licence_id: &str,
+    at: DateTime<Utc>,
+) -> Message {
+    let template = format!("监管部门反馈“{{}}”（{licence_id}）：{result_zh}，请及时处理。");
+    Message {
+        event: Event::SupervisionResult,
+        audience: vec![
+            Audience::Role(Role::Officer),
+            Audience::Role(Role::Supervisor),
+        ],
+        subject: format!("监管结果反馈：{type_name}（{licence_id}）{result_zh}"),
+        text: fit(&template, type_name),
+        stage_word: "待处理".into(),
+        link: format!("/admin/licences/{licence_id}"),
+        occurred_at: at,
+        dedup_key: format!("supervision_result:{licence_id}"),
+    }
+}
+
 /// How long after `attempts` failed attempts a delivery is tried again:
 /// immediately, then 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h (the
 /// Standard Webhooks schedule, about 28 hours in all); `None` once the

@@ -1,7 +1,8 @@
 //! Overdue alerts. Raising claims the due rows and flips their alerted flag in
 //! the same statement (on PostgreSQL skipping rows another process is claiming),
 //! then inserts each alert under a unique key (`ON CONFLICT DO NOTHING`), so a
-//! task, case or rectification step (好差评 call back, rectification) is
+//! task, case, rectification step (好差评 call back, rectification) or
+//! unclaimed supervision record (审管分离) is
 //! alerted exactly once however many server processes run the scheduler at the
 //! same time.
 
@@ -82,6 +83,20 @@ pub(crate) async fn raise_due(db: &Db, now: DateTime<Utc>, limit: u32) -> R<Vec<
                  RETURNING case_id AS id, case_number AS number,
                      CAST(NULL AS TEXT) AS task_stage, CAST(NULL AS BIGINT) AS task_assignee,
                      rectify_due AS due, opened_at AS started"
+            ),
+        ),
+        // 审管分离: a record its supervising department did not claim in time,
+        // alerted once to the bureau's supervisors against the record's case.
+        (
+            "claim_overdue",
+            format!(
+                "UPDATE supervision_feed SET claim_alerted = 1
+                 WHERE id IN (SELECT id FROM supervision_feed WHERE claimed_at IS NULL
+                     AND claim_alerted = 0 AND claim_due <= $1
+                     ORDER BY claim_due LIMIT $2{skip})
+                 RETURNING case_id AS id, case_number AS number,
+                     CAST(NULL AS TEXT) AS task_stage, CAST(NULL AS BIGINT) AS task_assignee,
+                     claim_due AS due, recorded_at AS started"
             ),
         ),
     ];

@@ -272,6 +272,7 @@ async fn commit_in(conn: &mut AnyConnection, change: CaseChange) -> R<()> {
     if let Some((old, status)) = &change.retire {
         crate::licences::set_status(conn, old, status).await?;
     }
+    crate::feed::insert_all(conn, &change.feed).await?;
     for a in &change.alerts {
         let raised: Option<(i64,)> = sqlx::query_as(
             "INSERT INTO alerts (case_id, case_number, kind, stage, responsible, deadline,

@@ -20,6 +20,7 @@ mod codec;
 mod counts;
 mod db;
 mod documents;
+mod feed;
 mod integrity;
 mod keyset;
 mod licences;
@@ -194,7 +195,8 @@ delegate! {
             status: &LicenceStatus,
             new: Option<StoredLicence>,
             audit: Vec<AuditFact>,
-            messages: Vec<NewMessage>
+            messages: Vec<NewMessage>,
+            feed: Vec<NewFeedRecord>
         ) -> () = licences::change;
         fn remind_expiring(until: NaiveDate, now: DateTime<Utc>, limit: u32) -> Vec<StoredLicence>
             = licences::remind_expiring;
@@ -207,6 +209,21 @@ delegate! {
         fn save_material(file: &MaterialFile) -> () = licences::save_material;
         fn material(owner: UserId, hash: &str) -> Option<MaterialFile> = licences::material_of;
         fn materials_of(owner: UserId, limit: u32) -> Vec<MaterialFile> = licences::materials_of;
+    }
+    FeedStore {
+        fn feed(query: &FeedQuery) -> Vec<StoredFeedRecord> = feed::list;
+        fn feed_record(id: i64) -> Option<StoredFeedRecord> = feed::by_id;
+        fn claim_record(id: i64, by: UserId, at: DateTime<Utc>, audit: AuditFact) -> bool
+            = feed::claim;
+        fn record_result(
+            new: NewSupervisionResult,
+            audit: AuditFact,
+            messages: Vec<NewMessage>
+        ) -> StoredSupervisionResult = feed::record_result;
+        fn results_of(licence_id: &str) -> Vec<StoredSupervisionResult> = feed::results_of;
+        fn supervision_result(id: i64) -> Option<StoredSupervisionResult> = feed::result_by_id;
+        fn handle_result(id: i64, by: UserId, note: &str, at: DateTime<Utc>, audit: AuditFact) -> bool
+            = feed::handle;
     }
     DocumentStore {
         fn case_documents(case_id: i64) -> Vec<StoredDocument> = documents::of_case;

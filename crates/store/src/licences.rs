@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::AnyConnection;
 
 use onestamp_app::store::{
-    AuditFact, LicenceQuery, MaterialFile, NewMessage, StoreError, StoredLicence,
+    AuditFact, LicenceQuery, MaterialFile, NewFeedRecord, NewMessage, StoreError, StoredLicence,
 };
 use onestamp_domain::case::UserId;
 use onestamp_domain::licence::LicenceStatus;
@@ -221,6 +221,7 @@ pub(crate) async fn change(
     new: Option<StoredLicence>,
     audit: Vec<AuditFact>,
     messages: Vec<NewMessage>,
+    feed: Vec<NewFeedRecord>,
 ) -> R<()> {
     let (id, status) = (id.to_string(), status.clone());
     db.write(work(move |c| {
@@ -232,6 +233,7 @@ pub(crate) async fn change(
             crate::audit::append_all(c, &audit).await?;
             let now = audit.first().map_or_else(Utc::now, |f| f.at);
             crate::messages::insert_all(c, &messages, now).await?;
+            crate::feed::insert_all(c, &feed).await?;
             Ok(())
         })
     }))

@@ -83,6 +83,8 @@ on_every_backend!(
     ops_counts_follow_cases_tasks_alerts_and_reminders,
     documents_are_written_with_their_case_and_read_back_in_order,
     notification_prefs_switch_pairs_off_and_set_contacts,
+    feed_records_are_written_with_their_change_and_claimed_once,
+    unclaimed_records_past_their_deadline_are_alerted_exactly_once,
     ; raw:
     the_audit_log_and_case_events_refuse_update_and_delete,
     tasks_without_a_recorded_start_are_still_alerted,

@@ -109,6 +109,8 @@ pub fn code_of(e: &AppError) -> Code {
             DomainError::InvalidRating(_) => Code::InvalidInput,
             DomainError::RectificationStep(_) => Code::RectificationStep,
             DomainError::AppealNotAllowed(_) => Code::AppealNotAllowed,
+            DomainError::InvalidSupervision(_) => Code::InvalidInput,
+            DomainError::SupervisionStep(_) => Code::SupervisionStep,
         },
         AppError::Store(_) | AppError::Sealing(_) | AppError::Rendering(_) => Code::Internal,
     }

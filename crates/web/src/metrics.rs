@@ -30,11 +30,12 @@ const BUCKETS: [f64; 12] = [
 ];
 
 /// Alert kinds always reported, at zero when there are none.
-const ALERT_KINDS: [&str; 4] = [
+const ALERT_KINDS: [&str; 5] = [
     "task_overdue",
     "case_overdue",
     "public_report",
     onestamp_app::cases::LATE_CORRECTION,
+    "claim_overdue",
 ];
 
 /// The process's Prometheus handle, installing the recorder on first call.

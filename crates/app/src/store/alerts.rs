@@ -15,7 +15,8 @@ pub struct Alert {
     pub case_id: i64,
     pub case_number: String,
     /// `task_overdue`, `case_overdue`, `rectification_callback_overdue`,
-    /// `rectification_overdue` (好差评), `public_report` or `late_correction`.
+    /// `rectification_overdue` (好差评), `claim_overdue` (审管分离),
+    /// `public_report` or `late_correction`.
     pub kind: String,
     pub stage: Option<Stage>,
     /// The person the overdue task was assigned to (recorded against them).

@@ -89,7 +89,8 @@ pub trait LicenceStore: Send + Sync {
     async fn licence(&self, id: &str) -> Result<Option<StoredLicence>, StoreError>;
     async fn licence_of_case(&self, case_id: i64) -> Result<Option<StoredLicence>, StoreError>;
     async fn licences(&self, query: &LicenceQuery) -> Result<Vec<StoredLicence>, StoreError>;
-    /// Revokes a licence, or replaces it with `new` (same transaction).
+    /// Revokes a licence, or replaces it with `new` (same transaction), with
+    /// its messages and its supervision feed's records.
     async fn change_licence(
         &self,
         id: &str,
@@ -97,6 +98,7 @@ pub trait LicenceStore: Send + Sync {
         new: Option<StoredLicence>,
         audit: Vec<AuditFact>,
         messages: Vec<super::NewMessage>,
+        feed: Vec<super::NewFeedRecord>,
     ) -> Result<(), StoreError>;
     /// Valid licences ending on or before `until` not yet reminded: marks them and
     /// writes the holder's notification in one transaction, exactly once.

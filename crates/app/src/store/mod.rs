@@ -8,6 +8,7 @@ mod bulk;
 mod core;
 mod counts;
 mod documents;
+mod feed;
 mod integrity;
 mod licences;
 mod messages;
@@ -23,6 +24,10 @@ pub use self::bulk::{BulkStore, ImportedCase, day_serials, split_number};
 pub use self::core::CoreStore;
 pub use self::counts::{CountStore, OpsCounts};
 pub use self::documents::{DocumentStore, DraftDocuments, PendingDocuments, StoredDocument};
+pub use self::feed::{
+    FeedQuery, FeedStore, NewFeedRecord, NewSupervisionResult, StoredFeedRecord,
+    StoredSupervisionResult,
+};
 pub use self::integrity::{CaseRecord, IntegrityStore};
 pub use self::licences::{LicenceQuery, LicenceStore, MaterialFile, StoredLicence};
 pub use self::messages::{
@@ -169,6 +174,8 @@ pub struct CaseChange {
     pub alerts: Vec<NewAlert>,
     /// The messages of the change, written to the outbox in its transaction.
     pub messages: Vec<NewMessage>,
+    /// The supervision feed's records of the change (审管分离).
+    pub feed: Vec<NewFeedRecord>,
 }
 
 /// Filters for case lists; the permission filter is part of the query.
@@ -283,6 +290,7 @@ pub trait Store:
     + MessageStore
     + PrefStore
     + WebhookStore
+    + FeedStore
 {
 }
 
@@ -300,7 +308,8 @@ impl<
         + RatingStore
         + MessageStore
         + PrefStore
-        + WebhookStore,
+        + WebhookStore
+        + FeedStore,
 > Store for T
 {
 }

@@ -72,6 +72,7 @@ pub async fn ops_counts_follow_cases_tasks_alerts_and_reminders(store: Arc<dyn S
             documents: Vec::new(),
             alerts: Vec::new(),
             messages: Vec::new(),
+            feed: Vec::new(),
         })
         .await
         .unwrap();

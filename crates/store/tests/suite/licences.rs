@@ -189,6 +189,7 @@ pub async fn licences_are_stored_with_their_case_and_listed_by_filters(store: Ar
             None,
             vec![fact("licence.revoke", "L-1")],
             Vec::new(),
+            Vec::new(),
         )
         .await
         .unwrap();
@@ -199,6 +200,7 @@ pub async fn licences_are_stored_with_their_case_and_listed_by_filters(store: Ar
                 &revoked,
                 None,
                 vec![fact("licence.revoke", "L-1")],
+                Vec::new(),
                 Vec::new()
             )
             .await,
@@ -220,6 +222,7 @@ pub async fn licences_are_stored_with_their_case_and_listed_by_filters(store: Ar
             Some(licence("L-2b", &bob, &c2, Some("D-HEALTH"))),
             vec![fact("licence.replace", "L-2")],
             Vec::new(),
+            Vec::new(),
         )
         .await
         .unwrap();
@@ -238,6 +241,7 @@ pub async fn licences_are_stored_with_their_case_and_listed_by_filters(store: Ar
                 &replaced,
                 Some(licence("L-1b", &alice, &c1, None)),
                 vec![fact("licence.replace", "L-1")],
+                Vec::new(),
                 Vec::new(),
             )
             .await

@@ -8,6 +8,7 @@ mod cases;
 mod catalogue;
 mod counts;
 mod documents;
+mod feed;
 mod licences;
 mod messages;
 mod prefs;
@@ -24,6 +25,7 @@ pub use cases::*;
 pub use catalogue::*;
 pub use counts::*;
 pub use documents::*;
+pub use feed::*;
 pub use licences::*;
 pub use messages::*;
 pub use prefs::*;
@@ -116,5 +118,6 @@ pub fn moved_on(case: &Case, actor: i64, next_assignee: Option<i64>) -> CaseChan
         documents: Vec::new(),
         alerts: Vec::new(),
         messages: Vec::new(),
+        feed: Vec::new(),
     }
 }

@@ -5,6 +5,7 @@ mod auth;
 mod cases;
 mod catalogue;
 mod documents;
+mod feed;
 mod licences;
 mod materials;
 mod messages;
@@ -43,6 +44,7 @@ pub fn router() -> OpenApiRouter<App> {
         .merge(prefs::router())
         .merge(documents::router())
         .merge(ratings::router())
+        .merge(feed::router())
         .merge(progress::router())
         .merge(register::router())
         .merge(webhooks::router())

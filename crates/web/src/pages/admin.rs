@@ -21,7 +21,7 @@ use onestamp_domain::assignment::StaffProfile;
 use onestamp_domain::case::ApplicantKind;
 use onestamp_domain::role::Role;
 
-use super::regulation::{LicenceData, licence_data};
+use super::regulation::{LicenceData, ResultLine, licence_data, result_lines};
 use super::session::PageUser;
 use super::supervision::{incomplete, roles_zh, unconfirmed};
 use super::{Chrome, PageQuery, Template, error_page, render};
@@ -820,6 +820,7 @@ pub async fn licences(
 struct LicencePage {
     chrome: Chrome,
     l: LicenceData,
+    results: Vec<ResultLine>,
 }
 
 /// `GET /admin/licences/{id}`: one licence with the revoke and replace forms.
@@ -828,14 +829,68 @@ pub async fn licence(State(app): State<App>, user: PageUser, Path(id): Path<Stri
         return refused;
     }
     match app.get_licence(&user.session, &id).await {
-        Ok(view) => render(
-            LicencePage {
-                chrome: user.chrome(&app),
-                l: licence_data(&app, view).await,
-            },
-            StatusCode::OK,
-        ),
+        Ok(view) => {
+            let results = app
+                .supervision_results(&user.session, &id)
+                .await
+                .unwrap_or_default();
+            render(
+                LicencePage {
+                    chrome: user.chrome(&app),
+                    l: licence_data(&app, view).await,
+                    results: result_lines(&app, results),
+                },
+                StatusCode::OK,
+            )
+        }
         Err(e) => error_page(user.chrome(&app), e, Some("/admin/licences".into())),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct HandledForm {
+    #[serde(default)]
+    csrf: Option<String>,
+    #[serde(default)]
+    note: String,
+    /// The licence whose page to return to.
+    #[serde(default)]
+    licence: String,
+}
+
+/// `POST /admin/supervision-results/{id}/handled`: 已处理 through
+/// `App::handle_supervision_result`.
+pub async fn handle_result(
+    State(app): State<App>,
+    user: PageUser,
+    Path(id): Path<String>,
+    Form(form): Form<HandledForm>,
+) -> Response {
+    let plain = |c: char| c.is_ascii_alphanumeric() || c == '-';
+    let back = if form.licence.is_empty() || !form.licence.chars().all(plain) {
+        "/admin/licences".to_string()
+    } else {
+        format!("/admin/licences/{}", form.licence)
+    };
+    if let Some(refused) = user.csrf_refusal(&app, form.csrf.as_deref()) {
+        return refused;
+    }
+    if let Some(refused) = user.refuse_unless(&app, &[Role::Officer]) {
+        return refused;
+    }
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(
+            user.chrome(&app),
+            AppError::NotFound(format!("监管结果 {id} ")),
+            Some(back),
+        );
+    };
+    match app
+        .handle_supervision_result(&user.session, id, &form.note)
+        .await
+    {
+        Ok(_) => Redirect::to(&back).into_response(),
+        Err(e) => error_page(user.chrome(&app), e, Some(back)),
     }
 }
 

@@ -153,6 +153,16 @@ fn oversight_routes() -> Router<App> {
         .route("/admin/licences/{id}/replace", post(admin::replace))
         .route("/regulation", get(regulation::list))
         .route("/regulation/licences/{id}", get(regulation::detail))
+        .route(
+            "/regulation/licences/{id}/results",
+            post(regulation::send_result),
+        )
+        .route("/regulation/feed", get(regulation::feed))
+        .route("/regulation/feed/{id}/claim", post(regulation::claim))
+        .route(
+            "/admin/supervision-results/{id}/handled",
+            post(admin::handle_result),
+        )
 }
 
 /// What every page's frame shows: the bureau, who is logged in, the logout form.

@@ -3,10 +3,14 @@
 //! each licence's detail. The app decides which licences a regulator sees and
 //! how much of a holder's identity (`App::list_licences`, `App::get_licence`).
 
+use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+
+use onestamp_app::feed::{FeedEntry, ResultView};
+use onestamp_domain::timing::Light;
 
 use onestamp_app::licences::LicenceView;
 use onestamp_app::store::LicenceQuery;
@@ -199,6 +203,34 @@ pub async fn list(
 struct DetailPage {
     chrome: Chrome,
     l: LicenceData,
+    results: Vec<ResultLine>,
+    kinds: Vec<(&'static str, &'static str)>,
+}
+
+/// A supervision result as the licence pages list it.
+pub struct ResultLine {
+    pub id: i64,
+    pub kind: &'static str,
+    pub note: String,
+    pub recorded_at: String,
+    pub handled: bool,
+    pub handled_note: String,
+    pub handled_at: String,
+}
+
+pub(super) fn result_lines(app: &App, list: Vec<ResultView>) -> Vec<ResultLine> {
+    let time = |t: chrono::DateTime<chrono::Utc>| app.local_time(t);
+    list.into_iter()
+        .map(|r| ResultLine {
+            id: r.result.id,
+            kind: r.kind_label,
+            note: r.result.note,
+            recorded_at: time(r.result.recorded_at),
+            handled: r.handled,
+            handled_note: r.result.handled_note.unwrap_or_default(),
+            handled_at: r.result.handled_at.map(time).unwrap_or_default(),
+        })
+        .collect()
 }
 
 /// `GET /regulation/licences/{id}`: one licence of the regulator's domain.
@@ -207,13 +239,173 @@ pub async fn detail(State(app): State<App>, user: PageUser, Path(id): Path<Strin
         return refused;
     }
     match app.get_licence(&user.session, &id).await {
-        Ok(view) => render(
-            DetailPage {
-                chrome: user.chrome(&app),
-                l: licence_data(&app, view).await,
-            },
-            StatusCode::OK,
-        ),
+        Ok(view) => {
+            let results = app
+                .supervision_results(&user.session, &id)
+                .await
+                .unwrap_or_default();
+            render(
+                DetailPage {
+                    chrome: user.chrome(&app),
+                    l: licence_data(&app, view).await,
+                    results: result_lines(&app, results),
+                    kinds: onestamp_app::feed::result_kinds(),
+                },
+                StatusCode::OK,
+            )
+        }
         Err(e) => error_page(user.chrome(&app), e, Some("/regulation".into())),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ResultForm {
+    #[serde(default)]
+    csrf: Option<String>,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// `POST /regulation/licences/{id}/results`: a supervision result sent back
+/// through `App::send_supervision_result`.
+pub async fn send_result(
+    State(app): State<App>,
+    user: PageUser,
+    Path(id): Path<String>,
+    Form(form): Form<ResultForm>,
+) -> Response {
+    let back = format!("/regulation/licences/{id}");
+    if let Some(refused) = user.csrf_refusal(&app, form.csrf.as_deref()) {
+        return refused;
+    }
+    if let Some(refused) = user.refuse_unless(&app, &[Role::Regulator]) {
+        return refused;
+    }
+    match app
+        .send_supervision_result(&user.session, &id, &form.kind, &form.note)
+        .await
+    {
+        Ok(_) => Redirect::to(&back).into_response(),
+        Err(e) => error_page(user.chrome(&app), e, Some(back)),
+    }
+}
+
+/// A record as the feed page shows it.
+pub struct FeedLine {
+    pub id: i64,
+    pub kind: &'static str,
+    pub item: String,
+    pub case_number: String,
+    pub applicant: String,
+    pub opinion: String,
+    pub decided_on: String,
+    pub licence_id: Option<String>,
+    pub claim_due: String,
+    pub claimed: bool,
+    pub claimed_at: String,
+    /// The light's class and words.
+    pub light: (&'static str, &'static str),
+}
+
+fn feed_line(app: &App, e: FeedEntry) -> FeedLine {
+    let time = |t: chrono::DateTime<chrono::Utc>| app.local_time(t);
+    let s = &e.record.summary;
+    let field = |k: &str| s.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
+    FeedLine {
+        id: e.record.id,
+        kind: e.kind_label,
+        item: field("item_name"),
+        case_number: e.record.case_number.clone(),
+        applicant: field("applicant_name"),
+        opinion: field("opinion"),
+        decided_on: field("decided_on"),
+        licence_id: e.record.licence_id.clone(),
+        claim_due: time(e.record.claim_due),
+        claimed: e.claimed,
+        claimed_at: e.record.claimed_at.map(time).unwrap_or_default(),
+        light: match e.light {
+            None => ("ok", "已认领"),
+            Some(Light::Green) => ("green", "正常"),
+            Some(Light::Yellow) => ("yellow", "即将超时"),
+            Some(Light::Red) => ("red", "已超时"),
+        },
+    }
+}
+
+#[derive(Template)]
+#[template(path = "regulation_feed.html")]
+struct FeedPage {
+    chrome: Chrome,
+    records: Vec<FeedLine>,
+    more: Option<i64>,
+}
+
+#[derive(Deserialize)]
+pub struct FeedQuery {
+    before: Option<i64>,
+}
+
+/// `GET /regulation/feed`: 审批信息推送, newest first, with the claim
+/// deadline, its light and a 认领 button.
+pub async fn feed(
+    State(app): State<App>,
+    user: PageUser,
+    PageQuery(q): PageQuery<FeedQuery>,
+) -> Response {
+    if let Some(refused) = user.refuse_unless(&app, &[Role::Regulator]) {
+        return refused;
+    }
+    let list = match app
+        .supervision_feed_newest(&user.session, q.before, PAGE)
+        .await
+    {
+        Ok(l) => l,
+        Err(e) => return error_page(user.chrome(&app), e, Some("/regulation".into())),
+    };
+    let more = (list.len() as u32 >= PAGE)
+        .then(|| list.last().map(|e| e.record.id))
+        .flatten();
+    render(
+        FeedPage {
+            chrome: user.chrome(&app),
+            records: list.into_iter().map(|e| feed_line(&app, e)).collect(),
+            more,
+        },
+        StatusCode::OK,
+    )
+}
+
+#[derive(Deserialize)]
+pub struct ClaimForm {
+    #[serde(default)]
+    csrf: Option<String>,
+}
+
+/// `POST /regulation/feed/{id}/claim`: 认领 through `App::claim_feed_record`.
+pub async fn claim(
+    State(app): State<App>,
+    user: PageUser,
+    Path(id): Path<String>,
+    Form(form): Form<ClaimForm>,
+) -> Response {
+    if let Some(refused) = user.csrf_refusal(&app, form.csrf.as_deref()) {
+        return refused;
+    }
+    if let Some(refused) = user.refuse_unless(&app, &[Role::Regulator]) {
+        return refused;
+    }
+    let back = "/regulation/feed".to_string();
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(
+            user.chrome(&app),
+            AppError::NotFound(format!("审批信息推送记录 {id} ")),
+            Some(back),
+        );
+    };
+    match app.claim_feed_record(&user.session, id).await {
+        Ok(_) => Redirect::to(&back).into_response(),
+        Err(e) => error_page(user.chrome(&app), e, Some(back)),
     }
 }

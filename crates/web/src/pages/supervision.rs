@@ -525,6 +525,7 @@ pub async fn alerts(
                 onestamp_app::cases::LATE_CORRECTION => "补正告知逾期（超过5个工作日）",
                 "rectification_callback_overdue" => "差评回访超时",
                 "rectification_overdue" => "差评整改超时",
+                "claim_overdue" => "监管认领超时（审管分离）",
                 _ => "其他预警",
             },
             report: a.kind == "public_report",

@@ -880,12 +880,14 @@ pub struct FieldProblem {
     pub message: String,
 }
 
+mod feed;
 mod messages;
 mod public;
 mod ratings;
 pub mod themes;
-pub use messages::*;
 mod webhooks;
+pub use feed::*;
+pub use messages::*;
 pub use public::*;
 pub use ratings::*;
 pub use webhooks::*;
