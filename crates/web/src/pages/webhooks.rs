@@ -159,7 +159,7 @@ async fn page(
             department: h
                 .department
                 .as_deref()
-                .map_or("全部部门".to_string(), |d| dept_name(d)),
+                .map_or("全部部门".to_string(), &dept_name),
             enabled: h.enabled,
             reason: h.disabled_reason.unwrap_or_default(),
             created: app.local_time(h.created_at),
