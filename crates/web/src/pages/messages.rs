@@ -110,7 +110,7 @@ pub async fn read(
         }
         None => None,
     };
-    if id.is_none() && form.get("all").is_none() {
+    if id.is_none() && !form.contains_key("all") {
         return Redirect::to("/messages").into_response();
     }
     if let Err(e) = app.mark_read(&user.session, id).await {
