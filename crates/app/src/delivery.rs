@@ -59,6 +59,14 @@ pub struct DeliveryRun {
     pub lost: u32,
 }
 
+/// How one claimed delivery ended, for [`DeliveryRun`].
+enum Outcome {
+    Delivered,
+    Failed,
+    Skipped,
+    Lost,
+}
+
 /// Failed attempts per channel since this process started (`/metrics`).
 #[derive(Debug, Default)]
 pub struct FailureCounts([AtomicU64; 3]);
@@ -121,40 +129,60 @@ impl App {
             .to_std()
             .unwrap_or(std::time::Duration::from_secs(1))
             .max(std::time::Duration::from_secs(1));
-        let attempts = futures::future::join_all(claimed.iter().map(|d| async move {
-            match tokio::time::timeout(bound, channel.deliver(self, d)).await {
-                Ok(attempt) => attempt,
-                Err(_) => Attempt::Failed {
-                    status: None,
-                    answer: None,
-                    error: format!("投递超时（{} 秒内没有完成）", bound.as_secs()),
-                },
+        // Each outcome is recorded as soon as its attempt ends: a worker that
+        // dies later leaves only the attempts still in flight to repeat.
+        let outcomes =
+            futures::future::join_all(claimed.iter().map(|d| self.attempt_one(channel, d, bound)))
+                .await;
+        for outcome in outcomes {
+            match outcome? {
+                Outcome::Delivered => run.delivered += 1,
+                Outcome::Failed => run.failed += 1,
+                Outcome::Skipped => {}
+                Outcome::Lost => run.lost += 1,
             }
-        }))
-        .await;
-        for (d, attempt) in claimed.iter().zip(attempts) {
-            let at = self.clock.now();
-            let finish = match &attempt {
-                Attempt::Delivered { status, answer } => {
-                    run.delivered += 1;
-                    Finish {
-                        state: DeliveryState::Delivered,
-                        due_at: at,
-                        status: *status,
-                        answer: answer.clone(),
-                        error: None,
-                        at,
-                    }
-                }
-                Attempt::Failed {
-                    status,
-                    answer,
-                    error,
-                } => {
-                    run.failed += 1;
-                    self.delivery_failures.add(channel.name());
-                    let next = retry_delay(d.attempts);
-                    tracing::warn!(delivery = d.id, channel = channel.name(), attempts = d.attempts, error = %error, gives_up = next.is_none(), "delivery failed");
+        }
+        Ok(run)
+    }
+
+    /// One claimed delivery: the attempt, bounded by `bound`, and its outcome
+    /// recorded under the claim's lease.
+    async fn attempt_one(
+        &self,
+        channel: &dyn Channel,
+        d: &Claimed,
+        bound: std::time::Duration,
+    ) -> Result<Outcome, AppError> {
+        let attempt = match tokio::time::timeout(bound, channel.deliver(self, d)).await {
+            Ok(attempt) => attempt,
+            Err(_) => Attempt::Failed {
+                status: None,
+                answer: None,
+                error: format!("投递超时（{} 秒内没有完成）", bound.as_secs()),
+            },
+        };
+        let at = self.clock.now();
+        let (finish, outcome) = match &attempt {
+            Attempt::Delivered { status, answer } => (
+                Finish {
+                    state: DeliveryState::Delivered,
+                    due_at: at,
+                    status: *status,
+                    answer: answer.clone(),
+                    error: None,
+                    at,
+                },
+                Outcome::Delivered,
+            ),
+            Attempt::Failed {
+                status,
+                answer,
+                error,
+            } => {
+                self.delivery_failures.add(channel.name());
+                let next = retry_delay(d.attempts);
+                tracing::warn!(delivery = d.id, channel = channel.name(), attempts = d.attempts, error = %error, gives_up = next.is_none(), "delivery failed");
+                (
                     Finish {
                         state: if next.is_some() {
                             DeliveryState::Pending
@@ -166,16 +194,18 @@ impl App {
                         answer: answer.clone(),
                         error: Some(error.clone()),
                         at,
-                    }
-                }
-                Attempt::Refused {
-                    status,
-                    answer,
-                    error,
-                } => {
-                    run.failed += 1;
-                    self.delivery_failures.add(channel.name());
-                    tracing::warn!(delivery = d.id, channel = channel.name(), error = %error, "delivery refused for good");
+                    },
+                    Outcome::Failed,
+                )
+            }
+            Attempt::Refused {
+                status,
+                answer,
+                error,
+            } => {
+                self.delivery_failures.add(channel.name());
+                tracing::warn!(delivery = d.id, channel = channel.name(), error = %error, "delivery refused for good");
+                (
                     Finish {
                         state: DeliveryState::Failed,
                         due_at: at,
@@ -183,9 +213,12 @@ impl App {
                         answer: answer.clone(),
                         error: Some(error.clone()),
                         at,
-                    }
-                }
-                Attempt::Skipped(why) => Finish {
+                    },
+                    Outcome::Failed,
+                )
+            }
+            Attempt::Skipped(why) => (
+                Finish {
                     state: DeliveryState::Skipped,
                     due_at: at,
                     status: None,
@@ -193,23 +226,24 @@ impl App {
                     error: Some(why.clone()),
                     at,
                 },
-            };
-            if self
-                .store
-                .finish_delivery(d.id, d.lease_until, finish)
-                .await?
-            {
-                channel.after(self, d, &attempt).await;
-            } else {
-                run.lost += 1;
-                tracing::warn!(
-                    delivery = d.id,
-                    channel = channel.name(),
-                    "lease ran out before the outcome was recorded"
-                );
-            }
+                Outcome::Skipped,
+            ),
+        };
+        if self
+            .store
+            .finish_delivery(d.id, d.lease_until, finish)
+            .await?
+        {
+            channel.after(self, d, &attempt).await;
+            Ok(outcome)
+        } else {
+            tracing::warn!(
+                delivery = d.id,
+                channel = channel.name(),
+                "lease ran out before the outcome was recorded"
+            );
+            Ok(Outcome::Lost)
         }
-        Ok(run)
     }
 
     /// Failed delivery attempts per channel since this process started.
