@@ -115,7 +115,7 @@ async fn every_stage_of_a_case_reaches_the_applicants_mailbox_once() {
     let messages = t.store.case_messages(id).await.unwrap();
     let applicants: Vec<_> = messages
         .iter()
-        .filter(|m| !m.event.starts_with("task."))
+        .filter(|m| m.event.starts_with("case."))
         .collect();
     assert_eq!(applicants.len(), 5, "{messages:?}");
 
