@@ -11,7 +11,7 @@ use onestamp_app::App;
 use onestamp_app::prefs::{EventSwitch, NotificationSettings, SettingsChange};
 
 use crate::api::schema;
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ApiError, Code, ErrorBody};
 use crate::extract::{ApiJson, Caller};
 
 pub fn router() -> OpenApiRouter<App> {
@@ -77,8 +77,22 @@ async fn settings(
 async fn save_settings(
     State(app): State<App>,
     Caller(s): Caller,
-    ApiJson(req): ApiJson<NotificationSettingsRequest>,
+    ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<Json<NotificationSettings>, ApiError> {
+    // Every field may be left out, so only an object is a request (serde
+    // would read a JSON array as the fields in order).
+    if !body.is_object() {
+        return Err(ApiError::new(
+            Code::InvalidBody,
+            "请求体须为 JSON 对象：{\"email\", \"mobile\", \"events\"}",
+        ));
+    }
+    let req: NotificationSettingsRequest = serde_json::from_value(body).map_err(|_| {
+        ApiError::new(
+            Code::InvalidBody,
+            "请求体格式不对：email、mobile 须为文本，events 须为数组，每项含 event、inbox、email，不得有其他字段",
+        )
+    })?;
     let change = SettingsChange {
         email: req.email,
         mobile: req.mobile,
