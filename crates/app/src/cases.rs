@@ -50,6 +50,15 @@ pub struct Application {
     pub applicant: Option<UserId>,
 }
 
+/// Who files a new case, for whom, and by which channel.
+#[derive(Clone, Copy)]
+pub(crate) struct Filing<'a> {
+    pub session: &'a Session,
+    pub filed_by: FiledBy,
+    pub user: &'a User,
+    pub channel: Channel,
+}
+
 /// What an action carries beyond action, opinion and version.
 #[derive(Debug, Clone, Default)]
 pub struct ActionInput {
@@ -144,10 +153,44 @@ impl App {
         application: Application,
     ) -> Result<CaseView, AppError> {
         let (filed_by, user) = self.filer(session, application.applicant).await?;
-        let user = &user;
         let stored = self.get_item(&application.item_code).await?;
-        let item = stored.item;
         let now = self.clock.now();
+        let materials = self
+            .material_refs(&stored.item, user.id, &application.materials)
+            .await?;
+        let filing = Filing {
+            session,
+            filed_by,
+            user: &user,
+            channel: application.channel,
+        };
+        let new = self
+            .prepare_case(&filing, &stored, application.form, materials, now)
+            .await?;
+        let case = self.store.create_case(new).await?;
+        tracing::info!(case_no = %case.number, item = %case.item_code, status = %case.status.as_str(), applicant_id = user.id, actor_id = session.user.id, actor = %session.user.username, actor_role = %session.role_names(), "case submitted");
+        self.view(session, case, &stored.item).await
+    }
+
+    /// A new case of `stored`'s item as `filing` says, with its deadlines,
+    /// machine review, first task (or 秒批 outcome), documents and messages,
+    /// ready for the store to number and write. The form is checked here; the
+    /// materials are already resolved.
+    pub(crate) async fn prepare_case(
+        &self,
+        filing: &Filing<'_>,
+        stored: &crate::store::StoredItem,
+        form: serde_json::Map<String, serde_json::Value>,
+        materials: std::collections::BTreeMap<String, onestamp_domain::case::MaterialRef>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<NewCase, AppError> {
+        let Filing {
+            session,
+            filed_by,
+            user,
+            channel,
+        } = *filing;
+        let item = &stored.item;
         let applicant = Applicant {
             user_id: user.id,
             kind: user.identity_kind.ok_or_else(|| {
@@ -158,11 +201,11 @@ impl App {
         };
         let (mut case, event) = open_case_by(
             filed_by,
-            &item,
+            item,
             stored.version,
             applicant,
-            application.channel,
-            application.form,
+            channel,
+            form,
             false,
             now,
             self.local_date(now),
@@ -171,29 +214,27 @@ impl App {
         if !calendar.covers(self.local_date(now).year_ce().1 as i32) {
             tracing::warn!(date = %self.local_date(now), "no holiday data for this year: deadlines count weekends only");
         }
-        let (deadline, legal) = timing::case_due(calendar, &item, case.priority, now);
+        let (deadline, legal) = timing::case_due(calendar, item, case.priority, now);
         case.deadline = Some(deadline);
         case.legal_deadline = Some(legal);
-        case.materials = self
-            .material_refs(&item, user.id, &application.materials)
-            .await?;
+        case.materials = materials;
         // A renewal names a licence of the applicant's that may be renewed.
         if let Some(field) = item
             .certificate
             .as_ref()
             .and_then(|c| c.renews_field.as_ref())
         {
-            self.renewable(&case, &item, field).await?;
+            self.renewable(&case, item, field).await?;
         }
         if !item.rules.is_empty() {
             // Only rules that look at licences need them verified and loaded.
-            let held = if rules_need_licences(&item) {
+            let held = if rules_need_licences(item) {
                 self.valid_licences_of(user.id).await?
             } else {
                 Vec::new()
             };
             case.machine_review = Some(run_rules(
-                &item,
+                item,
                 &rule_input(&case, &held, self.local_date(now)),
             ));
         }
@@ -203,7 +244,7 @@ impl App {
             serde_json::json!({
                 "item": item.code,
                 "item_version": stored.version,
-                "channel": application.channel,
+                "channel": channel,
                 "filed_by": filed_by.clerk(),
                 "machine_review": case.machine_review,
             }),
@@ -213,7 +254,7 @@ impl App {
         // The safety valve: an admin may have switched instant decisions off for the item.
         let instant_on = item.instant && self.store.instant_enabled(&item.code).await?;
         let decided = if instant_on {
-            decide_instantly(&case, &item, now)?
+            decide_instantly(&case, item, now)?
         } else {
             None
         };
@@ -224,13 +265,13 @@ impl App {
             }
             events.extend(steps);
             case = done;
-            sealed = self.seal_licence(&case, &item).await?;
+            sealed = self.seal_licence(&case, item).await?;
             if let Some(l) = &sealed {
                 audit.extend(l.facts(now, None));
             }
         } else if let Some(stage) = case.status.stage() {
             case.task = Some(
-                self.first_task(session, filed_by, &case, &item, stage)
+                self.first_task(session, filed_by, &case, item, stage)
                     .await?,
             );
         }
@@ -240,29 +281,23 @@ impl App {
             self.local_date(now).format("%Y%m%d")
         );
         // Documents: the receipt (and the notice of acceptance of a 秒批 case).
-        let documents = self.submission_documents(&item, self.new_query_code(), &events)?;
-        let messages =
-            self.submission_messages(&item, &events, sealed.as_ref().map(|s| &s.licence));
-        let case = self
-            .store
-            .create_case(NewCase {
-                case,
-                number_prefix,
-                events,
-                audit,
-                retire: sealed.as_ref().and_then(|s| s.retire()),
-                licence: sealed.map(|s| s.licence),
-                documents,
-                messages,
-            })
-            .await?;
-        tracing::info!(case_no = %case.number, item = %case.item_code, status = %case.status.as_str(), applicant_id = user.id, actor_id = session.user.id, actor = %session.user.username, actor_role = %session.role_names(), "case submitted");
-        self.view(session, case, &item).await
+        let documents = self.submission_documents(item, self.new_query_code(), &events)?;
+        let messages = self.submission_messages(item, &events, sealed.as_ref().map(|s| &s.licence));
+        Ok(NewCase {
+            case,
+            number_prefix,
+            events,
+            audit,
+            retire: sealed.as_ref().and_then(|s| s.retire()),
+            licence: sealed.map(|s| s.licence),
+            documents,
+            messages,
+        })
     }
 
     /// Who files for whom: an applicant for themselves, or a clerk at the window
     /// for the applicant named.
-    async fn filer(
+    pub(crate) async fn filer(
         &self,
         session: &Session,
         named: Option<UserId>,
@@ -427,6 +462,13 @@ impl App {
         let (feed, feed_messages) = self.decision_feed(&next, &item, &decision.event).await?;
         let mut messages = messages;
         messages.extend(feed_messages);
+        // A child of a bundle that closes may let others start (联审联办).
+        let bundle = if next.status.is_closed() && !case.status.is_closed() {
+            self.bundle_step(session, &next, sealed.as_ref().map(|s| &s.licence), now)
+                .await?
+        } else {
+            None
+        };
         let event_role = decision.event.actor_role;
         self.store
             .commit_case(CaseChange {
@@ -440,6 +482,7 @@ impl App {
                 alerts,
                 messages,
                 feed,
+                bundle,
             })
             .await?;
         tracing::info!(case_no = %case.number, action = %command.action, from = %case.status.as_str(), to = %next.status.as_str(), version = next.version, actor_id = session.user.id, actor = %session.user.username, actor_role = %event_role.as_str(), "case action");

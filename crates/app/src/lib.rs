@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod bundles;
 pub mod cases;
 pub mod catalogue;
 pub mod clock;

@@ -101,6 +101,19 @@ pub struct Verification {
     /// Why it was revoked or replaced.
     pub reason: Option<String>,
     pub replaced_by: Option<String>,
+    /// A combined licence (一企一证): each permit it lists, as it stands now.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub permits: Vec<PermitStanding>,
+}
+
+/// One permit of a combined licence as verification shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PermitStanding {
+    pub id: String,
+    pub type_name: String,
+    pub standing: Standing,
+    pub standing_label: String,
+    pub valid_until: Option<NaiveDate>,
 }
 
 /// What may be shown to the public of a licence: no identity numbers; a
@@ -186,7 +199,7 @@ impl App {
         let Some(spec) = &item.certificate else {
             return Ok(None);
         };
-        let sealing = self.sealing()?;
+        self.sealing()?;
         let today = self.today();
         let type_code = LicenceTypeCode::parse(&spec.type_code)
             .map_err(|e| AppError::sealing(format!("licence type code {}: {e}", spec.type_code)))?;
@@ -261,6 +274,26 @@ impl App {
                 }
             }
         };
+        let supervising = item
+            .supervising_department
+            .clone()
+            .or_else(|| Some(item.department.clone()));
+        let sealed = self.sign_licence(&doc, case, &item.code, supervising)?;
+        Ok(Some(Sealed {
+            renews: renewed.map(|(old, _)| old.id),
+            ..sealed
+        }))
+    }
+
+    /// Checks and signs a licence document of `case`'s applicant, as stored.
+    fn sign_licence(
+        &self,
+        doc: &LicenceDocument,
+        case: &Case,
+        item_code: &str,
+        supervising_department: Option<String>,
+    ) -> Result<Sealed, AppError> {
+        let sealing = self.sealing()?;
         doc.check().map_err(AppError::sealing)?;
         let canonical = String::from_utf8(doc.canonical_bytes()).map_err(AppError::sealing)?;
         let signature = sealing
@@ -270,17 +303,14 @@ impl App {
         let licence = StoredLicence {
             seq: 0,
             id: doc.id.to_string(),
-            type_code: spec.type_code.clone(),
-            type_name: spec.name.clone(),
+            type_code: doc.type_code.as_str().to_string(),
+            type_name: doc.type_name.clone(),
             holder_user_id: case.applicant.user_id,
             holder_name: doc.holder_name.clone(),
             holder_is_person: matches!(doc.holder_identity, HolderIdentity::CitizenId(_)),
             case_id: case.id,
-            item_code: item.code.clone(),
-            supervising_department: item
-                .supervising_department
-                .clone()
-                .or_else(|| Some(item.department.clone())),
+            item_code: item_code.to_string(),
+            supervising_department,
             issued_on: doc.issued_on,
             valid_until: doc.valid_until,
             canonical,
@@ -288,10 +318,62 @@ impl App {
             key_id: sealing.seal.key_id().to_string(),
             status: LicenceStatus::Valid,
         };
-        Ok(Some(Sealed {
-            renews: renewed.map(|(old, _)| old.id),
+        Ok(Sealed {
             licence,
-        }))
+            renews: None,
+        })
+    }
+
+    /// The combined licence of a theme (一企一证) for the applicant of `case`:
+    /// every permit with its number, scope and validity; valid until the first
+    /// of them expires. Its `item_code` is the theme's.
+    pub(crate) async fn seal_bundle_licence(
+        &self,
+        case: &Case,
+        spec: &onestamp_domain::theme::CombinedLicence,
+        theme_code: &str,
+        theme_name: &str,
+        permits: &[StoredLicence],
+    ) -> Result<Sealed, AppError> {
+        let today = self.today();
+        let type_code = LicenceTypeCode::parse(&spec.type_code)
+            .map_err(|e| AppError::sealing(format!("licence type code {}: {e}", spec.type_code)))?;
+        let issuer_code = CreditCode::parse(&self.settings.bureau_credit_code)
+            .map_err(|e| AppError::sealing(format!("the bureau's credit code: {e}")))?;
+        let n = self
+            .store
+            .next_licence_serial(&spec.type_code, today.year())
+            .await?;
+        let serial = format!("{}{n:06}", today.year());
+        let serial = LicenceSerial::parse(&serial)
+            .map_err(|e| AppError::sealing(format!("licence serial {serial}: {e}")))?;
+        let mut fields = Vec::new();
+        for p in permits {
+            let scope = LicenceDocument::from_canonical_bytes(p.canonical.as_bytes())
+                .map(|d| d.scope)
+                .unwrap_or_default();
+            let until = p
+                .valid_until
+                .map_or_else(|| "长期".to_string(), onestamp_certificate::chinese_date);
+            fields.push((
+                p.type_name.clone(),
+                format!("编号 {}；许可范围：{scope}；有效期至 {until}", p.id),
+            ));
+        }
+        let doc = LicenceDocument {
+            id: LicenceId::new(&type_code, &issuer_code, &serial, LicenceVersion::FIRST),
+            type_code,
+            type_name: spec.name.clone(),
+            holder_name: case.applicant.name.clone(),
+            holder_identity: holder_identity(case, today)?,
+            scope: format!("{theme_name}：{} 项许可合一", permits.len()),
+            issuer: self.settings.bureau_name.clone(),
+            issuer_code,
+            issued_on: today,
+            valid_until: permits.iter().filter_map(|p| p.valid_until).min(),
+            fields,
+        };
+        self.sign_licence(&doc, case, theme_code, None)
     }
 
     /// The applicant's licence a renewal's form names, if it may be renewed:
@@ -415,6 +497,7 @@ impl App {
             licence: None,
             reason: None,
             replaced_by: None,
+            permits: Vec::new(),
         };
         if id.len() > 128 || LicenceId::parse(id).is_err() {
             return Ok(Verification {
@@ -444,6 +527,7 @@ impl App {
             LicenceStatus::Revoked { reason } => (Some(reason.clone()), None),
             LicenceStatus::Replaced { by, reason } => (Some(reason.clone()), Some(by.clone())),
         };
+        let permits = self.permits_of(&stored.id).await?;
         Ok(Verification {
             id: id.to_string(),
             standing,
@@ -451,7 +535,31 @@ impl App {
             licence: Some(public_view(&doc, stored.holder_is_person, standing)),
             reason,
             replaced_by,
+            permits,
         })
+    }
+
+    /// The permits a combined licence lists, each as it stands now: revoking
+    /// one shows here. Empty for any other licence.
+    async fn permits_of(&self, id: &str) -> Result<Vec<PermitStanding>, AppError> {
+        let Some(b) = self.store.bundle_of_licence(id).await? else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for (case_id, _, _) in b.children.iter().filter_map(|c| c.case.as_ref()) {
+            let Some(p) = self.store.licence_of_case(*case_id).await? else {
+                continue;
+            };
+            let (standing, _) = self.standing_of(&p).await?;
+            out.push(PermitStanding {
+                id: p.id.clone(),
+                type_name: p.type_name.clone(),
+                standing,
+                standing_label: standing.label_zh().to_string(),
+                valid_until: p.valid_until,
+            });
+        }
+        Ok(out)
     }
 
     /// Whether a stored licence's status and content are those its audited

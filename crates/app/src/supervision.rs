@@ -255,6 +255,7 @@ impl App {
                 alerts: Vec::new(),
                 messages,
                 feed: Vec::new(),
+                bundle: None,
             })
             .await?;
         Ok(())

@@ -48,7 +48,7 @@ pub(crate) async fn create(db: &Db, new: NewCase) -> R<Case> {
     db.write(work(move |c| Box::pin(create_in(c, new)))).await
 }
 
-async fn create_in(conn: &mut AnyConnection, new: NewCase) -> R<Case> {
+pub(crate) async fn create_in(conn: &mut AnyConnection, new: NewCase) -> R<Case> {
     let (serial,): (i64,) = sqlx::query_as(
         "INSERT INTO case_serials (day, last) VALUES ($1, 1)
          ON CONFLICT (day) DO UPDATE SET last = case_serials.last + 1 RETURNING last",
@@ -305,6 +305,9 @@ async fn commit_in(conn: &mut AnyConnection, change: CaseChange) -> R<()> {
         }
     }
     crate::messages::insert_all(conn, &change.messages, case.updated_at).await?;
+    if let Some(step) = &change.bundle {
+        crate::bundles::step_in(conn, step).await?;
+    }
     Ok(())
 }
 

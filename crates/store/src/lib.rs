@@ -14,6 +14,7 @@
 mod alerts;
 mod audit;
 mod bulk;
+mod bundles;
 mod cases;
 mod catalogue;
 mod codec;
@@ -224,6 +225,14 @@ delegate! {
         fn supervision_result(id: i64) -> Option<StoredSupervisionResult> = feed::result_by_id;
         fn handle_result(id: i64, by: UserId, note: &str, at: DateTime<Utc>, audit: AuditFact) -> bool
             = feed::handle;
+    }
+    BundleStore {
+        fn create_bundle(new: NewBundle) -> StoredBundle = bundles::create;
+        fn bundle(id: i64) -> Option<StoredBundle> = bundles::by_id;
+        fn bundle_of_case(case_id: i64) -> Option<StoredBundle> = bundles::of_case;
+        fn bundle_of_licence(licence_id: &str) -> Option<StoredBundle> = bundles::of_licence;
+        fn bundles_of(applicant: UserId, before: Option<i64>, limit: u32) -> Vec<StoredBundle>
+            = bundles::of_applicant;
     }
     DocumentStore {
         fn case_documents(case_id: i64) -> Vec<StoredDocument> = documents::of_case;

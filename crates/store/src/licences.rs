@@ -173,7 +173,8 @@ pub(crate) async fn by_id(db: &Db, id: &str) -> R<Option<StoredLicence>> {
 
 pub(crate) async fn of_case(db: &Db, case_id: i64) -> R<Option<StoredLicence>> {
     let row: Option<LicenceRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {FIELDS} FROM licences WHERE case_id = $1 ORDER BY seq DESC LIMIT 1"
+        "SELECT {FIELDS} FROM licences WHERE case_id = $1
+         AND item_code = (SELECT item_code FROM cases WHERE id = $1) ORDER BY seq DESC LIMIT 1"
     )))
     .bind(case_id)
     .fetch_optional(&db.read)

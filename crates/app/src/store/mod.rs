@@ -5,6 +5,7 @@
 
 mod alerts;
 mod bulk;
+mod bundles;
 mod core;
 mod counts;
 mod documents;
@@ -21,6 +22,9 @@ mod webhooks;
 
 pub use self::alerts::{Alert, AlertStore, NewAlert};
 pub use self::bulk::{BulkStore, ImportedCase, day_serials, split_number};
+pub use self::bundles::{
+    BundleBody, BundleStep, BundleStore, NewBundle, PendingChild, StoredBundle, StoredChild,
+};
 pub use self::core::CoreStore;
 pub use self::counts::{CountStore, OpsCounts};
 pub use self::documents::{DocumentStore, DraftDocuments, PendingDocuments, StoredDocument};
@@ -176,6 +180,8 @@ pub struct CaseChange {
     pub messages: Vec<NewMessage>,
     /// The supervision feed's records of the change (审管分离).
     pub feed: Vec<NewFeedRecord>,
+    /// What closing a child of a bundle does to the bundle (联审联办).
+    pub bundle: Option<BundleStep>,
 }
 
 /// Filters for case lists; the permission filter is part of the query.
@@ -291,6 +297,7 @@ pub trait Store:
     + PrefStore
     + WebhookStore
     + FeedStore
+    + BundleStore
 {
 }
 
@@ -309,7 +316,8 @@ impl<
         + MessageStore
         + PrefStore
         + WebhookStore
-        + FeedStore,
+        + FeedStore
+        + BundleStore,
 > Store for T
 {
 }

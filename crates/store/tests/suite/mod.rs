@@ -119,5 +119,6 @@ pub fn moved_on(case: &Case, actor: i64, next_assignee: Option<i64>) -> CaseChan
         alerts: Vec::new(),
         messages: Vec::new(),
         feed: Vec::new(),
+        bundle: None,
     }
 }

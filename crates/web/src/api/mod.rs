@@ -2,6 +2,7 @@
 
 mod applicants;
 mod auth;
+mod bundles;
 mod cases;
 mod catalogue;
 mod documents;
@@ -35,6 +36,7 @@ pub fn router() -> OpenApiRouter<App> {
         .merge(applicants::router())
         .merge(catalogue::router())
         .merge(cases::router())
+        .merge(bundles::router())
         .merge(validate::router())
         .merge(supervision::router())
         .merge(quality::router())

@@ -764,6 +764,20 @@ pub struct Verification {
     /// Why it was revoked or replaced.
     pub reason: Option<String>,
     pub replaced_by: Option<String>,
+    /// A combined licence (一企一证) only: each permit it lists, as it stands
+    /// now (a revoked permit shows here).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub permits: Vec<PermitStanding>,
+}
+
+/// One permit of a combined licence, as verification shows it.
+#[derive(Serialize, ToSchema)]
+pub struct PermitStanding {
+    pub id: String,
+    pub type_name: String,
+    pub standing: Standing,
+    pub standing_label: String,
+    pub valid_until: Option<NaiveDate>,
 }
 
 /// A message in my in-app inbox.

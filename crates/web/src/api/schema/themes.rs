@@ -98,3 +98,106 @@ pub struct ThemeView {
     pub plan: ThemePlan,
     pub comparison: Comparison,
 }
+
+/// 联审联办: the status of a bundle, read from its children's.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BundleStatus {
+    InProgress,
+    Correction,
+    Issued,
+    PartlyIssued,
+    Stopped,
+    Refused,
+    Withdrawn,
+}
+
+/// What happens to the other items when one is denied.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OnDenial {
+    Continue,
+    Stop,
+}
+
+/// One child of a bundle: its item and its case once started.
+#[derive(Serialize, ToSchema)]
+pub struct BundleChild {
+    pub item_code: String,
+    pub item_name: String,
+    pub department: String,
+    /// The items it waits for (issued first).
+    pub waits_for: Vec<String>,
+    /// `waiting`, `started` or `cancelled`.
+    pub state: String,
+    pub case_id: Option<i64>,
+    pub case_number: Option<String>,
+    pub status: Option<CaseStatus>,
+    pub status_label: String,
+    pub deadline: Option<DateTime<Utc>>,
+    pub light: Option<Light>,
+    pub licence_id: Option<String>,
+}
+
+/// What one child asks the applicant to correct.
+#[derive(Serialize, ToSchema)]
+pub struct BundleCorrection {
+    pub case_id: i64,
+    pub case_number: String,
+    pub item_code: String,
+    pub item_name: String,
+    pub version: i64,
+    pub request: CorrectionRequest,
+}
+
+/// One step of a bundle's one timeline.
+#[derive(Serialize, ToSchema)]
+pub struct BundleTimelineEntry {
+    pub at: DateTime<Utc>,
+    pub item_name: String,
+    pub case_number: Option<String>,
+    pub action: String,
+    pub label: String,
+    pub opinion: Option<String>,
+}
+
+/// A bundle: one application for a theme, one status, one timeline.
+#[derive(Serialize, ToSchema)]
+pub struct Bundle {
+    pub id: i64,
+    /// `<district>-<YYYYMMDD>-ZT<serial>`.
+    pub number: String,
+    pub theme_code: String,
+    pub theme_name: String,
+    pub channel: Channel,
+    pub status: BundleStatus,
+    pub status_label: String,
+    pub on_denial: OnDenial,
+    pub on_denial_note: String,
+    pub submitted_at: DateTime<Utc>,
+    /// The committed limit: the longest chain of the items' committed limits.
+    pub deadline: DateTime<Utc>,
+    pub light: Light,
+    pub children: Vec<BundleChild>,
+    /// Every child's correction request, to be answered in one resubmission.
+    pub corrections: Vec<BundleCorrection>,
+    pub timeline: Vec<BundleTimelineEntry>,
+    /// The combined licence (一企一证), once every permit is issued.
+    pub combined_licence: Option<String>,
+}
+
+/// A bundle in a list.
+#[derive(Serialize, ToSchema)]
+pub struct BundleSummary {
+    pub id: i64,
+    pub number: String,
+    pub theme_code: String,
+    pub theme_name: String,
+    pub status: BundleStatus,
+    pub status_label: String,
+    pub submitted_at: DateTime<Utc>,
+    pub deadline: DateTime<Utc>,
+    /// How many items the bundle has, and how many are issued.
+    pub children: u32,
+    pub issued: u32,
+}
