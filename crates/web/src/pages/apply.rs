@@ -48,7 +48,7 @@ pub struct FieldView {
 }
 
 impl FieldView {
-    fn of(f: &FormField) -> FieldView {
+    pub(super) fn of(f: &FormField) -> FieldView {
         let (control, input_type, inputmode, check) = match f.field_type {
             FieldType::Text => ("input", "text", "text", None),
             FieldType::Textarea => ("textarea", "text", "text", None),
@@ -84,7 +84,7 @@ impl FieldView {
     }
 
     /// The value entered as it goes back into the control.
-    fn set(&mut self, v: &Value) {
+    pub(super) fn set(&mut self, v: &Value) {
         match v {
             Value::Bool(b) => self.checked = *b,
             Value::String(s) => self.value = s.clone(),
@@ -198,7 +198,10 @@ pub(super) fn form_values(
 }
 
 /// Builds the page: the item's fields with `values`, the materials with what the
-/// applicant may give by reference.
+/// applicant may give by reference. For a theme (`item` its shared form, see
+/// [`super::themes`]) nothing is prefilled from licences and it posts to the
+/// theme's address.
+#[allow(clippy::too_many_arguments, reason = "the parts of one form")]
 pub(super) async fn page(
     app: &App,
     user: &PageUser,
@@ -207,17 +210,23 @@ pub(super) async fn page(
     chosen: &Chosen,
     use_prefill_materials: bool,
     counter: Option<CounterFor>,
+    theme: bool,
 ) -> Result<ApplyPage, AppError> {
     let selected = &chosen.selected;
-    let (prefill, files) = match &counter {
-        Some(c) => (
+    let (prefill, files) = match (&counter, theme) {
+        (Some(c), false) => (
             app.prefill_for(&user.session, &item.code, c.id).await?,
             app.applicant_materials(&user.session, c.id).await?,
         ),
-        None => (
+        (Some(c), true) => (
+            Default::default(),
+            app.applicant_materials(&user.session, c.id).await?,
+        ),
+        (None, false) => (
             app.prefill(&user.session, &item.code).await?,
             app.my_materials(&user.session).await?,
         ),
+        (None, true) => (Default::default(), app.my_materials(&user.session).await?),
     };
     let fields = item
         .form
@@ -279,9 +288,11 @@ pub(super) async fn page(
         .collect();
     Ok(ApplyPage {
         chrome: user.chrome(app),
-        action: match &counter {
-            Some(c) => format!("/counter/apply/{}?applicant={}", item.code, c.id),
-            None => format!("/items/{}/apply", item.code),
+        action: match (&counter, theme) {
+            (Some(c), false) => format!("/counter/apply/{}?applicant={}", item.code, c.id),
+            (Some(c), true) => format!("/counter/themes/{}/apply?applicant={}", item.code, c.id),
+            (None, false) => format!("/items/{}/apply", item.code),
+            (None, true) => format!("/themes/{}/apply", item.code),
         },
         counter,
         code: item.code.clone(),
@@ -337,14 +348,25 @@ pub async fn form(State(app): State<App>, user: PageUser, Path(code): Path<Strin
         Ok(p) => p.form,
         Err(e) => return error_page(user.chrome(&app), e, back),
     };
-    match page(&app, &user, &item, &prefill, &Chosen::default(), true, None).await {
+    match page(
+        &app,
+        &user,
+        &item,
+        &prefill,
+        &Chosen::default(),
+        true,
+        None,
+        false,
+    )
+    .await
+    {
         Ok(p) => render(p, StatusCode::OK),
         Err(e) => error_page(user.chrome(&app), e, back),
     }
 }
 
 /// Applications from a phone count as the mobile channel (移动端), others as web.
-fn channel(headers: &HeaderMap) -> Channel {
+pub(super) fn channel(headers: &HeaderMap) -> Channel {
     let ua = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
@@ -380,7 +402,10 @@ pub async fn submit(
         Ok(s) => s.item,
         Err(e) => return error_page(user.chrome(&app), e, Some("/items".into())),
     };
-    file_application(&app, &user, &item, channel, posted, uploads, None, back).await
+    file_application(
+        &app, &user, &item, channel, posted, uploads, None, back, false,
+    )
+    .await
 }
 
 /// Stores the uploads in the applicant's library, files the application, and
@@ -396,6 +421,7 @@ pub(super) async fn file_application(
     uploads: Vec<super::uploads::Upload>,
     counter: Option<CounterFor>,
     back: Option<String>,
+    theme: bool,
 ) -> Response {
     let values = form_values(item, &posted.fields);
     let owner = counter.as_ref().map(|c| c.id);
@@ -405,13 +431,31 @@ pub(super) async fn file_application(
     };
     let uploaded = match super::uploads::store(app, user, item, uploads, owner).await {
         Ok(u) => u,
-        Err(e) => return refused_form(app, user, item, &values, &chosen, e, counter, back).await,
+        Err(e) => {
+            return refused_form(app, user, item, &values, &chosen, e, counter, back, theme).await;
+        }
     };
+    let materials = super::uploads::choices(&posted.materials, &posted.kept, &uploaded);
+    if theme {
+        let application = onestamp_app::bundles::BundleApplication {
+            theme: item.code.clone(),
+            channel,
+            form: values.clone(),
+            materials,
+            applicant: owner,
+        };
+        let err = match app.submit_bundle(&user.session, application).await {
+            Ok(view) => return Redirect::to(&format!("/bundles/{}", view.id)).into_response(),
+            Err(e) => e,
+        };
+        let chosen = Chosen::after(&posted, &uploaded);
+        return refused_form(app, user, item, &values, &chosen, err, counter, back, theme).await;
+    }
     let application = Application {
         item_code: item.code.clone(),
         channel,
         form: values.clone(),
-        materials: super::uploads::choices(&posted.materials, &posted.kept, &uploaded),
+        materials,
         applicant: owner,
     };
     let err = match app.submit_application(&user.session, application).await {
@@ -419,7 +463,7 @@ pub(super) async fn file_application(
         Err(e) => e,
     };
     let chosen = Chosen::after(&posted, &uploaded);
-    refused_form(app, user, item, &values, &chosen, err, counter, back).await
+    refused_form(app, user, item, &values, &chosen, err, counter, back, theme).await
 }
 
 /// The problems of a refused form that name a field or material.
@@ -446,11 +490,12 @@ pub(super) async fn refused_form(
     err: AppError,
     counter: Option<CounterFor>,
     back: Option<String>,
+    theme: bool,
 ) -> Response {
     let message = err.to_string();
     let problems = problems_of(&err);
     let status = crate::error::ApiError::from(err).status();
-    let mut shown = match page(app, user, item, values, chosen, false, counter).await {
+    let mut shown = match page(app, user, item, values, chosen, false, counter, theme).await {
         Ok(p) => p,
         Err(e) => return error_page(user.chrome(app), e, back),
     };

@@ -53,6 +53,8 @@ fn lines(app: &App, list: Vec<CaseSummary>, names: &HashMap<String, String>) -> 
 #[template(path = "cases.html")]
 struct CasesPage {
     chrome: Chrome,
+    /// The applicant's theme applications (主题申请), on the first page.
+    bundles: Vec<(onestamp_app::bundles::BundleSummary, String)>,
     cases: Vec<CaseLine>,
     more: Option<i64>,
 }
@@ -82,9 +84,25 @@ pub async fn my_cases(
         .then(|| list.last().map(|c| c.id))
         .flatten();
     let names = item_names(&app).await;
+    let bundles = if q.before.is_none() && user.session.has(onestamp_domain::role::Role::Applicant)
+    {
+        match app.my_bundles(&user.session, None, 20).await {
+            Ok(list) => list
+                .into_iter()
+                .map(|b| {
+                    let at = app.local_time(b.submitted_at);
+                    (b, at)
+                })
+                .collect(),
+            Err(e) => return error_page(chrome, e, Some("/".into())),
+        }
+    } else {
+        Vec::new()
+    };
     render(
         CasesPage {
             chrome,
+            bundles,
             cases: lines(&app, list, &names),
             more,
         },

@@ -78,7 +78,7 @@ async fn page(
     values: &serde_json::Map<String, Value>,
     chosen: &Chosen,
 ) -> Result<CorrectPage, AppError> {
-    let full = apply::page(app, user, item, values, chosen, false, None).await?;
+    let full = apply::page(app, user, item, values, chosen, false, None, false).await?;
     let (fields, materials) = named(view, full.fields, full.materials);
     Ok(CorrectPage {
         chrome: user.chrome(app),

@@ -54,7 +54,7 @@ pub struct CounterQuery {
     applicant: Option<i64>,
 }
 
-fn clerk_only(app: &App, user: &PageUser) -> Option<Response> {
+pub(super) fn clerk_only(app: &App, user: &PageUser) -> Option<Response> {
     user.refuse_unless(app, &[Role::Clerk])
 }
 
@@ -205,7 +205,7 @@ pub async fn register(
 
 #[derive(Debug, Deserialize)]
 pub struct ApplyQuery {
-    applicant: i64,
+    pub applicant: i64,
 }
 
 /// `GET /counter/apply/{code}?applicant=`: the item's form for the applicant, with uploads.
@@ -235,12 +235,26 @@ pub async fn apply_form(
         &apply::Chosen::default(),
         true,
         Some(who),
+        false,
     )
     .await
     {
         Ok(p) => render(p, StatusCode::OK),
         Err(e) => error_page(user.chrome(&app), e, back),
     }
+}
+
+pub(super) async fn serving_applicant(
+    app: &App,
+    user: &PageUser,
+    applicant: i64,
+) -> Result<CounterFor, AppError> {
+    let who = app.window_applicant(&user.session, applicant).await?;
+    Ok(CounterFor {
+        id: who.id,
+        name: who.display_name,
+        identity: who.identity,
+    })
 }
 
 async fn serving(
@@ -296,6 +310,7 @@ pub async fn apply_submit(
         form.uploads,
         Some(who),
         back,
+        false,
     )
     .await
 }

@@ -23,6 +23,7 @@ mod regulation;
 pub mod session;
 mod settings;
 mod supervision;
+mod themes;
 mod uploads;
 mod verify;
 mod webhooks;
@@ -52,6 +53,24 @@ pub fn router() -> Router<App> {
             get(apply::form)
                 .post(apply::submit)
                 .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/themes/{code}", get(themes::guide))
+        .route(
+            "/themes/{code}/apply",
+            get(themes::form)
+                .post(themes::submit)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/counter/themes/{code}/apply",
+            get(themes::counter_form)
+                .post(themes::counter_submit)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/bundles/{id}", get(themes::bundle))
+        .route(
+            "/bundles/{id}/resubmit",
+            post(themes::resubmit).layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route("/cases", get(cases::my_cases))
         .route("/cases/{id}", get(cases::case_page))

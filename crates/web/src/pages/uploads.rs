@@ -18,8 +18,9 @@ use onestamp_domain::catalogue::Item;
 
 use super::session::PageUser;
 
-/// Most files one form takes at once.
-pub const MAX_FILES: usize = 12;
+/// Most files one form takes at once (a theme's one set of materials is
+/// larger than an item's).
+pub const MAX_FILES: usize = 30;
 
 /// One file posted for a material.
 pub struct Upload {

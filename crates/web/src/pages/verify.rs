@@ -24,6 +24,8 @@ struct VerifyPage {
     reason: Option<String>,
     replaced_by: Option<String>,
     exists: bool,
+    /// A combined licence's permits (一企一证), each as it stands now.
+    permits: Vec<onestamp_app::licences::PermitStanding>,
 }
 
 /// The public verification page a licence's QR code opens.
@@ -52,6 +54,7 @@ pub async fn verify_page(
                     reason: v.reason,
                     replaced_by: v.replaced_by,
                     exists,
+                    permits: v.permits,
                 },
                 StatusCode::OK,
             )
