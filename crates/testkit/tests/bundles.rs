@@ -117,7 +117,17 @@ async fn apply(t: &TestApp, token: &str, theme: &str) -> Value {
 
 #[tokio::test]
 async fn a_restaurant_goes_from_one_application_to_one_combined_licence() {
-    let t = TestApp::start().await;
+    restaurant(TestApp::start().await).await;
+}
+
+#[tokio::test]
+async fn a_restaurant_goes_the_same_way_on_postgresql() {
+    if let Some(t) = TestApp::start_on_postgres().await {
+        restaurant(t).await;
+    }
+}
+
+async fn restaurant(t: TestApp) {
     let applicant = t.login("jinjiang_books").await;
     let b = apply(&t, &applicant, "T-RESTAURANT").await;
     let id = b["id"].as_i64().unwrap();

@@ -151,6 +151,7 @@ async fn integer_query_parameters_declare_a_range_the_server_keeps_to() {
     let doc = document(&t).await;
     let admin = t.login("admin").await;
     let supervisor = t.login("supervisor").await;
+    let applicant = t.login("jinjiang_books").await;
     // A webhook, for the list of its deliveries.
     let hook = t
         .post(
@@ -189,6 +190,8 @@ async fn integer_query_parameters_declare_a_range_the_server_keeps_to() {
             // The user with the widest view of each list.
             let token = if path.contains("alerts") || path.contains("supervision") {
                 &supervisor
+            } else if path.contains("bundles") {
+                &applicant
             } else {
                 &admin
             };
@@ -379,6 +382,12 @@ async fn real_answers_match_the_documented_schemas() {
             &applicant,
         ),
         ("/api/v1/themes", "/api/v1/themes".into(), &applicant),
+        ("/api/v1/bundles", "/api/v1/bundles".into(), &applicant),
+        (
+            "/api/v1/bundles/{id}",
+            "/api/v1/bundles/999999".into(),
+            &applicant,
+        ),
         (
             "/api/v1/themes/{code}",
             "/api/v1/themes/T-RESTAURANT".into(),
