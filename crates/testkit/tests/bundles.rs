@@ -34,7 +34,8 @@ fn shared_form() -> Value {
         "liquor_types": "啤酒、葡萄酒等发酵酒",
         "sales_mode": "店内零售兼现场饮用",
         "venue_kind": "歌舞娱乐场所（KTV、演艺吧、舞厅）",
-        "room_count": 6.0
+        "room_count": 6.0,
+        "publication_scope": "图书"
     })
 }
 
@@ -413,5 +414,143 @@ async fn a_bundle_asks_only_what_its_theme_has() {
         .post("/api/v1/bundles", &clerk, json!({"theme": "T-RESTAURANT"}))
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{:?}", r.body);
+    t.finish().await;
+}
+
+#[tokio::test]
+async fn a_cyclic_theme_is_refused_at_import_naming_the_theme_and_the_cycle() {
+    let t = TestApp::start().await;
+    let admin = t.login("admin").await;
+    let mut cat = t
+        .call(Method::GET, "/api/v1/catalogue", None, None)
+        .await
+        .body;
+    let bar = cat["themes"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|th| th["code"] == "T-BAR")
+        .unwrap();
+    bar["waits_for"][BUSINESS] = json!(["510107-SWJ-001"]);
+    let r = t.post("/api/v1/catalogue", &admin, cat).await;
+    assert_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "invalid_catalogue");
+    let message = r.body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("T-BAR"), "{message}");
+    assert!(
+        message.contains(&format!("{BUSINESS} → 510107-SWJ-001 → {BUSINESS}")),
+        "{message}"
+    );
+    t.finish().await;
+}
+
+#[tokio::test]
+async fn the_bookshop_runs_both_permits_after_the_business_licence() {
+    let t = TestApp::start().await;
+    let applicant = t.login("jinjiang_books").await;
+    let b = apply(&t, &applicant, "T-BOOKSHOP").await;
+    let id = b["id"].as_i64().unwrap();
+    issue(&t, child(&b, BUSINESS)["case_id"].as_i64().unwrap()).await;
+    let b = t
+        .get(&format!("/api/v1/bundles/{id}"), &applicant)
+        .await
+        .body;
+    for item in ["510107-WGLT-001", FOOD] {
+        issue(&t, child(&b, item)["case_id"].as_i64().expect(item)).await;
+    }
+    let b = t
+        .get(&format!("/api/v1/bundles/{id}"), &applicant)
+        .await
+        .body;
+    assert_eq!(b["status"], "issued", "{b}");
+    // No combined licence is promised by this theme.
+    assert!(b["combined_licence"].is_null());
+    t.finish().await;
+}
+
+/// Moves a case on until it waits at issuance.
+async fn to_issuance(t: &TestApp, id: i64) {
+    loop {
+        let sup = t.login("supervisor").await;
+        let c = t.get(&format!("/api/v1/cases/{id}"), &sup).await.body;
+        if c["status"] == "issuance" {
+            return;
+        }
+        step(t, id).await;
+    }
+}
+
+#[tokio::test]
+async fn two_prerequisites_issued_at_once_start_their_dependant_exactly_once() {
+    let t = TestApp::start().await;
+    let applicant = t.login("jinjiang_books").await;
+    // 我要开酒吧: the liquor permit waits for the business licence and the food permit.
+    let b = apply(&t, &applicant, "T-BAR").await;
+    let id = b["id"].as_i64().unwrap();
+    issue(&t, child(&b, BUSINESS)["case_id"].as_i64().unwrap()).await;
+    let b = t
+        .get(&format!("/api/v1/bundles/{id}"), &applicant)
+        .await
+        .body;
+    let food = child(&b, FOOD)["case_id"].as_i64().unwrap();
+    let venue = child(&b, "510107-WGLT-002")["case_id"].as_i64().unwrap();
+    to_issuance(&t, food).await;
+    to_issuance(&t, venue).await;
+    let officer = t.login("officer").await;
+    let version = |c: Value| c["version"].as_i64().unwrap();
+    let vf = version(t.get(&format!("/api/v1/cases/{food}"), &officer).await.body);
+    let vv = version(
+        t.get(&format!("/api/v1/cases/{venue}"), &officer)
+            .await
+            .body,
+    );
+    let issue_one = |case: i64, v: i64| {
+        let t = &t;
+        let officer = officer.clone();
+        async move {
+            t.act_with(
+                case,
+                &officer,
+                "issue",
+                json!({"version": v, "opinion": "准予"}),
+            )
+            .await
+        }
+    };
+    let (a, b2) = tokio::join!(issue_one(food, vf), issue_one(venue, vv));
+    let statuses = [a.status, b2.status];
+    assert!(
+        statuses.contains(&StatusCode::OK),
+        "{:?} {:?}",
+        a.body,
+        b2.body
+    );
+    // A loser is refused as a conflict, never half done: it is simply taken again.
+    for (r, case) in [(&a, food), (&b2, venue)] {
+        if r.status != StatusCode::OK {
+            assert_error(r, StatusCode::CONFLICT, "version_conflict");
+            let v = version(t.get(&format!("/api/v1/cases/{case}"), &officer).await.body);
+            let again = t
+                .act_with(
+                    case,
+                    &officer,
+                    "issue",
+                    json!({"version": v, "opinion": "准予"}),
+                )
+                .await;
+            assert_eq!(again.status, StatusCode::OK, "{:?}", again.body);
+        }
+    }
+    let b = t
+        .get(&format!("/api/v1/bundles/{id}"), &applicant)
+        .await
+        .body;
+    assert_eq!(child(&b, "510107-SWJ-001")["state"], "started", "{b}");
+    let liquor = t.get("/api/v1/cases?item=510107-SWJ-001", &applicant).await;
+    assert_eq!(
+        liquor.body["cases"].as_array().unwrap().len(),
+        1,
+        "{:?}",
+        liquor.body
+    );
     t.finish().await;
 }
