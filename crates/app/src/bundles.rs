@@ -474,6 +474,55 @@ impl App {
         }))
     }
 
+    /// The applicant hears of a bundle's children as of the bundle: each
+    /// message links to the bundle's page, and a correction request is the
+    /// bundle's one request, naming every item that waits for a correction.
+    pub(crate) async fn bundle_messages(
+        &self,
+        next: &Case,
+        messages: &mut [crate::store::NewMessage],
+    ) -> Result<(), AppError> {
+        use onestamp_domain::message::{self, Audience, Event};
+        let applicant = [Audience::User(next.applicant.user_id)];
+        if !messages.iter().any(|m| m.message.audience == applicant) {
+            return Ok(());
+        }
+        let Some(b) = self.store.bundle_of_case(next.id).await? else {
+            return Ok(());
+        };
+        let mut asking = Vec::new();
+        for c in domain_children(&b, Some(next)) {
+            if let ChildState::Case {
+                status: CaseStatus::Correction,
+                ..
+            } = c.state
+            {
+                let name = self
+                    .store
+                    .item(&c.item)
+                    .await?
+                    .map_or(c.item.clone(), |s| s.item.name);
+                asking.push(name);
+            }
+        }
+        for m in messages
+            .iter_mut()
+            .filter(|m| m.message.audience == applicant)
+        {
+            if m.message.event == Event::CorrectionRequested && !asking.is_empty() {
+                m.message = message::bundle_correction(
+                    &m.message,
+                    (b.id, &b.number),
+                    &b.body.theme_name,
+                    &asking,
+                );
+            } else {
+                m.message.link = format!("/bundles/{}", b.id);
+            }
+        }
+        Ok(())
+    }
+
     /// The case of a waiting child, from what was given at submission and the
     /// licences of its prerequisites for the materials they stand in for.
     #[allow(clippy::too_many_arguments)]

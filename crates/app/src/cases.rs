@@ -461,6 +461,7 @@ impl App {
         );
         let (feed, feed_messages) = self.decision_feed(&next, &item, &decision.event).await?;
         let mut messages = messages;
+        self.bundle_messages(&next, &mut messages).await?;
         messages.extend(feed_messages);
         // A child of a bundle that closes may let others start (联审联办).
         let bundle = if next.status.is_closed() && !case.status.is_closed() {

@@ -372,6 +372,33 @@ pub fn case_step(action: &str, case: &Case, item_name: &str, at: DateTime<Utc>) 
     })
 }
 
+/// The applicant's one correction request for a bundle (联审联办): every item
+/// of it that now waits for a correction, to be answered on the bundle's page.
+/// It stands for the child's own `case.correction_requested` message, whose
+/// dedup key it keeps.
+pub fn bundle_correction(
+    child: &Message,
+    bundle: (i64, &str),
+    theme_name: &str,
+    items: &[String],
+) -> Message {
+    let (id, number) = bundle;
+    let names = items.join("、");
+    let template = format!(
+        "您的主题申请“{{}}”有{}个事项需补正：{names}，请在一页内一次补齐。",
+        items.len()
+    );
+    Message {
+        subject: format!(
+            "{}：{theme_name}（{number}）",
+            Event::CorrectionRequested.label_zh()
+        ),
+        text: fit(&template, theme_name),
+        link: format!("/bundles/{id}"),
+        ..child.clone()
+    }
+}
+
 /// The message to the member of staff who now holds the case's task, when the
 /// step gave the task to someone new (not the system, not the same person at
 /// the same stage).
@@ -591,6 +618,44 @@ pub fn is_outcome(status: CaseStatus) -> bool {
         status,
         CaseStatus::Issued | CaseStatus::NotAccepted | CaseStatus::Denied | CaseStatus::Withdrawn
     )
+}
+
+#[cfg(test)]
+mod bundle_tests {
+    use super::*;
+
+    #[test]
+    fn a_bundles_correction_names_every_item_within_the_text_limit() {
+        let child = Message {
+            event: Event::CorrectionRequested,
+            audience: vec![Audience::User(7)],
+            subject: String::new(),
+            text: String::new(),
+            stage_word: "待补正".into(),
+            link: "/cases/3".into(),
+            occurred_at: DateTime::<Utc>::UNIX_EPOCH,
+            dedup_key: "case:3:v4:case.correction_requested".into(),
+        };
+        let items = vec![
+            "企业设立登记".to_string(),
+            "食品经营许可（新办）".to_string(),
+        ];
+        let m = bundle_correction(&child, (9, "510107-20260302-ZT0001"), "我要开餐馆", &items);
+        assert_eq!(m.link, "/bundles/9");
+        assert!(
+            m.text.contains("2个事项") && m.text.contains("食品经营许可"),
+            "{}",
+            m.text
+        );
+        assert!(m.text.chars().count() <= TEXT_MAX);
+        assert_eq!(m.dedup_key, child.dedup_key);
+        assert_eq!(m.audience, child.audience);
+        let many: Vec<String> = (0..9)
+            .map(|i| format!("很长很长的事项名称第{i}项"))
+            .collect();
+        let m = bundle_correction(&child, (9, "n"), "我要开餐馆", &many);
+        assert!(m.text.chars().count() <= TEXT_MAX, "{}", m.text);
+    }
 }
 
 #[cfg(test)]

@@ -278,6 +278,21 @@ async fn a_correction_of_any_child_is_answered_once_for_the_bundle() {
         .await
         .body;
     assert_eq!(b["status"], "correction");
+    // The applicant is told once, of the bundle, on its page.
+    t.app.deliver_inbox().await.unwrap();
+    let inbox = t.get("/api/v1/notifications", &applicant).await.body;
+    let asked: Vec<&Value> = inbox
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == "case.correction_requested")
+        .collect();
+    assert_eq!(asked.len(), 1, "{inbox}");
+    assert_eq!(asked[0]["link"], format!("/bundles/{id}"), "{inbox}");
+    assert!(
+        asked[0]["body"].as_str().unwrap().contains("企业设立登记"),
+        "{inbox}"
+    );
     let asks = b["corrections"].as_array().unwrap();
     assert_eq!(asks.len(), 1, "{asks:?}");
     assert_eq!(asks[0]["item_code"], BUSINESS);
