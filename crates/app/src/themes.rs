@@ -29,7 +29,60 @@ pub struct ThemeView {
     pub comparison: Comparison,
 }
 
+/// What finished bundles of a theme took, in working hours: from the bundle's
+/// submission to its last permit, against the sum of each permit's own time
+/// (what applying item by item, one after the other, would have taken).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ThemeActuals {
+    /// Bundles with every permit issued, among the newest looked at.
+    pub finished: u32,
+    /// Mean working hours of a finished bundle.
+    pub theme_hours: f64,
+    /// Mean of the sum of its permits' own working hours.
+    pub separately_hours: f64,
+}
+
+/// The newest bundles of a theme that [`App::theme_actuals`] looks at.
+pub const ACTUALS_SAMPLE: u32 = 200;
+
 impl App {
+    /// What the finished bundles of a theme took (the newest
+    /// [`ACTUALS_SAMPLE`] bundles are looked at).
+    pub async fn theme_actuals(&self, code: &str) -> Result<ThemeActuals, AppError> {
+        let cal = &self.settings.calendar;
+        let mut out = ThemeActuals::default();
+        let (mut theme_minutes, mut separate_minutes) = (0i64, 0i64);
+        for b in self.store.bundles_of_theme(code, ACTUALS_SAMPLE).await? {
+            let issued = b.children.iter().all(|c| {
+                matches!(
+                    c.case,
+                    Some((_, _, onestamp_domain::case::CaseStatus::Issued))
+                )
+            });
+            if !issued || b.children.is_empty() {
+                continue;
+            }
+            let mut last = b.submitted_at;
+            let mut own = 0i64;
+            for (id, _, _) in b.children.iter().filter_map(|c| c.case.as_ref()) {
+                let Some(case) = self.store.case(*id).await? else {
+                    continue;
+                };
+                last = last.max(case.updated_at);
+                own += cal.working_minutes_between(case.submitted_at, case.updated_at);
+            }
+            theme_minutes += cal.working_minutes_between(b.submitted_at, last);
+            separate_minutes += own;
+            out.finished += 1;
+        }
+        if out.finished > 0 {
+            let n = f64::from(out.finished) * 60.0;
+            out.theme_hours = theme_minutes as f64 / n;
+            out.separately_hours = separate_minutes as f64 / n;
+        }
+        Ok(out)
+    }
+
     /// The current items of the catalogue by code.
     async fn current_items(&self) -> Result<BTreeMap<String, Item>, AppError> {
         Ok(self

@@ -470,6 +470,22 @@ async fn report_themes(app: &App) -> anyhow::Result<()> {
         if let Some(l) = &v.theme.combined_licence {
             println!("  一企一证：{}（{}）", l.name, l.type_code);
         }
+        let actual = app.theme_actuals(&v.theme.code).await?;
+        if actual.finished > 0 {
+            println!(
+                "  实际用时（{} 件已办结）：主题办理平均 {:.1} 工作小时，各事项用时合计 {:.1} 工作小时，减少 {:.0}%",
+                actual.finished,
+                actual.theme_hours,
+                actual.separately_hours,
+                if actual.separately_hours > 0.0 {
+                    (1.0 - actual.theme_hours / actual.separately_hours) * 100.0
+                } else {
+                    0.0
+                }
+            );
+        } else {
+            println!("  实际用时：尚无全部办结的主题申请");
+        }
         println!();
     }
     println!("承诺时限按每个工作日 8 小时折算；主题办理取等待链最长的一条，其余事项并联。");

@@ -239,6 +239,21 @@ pub(crate) async fn of_licence(db: &Db, licence_id: &str) -> R<Option<StoredBund
     maybe(db, row).await
 }
 
+pub(crate) async fn of_theme(db: &Db, theme_code: &str, limit: u32) -> R<Vec<StoredBundle>> {
+    let rows: Vec<BundleRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{BUNDLE_COLUMNS} WHERE theme_code = $1 ORDER BY id DESC LIMIT $2"
+    )))
+    .bind(theme_code)
+    .bind(i64::from(limit))
+    .fetch_all(&db.read)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        out.push(whole(db, row).await?);
+    }
+    Ok(out)
+}
+
 pub(crate) async fn of_applicant(
     db: &Db,
     applicant: UserId,

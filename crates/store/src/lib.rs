@@ -233,6 +233,7 @@ delegate! {
         fn bundle_of_licence(licence_id: &str) -> Option<StoredBundle> = bundles::of_licence;
         fn bundles_of(applicant: UserId, before: Option<i64>, limit: u32) -> Vec<StoredBundle>
             = bundles::of_applicant;
+        fn bundles_of_theme(theme_code: &str, limit: u32) -> Vec<StoredBundle> = bundles::of_theme;
     }
     DocumentStore {
         fn case_documents(case_id: i64) -> Vec<StoredDocument> = documents::of_case;

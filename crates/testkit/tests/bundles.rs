@@ -239,6 +239,20 @@ async fn restaurant(t: TestApp) {
         .expect("the food permit");
     assert_eq!(food_permit["standing"], "revoked", "{:?}", v.body);
 
+    // The supervisor sees what it took against applying item by item.
+    let sup = onestamp_testkit::visitor::Visitor::logged_in(&t, "supervisor").await;
+    let page = sup.get("/supervision/themes").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.html.contains("实际用时（1 件已办结）"),
+        "{}",
+        page.html
+    );
+    assert_eq!(
+        t.app.theme_actuals("T-RESTAURANT").await.unwrap().finished,
+        1
+    );
+
     // My bundles list it.
     let mine = t.get("/api/v1/bundles", &applicant).await;
     assert_eq!(mine.status, StatusCode::OK, "{:?}", mine.body);

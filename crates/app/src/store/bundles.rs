@@ -103,6 +103,12 @@ pub trait BundleStore: Send + Sync {
     /// The bundle whose combined licence this is.
     async fn bundle_of_licence(&self, licence_id: &str)
     -> Result<Option<StoredBundle>, StoreError>;
+    /// The newest bundles of a theme.
+    async fn bundles_of_theme(
+        &self,
+        theme_code: &str,
+        limit: u32,
+    ) -> Result<Vec<StoredBundle>, StoreError>;
     /// An applicant's bundles, newest first, with ids below `before`.
     async fn bundles_of(
         &self,

@@ -19,6 +19,7 @@ CREATE TABLE bundles (
     body             TEXT    NOT NULL
 );
 CREATE INDEX bundles_by_applicant ON bundles(applicant_id, id);
+CREATE INDEX bundles_by_theme ON bundles(theme_code, id);
 CREATE INDEX bundles_by_combined_licence ON bundles(combined_licence)
     WHERE combined_licence IS NOT NULL;
 

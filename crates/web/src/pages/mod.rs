@@ -121,6 +121,7 @@ fn oversight_routes() -> Router<App> {
     Router::new()
         .route("/supervision", get(supervision::late))
         .route("/supervision/workload", get(supervision::workload))
+        .route("/supervision/themes", get(supervision::themes))
         .route("/supervision/alerts", get(supervision::alerts))
         .route(
             "/supervision/quality",

@@ -90,6 +90,7 @@ pub(super) fn tabs(current: &str) -> Vec<Tab> {
         ("/supervision/ratings", "好差评"),
         ("/supervision/rectifications", "差评整改"),
         ("/supervision/appeals", "评价申诉"),
+        ("/supervision/themes", "主题服务成效"),
     ]
     .into_iter()
     .map(|(href, label)| Tab {
@@ -452,6 +453,66 @@ pub async fn workload(State(app): State<App>, user: PageUser) -> Response {
         },
         StatusCode::OK,
     )
+}
+
+/// One theme on the supervisor's page: what it asks against item by item,
+/// and what finished bundles actually took.
+pub struct ThemeLine {
+    pub code: String,
+    pub name: String,
+    pub savings: Vec<super::themes::Saving>,
+    pub actual: onestamp_app::themes::ThemeActuals,
+    /// The share of working time saved by finished bundles, in whole percent.
+    pub actual_percent: i64,
+}
+
+#[derive(Template)]
+#[template(path = "supervision_themes.html")]
+struct ThemesPage {
+    chrome: Chrome,
+    tabs: Vec<Tab>,
+    themes: Vec<ThemeLine>,
+    sample: u32,
+}
+
+/// `GET /supervision/themes`: 一件事一次办 against applying item by item, from
+/// the catalogue and from finished bundles.
+pub async fn themes(State(app): State<App>, user: PageUser) -> Response {
+    if let Some(refused) = user.refuse_unless(&app, &[Role::Supervisor, Role::Admin]) {
+        return refused;
+    }
+    let chrome = user.chrome(&app);
+    let lines = async {
+        let mut out = Vec::new();
+        for v in app.theme_views().await? {
+            let actual = app.theme_actuals(&v.theme.code).await?;
+            let actual_percent = if actual.separately_hours > 0.0 {
+                ((1.0 - actual.theme_hours / actual.separately_hours) * 100.0).round() as i64
+            } else {
+                0
+            };
+            out.push(ThemeLine {
+                code: v.theme.code.clone(),
+                name: v.theme.name.clone(),
+                savings: super::themes::savings(&v.comparison),
+                actual,
+                actual_percent,
+            });
+        }
+        Ok::<_, onestamp_app::AppError>(out)
+    };
+    match lines.await {
+        Ok(themes) => render(
+            ThemesPage {
+                chrome,
+                tabs: tabs("/supervision/themes"),
+                themes,
+                sample: onestamp_app::themes::ACTUALS_SAMPLE,
+            },
+            StatusCode::OK,
+        ),
+        Err(e) => error_page(chrome, e, Some("/supervision".into())),
+    }
 }
 
 pub(super) fn roles_zh(roles: &[Role]) -> String {
