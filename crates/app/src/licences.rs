@@ -366,7 +366,15 @@ impl App {
             type_name: spec.name.clone(),
             holder_name: case.applicant.name.clone(),
             holder_identity: holder_identity(case, today)?,
-            scope: format!("{theme_name}：{} 项许可合一", permits.len()),
+            scope: format!(
+                "{theme_name}：含{}，共 {} 项许可",
+                permits
+                    .iter()
+                    .map(|p| p.type_name.as_str())
+                    .collect::<Vec<_>>()
+                    .join("、"),
+                permits.len()
+            ),
             issuer: self.settings.bureau_name.clone(),
             issuer_code,
             issued_on: today,

@@ -211,6 +211,21 @@ async fn restaurant(t: TestApp) {
     assert_eq!(permits.len(), 3, "{permits:?}");
     assert!(permits.iter().all(|p| p["standing"] == "valid"));
 
+    // It prints like any licence, every permit listed.
+    let pdf = t
+        .client
+        .get(format!("{}/api/v1/licences/{combined}/pdf", t.base))
+        .bearer_auth(&applicant)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pdf.status(), StatusCode::OK);
+    let bytes = pdf.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"%PDF"), "a PDF");
+    if let Ok(dir) = std::env::var("ONESTAMP_SAVE_PDF") {
+        std::fs::write(std::path::Path::new(&dir).join("combined.pdf"), &bytes).unwrap();
+    }
+
     // Revoking one permit shows on the combined licence's verification.
     let food_licence = child(&b, FOOD)["licence_id"].as_str().unwrap().to_string();
     let officer = t.login("officer").await;
