@@ -236,3 +236,74 @@ async fn an_applicant_applies_for_a_theme_once_and_gets_one_combined_licence() {
     chromium.close().await;
     t.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clerk_files_a_theme_at_the_window_for_an_applicant() {
+    let _one = ONE_BROWSER.lock().await;
+    let Some(chromium) = Chromium::launch().await else {
+        return;
+    };
+    let t = TestApp::start().await;
+    let base = t.base.clone();
+    let files = tempfile::tempdir().unwrap();
+    let scan = files.path().join("窗口扫描.png");
+    std::fs::write(&scan, tiny_png()).unwrap();
+    let clerk = t.login("clerk").await;
+    let who = t
+        .get("/api/v1/applicants?identity=91510107MA6C11110G", &clerk)
+        .await
+        .body;
+    let applicant = who["id"].as_i64().expect("the applicant");
+    let page = chromium.browser.new_page("about:blank").await.unwrap();
+    become_user(&page, &base, "clerk").await;
+    page.goto(format!("{base}/counter?applicant={applicant}"))
+        .await
+        .unwrap();
+    wait_for(&page, "a.counter-theme[data-theme='T-BOOKSHOP']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for(&page, "#counter-for").await;
+    let mut v = values();
+    v["publication_scope"] = json!("图书");
+    for (key, value) in v.as_object().unwrap() {
+        let set = format!(
+            "(() => {{ const e = document.getElementById('f-{key}'); if (e) e.value = {}; }})()",
+            value
+        );
+        page.evaluate(set).await.unwrap();
+    }
+    let materials = js(
+        &page,
+        "JSON.stringify([...document.querySelectorAll('input[type=file]')].map(e => e.id))",
+    )
+    .await;
+    let materials: Vec<String> = serde_json::from_str(&materials).unwrap();
+    for id in &materials {
+        set_files(&page, &format!("#{id}"), std::slice::from_ref(&scan)).await;
+    }
+    shoot(&page, "counter-theme-apply").await;
+    wait_for(&page, "#apply-submit")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for(&page, "#bundle-number").await;
+    let path = js(&page, "location.pathname").await;
+    let id: i64 = path.trim_start_matches("/bundles/").parse().unwrap();
+    let owner = t.login("jinjiang_books").await;
+    let b = t.get(&format!("/api/v1/bundles/{id}"), &owner).await.body;
+    assert_eq!(b["channel"], "counter", "{b}");
+    let business = child(&b, BUSINESS)["case_id"].as_i64().unwrap();
+    // At the window the filing clerk takes the intake.
+    let case = t
+        .get(&format!("/api/v1/cases/{business}"), &clerk)
+        .await
+        .body;
+    assert_eq!(case["status"], "intake", "{case}");
+    shoot(&page, "counter-bundle").await;
+    drop(page);
+    chromium.close().await;
+    t.finish().await;
+}

@@ -119,6 +119,8 @@ pub(super) struct ApplyPage {
     code: String,
     name: String,
     instant: bool,
+    /// A theme's one form (主题申请), not an item's.
+    theme: bool,
     pub(super) fields: Vec<FieldView>,
     pub(super) materials: Vec<MaterialView>,
     /// The upload limits, stated before anything is chosen.
@@ -298,6 +300,7 @@ pub(super) async fn page(
         code: item.code.clone(),
         name: item.name.clone(),
         instant: item.instant,
+        theme,
         fields,
         materials,
         limits: super::uploads::limits_zh(app),

@@ -26,6 +26,8 @@ struct CounterPage {
     applicant: Option<ApplicantSummary>,
     kind_label: &'static str,
     items: Vec<(String, String, bool)>,
+    /// Themes (一件事一次办) the applicant can be filed for at once: code, name.
+    themes: Vec<(String, String)>,
     /// What the find form said, and what went wrong.
     identity: String,
     find_error: Option<String>,
@@ -71,7 +73,15 @@ async fn counter_page(
         .map(|s| (s.item.code, s.item.name, s.item.instant))
         .collect();
     items.sort();
+    let themes = app
+        .list_themes()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| (t.code, t.name))
+        .collect();
     CounterPage {
+        themes,
         chrome: user.chrome(app),
         kind_label: match applicant.as_ref().map(|a| a.kind) {
             Some(ApplicantKind::Organisation) => "法人或其他组织",
