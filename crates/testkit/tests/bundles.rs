@@ -3,6 +3,13 @@
 //! holds a child back until its prerequisite is issued, one correction for the
 //! bundle, a denial that stops the rest, and the combined licence verified.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test helpers stop the test at once"
+)]
+
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
