@@ -44,6 +44,113 @@ fn values() -> Value {
     })
 }
 
+/// A second team for the city-management department (综合行政执法局): each
+/// role once, handling only its items, while the demo staff keep the others.
+/// Every member of staff by id, with the password to log in.
+async fn two_teams(t: &TestApp) -> std::collections::BTreeMap<i64, (String, String)> {
+    use onestamp_domain::assignment::StaffProfile;
+    use onestamp_domain::role::Role;
+    let items = t
+        .call(reqwest::Method::GET, "/api/v1/items", None, None)
+        .await
+        .body;
+    let certificates: Vec<String> = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["qualification"].as_str().map(str::to_string))
+        .collect();
+    let admin = t.login("admin").await;
+    let users = t.get("/api/v1/users", &admin).await.body;
+    let mut out = std::collections::BTreeMap::new();
+    for u in users.as_array().unwrap() {
+        out.insert(
+            u["id"].as_i64().unwrap(),
+            (
+                u["username"].as_str().unwrap().to_string(),
+                "demo".to_string(),
+            ),
+        );
+    }
+    let others: Vec<String> = ["scjg", "wjj", "wglt", "swj", "zjj", "rsj"]
+        .iter()
+        .map(|d| d.to_string())
+        .collect();
+    for (role, name) in [
+        (Role::Clerk, "clerk"),
+        (Role::Reviewer, "reviewer"),
+        (Role::Inspector, "inspector"),
+        (Role::Approver, "approver"),
+        (Role::Officer, "officer"),
+    ] {
+        let demo = out
+            .iter()
+            .find(|(_, (u, _))| u == name)
+            .map(|(id, _)| *id)
+            .unwrap();
+        let keeps = StaffProfile {
+            departments: others.clone(),
+            certificates: certificates.clone(),
+            ..StaffProfile::default()
+        };
+        t.app.set_staff_profile(None, demo, keeps).await.unwrap();
+        let user = t
+            .app
+            .save_user(
+                None,
+                onestamp_app::users::UserForm {
+                    username: format!("{name}_cg"),
+                    display_name: format!("城管 {name}"),
+                    roles: vec![role],
+                    identity: String::new(),
+                    identity_kind: None,
+                    mobile: String::new(),
+                    password: "city-team-2026".into(),
+                },
+            )
+            .await
+            .unwrap();
+        let city = StaffProfile {
+            departments: vec!["zhzf".into()],
+            certificates: certificates.clone(),
+            ..StaffProfile::default()
+        };
+        t.app.set_staff_profile(None, user.id, city).await.unwrap();
+        out.insert(user.id, (format!("{name}_cg"), "city-team-2026".into()));
+    }
+    out
+}
+
+/// Moves a case on by one step, taken by whoever holds its task.
+async fn step_by_holder(
+    t: &TestApp,
+    staff: &std::collections::BTreeMap<i64, (String, String)>,
+    id: i64,
+) -> String {
+    let sup = t.login("supervisor").await;
+    let case = t.get(&format!("/api/v1/cases/{id}"), &sup).await.body;
+    let (_, action) = step_of(case["status"].as_str().unwrap());
+    let holder = case["task"]["assignee"].as_i64().expect("an assignee");
+    let (username, password) = staff.get(&holder).expect("a known holder");
+    let r = t
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": username, "password": password})),
+        )
+        .await;
+    let token = r.body["token"].as_str().expect("token").to_string();
+    let r = t.act(id, &token, action, Some("符合要求")).await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{username} {action}: {:?}",
+        r.body
+    );
+    r.body["status"].as_str().unwrap().to_string()
+}
+
 fn step_of(status: &str) -> (&'static str, &'static str) {
     match status {
         "pre_review" | "intake" => ("clerk", "accept"),
@@ -167,6 +274,7 @@ async fn an_applicant_applies_for_a_theme_once_and_gets_one_combined_licence() {
     assert_eq!(waiting, "2");
     shoot(&page, "bundle-started").await;
 
+    let staff = two_teams(&t).await;
     // The business licence is issued: both waiting permits start at once.
     let owner = t.login("jinjiang_books").await;
     let b = t.get(&format!("/api/v1/bundles/{id}"), &owner).await.body;
@@ -182,23 +290,31 @@ async fn an_applicant_applies_for_a_theme_once_and_gets_one_combined_licence() {
         food["case_id"].as_i64().unwrap(),
         ads["case_id"].as_i64().unwrap(),
     );
-    // Handled in parallel: each step of one between the steps of the other,
-    // both open with their own task and clock.
-    loop {
-        let f = step(&t, food).await;
-        let a = step(&t, ads).await;
-        if f == "issued" && a == "issued" {
-            break;
+    // Handled in parallel by different people: each step of one between the
+    // steps of the other, both open with their own task and clock.
+    let mut f = String::new();
+    let mut a = String::new();
+    while f != "issued" || a != "issued" {
+        if f != "issued" {
+            f = step_by_holder(&t, &staff, food).await;
         }
-        if f == "issued" {
-            while step(&t, ads).await != "issued" {}
-            break;
-        }
-        if a == "issued" {
-            while step(&t, food).await != "issued" {}
-            break;
+        if a != "issued" {
+            a = step_by_holder(&t, &staff, ads).await;
         }
     }
+    let sup = t.login("supervisor").await;
+    let handlers = |c: Value| -> std::collections::BTreeSet<i64> {
+        c["handlers"]
+            .as_object()
+            .unwrap()
+            .values()
+            .filter_map(Value::as_i64)
+            .collect()
+    };
+    let by_food = handlers(t.get(&format!("/api/v1/cases/{food}"), &sup).await.body);
+    let by_ads = handlers(t.get(&format!("/api/v1/cases/{ads}"), &sup).await.body);
+    assert!(!by_food.is_empty() && !by_ads.is_empty());
+    assert!(by_food.is_disjoint(&by_ads), "{by_food:?} {by_ads:?}");
 
     page.goto(format!("{base}/bundles/{id}")).await.unwrap();
     wait_text(
