@@ -151,6 +151,27 @@ async fn step_by_holder(
     r.body["status"].as_str().unwrap().to_string()
 }
 
+/// Fills the form's fields present on the page with `values` and gives `scan`
+/// for every material; how many materials the form asks.
+async fn fill_in(page: &chromiumoxide::Page, values: &Value, scan: &std::path::Path) -> usize {
+    for (key, value) in values.as_object().unwrap() {
+        let set = format!(
+            "(() => {{ const e = document.getElementById('f-{key}'); if (e) e.value = {value}; }})()"
+        );
+        page.evaluate(set).await.unwrap();
+    }
+    let materials = js(
+        page,
+        "JSON.stringify([...document.querySelectorAll('input[type=file]')].map(e => e.id))",
+    )
+    .await;
+    let materials: Vec<String> = serde_json::from_str(&materials).unwrap();
+    for id in &materials {
+        set_files(page, &format!("#{id}"), &[scan.to_path_buf()]).await;
+    }
+    materials.len()
+}
+
 fn step_of(status: &str) -> (&'static str, &'static str) {
     match status {
         "pre_review" | "intake" => ("clerk", "accept"),
@@ -239,23 +260,8 @@ async fn an_applicant_applies_for_a_theme_once_and_gets_one_combined_licence() {
     unique.sort();
     unique.dedup();
     assert_eq!(unique.len(), keys.len(), "each field once: {keys:?}");
-    for (key, value) in values().as_object().unwrap() {
-        let set = format!(
-            "(() => {{ const e = document.getElementById('f-{key}'); if (e) e.value = {}; }})()",
-            value
-        );
-        page.evaluate(set).await.unwrap();
-    }
-    let materials = js(
-        &page,
-        "JSON.stringify([...document.querySelectorAll('input[type=file]')].map(e => e.id))",
-    )
-    .await;
-    let materials: Vec<String> = serde_json::from_str(&materials).unwrap();
-    assert!(materials.len() >= 8, "{materials:?}");
-    for id in &materials {
-        set_files(&page, &format!("#{id}"), std::slice::from_ref(&scan)).await;
-    }
+    let materials = fill_in(&page, &values(), &scan).await;
+    assert!(materials >= 8, "{materials}");
     assert_fits_a_phone(&page).await;
     shoot(&page, "theme-apply").await;
     wait_for(&page, "#apply-submit")
@@ -383,22 +389,7 @@ async fn a_clerk_files_a_theme_at_the_window_for_an_applicant() {
     wait_for(&page, "#counter-for").await;
     let mut v = values();
     v["publication_scope"] = json!("图书");
-    for (key, value) in v.as_object().unwrap() {
-        let set = format!(
-            "(() => {{ const e = document.getElementById('f-{key}'); if (e) e.value = {}; }})()",
-            value
-        );
-        page.evaluate(set).await.unwrap();
-    }
-    let materials = js(
-        &page,
-        "JSON.stringify([...document.querySelectorAll('input[type=file]')].map(e => e.id))",
-    )
-    .await;
-    let materials: Vec<String> = serde_json::from_str(&materials).unwrap();
-    for id in &materials {
-        set_files(&page, &format!("#{id}"), std::slice::from_ref(&scan)).await;
-    }
+    fill_in(&page, &v, &scan).await;
     shoot(&page, "counter-theme-apply").await;
     wait_for(&page, "#apply-submit")
         .await
