@@ -14,6 +14,7 @@ pub mod documents;
 pub mod email;
 pub mod error;
 pub mod feed;
+pub mod hall;
 pub mod licences;
 pub mod lookup;
 pub mod materials;
@@ -83,6 +84,8 @@ pub struct Settings {
     pub smtp_url: String,
     /// The sender of every email.
     pub mail_from: String,
+    /// 办事大厅: seconds a clerk waits before calling a ticket again (重呼).
+    pub hall_recall_secs: u32,
 }
 
 /// How failed logins are slowed and then locked.
@@ -146,6 +149,7 @@ impl Default for Settings {
             delivery_lease: chrono::Duration::seconds(60),
             smtp_url: String::new(),
             mail_from: "成都市武侯区行政审批局 <noreply@example.cn>".into(),
+            hall_recall_secs: 30,
         }
     }
 }

@@ -9,6 +9,7 @@ mod core;
 mod counts;
 mod documents;
 mod feed;
+mod hall;
 mod integrity;
 mod licences;
 mod messages;
@@ -28,6 +29,7 @@ pub use self::feed::{
     FeedQuery, FeedStore, NewFeedRecord, NewSupervisionResult, StoredFeedRecord,
     StoredSupervisionResult,
 };
+pub use self::hall::{HallStore, NewCall, NewTicket, StoredCall, WindowChange};
 pub use self::integrity::{CaseRecord, IntegrityStore};
 pub use self::licences::{LicenceQuery, LicenceStore, MaterialFile, StoredLicence};
 pub use self::messages::{
@@ -291,6 +293,7 @@ pub trait Store:
     + PrefStore
     + WebhookStore
     + FeedStore
+    + HallStore
 {
 }
 
@@ -309,7 +312,8 @@ impl<
         + MessageStore
         + PrefStore
         + WebhookStore
-        + FeedStore,
+        + FeedStore
+        + HallStore,
 > Store for T
 {
 }
