@@ -124,7 +124,7 @@ impl App {
         };
         for code in &group.items {
             if self.store.item(code).await?.is_none() {
-                return Err(AppError::invalid(format!("事项 {code} 不存在")));
+                return Err(AppError::NotFound(format!("事项 {code} ")));
             }
         }
         self.store.save_hall_group(group.clone()).await?;

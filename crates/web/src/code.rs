@@ -65,7 +65,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, for the table test and for documentation.
-    pub const ALL: [Code; 37] = [
+    pub const ALL: [Code; 38] = [
         Code::Unauthenticated,
         Code::BadCredentials,
         Code::LoginLocked,

@@ -6,6 +6,7 @@ mod cases;
 mod catalogue;
 mod documents;
 mod feed;
+mod hall;
 mod licences;
 mod materials;
 mod messages;
@@ -45,6 +46,7 @@ pub fn router() -> OpenApiRouter<App> {
         .merge(documents::router())
         .merge(ratings::router())
         .merge(feed::router())
+        .merge(hall::router())
         .merge(progress::router())
         .merge(register::router())
         .merge(webhooks::router())
