@@ -686,3 +686,75 @@ impl App {
             .await?)
     }
 }
+
+/// What the hall display shows besides the calls: per group how many wait,
+/// per open window the number in hand. Nothing personal.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HallSummary {
+    pub groups: Vec<GroupQueue>,
+    pub windows: Vec<WindowNow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupQueue {
+    pub code: String,
+    pub name: String,
+    pub waiting: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WindowNow {
+    pub number: String,
+    pub groups: Vec<String>,
+    pub current: Option<String>,
+}
+
+impl App {
+    /// The display's state: waiting per group, the number at each open window.
+    pub async fn hall_summary(&self) -> Result<HallSummary, AppError> {
+        let open = self.store.open_tickets(self.today()).await?;
+        let groups = self
+            .store
+            .hall_groups()
+            .await?
+            .into_iter()
+            .map(|g| GroupQueue {
+                waiting: open
+                    .iter()
+                    .filter(|t| t.status == TicketStatus::Waiting && t.group == g.code)
+                    .count(),
+                code: g.code,
+                name: g.name,
+            })
+            .collect();
+        let windows = self
+            .store
+            .hall_windows()
+            .await?
+            .into_iter()
+            .filter(|w| w.open)
+            .map(|w| WindowNow {
+                current: open
+                    .iter()
+                    .find(|t| t.status == TicketStatus::Called && t.window_id == Some(w.id))
+                    .map(|t| t.label.clone()),
+                number: w.number,
+                groups: w.groups,
+            })
+            .collect();
+        Ok(HallSummary { groups, windows })
+    }
+
+    /// The items a ticket may be taken for, with their group: (code, name, group).
+    pub async fn ticket_items(&self) -> Result<Vec<(String, String, String)>, AppError> {
+        let groups = self.store.hall_groups().await?;
+        let mut out = Vec::new();
+        for item in self.store.items().await? {
+            if let Some(g) = groups.iter().find(|g| g.items.contains(&item.item.code)) {
+                out.push((item.item.code, item.item.name, g.code.clone()));
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+}
