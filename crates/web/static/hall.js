@@ -28,8 +28,10 @@
       for (var i = 0; i < old.length; i++) { old[i].classList.remove("fresh"); }
       var tr = document.createElement("tr");
       tr.className = "fresh";
-      var at = new Date(c.at);
-      var hm = ("0" + at.getHours()).slice(-2) + ":" + ("0" + at.getMinutes()).slice(-2);
+      var hm = "";
+      try {
+        hm = new Date(c.at).toLocaleTimeString("zh-CN", { timeZone: "Asia/Shanghai", hour: "2-digit", minute: "2-digit", hour12: false });
+      } catch (e) { hm = ""; }
       [c.label + (c.kind === "recall" ? " 重呼" : ""), c.window_number + " 号窗口", hm].forEach(function (text, n) {
         var td = document.createElement("td");
         td.textContent = text;
