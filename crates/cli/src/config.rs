@@ -113,7 +113,11 @@ impl Config {
             })?;
             table.insert("metrics_cache_secs".into(), toml::Value::Integer(n));
         }
-        for key in ["delivery_interval_ms", "delivery_lease_secs"] {
+        for key in [
+            "delivery_interval_ms",
+            "delivery_lease_secs",
+            "hall_recall_secs",
+        ] {
             let var = format!("ONESTAMP_{}", key.to_ascii_uppercase());
             if let Ok(v) = std::env::var(&var) {
                 let n: i64 = v
