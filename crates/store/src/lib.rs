@@ -13,6 +13,7 @@
 
 mod alerts;
 mod audit;
+mod bookings;
 mod bulk;
 mod cases;
 mod catalogue;
@@ -250,6 +251,16 @@ delegate! {
         fn latest_hall_calls(limit: u32) -> Vec<StoredCall> = hall::latest_calls;
         fn handling_times(group: &str, limit: u32) -> Vec<chrono::Duration> = hall::handling_times;
         fn checkin_code(day: NaiveDate, fresh: &str) -> String = hall::checkin_code;
+    }
+    BookingStore {
+        fn book_slot(new: NewBooking) -> Option<Booking> = bookings::book;
+        fn booking(id: i64) -> Option<Booking> = bookings::by_id;
+        fn bookings_of(applicant: UserId, after: DateTime<Utc>, now: DateTime<Utc>) -> Vec<Booking>
+            = bookings::of_applicant;
+        fn slot_bookings(group: &str, from: DateTime<Utc>, to: DateTime<Utc>, now: DateTime<Utc>)
+            -> Vec<(DateTime<Utc>, u32)> = bookings::per_slot;
+        fn confirm_booking(id: i64, at: DateTime<Utc>) -> bool = bookings::confirm;
+        fn cancel_booking(id: i64, at: DateTime<Utc>) -> bool = bookings::cancel;
     }
     DocumentStore {
         fn case_documents(case_id: i64) -> Vec<StoredDocument> = documents::of_case;

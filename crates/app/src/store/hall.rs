@@ -126,3 +126,58 @@ pub trait HallStore: Send + Sync {
     /// one every node already gives.
     async fn checkin_code(&self, day: NaiveDate, fresh: &str) -> Result<String, StoreError>;
 }
+
+/// An appointment to book in a slot holding at most `capacity`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewBooking {
+    pub group: String,
+    pub slot_start: DateTime<Utc>,
+    pub slot_end: DateTime<Utc>,
+    pub applicant: UserId,
+    pub capacity: u32,
+    pub held_until: DateTime<Utc>,
+    pub at: DateTime<Utc>,
+}
+
+/// An appointment (预约) as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Booking {
+    pub id: i64,
+    pub group: String,
+    pub slot_start: DateTime<Utc>,
+    pub slot_end: DateTime<Utc>,
+    pub applicant: UserId,
+    pub status: onestamp_domain::hall::BookingStatus,
+    pub held_until: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub confirmed_at: Option<DateTime<Utc>>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+}
+
+#[async_trait]
+pub trait BookingStore: Send + Sync {
+    /// Books the slot if fewer than `capacity` live bookings (confirmed, or
+    /// held and not yet lapsed) hold it; `None` when it is full. Bookings of
+    /// one slot are serialised on its `hall_slot_counts` row.
+    async fn book_slot(&self, new: NewBooking) -> Result<Option<Booking>, StoreError>;
+    async fn booking(&self, id: i64) -> Result<Option<Booking>, StoreError>;
+    /// An applicant's live bookings of slots ending after `after`, by slot.
+    async fn bookings_of(
+        &self,
+        applicant: UserId,
+        after: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Booking>, StoreError>;
+    /// Live bookings per slot start of a group between two instants.
+    async fn slot_bookings(
+        &self,
+        group: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(DateTime<Utc>, u32)>, StoreError>;
+    /// `held` (not lapsed at `at`) → `confirmed`; whether this call did it.
+    async fn confirm_booking(&self, id: i64, at: DateTime<Utc>) -> Result<bool, StoreError>;
+    /// A held or confirmed booking → `cancelled`; whether this call did it.
+    async fn cancel_booking(&self, id: i64, at: DateTime<Utc>) -> Result<bool, StoreError>;
+}

@@ -29,7 +29,9 @@ pub use self::feed::{
     FeedQuery, FeedStore, NewFeedRecord, NewSupervisionResult, StoredFeedRecord,
     StoredSupervisionResult,
 };
-pub use self::hall::{HallStore, NewCall, NewTicket, StoredCall, WindowChange};
+pub use self::hall::{
+    Booking, BookingStore, HallStore, NewBooking, NewCall, NewTicket, StoredCall, WindowChange,
+};
 pub use self::integrity::{CaseRecord, IntegrityStore};
 pub use self::licences::{LicenceQuery, LicenceStore, MaterialFile, StoredLicence};
 pub use self::messages::{
@@ -294,6 +296,7 @@ pub trait Store:
     + WebhookStore
     + FeedStore
     + HallStore
+    + BookingStore
 {
 }
 
@@ -313,7 +316,8 @@ impl<
         + PrefStore
         + WebhookStore
         + FeedStore
-        + HallStore,
+        + HallStore
+        + BookingStore,
 > Store for T
 {
 }

@@ -359,3 +359,41 @@ pub fn check_cancel(ticket: &Ticket) -> Result<(), DomainError> {
 pub fn voice_line(label: &str, window: &str) -> String {
     format!("请{label}号到{window}号窗口办理")
 }
+
+/// Where an appointment (预约) stands: held for a short while, then
+/// confirmed by its applicant, or cancelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BookingStatus {
+    Held,
+    Confirmed,
+    Cancelled,
+}
+
+impl BookingStatus {
+    pub const ALL: [BookingStatus; 3] = [
+        BookingStatus::Held,
+        BookingStatus::Confirmed,
+        BookingStatus::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BookingStatus::Held => "held",
+            BookingStatus::Confirmed => "confirmed",
+            BookingStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<BookingStatus> {
+        BookingStatus::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            BookingStatus::Held => "待确认",
+            BookingStatus::Confirmed => "已预约",
+            BookingStatus::Cancelled => "已取消",
+        }
+    }
+}

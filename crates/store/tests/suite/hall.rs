@@ -286,3 +286,70 @@ pub async fn tickets_are_numbered_per_group_and_day_and_step_once(store: Arc<dyn
     );
     assert_eq!(store.hall_windows().await.unwrap().len(), 2);
 }
+
+pub async fn a_slot_is_never_overbooked_however_bookings_race(store: Arc<dyn Store>) {
+    use onestamp_app::store::NewBooking;
+    use onestamp_domain::hall::BookingStatus;
+    let mut people = Vec::new();
+    for n in 0..10 {
+        people.push(user(&store, &format!("p{n}"), &[Role::Applicant]).await);
+    }
+    let booking = |applicant: i64| NewBooking {
+        group: "A".into(),
+        slot_start: at(60),
+        slot_end: at(90),
+        applicant,
+        capacity: 3,
+        held_until: at(15),
+        at: at(0),
+    };
+    let mut tries = Vec::new();
+    for p in &people {
+        let s = store.clone();
+        let b = booking(p.id);
+        tries.push(tokio::spawn(async move { s.book_slot(b).await.unwrap() }));
+    }
+    let mut booked = Vec::new();
+    for t in tries {
+        if let Some(b) = t.await.unwrap() {
+            booked.push(b);
+        }
+    }
+    assert_eq!(booked.len(), 3, "three places, three bookings");
+    assert!(booked.iter().all(|b| b.status == BookingStatus::Held));
+    let per_slot = store
+        .slot_bookings("A", at(0), at(120), at(1))
+        .await
+        .unwrap();
+    assert_eq!(per_slot, vec![(at(60), 3)]);
+
+    // Confirm before the hold lapses, once; a lapsed hold frees its place.
+    assert!(store.confirm_booking(booked[0].id, at(5)).await.unwrap());
+    assert!(!store.confirm_booking(booked[0].id, at(6)).await.unwrap());
+    assert!(
+        !store.confirm_booking(booked[1].id, at(16)).await.unwrap(),
+        "lapsed"
+    );
+    let later = store
+        .slot_bookings("A", at(0), at(120), at(16))
+        .await
+        .unwrap();
+    assert_eq!(later, vec![(at(60), 1)]);
+    let mut late = booking(people[9].id);
+    late.at = at(16);
+    late.held_until = at(31);
+    assert!(store.book_slot(late).await.unwrap().is_some());
+    // Cancel once.
+    assert!(store.cancel_booking(booked[0].id, at(20)).await.unwrap());
+    assert!(!store.cancel_booking(booked[0].id, at(21)).await.unwrap());
+    let b = store.booking(booked[0].id).await.unwrap().unwrap();
+    assert_eq!(
+        (b.status, b.cancelled_at),
+        (BookingStatus::Cancelled, Some(at(20)))
+    );
+    let mine = store
+        .bookings_of(people[9].id, at(16), at(17))
+        .await
+        .unwrap();
+    assert_eq!(mine.len(), 1);
+}

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, one module per resource.
 
 mod applicants;
+mod appointments;
 mod auth;
 mod cases;
 mod catalogue;
@@ -47,6 +48,7 @@ pub fn router() -> OpenApiRouter<App> {
         .merge(ratings::router())
         .merge(feed::router())
         .merge(hall::router())
+        .merge(appointments::router())
         .merge(progress::router())
         .merge(register::router())
         .merge(webhooks::router())

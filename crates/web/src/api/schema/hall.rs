@@ -113,3 +113,39 @@ pub struct HallCall {
 pub struct CheckInCode {
     pub code: String,
 }
+
+/// An appointment slot with the places left.
+#[derive(Serialize, ToSchema)]
+pub struct HallSlot {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub capacity: u32,
+    pub free: u32,
+}
+
+/// Where an appointment stands.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BookingStatus {
+    Held,
+    Confirmed,
+    Cancelled,
+}
+
+/// An appointment (预约).
+#[derive(Serialize, ToSchema)]
+pub struct HallBooking {
+    pub id: i64,
+    pub group: String,
+    pub slot_start: DateTime<Utc>,
+    pub slot_end: DateTime<Utc>,
+    pub applicant: i64,
+    pub status: BookingStatus,
+    /// 待确认, 已预约, 已取消.
+    pub status_label: String,
+    /// Until when a held booking waits to be confirmed.
+    pub held_until: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub confirmed_at: Option<DateTime<Utc>>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+}
