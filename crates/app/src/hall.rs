@@ -503,7 +503,9 @@ impl App {
     pub async fn call_next(&self, session: &Session, window: i64) -> Result<TicketView, AppError> {
         let w = self.my_window(session, window).await?;
         let today = self.today();
-        for _ in 0..20 {
+        // Each round reads the queue once and tries its tickets in order: a
+        // ticket another window called meanwhile is passed over.
+        for _ in 0..5 {
             let open = self.store.open_tickets(today).await?;
             if let Some(current) = open
                 .iter()
@@ -514,18 +516,21 @@ impl App {
                 )));
             }
             let now = self.clock.now();
-            let Some(next) = hall::next_ticket(&w, &open, now) else {
+            let queue = hall::queue_for(&w, &open, now);
+            if queue.is_empty() {
                 return Err(AppError::NotFound("等候中的号".into()));
-            };
-            let call = self.call_of(&w, &next.label, "call");
-            if self.store.call_ticket(next.id, w.id, call).await?.is_some() {
-                tracing::info!(ticket = %next.label, window = %w.number, actor_id = session.user.id, actor = %session.user.username, actor_role = %session.role_names(), "ticket called");
-                let t = self
-                    .store
-                    .ticket(next.id)
-                    .await?
-                    .ok_or_else(not_found_ticket)?;
-                return self.ticket_view(t, None).await;
+            }
+            for next in queue {
+                let call = self.call_of(&w, &next.label, "call");
+                if self.store.call_ticket(next.id, w.id, call).await?.is_some() {
+                    tracing::info!(ticket = %next.label, window = %w.number, actor_id = session.user.id, actor = %session.user.username, actor_role = %session.role_names(), "ticket called");
+                    let t = self
+                        .store
+                        .ticket(next.id)
+                        .await?
+                        .ok_or_else(not_found_ticket)?;
+                    return self.ticket_view(t, None).await;
+                }
             }
         }
         Err(AppError::Domain(onestamp_domain::DomainError::HallStep(

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::case::UserId;
 use crate::error::DomainError;
 
-pub use queue::{DEFAULT_HANDLING, ahead_of, estimate_wait, next_ticket, queue_order};
+pub use queue::{DEFAULT_HANDLING, ahead_of, estimate_wait, next_ticket, queue_for, queue_order};
 pub use slots::{Slot, slots_of_day};
 
 /// How often a called ticket may be called again (重新呼叫).

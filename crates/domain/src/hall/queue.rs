@@ -45,6 +45,21 @@ fn calls(window: &Window, t: &Ticket) -> bool {
     }
 }
 
+/// The tickets waiting for `window`, in the order it calls them (when
+/// another window wins the first, the next is tried).
+pub fn queue_for<'a>(
+    window: &Window,
+    tickets: &'a [Ticket],
+    now: DateTime<Utc>,
+) -> Vec<&'a Ticket> {
+    let mut mine: Vec<&Ticket> = tickets
+        .iter()
+        .filter(|t| t.status == TicketStatus::Waiting && calls(window, t))
+        .collect();
+    mine.sort_by(|a, b| order(a, b, now));
+    mine
+}
+
 /// The ticket `window` calls next among `tickets`, if any waits for it.
 pub fn next_ticket<'a>(
     window: &Window,
