@@ -267,3 +267,21 @@ fn no_slots_on_a_holiday_or_a_weekend_but_on_an_adjusted_saturday() {
         "调休 Saturday 10 October"
     );
 }
+
+#[test]
+fn a_windows_queue_lists_its_tickets_in_calling_order() {
+    let mut moved = ticket(4, "B", at(9, 30));
+    moved.transferred = true;
+    moved.window_id = Some(1);
+    let tickets = vec![
+        ticket(1, "A", at(9, 5)),
+        ticket(2, "B", at(9, 1)),
+        ticket(3, "A", at(9, 2)),
+        moved,
+    ];
+    let order: Vec<i64> = queue_for(&window(1, &["A"]), &tickets, at(9, 40))
+        .iter()
+        .map(|t| t.id)
+        .collect();
+    assert_eq!(order, vec![4, 3, 1]);
+}
