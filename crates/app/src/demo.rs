@@ -147,6 +147,63 @@ impl App {
                     .await?;
             }
         }
+        self.load_demo_hall(&catalogue).await?;
         Ok(summary)
+    }
+
+    /// The demo hall: three groups by department and five windows, the last
+    /// serving every group (综合窗口). Only into an empty hall.
+    async fn load_demo_hall(
+        &self,
+        catalogue: &onestamp_domain::catalogue::Catalogue,
+    ) -> Result<(), AppError> {
+        if !self.store.hall_groups().await?.is_empty() {
+            return Ok(());
+        }
+        let of = |prefixes: &[&str]| -> Vec<String> {
+            catalogue
+                .items
+                .iter()
+                .filter(|i| prefixes.iter().any(|p| i.code.starts_with(p)))
+                .map(|i| i.code.clone())
+                .collect()
+        };
+        let groups = [
+            ("A", "市场准入", of(&["510107-SCJG-"])),
+            ("B", "卫生文旅", of(&["510107-WJJ-", "510107-WGLT-"])),
+            (
+                "C",
+                "商务建设人社",
+                of(&["510107-SWJ-", "510107-ZHZF-", "510107-ZJJ-", "510107-RSJ-"]),
+            ),
+        ];
+        for (code, name, items) in groups {
+            self.store
+                .save_hall_group(onestamp_domain::hall::Group {
+                    code: code.into(),
+                    name: name.into(),
+                    items,
+                    per_slot: 2,
+                })
+                .await?;
+        }
+        for (number, groups) in [
+            ("1", vec!["A"]),
+            ("2", vec!["A"]),
+            ("3", vec!["B"]),
+            ("4", vec!["C"]),
+            ("5", vec!["A", "B", "C"]),
+        ] {
+            self.store
+                .save_hall_window(crate::store::WindowChange {
+                    id: None,
+                    number: number.into(),
+                    groups: groups.into_iter().map(String::from).collect(),
+                    staff: None,
+                    open: true,
+                })
+                .await?;
+        }
+        Ok(())
     }
 }

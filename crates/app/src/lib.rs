@@ -3,6 +3,7 @@
 //! the [`Store`], lets the domain decide, and commits the new state together with
 //! its events and audit facts in one store call (one transaction).
 
+pub mod appointments;
 pub mod audit;
 pub mod auth;
 pub mod bundles;
@@ -15,6 +16,7 @@ pub mod documents;
 pub mod email;
 pub mod error;
 pub mod feed;
+pub mod hall;
 pub mod licences;
 pub mod lookup;
 pub mod materials;
@@ -84,6 +86,8 @@ pub struct Settings {
     pub smtp_url: String,
     /// The sender of every email.
     pub mail_from: String,
+    /// 办事大厅: seconds a clerk waits before calling a ticket again (重呼).
+    pub hall_recall_secs: u32,
 }
 
 /// How failed logins are slowed and then locked.
@@ -147,6 +151,7 @@ impl Default for Settings {
             delivery_lease: chrono::Duration::seconds(60),
             smtp_url: String::new(),
             mail_from: "成都市武侯区行政审批局 <noreply@example.cn>".into(),
+            hall_recall_secs: 30,
         }
     }
 }

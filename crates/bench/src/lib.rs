@@ -8,9 +8,11 @@
 //! share the machine's cores, so the figures are a floor for the server alone;
 //! the peak resident memory reported is the server process's.
 
+mod hall;
 mod seal;
 mod search;
 
+pub use hall::HallLoad;
 pub use seal::SealLoad;
 pub use search::SearchLoad;
 
@@ -53,6 +55,9 @@ pub enum Workload {
     Search(crate::search::SearchLoad),
     /// Licences sealed, verified and rendered to PDF per second, in this process.
     Seal(crate::seal::SealLoad),
+    /// 办事大厅: N hall tickets called over HTTP at W windows at once, with the
+    /// display stream's latency (p50, p99).
+    Hall(crate::hall::HallLoad),
 }
 
 #[derive(Args, Debug, Clone, Copy)]
@@ -140,6 +145,7 @@ pub async fn run(open: &OpenApp, args: BenchArgs) -> anyhow::Result<()> {
             Workload::Lifecycle(load) => lifecycle(&server, load).await,
             Workload::Instant(load) => instant(&server, load).await,
             Workload::Search(load) => crate::search::run(&server, load).await,
+            Workload::Hall(load) => crate::hall::run(&server, load).await,
             Workload::Seal(_) => Ok(()),
         };
         server.stop().await;

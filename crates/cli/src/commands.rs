@@ -64,6 +64,7 @@ pub(crate) async fn open_app_at(
         rating_callback_days: cfg.rating_callback_days,
         rating_rectify_days: cfg.rating_rectify_days,
         supervision_claim_days: cfg.supervision_claim_days,
+        hall_recall_secs: cfg.hall_recall_secs,
         delivery_lease: chrono::Duration::seconds(
             i64::try_from(cfg.delivery_lease_secs).unwrap_or(60),
         ),

@@ -28,6 +28,7 @@ pub struct Config {
     pub rating_callback_days: u32,
     pub rating_rectify_days: u32,
     pub supervision_claim_days: u32,
+    pub hall_recall_secs: u32,
     pub max_upload_mb: usize,
     pub seal_key: PathBuf,
     pub token_ttl_hours: i64,
@@ -112,7 +113,11 @@ impl Config {
             })?;
             table.insert("metrics_cache_secs".into(), toml::Value::Integer(n));
         }
-        for key in ["delivery_interval_ms", "delivery_lease_secs"] {
+        for key in [
+            "delivery_interval_ms",
+            "delivery_lease_secs",
+            "hall_recall_secs",
+        ] {
             let var = format!("ONESTAMP_{}", key.to_ascii_uppercase());
             if let Ok(v) = std::env::var(&var) {
                 let n: i64 = v
@@ -198,6 +203,12 @@ impl Config {
             bail!(
                 "supervision_claim_days {} must be between 1 and 30",
                 self.supervision_claim_days
+            );
+        }
+        if !(5..=600).contains(&self.hall_recall_secs) {
+            bail!(
+                "hall_recall_secs {} must be between 5 and 600",
+                self.hall_recall_secs
             );
         }
         if !(1..=100).contains(&self.max_upload_mb) {

@@ -65,6 +65,12 @@ pub enum DomainError {
     /// 审管分离: a record claimed again, a result handled again.
     #[error("{0}")]
     SupervisionStep(String),
+    /// 办事大厅: a group, window, ticket or booking whose content is not acceptable.
+    #[error("{0}")]
+    InvalidHall(String),
+    /// 办事大厅: a ticket or booking step out of its order (called twice, recalled too often…).
+    #[error("{0}")]
+    HallStep(String),
 }
 
 /// A problem with one field of an application form.

@@ -14,6 +14,7 @@ pub mod catalogue;
 pub mod document;
 pub mod error;
 pub mod guide;
+pub mod hall;
 pub mod identity;
 pub mod licence;
 pub mod message;

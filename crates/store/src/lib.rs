@@ -13,6 +13,7 @@
 
 mod alerts;
 mod audit;
+mod bookings;
 mod bulk;
 mod bundles;
 mod cases;
@@ -22,6 +23,7 @@ mod counts;
 mod db;
 mod documents;
 mod feed;
+mod hall;
 mod integrity;
 mod keyset;
 mod licences;
@@ -46,6 +48,7 @@ use onestamp_domain::assignment::StaffProfile;
 use onestamp_domain::audit::{AuditEntry, Checkpoint};
 use onestamp_domain::case::{Case, CaseEvent, Stage, UserId};
 use onestamp_domain::catalogue::{Catalogue, Department, Theme};
+use onestamp_domain::hall::{Group, Ticket, TicketStatus, Window};
 use onestamp_domain::licence::LicenceStatus;
 use onestamp_domain::rating::{AppealGround, AppealStatus, OutcomeKind, RectificationStatus};
 use onestamp_domain::role::Role;
@@ -234,6 +237,40 @@ delegate! {
         fn bundles_of(applicant: UserId, before: Option<i64>, limit: u32) -> Vec<StoredBundle>
             = bundles::of_applicant;
         fn bundles_of_theme(theme_code: &str, limit: u32) -> Vec<StoredBundle> = bundles::of_theme;
+    }
+    HallStore {
+        fn hall_groups() -> Vec<Group> = hall::groups;
+        fn save_hall_group(group: Group) -> () = hall::save_group;
+        fn hall_windows() -> Vec<Window> = hall::windows;
+        fn save_hall_window(change: WindowChange) -> Window = hall::save_window;
+        fn take_ticket(new: NewTicket) -> Ticket = hall::take;
+        fn ticket(id: i64) -> Option<Ticket> = hall::by_id;
+        fn ticket_token(id: i64) -> Option<String> = hall::token_of;
+        fn ticket_by_token(token: &str) -> Option<Ticket> = hall::by_token;
+        fn open_tickets(day: NaiveDate) -> Vec<Ticket> = hall::open_tickets;
+        fn tickets_of(applicant: UserId, day: NaiveDate) -> Vec<Ticket> = hall::of_applicant;
+        fn check_in_ticket(id: i64, at: DateTime<Utc>) -> bool = hall::check_in;
+        fn call_ticket(id: i64, window: i64, call: NewCall) -> Option<StoredCall> = hall::call;
+        fn recall_ticket(id: i64, window: i64, recalls: u32, call: NewCall) -> Option<StoredCall>
+            = hall::recall;
+        fn set_ticket_status(id: i64, from: TicketStatus, to: TicketStatus, at: DateTime<Utc>) -> bool
+            = hall::set_status;
+        fn transfer_ticket(id: i64, from: i64, to: i64) -> bool = hall::transfer;
+        fn end_ticket(id: i64, case_id: i64, at: DateTime<Utc>) -> bool = hall::end;
+        fn hall_calls(after: i64, limit: u32) -> Vec<StoredCall> = hall::calls_after;
+        fn latest_hall_calls(limit: u32) -> Vec<StoredCall> = hall::latest_calls;
+        fn handling_times(group: &str, limit: u32) -> Vec<chrono::Duration> = hall::handling_times;
+        fn checkin_code(day: NaiveDate, fresh: &str) -> String = hall::checkin_code;
+    }
+    BookingStore {
+        fn book_slot(new: NewBooking) -> Option<Booking> = bookings::book;
+        fn booking(id: i64) -> Option<Booking> = bookings::by_id;
+        fn bookings_of(applicant: UserId, after: DateTime<Utc>, now: DateTime<Utc>) -> Vec<Booking>
+            = bookings::of_applicant;
+        fn slot_bookings(group: &str, from: DateTime<Utc>, to: DateTime<Utc>, now: DateTime<Utc>)
+            -> Vec<(DateTime<Utc>, u32)> = bookings::per_slot;
+        fn confirm_booking(id: i64, at: DateTime<Utc>) -> bool = bookings::confirm;
+        fn cancel_booking(id: i64, at: DateTime<Utc>) -> bool = bookings::cancel;
     }
     DocumentStore {
         fn case_documents(case_id: i64) -> Vec<StoredDocument> = documents::of_case;

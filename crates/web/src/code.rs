@@ -53,6 +53,8 @@ pub enum Code {
     AppealNotAllowed,
     /// 审管分离: a record claimed again, a supervision result handled again.
     SupervisionStep,
+    /// 办事大厅: a ticket or booking step out of its order (called twice, recalled too often…).
+    HallStep,
     /// Too many of an action in a short time (public reports).
     RateLimited,
     /// A delivery that is neither failed nor skipped cannot be retried.
@@ -63,7 +65,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, for the table test and for documentation.
-    pub const ALL: [Code; 37] = [
+    pub const ALL: [Code; 38] = [
         Code::Unauthenticated,
         Code::BadCredentials,
         Code::LoginLocked,
@@ -98,6 +100,7 @@ impl Code {
         Code::RectificationStep,
         Code::AppealNotAllowed,
         Code::SupervisionStep,
+        Code::HallStep,
         Code::RateLimited,
         Code::NotRetryable,
         Code::Internal,
@@ -140,6 +143,7 @@ impl Code {
             Code::RectificationStep => "rectification_step",
             Code::AppealNotAllowed => "appeal_not_allowed",
             Code::SupervisionStep => "supervision_step",
+            Code::HallStep => "hall_step",
             Code::RateLimited => "rate_limited",
             Code::NotRetryable => "not_retryable",
             Code::Internal => "internal",
@@ -180,7 +184,8 @@ impl Code {
             | Code::RectificationStep
             | Code::AppealNotAllowed
             | Code::NotRetryable
-            | Code::SupervisionStep => S::CONFLICT,
+            | Code::SupervisionStep
+            | Code::HallStep => S::CONFLICT,
             Code::Internal => S::INTERNAL_SERVER_ERROR,
         }
     }
@@ -199,7 +204,7 @@ mod tests {
     /// The published table. A failure here means a public code or its status
     /// changed: clients depend on both, so change a code only on purpose and
     /// say so in the README's API section.
-    const PUBLISHED: [(Code, &str, u16); 37] = [
+    const PUBLISHED: [(Code, &str, u16); 38] = [
         (Code::Unauthenticated, "unauthenticated", 401),
         (Code::BadCredentials, "bad_credentials", 401),
         (Code::LoginLocked, "login_locked", 429),
@@ -238,6 +243,7 @@ mod tests {
         (Code::RectificationStep, "rectification_step", 409),
         (Code::AppealNotAllowed, "appeal_not_allowed", 409),
         (Code::SupervisionStep, "supervision_step", 409),
+        (Code::HallStep, "hall_step", 409),
         (Code::RateLimited, "rate_limited", 429),
         (Code::NotRetryable, "not_retryable", 409),
         (Code::Internal, "internal", 500),

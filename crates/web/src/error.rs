@@ -111,6 +111,8 @@ pub fn code_of(e: &AppError) -> Code {
             DomainError::AppealNotAllowed(_) => Code::AppealNotAllowed,
             DomainError::InvalidSupervision(_) => Code::InvalidInput,
             DomainError::SupervisionStep(_) => Code::SupervisionStep,
+            DomainError::InvalidHall(_) => Code::InvalidInput,
+            DomainError::HallStep(_) => Code::HallStep,
         },
         AppError::Store(_) | AppError::Sealing(_) | AppError::Rendering(_) => Code::Internal,
     }

@@ -10,6 +10,7 @@ mod core;
 mod counts;
 mod documents;
 mod feed;
+mod hall;
 mod integrity;
 mod licences;
 mod messages;
@@ -31,6 +32,9 @@ pub use self::documents::{DocumentStore, DraftDocuments, PendingDocuments, Store
 pub use self::feed::{
     FeedQuery, FeedStore, NewFeedRecord, NewSupervisionResult, StoredFeedRecord,
     StoredSupervisionResult,
+};
+pub use self::hall::{
+    Booking, BookingStore, HallStore, NewBooking, NewCall, NewTicket, StoredCall, WindowChange,
 };
 pub use self::integrity::{CaseRecord, IntegrityStore};
 pub use self::licences::{LicenceQuery, LicenceStore, MaterialFile, StoredLicence};
@@ -298,6 +302,8 @@ pub trait Store:
     + WebhookStore
     + FeedStore
     + BundleStore
+    + HallStore
+    + BookingStore
 {
 }
 
@@ -317,7 +323,9 @@ impl<
         + PrefStore
         + WebhookStore
         + FeedStore
-        + BundleStore,
+        + BundleStore
+        + HallStore
+        + BookingStore,
 > Store for T
 {
 }

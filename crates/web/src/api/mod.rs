@@ -1,12 +1,14 @@
 //! The JSON API under `/api/v1`, one module per resource.
 
 mod applicants;
+mod appointments;
 mod auth;
 mod bundles;
 mod cases;
 mod catalogue;
 mod documents;
 mod feed;
+mod hall;
 mod licences;
 mod materials;
 mod messages;
@@ -47,6 +49,8 @@ pub fn router() -> OpenApiRouter<App> {
         .merge(documents::router())
         .merge(ratings::router())
         .merge(feed::router())
+        .merge(hall::router())
+        .merge(appointments::router())
         .merge(progress::router())
         .merge(register::router())
         .merge(webhooks::router())

@@ -137,6 +137,8 @@ pub struct CounterFor {
     pub id: i64,
     pub name: String,
     pub identity: String,
+    /// The hall ticket being served, which the case ends (办结).
+    pub ticket: Option<i64>,
 }
 
 /// What the form posted: field values and material choices by key.
@@ -291,7 +293,13 @@ pub(super) async fn page(
     Ok(ApplyPage {
         chrome: user.chrome(app),
         action: match (&counter, theme) {
-            (Some(c), false) => format!("/counter/apply/{}?applicant={}", item.code, c.id),
+            (Some(c), false) => format!(
+                "/counter/apply/{}?applicant={}{}",
+                item.code,
+                c.id,
+                c.ticket
+                    .map_or_else(String::new, |t| format!("&ticket={t}"))
+            ),
             (Some(c), true) => format!("/counter/themes/{}/apply?applicant={}", item.code, c.id),
             (None, false) => format!("/items/{}/apply", item.code),
             (None, true) => format!("/themes/{}/apply", item.code),
@@ -461,8 +469,18 @@ pub(super) async fn file_application(
         materials,
         applicant: owner,
     };
+    let ticket = counter.as_ref().and_then(|c| c.ticket);
     let err = match app.submit_application(&user.session, application).await {
-        Ok(view) => return Redirect::to(&format!("/cases/{}", view.case.id)).into_response(),
+        Ok(view) => {
+            // The hall ticket served ends with the case it created; the case
+            // stands even if the ticket cannot end (moved on meanwhile).
+            if let Some(t) = ticket
+                && let Err(e) = app.end_ticket(&user.session, t, view.case.id).await
+            {
+                tracing::warn!(ticket = t, case_no = %view.case.number, error = %e, "the hall ticket did not end with its case");
+            }
+            return Redirect::to(&format!("/cases/{}", view.case.id)).into_response();
+        }
         Err(e) => e,
     };
     let chosen = Chosen::after(&posted, &uploaded);

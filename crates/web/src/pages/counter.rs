@@ -34,6 +34,10 @@ struct CounterPage {
     not_found: bool,
     register: RegisterForm,
     register_error: Option<String>,
+    /// The hall ticket being served (id, label), which the case will end.
+    ticket: Option<(i64, String)>,
+    /// `&ticket=<id>` for the links, or nothing.
+    ticket_q: String,
 }
 
 #[derive(Debug, Default, Deserialize, Clone)]
@@ -48,23 +52,42 @@ pub struct RegisterForm {
     pub identity: String,
     #[serde(default)]
     pub mobile: String,
+    #[serde(default)]
+    pub ticket: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 pub struct CounterQuery {
     #[serde(default)]
     applicant: Option<i64>,
+    /// The hall ticket being served.
+    #[serde(default)]
+    ticket: Option<i64>,
 }
 
 pub(super) fn clerk_only(app: &App, user: &PageUser) -> Option<Response> {
     user.refuse_unless(app, &[Role::Clerk])
 }
 
+/// `&ticket=<id>` when a hall ticket is being served.
+fn ticket_q(ticket: Option<i64>) -> String {
+    ticket.map_or_else(String::new, |t| format!("&ticket={t}"))
+}
+
 async fn counter_page(
     app: &App,
     user: &PageUser,
     applicant: Option<ApplicantSummary>,
+    ticket: Option<i64>,
 ) -> CounterPage {
+    let shown = match ticket {
+        Some(id) => app
+            .ticket(&user.session, id)
+            .await
+            .ok()
+            .map(|v| (id, v.ticket.label)),
+        None => None,
+    };
     let mut items: Vec<(String, String, bool)> = app
         .list_items()
         .await
@@ -94,6 +117,8 @@ async fn counter_page(
         not_found: false,
         register: RegisterForm::default(),
         register_error: None,
+        ticket_q: ticket_q(shown.as_ref().map(|t| t.0)),
+        ticket: shown,
     }
 }
 
@@ -113,7 +138,10 @@ pub async fn counter(
         },
         None => None,
     };
-    render(counter_page(&app, &user, applicant).await, StatusCode::OK)
+    render(
+        counter_page(&app, &user, applicant, q.ticket).await,
+        StatusCode::OK,
+    )
 }
 
 #[derive(Deserialize)]
@@ -121,6 +149,8 @@ pub struct FindForm {
     csrf: Option<String>,
     #[serde(default)]
     identity: String,
+    #[serde(default)]
+    ticket: Option<i64>,
 }
 
 /// `POST /counter/find`: the applicant holding the number, or the register form prefilled.
@@ -138,10 +168,15 @@ pub async fn find(
     if let Some(refused) = user.csrf_refusal(&app, f.csrf.as_deref()) {
         return refused;
     }
-    let mut page = counter_page(&app, &user, None).await;
+    let mut page = counter_page(&app, &user, None, f.ticket).await;
     page.identity = f.identity.trim().to_uppercase();
     match app.find_applicant(&user.session, &f.identity).await {
-        Ok(Some(a)) => Redirect::to(&format!("/counter?applicant={}", a.id)).into_response(),
+        Ok(Some(a)) => Redirect::to(&format!(
+            "/counter?applicant={}{}",
+            a.id,
+            ticket_q(f.ticket)
+        ))
+        .into_response(),
         Ok(None) => {
             page.not_found = true;
             page.register.identity = page.identity.clone();
@@ -182,7 +217,7 @@ pub async fn register(
     if let Some(refused) = user.csrf_refusal(&app, f.csrf.as_deref()) {
         return refused;
     }
-    let mut page = counter_page(&app, &user, None).await;
+    let mut page = counter_page(&app, &user, None, f.ticket).await;
     let kind = match f.kind.as_str() {
         "person" => ApplicantKind::Person,
         "organisation" => ApplicantKind::Organisation,
@@ -199,7 +234,12 @@ pub async fn register(
         mobile: f.mobile.clone(),
     };
     match app.register_applicant(&user.session, new).await {
-        Ok(a) => Redirect::to(&format!("/counter?applicant={}", a.id)).into_response(),
+        Ok(a) => Redirect::to(&format!(
+            "/counter?applicant={}{}",
+            a.id,
+            ticket_q(f.ticket)
+        ))
+        .into_response(),
         Err(e) => {
             let e = crate::error::ApiError::from(e);
             let mut text = e.message;
@@ -216,6 +256,9 @@ pub async fn register(
 #[derive(Debug, Deserialize)]
 pub struct ApplyQuery {
     pub applicant: i64,
+    /// The hall ticket being served: the case ends it.
+    #[serde(default)]
+    ticket: Option<i64>,
 }
 
 /// `GET /counter/apply/{code}?applicant=`: the item's form for the applicant, with uploads.
@@ -229,7 +272,7 @@ pub async fn apply_form(
         return refused;
     }
     let back = Some(format!("/counter?applicant={}", q.applicant));
-    let (item, who) = match serving(&app, &user, &code, q.applicant).await {
+    let (item, who) = match serving(&app, &user, &code, q.applicant, q.ticket).await {
         Ok(x) => x,
         Err(e) => return error_page(user.chrome(&app), e, back),
     };
@@ -264,6 +307,7 @@ pub(super) async fn serving_applicant(
         id: who.id,
         name: who.display_name,
         identity: who.identity,
+        ticket: None,
     })
 }
 
@@ -272,6 +316,7 @@ async fn serving(
     user: &PageUser,
     code: &str,
     applicant: i64,
+    ticket: Option<i64>,
 ) -> Result<(onestamp_domain::catalogue::Item, CounterFor), AppError> {
     let who = app.window_applicant(&user.session, applicant).await?;
     let item = app.get_item(code).await?.item;
@@ -281,6 +326,7 @@ async fn serving(
             id: who.id,
             name: who.display_name,
             identity: who.identity,
+            ticket,
         },
     ))
 }
@@ -307,7 +353,7 @@ pub async fn apply_submit(
     if let Some(refused) = user.csrf_refusal(&app, posted.csrf.as_deref()) {
         return refused;
     }
-    let (item, who) = match serving(&app, &user, &code, q.applicant).await {
+    let (item, who) = match serving(&app, &user, &code, q.applicant, q.ticket).await {
         Ok(x) => x,
         Err(e) => return error_page(user.chrome(&app), e, back),
     };

@@ -15,6 +15,7 @@ mod catalogue;
 mod correct;
 mod counter;
 mod documents;
+mod hall;
 mod lookup;
 mod messages;
 mod ratings;
@@ -24,6 +25,7 @@ pub mod session;
 mod settings;
 mod supervision;
 mod themes;
+mod tickets;
 mod uploads;
 mod verify;
 mod webhooks;
@@ -110,7 +112,21 @@ pub fn router() -> Router<App> {
         .route("/register", get(register::form).post(register::register))
         .route("/verify/{id}", get(verify::verify_page))
         .route("/verify/{id}/report", post(verify::report))
+        .route("/tickets", get(tickets::mine).post(tickets::take))
+        .route("/tickets/{token}", get(tickets::follow))
+        .route("/tickets/{token}/checkin", post(tickets::check_in))
+        .route(
+            "/hall/ticket",
+            get(tickets::hall_ticket).post(tickets::hall_take),
+        )
+        .route("/hall/checkin", get(tickets::poster))
+        .route("/hall/display", get(hall::display))
+        .route("/hall/display/stream", get(hall::stream))
+        .route("/hall/window", get(hall::windows))
+        .route("/hall/window/{id}", get(hall::window))
+        .route("/hall/window/{id}/{step}", post(hall::step))
         .route("/static/forms.js", get(forms_js))
+        .route("/static/hall.js", get(hall_js))
         .route("/static/portal.css", get(portal_css))
         .merge(oversight_routes())
 }
@@ -213,12 +229,14 @@ pub fn nav_for(roles: &[Role]) -> Vec<NavLink> {
     let mut add = |href, label| nav.push(NavLink { href, label });
     if roles.contains(&Role::Applicant) {
         add("/cases", "我的办件");
+        add("/tickets", "网上取号");
     }
     if has(Role::handles_cases) {
         add("/workbench", "工作台");
     }
     if roles.contains(&Role::Clerk) {
         add("/counter", "窗口受理");
+        add("/hall/window", "叫号");
     }
     if has(Role::sees_every_case) {
         add("/workbench/search", "办件查询");
@@ -406,6 +424,18 @@ async fn forms_js() -> Response {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         include_str!("../../static/forms.js"),
+    )
+        .into_response()
+}
+
+/// The hall's live pages (see `static/hall.js`).
+async fn hall_js() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/hall.js"),
     )
         .into_response()
 }

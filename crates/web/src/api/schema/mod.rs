@@ -895,12 +895,14 @@ pub struct FieldProblem {
 }
 
 mod feed;
+mod hall;
 mod messages;
 mod public;
 mod ratings;
 pub mod themes;
 mod webhooks;
 pub use feed::*;
+pub use hall::*;
 pub use messages::*;
 pub use public::*;
 pub use ratings::*;

@@ -1,0 +1,191 @@
+//! Appointments (预约, migration 0019): a booking counts the slot's live
+//! bookings (confirmed, or held and not lapsed) after touching the slot's
+//! `hall_slot_counts` row in the same transaction — on PostgreSQL that row
+//! lock serialises the bookings of one slot, so a slot is never overbooked.
+
+use chrono::{DateTime, Utc};
+
+use onestamp_app::store::{Booking, NewBooking};
+use onestamp_domain::case::UserId;
+use onestamp_domain::hall::BookingStatus;
+
+use crate::codec::{instant, millis, parse_enum};
+use crate::db::{Db, R, work};
+
+const COLUMNS: &str = "SELECT id, group_code, slot_start, slot_end, applicant, status,
+    held_until, created_at, confirmed_at, cancelled_at FROM hall_bookings";
+
+/// Live: confirmed, or held until after `$n`.
+fn live(n: u8) -> String {
+    format!("(status = 'confirmed' OR (status = 'held' AND held_until > ${n}))")
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    group_code: String,
+    slot_start: i64,
+    slot_end: i64,
+    applicant: i64,
+    status: String,
+    held_until: i64,
+    created_at: i64,
+    confirmed_at: Option<i64>,
+    cancelled_at: Option<i64>,
+}
+
+impl Row {
+    fn booking(self) -> R<Booking> {
+        Ok(Booking {
+            id: self.id,
+            group: self.group_code,
+            slot_start: instant(self.slot_start)?,
+            slot_end: instant(self.slot_end)?,
+            applicant: self.applicant,
+            status: parse_enum(&self.status, BookingStatus::parse, "booking status")?,
+            held_until: instant(self.held_until)?,
+            created_at: instant(self.created_at)?,
+            confirmed_at: self.confirmed_at.map(instant).transpose()?,
+            cancelled_at: self.cancelled_at.map(instant).transpose()?,
+        })
+    }
+}
+
+pub(crate) async fn book(db: &Db, new: NewBooking) -> R<Option<Booking>> {
+    db.write(work(move |c| {
+        Box::pin(async move {
+            let start = millis(new.slot_start);
+            sqlx::query(
+                "INSERT INTO hall_slot_counts (group_code, slot_start, booked) VALUES ($1, $2, 0)
+                 ON CONFLICT (group_code, slot_start)
+                 DO UPDATE SET booked = hall_slot_counts.booked",
+            )
+            .bind(&new.group)
+            .bind(start)
+            .execute(&mut *c)
+            .await?;
+            let (taken,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT COUNT(*) FROM hall_bookings
+                 WHERE group_code = $1 AND slot_start = $2 AND {}",
+                live(3)
+            )))
+            .bind(&new.group)
+            .bind(start)
+            .bind(millis(new.at))
+            .fetch_one(&mut *c)
+            .await?;
+            if taken >= i64::from(new.capacity) {
+                return Ok(None);
+            }
+            let row: Row = sqlx::query_as(
+                "INSERT INTO hall_bookings (group_code, slot_start, slot_end, applicant, status,
+                     held_until, created_at)
+                 VALUES ($1, $2, $3, $4, 'held', $5, $6)
+                 RETURNING id, group_code, slot_start, slot_end, applicant, status, held_until,
+                     created_at, confirmed_at, cancelled_at",
+            )
+            .bind(&new.group)
+            .bind(start)
+            .bind(millis(new.slot_end))
+            .bind(new.applicant)
+            .bind(millis(new.held_until))
+            .bind(millis(new.at))
+            .fetch_one(&mut *c)
+            .await?;
+            sqlx::query(
+                "UPDATE hall_slot_counts SET booked = $1 WHERE group_code = $2 AND slot_start = $3",
+            )
+            .bind(taken + 1)
+            .bind(&new.group)
+            .bind(start)
+            .execute(&mut *c)
+            .await?;
+            Ok(Some(row.booking()?))
+        })
+    }))
+    .await
+}
+
+pub(crate) async fn by_id(db: &Db, id: i64) -> R<Option<Booking>> {
+    let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!("{COLUMNS} WHERE id = $1")))
+        .bind(id)
+        .fetch_optional(&db.read)
+        .await?;
+    row.map(Row::booking).transpose()
+}
+
+pub(crate) async fn of_applicant(
+    db: &Db,
+    applicant: UserId,
+    after: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> R<Vec<Booking>> {
+    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{COLUMNS} WHERE applicant = $1 AND slot_end > $2 AND {} ORDER BY slot_start, id",
+        live(3)
+    )))
+    .bind(applicant)
+    .bind(millis(after))
+    .bind(millis(now))
+    .fetch_all(&db.read)
+    .await?;
+    rows.into_iter().map(Row::booking).collect()
+}
+
+pub(crate) async fn per_slot(
+    db: &Db,
+    group: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> R<Vec<(DateTime<Utc>, u32)>> {
+    let rows: Vec<(i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT slot_start, COUNT(*) FROM hall_bookings
+         WHERE group_code = $1 AND slot_start >= $2 AND slot_start < $3 AND {}
+         GROUP BY slot_start ORDER BY slot_start",
+        live(4)
+    )))
+    .bind(group)
+    .bind(millis(from))
+    .bind(millis(to))
+    .bind(millis(now))
+    .fetch_all(&db.read)
+    .await?;
+    rows.into_iter()
+        .map(|(s, n)| Ok((instant(s)?, u32::try_from(n).unwrap_or(u32::MAX))))
+        .collect()
+}
+
+pub(crate) async fn confirm(db: &Db, id: i64, at: DateTime<Utc>) -> R<bool> {
+    db.write(work(move |c| {
+        Box::pin(async move {
+            let done = sqlx::query(
+                "UPDATE hall_bookings SET status = 'confirmed', confirmed_at = $1
+                 WHERE id = $2 AND status = 'held' AND held_until > $1",
+            )
+            .bind(millis(at))
+            .bind(id)
+            .execute(&mut *c)
+            .await?;
+            Ok(done.rows_affected() == 1)
+        })
+    }))
+    .await
+}
+
+pub(crate) async fn cancel(db: &Db, id: i64, at: DateTime<Utc>) -> R<bool> {
+    db.write(work(move |c| {
+        Box::pin(async move {
+            let done = sqlx::query(
+                "UPDATE hall_bookings SET status = 'cancelled', cancelled_at = $1
+                 WHERE id = $2 AND status IN ('held', 'confirmed')",
+            )
+            .bind(millis(at))
+            .bind(id)
+            .execute(&mut *c)
+            .await?;
+            Ok(done.rows_affected() == 1)
+        })
+    }))
+    .await
+}
