@@ -3,6 +3,7 @@
 //! the [`Store`], lets the domain decide, and commits the new state together with
 //! its events and audit facts in one store call (one transaction).
 
+pub mod analytics;
 pub mod audit;
 pub mod auth;
 pub mod cases;

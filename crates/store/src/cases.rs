@@ -116,6 +116,7 @@ async fn create_in(conn: &mut AnyConnection, new: NewCase) -> R<Case> {
     }
     let messages = new.messages.finish(&case);
     crate::messages::insert_all(conn, &messages, case.updated_at).await?;
+    crate::analytics::write(conn, &new.tally).await?;
     Ok(case)
 }
 
@@ -305,6 +306,7 @@ async fn commit_in(conn: &mut AnyConnection, change: CaseChange) -> R<()> {
         }
     }
     crate::messages::insert_all(conn, &change.messages, case.updated_at).await?;
+    crate::analytics::write(conn, &change.tally).await?;
     Ok(())
 }
 

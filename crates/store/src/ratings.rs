@@ -176,6 +176,7 @@ pub(crate) async fn create(db: &Db, new: NewRating) -> R<StoredRating> {
                 .await?;
             }
             crate::audit::append_all(c, &new.audit).await?;
+            crate::analytics::write(c, &new.tally).await?;
             Ok(())
         })
     }))
@@ -532,6 +533,7 @@ pub(crate) async fn decide_appeal(
     by: UserId,
     at: DateTime<Utc>,
     audit: AuditFact,
+    tally: onestamp_domain::analytics::Tally,
 ) -> R<bool> {
     let note = note.to_string();
     db.write(work(move |c| {
@@ -553,6 +555,9 @@ pub(crate) async fn decide_appeal(
                 return Ok(false);
             }
             crate::audit::append(c, &audit).await?;
+            if status == AppealStatus::Upheld {
+                crate::analytics::write(c, &tally).await?;
+            }
             Ok(true)
         })
     }))

@@ -85,6 +85,8 @@ on_every_backend!(
     notification_prefs_switch_pairs_off_and_set_contacts,
     feed_records_are_written_with_their_change_and_claimed_once,
     unclaimed_records_past_their_deadline_are_alerted_exactly_once,
+    analytics_rows_follow_their_changes_and_sum_by_period_and_item,
+    licence_counts_read_valid_expiring_and_revoked,
     ; raw:
     the_audit_log_and_case_events_refuse_update_and_delete,
     tasks_without_a_recorded_start_are_still_alerted,

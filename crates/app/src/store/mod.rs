@@ -4,6 +4,7 @@
 //! the SM3 chain in that same transaction.
 
 mod alerts;
+mod analytics;
 mod bulk;
 mod core;
 mod counts;
@@ -20,6 +21,10 @@ mod switches;
 mod webhooks;
 
 pub use self::alerts::{Alert, AlertStore, NewAlert};
+pub use self::analytics::{
+    AnalyticsFilter, AnalyticsStore, KeyedCount, LicenceCounts, RatedCase, RatingRow, TimeRow,
+    VolumeRow,
+};
 pub use self::bulk::{BulkStore, ImportedCase, day_serials, split_number};
 pub use self::core::CoreStore;
 pub use self::counts::{CountStore, OpsCounts};
@@ -154,6 +159,8 @@ pub struct NewCase {
     /// The messages of the submission (and of an instant decision's outcome),
     /// rendered once the case is numbered.
     pub messages: PendingMessages,
+    /// The analytics counts the submission (and an instant decision) adds.
+    pub tally: onestamp_domain::analytics::Tally,
 }
 
 /// A change to an existing case, accepted only if the stored version is still `expected_version`.
@@ -176,6 +183,8 @@ pub struct CaseChange {
     pub messages: Vec<NewMessage>,
     /// The supervision feed's records of the change (审管分离).
     pub feed: Vec<NewFeedRecord>,
+    /// The analytics counts the change adds.
+    pub tally: onestamp_domain::analytics::Tally,
 }
 
 /// Filters for case lists; the permission filter is part of the query.
@@ -291,6 +300,7 @@ pub trait Store:
     + PrefStore
     + WebhookStore
     + FeedStore
+    + AnalyticsStore
 {
 }
 
@@ -309,7 +319,8 @@ impl<
         + MessageStore
         + PrefStore
         + WebhookStore
-        + FeedStore,
+        + FeedStore
+        + AnalyticsStore,
 > Store for T
 {
 }

@@ -29,6 +29,8 @@ pub struct NewRating {
     pub rated_at: DateTime<Utc>,
     pub rectification: Option<RectificationDue>,
     pub audit: Vec<AuditFact>,
+    /// What the rating adds to the analytics rows.
+    pub tally: onestamp_domain::analytics::Tally,
 }
 
 /// A rating as stored, with its appeal if the bureau filed one.
@@ -184,5 +186,6 @@ pub trait RatingStore: Send + Sync {
         by: UserId,
         at: DateTime<Utc>,
         audit: AuditFact,
+        tally: onestamp_domain::analytics::Tally,
     ) -> Result<bool, StoreError>;
 }

@@ -73,6 +73,7 @@ pub async fn ops_counts_follow_cases_tasks_alerts_and_reminders(store: Arc<dyn S
             alerts: Vec::new(),
             messages: Vec::new(),
             feed: Vec::new(),
+            tally: Default::default(),
         })
         .await
         .unwrap();

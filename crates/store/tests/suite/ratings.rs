@@ -45,6 +45,7 @@ pub async fn ratings_are_kept_once_and_rectifications_step_once(store: Arc<dyn S
             rectify_warn: at(300),
         }),
         audit: vec![fact("rating.give", &stored.number)],
+        tally: Default::default(),
     };
     let rating = store.create_rating(new.clone()).await.unwrap();
     assert_eq!(rating.level, RatingLevel::Dissatisfied);
@@ -164,7 +165,8 @@ pub async fn ratings_are_kept_once_and_rectifications_step_once(store: Arc<dyn S
                 "属实",
                 applicant.id,
                 at(95),
-                f()
+                f(),
+                Default::default()
             )
             .await
             .unwrap()
@@ -177,7 +179,8 @@ pub async fn ratings_are_kept_once_and_rectifications_step_once(store: Arc<dyn S
                 "改判",
                 applicant.id,
                 at(96),
-                f()
+                f(),
+                Default::default()
             )
             .await
             .unwrap()
