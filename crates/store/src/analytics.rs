@@ -286,6 +286,9 @@ pub(crate) async fn refusals(db: &Db, f: &AnalyticsFilter, limit: u32) -> R<Vec<
     keyed(db, "analytics_refusals", "kind, reason", f, Some(limit)).await
 }
 
+/// item, channel, staff, ended, rated, good, bad, voided.
+type RatingSums = (String, String, i64, i64, i64, i64, i64, i64);
+
 pub(crate) async fn ratings(db: &Db, f: &AnalyticsFilter) -> R<Vec<RatingRow>> {
     let mut b = Sql::new(
         "SELECT item_code, channel, staff_id, CAST(sum(ended) AS BIGINT),
@@ -294,7 +297,7 @@ pub(crate) async fn ratings(db: &Db, f: &AnalyticsFilter) -> R<Vec<RatingRow>> {
     );
     filtered(&mut b, f);
     b.push(" GROUP BY item_code, channel, staff_id ORDER BY item_code, channel, staff_id");
-    let rows: Vec<(String, String, i64, i64, i64, i64, i64, i64)> = b.fetch_all(db).await?;
+    let rows: Vec<RatingSums> = b.fetch_all(db).await?;
     Ok(rows
         .into_iter()
         .map(

@@ -525,6 +525,10 @@ pub(crate) async fn appeals(
     rows.into_iter().map(AppealRow::into_appeal).collect()
 }
 
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the decision's facts, each needed"
+)]
 pub(crate) async fn decide_appeal(
     db: &Db,
     id: i64,

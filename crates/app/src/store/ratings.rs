@@ -177,7 +177,12 @@ pub trait RatingStore: Send + Sync {
         status: Option<AppealStatus>,
         limit: u32,
     ) -> Result<Vec<StoredAppeal>, StoreError>;
-    /// Decides a pending appeal; false if it is no longer pending.
+    /// Decides a pending appeal; false if it is no longer pending. An upheld
+    /// appeal adds `tally` (the rating out of the statistics).
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the decision's facts, each needed"
+    )]
     async fn decide_appeal(
         &self,
         id: i64,

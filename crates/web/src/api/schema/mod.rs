@@ -880,12 +880,14 @@ pub struct FieldProblem {
     pub message: String,
 }
 
+mod analytics;
 mod feed;
 mod messages;
 mod public;
 mod ratings;
 pub mod themes;
 mod webhooks;
+pub use analytics::*;
 pub use feed::*;
 pub use messages::*;
 pub use public::*;
