@@ -328,6 +328,23 @@ impl App {
             .collect())
     }
 
+    /// The departments a session may filter the figures on (a regulator's own).
+    pub async fn analytics_departments(
+        &self,
+        session: &Session,
+    ) -> Result<Vec<onestamp_domain::catalogue::Department>, AppError> {
+        let all = self.store.departments().await?;
+        if session.holds_any(Role::oversees) {
+            return Ok(all);
+        }
+        session.require(&[Role::Regulator])?;
+        let deps = self.regulated_departments(session).await?;
+        Ok(all
+            .into_iter()
+            .filter(|d| feed::covers(&deps, &d.code))
+            .collect())
+    }
+
     /// The period and department of a query, checked, for this session.
     pub async fn analytics_scope(
         &self,

@@ -25,6 +25,7 @@ pub mod prefs;
 pub mod quality;
 pub mod ratings;
 pub mod register;
+pub mod report;
 pub mod store;
 pub mod supervision;
 pub mod themes;
