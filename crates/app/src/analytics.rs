@@ -280,16 +280,19 @@ impl App {
     /// `None` for every item.
     async fn analytics_reach(
         &self,
-        session: &Session,
+        session: Option<&Session>,
         department: Option<&str>,
         items: &[Item],
     ) -> Result<Option<Vec<String>>, AppError> {
-        let covered: Option<Vec<String>> = if session.holds_any(Role::oversees) {
-            None
-        } else {
-            session.require(&[Role::Regulator])?;
-            let deps = self.regulated_departments(session).await?;
-            (!deps.iter().any(|d| d == "*")).then_some(deps)
+        // No session: the operator at the command line, who reads everything.
+        let covered: Option<Vec<String>> = match session {
+            None => None,
+            Some(s) if s.holds_any(Role::oversees) => None,
+            Some(session) => {
+                session.require(&[Role::Regulator])?;
+                let deps = self.regulated_departments(session).await?;
+                (!deps.iter().any(|d| d == "*")).then_some(deps)
+            }
         };
         let regulated = |i: &Item| match &covered {
             None => true,
@@ -352,12 +355,12 @@ impl App {
         query: &AnalyticsQuery,
     ) -> Result<Scope, AppError> {
         let items = self.catalogue_items().await?;
-        self.scope_with(session, query, &items).await
+        self.scope_with(Some(session), query, &items).await
     }
 
     async fn scope_with(
         &self,
-        session: &Session,
+        session: Option<&Session>,
         query: &AnalyticsQuery,
         items: &[Item],
     ) -> Result<Scope, AppError> {
@@ -427,7 +430,7 @@ impl App {
         query: &AnalyticsQuery,
     ) -> Result<Volumes, AppError> {
         let items = self.catalogue_items().await?;
-        let scope = self.scope_with(session, query, &items).await?;
+        let scope = self.scope_with(Some(session), query, &items).await?;
         self.volumes_of(scope, &items).await
     }
 
@@ -503,7 +506,7 @@ impl App {
         query: &AnalyticsQuery,
     ) -> Result<Times, AppError> {
         let items = self.catalogue_items().await?;
-        let scope = self.scope_with(session, query, &items).await?;
+        let scope = self.scope_with(Some(session), query, &items).await?;
         self.times_of(scope, &items).await
     }
 
@@ -562,20 +565,16 @@ impl App {
         query: &AnalyticsQuery,
     ) -> Result<Overdue, AppError> {
         let items = self.catalogue_items().await?;
-        let scope = self.scope_with(session, query, &items).await?;
+        let scope = self.scope_with(Some(session), query, &items).await?;
         self.overdue_of(scope).await
     }
 
-    async fn staff_name(&self, id: UserId, names: &mut HashMap<UserId, String>) -> String {
-        if let Some(n) = names.get(&id) {
-            return n.clone();
-        }
-        let name = match self.store.user(id).await {
-            Ok(Some(u)) => u.display_name,
-            _ => format!("#{id}"),
-        };
-        names.insert(id, name.clone());
-        name
+    /// Names of staff by id, read at once.
+    async fn staff_names(&self, ids: Vec<UserId>) -> Result<HashMap<UserId, String>, AppError> {
+        let mut ids = ids;
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(self.store.display_names(&ids).await?.into_iter().collect())
     }
 
     async fn overdue_of(&self, scope: Scope) -> Result<Overdue, AppError> {
@@ -586,17 +585,22 @@ impl App {
         } else {
             self.store.overdue_by_holder(self.clock.now()).await?
         };
-        let mut names = HashMap::new();
-        let mut by_person = Vec::with_capacity(rows.len());
-        for (user, stage, n) in rows {
-            by_person.push(OverdueLine {
+        let names = self
+            .staff_names(rows.iter().map(|(u, _, _)| *u).collect())
+            .await?;
+        let by_person: Vec<OverdueLine> = rows
+            .into_iter()
+            .map(|(user, stage, n)| OverdueLine {
                 user_id: user,
-                name: self.staff_name(user, &mut names).await,
+                name: names
+                    .get(&user)
+                    .cloned()
+                    .unwrap_or_else(|| format!("#{user}")),
                 stage,
                 stage_label: stage.label_zh(),
                 tasks: n,
-            });
-        }
+            })
+            .collect();
         Ok(Overdue {
             total: by_person.iter().map(|l| l.tasks).sum(),
             by_person,
@@ -610,7 +614,7 @@ impl App {
         query: &AnalyticsQuery,
     ) -> Result<Corrections, AppError> {
         let items = self.catalogue_items().await?;
-        let scope = self.scope_with(session, query, &items).await?;
+        let scope = self.scope_with(Some(session), query, &items).await?;
         self.corrections_of(scope, &items).await
     }
 
@@ -662,7 +666,7 @@ impl App {
         query: &AnalyticsQuery,
     ) -> Result<Refusals, AppError> {
         let items = self.catalogue_items().await?;
-        let scope = self.scope_with(session, query, &items).await?;
+        let scope = self.scope_with(Some(session), query, &items).await?;
         self.refusals_of(scope, &items).await
     }
 
@@ -710,7 +714,7 @@ impl App {
         query: &AnalyticsQuery,
     ) -> Result<Ratings, AppError> {
         let items = self.catalogue_items().await?;
-        let scope = self.scope_with(session, query, &items).await?;
+        let scope = self.scope_with(Some(session), query, &items).await?;
         self.ratings_of(scope, &items).await
     }
 
@@ -746,15 +750,25 @@ impl App {
                 .or_default()
                 .add(&r.counts);
         }
-        let mut staff_names = HashMap::new();
-        let mut staff = Vec::with_capacity(by_staff.len());
-        for (id, c) in by_staff {
-            let (key, label) = match id {
-                Some(id) => (id.to_string(), self.staff_name(id, &mut staff_names).await),
-                None => ("none".to_string(), "系统办理".to_string()),
-            };
-            staff.push(StatLine::new(key, label, counts(&c)));
-        }
+        let staff_names = self
+            .staff_names(by_staff.keys().flatten().copied().collect())
+            .await?;
+        let staff: Vec<StatLine> = by_staff
+            .into_iter()
+            .map(|(id, c)| {
+                let (key, label) = match id {
+                    Some(id) => (
+                        id.to_string(),
+                        staff_names
+                            .get(&id)
+                            .cloned()
+                            .unwrap_or_else(|| format!("#{id}")),
+                    ),
+                    None => ("none".to_string(), "系统办理".to_string()),
+                };
+                StatLine::new(key, label, counts(&c))
+            })
+            .collect();
         Ok(Ratings {
             statistics: RatingStatistics {
                 total: StatLine::new("total".into(), "合计".into(), counts(&total)),
@@ -794,7 +808,7 @@ impl App {
         query: &AnalyticsQuery,
     ) -> Result<Licences, AppError> {
         let items = self.catalogue_items().await?;
-        let scope = self.scope_with(session, query, &items).await?;
+        let scope = self.scope_with(Some(session), query, &items).await?;
         self.licences_of(scope).await
     }
 
@@ -821,6 +835,14 @@ impl App {
         session: &Session,
         query: &AnalyticsQuery,
     ) -> Result<Dashboard, AppError> {
+        self.dashboard_as(Some(session), query).await
+    }
+
+    async fn dashboard_as(
+        &self,
+        session: Option<&Session>,
+        query: &AnalyticsQuery,
+    ) -> Result<Dashboard, AppError> {
         let items = self.catalogue_items().await?;
         let scope = self.scope_with(session, query, &items).await?;
         Ok(Dashboard {
@@ -833,6 +855,77 @@ impl App {
             licences: self.licences_of(scope.clone()).await?,
             scope,
         })
+    }
+
+    /// 月度统计报告: every figure of `month` (`yyyy-mm`), for a department when
+    /// given, as an A4 PDF sealed with the bureau's seal; `None` as session is
+    /// the operator at the command line. Returns the file name and the PDF.
+    pub async fn monthly_report(
+        &self,
+        session: Option<&Session>,
+        month: &str,
+        department: Option<String>,
+    ) -> Result<(String, Vec<u8>), AppError> {
+        let query = AnalyticsQuery {
+            month: Some(month.to_string()),
+            department,
+            ..AnalyticsQuery::default()
+        };
+        let d = self.dashboard_as(session, &query).await?;
+        let bureau = self.settings.bureau_name.clone();
+        let content = onestamp_certificate::ReportContent {
+            title: format!(
+                "{bureau}政务服务月度统计报告（{}年{}月）",
+                d.scope.from.year(),
+                d.scope.from.month()
+            ),
+            scope: d.scope.label.clone(),
+            headline: crate::report::headline(&d)
+                .into_iter()
+                .map(|(l, v)| (l.to_string(), v))
+                .collect(),
+            tables: crate::report::tables(&d)
+                .into_iter()
+                .map(|t| onestamp_certificate::ReportTable {
+                    title: t.title.to_string(),
+                    headers: t.headers.iter().map(|h| h.to_string()).collect(),
+                    rows: t
+                        .rows
+                        .into_iter()
+                        .map(|r| r.into_iter().map(|c| c.text).collect())
+                        .collect(),
+                })
+                .collect(),
+            issuer: bureau.clone(),
+            issued_on: self.today(),
+        };
+        let sealing = self.sealing()?.clone();
+        let canonical = onestamp_certificate::report_canonical_bytes(&content);
+        let signature = sealing.seal.sign(&canonical).map_err(AppError::sealing)?;
+        let verify_line = format!(
+            "本报告由{bureau}以电子印章（SM2/SM3，密钥 {}）签章，签名 {}…",
+            sealing.seal.key_id(),
+            signature.chars().take(24).collect::<String>()
+        );
+        let name = format!(
+            "onestamp-report-{month}{}.pdf",
+            d.scope
+                .department
+                .as_deref()
+                .map(|d| format!("-{d}"))
+                .unwrap_or_default()
+        );
+        let pdf = tokio::task::spawn_blocking(move || {
+            let font = sealing.font.get_or_init(|| {
+                onestamp_certificate::FontSource::system().map_err(|e| e.to_string())
+            });
+            let font = font.as_ref().map_err(|e| AppError::rendering(e.clone()))?;
+            onestamp_certificate::render_report_pdf(&content, &bureau, &verify_line, font)
+                .map_err(AppError::rendering)
+        })
+        .await
+        .map_err(AppError::rendering)??;
+        Ok((name, pdf))
     }
 
     /// The hall display: today's intake and issues, the cases in progress, this
@@ -853,19 +946,13 @@ impl App {
                 today_counts = *c;
             }
         }
-        let all = self.store.volume_all_time().await?;
-        let overdue: i64 = self
-            .store
-            .overdue_by_holder(self.clock.now())
-            .await?
-            .iter()
-            .map(|(_, _, n)| n)
-            .sum();
+        let in_progress = self.store.open_case_count().await?;
+        let overdue = self.store.overdue_count(self.clock.now()).await?;
         Ok(Display {
             today,
             intake_today: today_counts.submitted,
             issued_today: today_counts.issued,
-            in_progress: (all.submitted - all.ended).max(0),
+            in_progress,
             on_time_rate: this_month.on_time_committed_rate(),
             overdue,
             same_day_share: this_month.same_day_share(),

@@ -332,6 +332,40 @@ pub(crate) async fn overdue_by_holder(db: &Db, now: DateTime<Utc>) -> R<Vec<(Use
         .collect()
 }
 
+pub(crate) async fn overdue_count(db: &Db, now: DateTime<Utc>) -> R<i64> {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT count(*) FROM cases WHERE task_assignee IS NOT NULL AND task_deadline < $1",
+    )
+    .bind(millis(now))
+    .fetch_one(&db.read)
+    .await?;
+    Ok(n)
+}
+
+/// Reads `cases_closed_by_time` (closed, updated_at) for the open cases only.
+pub(crate) async fn open_case_count(db: &Db) -> R<i64> {
+    let (n,): (i64,) = sqlx::query_as("SELECT count(*) FROM cases WHERE closed = $1")
+        .bind(false)
+        .fetch_one(&db.read)
+        .await?;
+    Ok(n)
+}
+
+pub(crate) async fn display_names(db: &Db, ids: &[UserId]) -> R<Vec<(UserId, String)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut b = Sql::new("SELECT id, display_name FROM users WHERE id IN (");
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            b.push(", ");
+        }
+        b.bind(*id);
+    }
+    b.push(")");
+    b.fetch_all(db).await
+}
+
 pub(crate) async fn licence_counts(
     db: &Db,
     until: NaiveDate,

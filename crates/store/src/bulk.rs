@@ -145,7 +145,9 @@ pub(crate) async fn import(
 pub(crate) async fn refresh_statistics(db: &Db) -> R<()> {
     let sql = match db.dialect {
         Dialect::Sqlite => "ANALYZE",
-        Dialect::Postgres => "ANALYZE cases, case_events",
+        Dialect::Postgres => {
+            "ANALYZE cases, case_events, analytics_volume, analytics_times, analytics_ratings"
+        }
     };
     db.write(work(move |c| {
         Box::pin(async move {

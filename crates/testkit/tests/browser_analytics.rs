@@ -132,6 +132,17 @@ async fn a_supervisor_filters_the_dashboard_and_downloads_the_xlsx() {
     assert_eq!(in_file, by_api);
     assert_eq!(in_file, 2);
 
+    // The month's report: a sealed PDF of several pages.
+    let head = js(
+        &page,
+        "fetch(document.getElementById('monthly-report').href).then(r => r.arrayBuffer()).then(b => { \
+         const u = new Uint8Array(b); return String.fromCharCode(...u.slice(0, 5)) + ' ' + u.length; })",
+    )
+    .await;
+    let (magic, size) = head.split_once(' ').unwrap();
+    assert_eq!(magic, "%PDF-", "{head}");
+    assert!(size.parse::<usize>().unwrap() > 10_000, "{head}");
+
     // The hall display: public, no names.
     page.goto(format!("{}/display", t.base)).await.unwrap();
     wait_for(&page, "#d-intake").await;

@@ -111,6 +111,20 @@ pub async fn analytics_rows_follow_their_changes_and_sum_by_period_and_item(stor
     let overdue = store.overdue_by_holder(at(60)).await.unwrap();
     assert_eq!(overdue, [(overdue_clerk.id, Stage::Intake, 1)]);
     assert!(store.overdue_by_holder(at(0)).await.unwrap().is_empty());
+    assert_eq!(store.overdue_count(at(60)).await.unwrap(), 1);
+    assert_eq!(store.overdue_count(at(0)).await.unwrap(), 0);
+    assert_eq!(
+        store.open_case_count().await.unwrap(),
+        3,
+        "two open, one late"
+    );
+    let names = store
+        .display_names(&[clerk.id, overdue_clerk.id])
+        .await
+        .unwrap();
+    assert_eq!(names.len(), 2);
+    assert!(names.contains(&(clerk.id, "clerk 的名字".to_string())));
+    assert!(store.display_names(&[]).await.unwrap().is_empty());
 
     // Stage times, corrections and ratings rows sum the same way.
     let mut t = Tally::default();

@@ -1,9 +1,8 @@
 //! 统计分析 (`/analytics`): the dashboard for supervisors, administrators and
 //! regulators (their departments) — period and department filters, a chart
 //! drawn on the server beside each table, every table as CSV or XLSX
-//! (`/analytics/export`) and the month as a sealed PDF report
-//! (`/analytics/report`); and the hall display (`/display`), public, refreshing
-//! itself, without personal data.
+//! (`/analytics/export`); and the hall display (`/display`), public,
+//! refreshing itself, without personal data.
 
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -66,15 +65,14 @@ pub struct Section {
 struct AnalyticsPage {
     chrome: Chrome,
     month: String,
-    department: String,
     departments: Vec<DepartmentChoice>,
     scope_label: String,
     headline: Vec<(&'static str, String)>,
     sections: Vec<Section>,
     /// `from=…&to=…&department=…` of the figures shown, for the exports.
     export_query: String,
-    /// `yyyy-mm` when the period is one whole month (the monthly report).
-    report_month: Option<String>,
+    /// `&department=…` of the monthly report's address, or nothing.
+    report_department: String,
 }
 
 fn take(tables: &mut Vec<Table>, id: &str) -> Option<Table> {
@@ -184,14 +182,6 @@ fn percent_encode(s: &str) -> String {
         .collect()
 }
 
-/// The month a scope covers whole, if it does.
-fn whole_month(d: &Dashboard) -> Option<String> {
-    let (from, to) = (d.scope.from, d.scope.to);
-    let month = format!("{:04}-{:02}", from.year(), from.month());
-    let (first, last) = onestamp_app::analytics::month_range(&month).ok()?;
-    (first == from && last == to).then_some(month)
-}
-
 /// `GET /analytics`.
 pub async fn dashboard(
     State(app): State<App>,
@@ -223,12 +213,16 @@ pub async fn dashboard(
                     name: x.name,
                 })
                 .collect(),
-            department: selected,
             scope_label: d.scope.label.clone(),
             headline: report::headline(&d),
             sections: sections(&d),
             export_query: export_query(&d),
-            report_month: whole_month(&d),
+            report_department: d
+                .scope
+                .department
+                .as_deref()
+                .map(|x| format!("&department={}", percent_encode(x)))
+                .unwrap_or_default(),
         },
         StatusCode::OK,
     )
@@ -316,6 +310,34 @@ pub async fn export(
             AppError::invalid(format!("不支持的导出格式 {other}（csv 或 xlsx）")),
             Some("/analytics".into()),
         ),
+    }
+}
+
+/// `GET /analytics/report?month=yyyy-mm&department=…`: 月度统计报告, the
+/// month's figures as a sealed PDF.
+pub async fn report(
+    State(app): State<App>,
+    user: PageUser,
+    PageQuery(f): PageQuery<Filters>,
+) -> Response {
+    if let Some(refused) = user.refuse_unless(&app, &READERS) {
+        return refused;
+    }
+    let chrome = user.chrome(&app);
+    let Some(month) = f.month.as_deref().map(str::trim).filter(|m| !m.is_empty()) else {
+        return error_page(
+            chrome,
+            AppError::invalid("请指定月份，形如 2026-03"),
+            Some("/analytics".into()),
+        );
+    };
+    let department = f.department.clone().filter(|d| !d.trim().is_empty());
+    match app
+        .monthly_report(Some(&user.session), month, department)
+        .await
+    {
+        Ok((name, pdf)) => attachment("application/pdf", name, pdf),
+        Err(e) => error_page(chrome, e, Some("/analytics".into())),
     }
 }
 

@@ -105,6 +105,7 @@ fn oversight_routes() -> Router<App> {
         .route("/supervision", get(supervision::late))
         .route("/analytics", get(analytics::dashboard))
         .route("/analytics/export", get(analytics::export))
+        .route("/analytics/report", get(analytics::report))
         .route("/display", get(analytics::display))
         .route("/supervision/workload", get(supervision::workload))
         .route("/supervision/alerts", get(supervision::alerts))
