@@ -246,7 +246,7 @@ pub async fn run(server: &Server, load: SearchLoad) -> anyhow::Result<()> {
             format!("/api/v1/analytics/volumes?from={year_from}&to={last}")
         })
         .await?;
-    worst_figure = worst_figure.max(h.value_at_quantile(0.99));
+    let year = h.value_at_quantile(0.99);
     line("analytics volumes, a year (supervisor)", &h, rows);
     let (h, rows) = q
         .time(n, &supervisor, |_| "/api/v1/analytics/display".into())
@@ -254,7 +254,8 @@ pub async fn run(server: &Server, load: SearchLoad) -> anyhow::Result<()> {
     let display = h.value_at_quantile(0.99);
     line("hall display (public)", &h, rows);
     println!(
-        "  analytics: worst figure p99 {} ms (bound 50 ms: {}), hall display p99 {} ms (bound 20 ms: {})",
+        "  analytics: worst dashboard figure (a month) p99 {} ms (bound 50 ms: {}), hall \
+         display p99 {} ms (bound 20 ms: {}); 办件量 over a year p99 {} ms (no bound)",
         ms(worst_figure),
         if worst_figure <= 50_000 {
             "met"
@@ -263,6 +264,7 @@ pub async fn run(server: &Server, load: SearchLoad) -> anyhow::Result<()> {
         },
         ms(display),
         if display <= 20_000 { "met" } else { "NOT met" },
+        ms(year),
     );
 
     println!("  worst p99 of any query: {} ms", ms(worst));
