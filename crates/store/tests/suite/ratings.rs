@@ -21,7 +21,10 @@ pub async fn ratings_are_kept_once_and_rectifications_step_once(store: Arc<dyn S
     let mut ended = case(&applicant, "ITEM-A", None, None);
     ended.status = CaseStatus::NotAccepted;
     ended.handlers.insert(Stage::Intake, clerk.id);
-    let stored = store.create_case(new_case(ended, DAY)).await.unwrap();
+    let cal = onestamp_domain::calendar::Calendar::china_default();
+    let mut new = new_case(ended, DAY);
+    new.tally = onestamp_domain::analytics::of_history(&new.case, &new.events, &cal);
+    let stored = store.create_case(new).await.unwrap();
     let running = store
         .create_case(new_case(case(&applicant, "ITEM-A", None, None), DAY))
         .await
@@ -45,7 +48,7 @@ pub async fn ratings_are_kept_once_and_rectifications_step_once(store: Arc<dyn S
             rectify_warn: at(300),
         }),
         audit: vec![fact("rating.give", &stored.number)],
-        tally: Default::default(),
+        tally: onestamp_domain::analytics::of_rating(&stored, RatingLevel::Dissatisfied, &cal),
     };
     let rating = store.create_rating(new.clone()).await.unwrap();
     assert_eq!(rating.level, RatingLevel::Dissatisfied);
@@ -166,7 +169,11 @@ pub async fn ratings_are_kept_once_and_rectifications_step_once(store: Arc<dyn S
                 applicant.id,
                 at(95),
                 f(),
-                Default::default()
+                onestamp_domain::analytics::of_upheld_appeal(
+                    &stored,
+                    RatingLevel::Dissatisfied,
+                    &cal
+                )
             )
             .await
             .unwrap()
