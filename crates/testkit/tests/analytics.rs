@@ -237,3 +237,65 @@ async fn bad_periods_are_bad_queries_and_only_overseers_read_figures() {
         assert_eq!(r.status, StatusCode::OK, "{user}: {:?}", r.body);
     }
 }
+
+#[tokio::test]
+async fn a_regulator_reads_only_the_departments_of_their_profile() {
+    use onestamp_domain::assignment::StaffProfile;
+    let t = TestApp::start().await;
+    let food = json!({"item": FOOD, "channel": "web", "form": food_form()});
+    t.file_through("jinjiang_books", food, &[]).await;
+    t.file_through(
+        "jinjiang_books",
+        json!({"item": BOOKS, "channel": "web", "form": books_form()}),
+        &[],
+    )
+    .await;
+    let (regulator, _) = t
+        .store
+        .user_credentials("regulator")
+        .await
+        .unwrap()
+        .unwrap();
+    t.app
+        .set_staff_profile(
+            None,
+            regulator.id,
+            StaffProfile {
+                available: true,
+                departments: vec!["scjg".into()],
+                items: vec![],
+                certificates: vec![],
+            },
+        )
+        .await
+        .unwrap();
+    let token = t.login("regulator").await;
+    let r = t
+        .get(&format!("/api/v1/analytics/volumes?{MONTH}"), &token)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(
+        r.body["total"]["submitted"], 1,
+        "only the market regulator's item"
+    );
+    assert_eq!(line(&r.body["by_item"], FOOD)["submitted"], 1);
+    let other = t
+        .get(
+            &format!("/api/v1/analytics/volumes?{MONTH}&department=wglt"),
+            &token,
+        )
+        .await;
+    assert_error(&other, StatusCode::FORBIDDEN, "forbidden");
+    let own = t
+        .get(
+            &format!("/api/v1/analytics/ratings?{MONTH}&department=scjg"),
+            &token,
+        )
+        .await;
+    assert_eq!(own.status, StatusCode::OK, "{:?}", own.body);
+    let supervisor = t.login("supervisor").await;
+    let all = t
+        .get(&format!("/api/v1/analytics/volumes?{MONTH}"), &supervisor)
+        .await;
+    assert_eq!(all.body["total"]["submitted"], 2);
+}
