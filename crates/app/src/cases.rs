@@ -4,6 +4,7 @@
 use chrono::Datelike;
 use serde::Serialize;
 
+use onestamp_domain::analytics;
 use onestamp_domain::assignment::{Candidate, WindowIntake, choose_assignee, window_intake};
 use onestamp_domain::audit::case_fact;
 use onestamp_domain::case::CaseStatus;
@@ -283,7 +284,9 @@ impl App {
         // Documents: the receipt (and the notice of acceptance of a 秒批 case).
         let documents = self.submission_documents(item, self.new_query_code(), &events)?;
         let messages = self.submission_messages(item, &events, sealed.as_ref().map(|s| &s.licence));
+        let tally = analytics::of_history(&case, &events, &self.settings.calendar);
         Ok(NewCase {
+            tally,
             case,
             number_prefix,
             events,
@@ -471,8 +474,10 @@ impl App {
             None
         };
         let event_role = decision.event.actor_role;
+        let tally = analytics::of_step(&next, &decision.event, &self.settings.calendar);
         self.store
             .commit_case(CaseChange {
+                tally,
                 case: next.clone(),
                 expected_version: case.version,
                 event: decision.event,

@@ -3,6 +3,7 @@
 //! the [`Store`], lets the domain decide, and commits the new state together with
 //! its events and audit facts in one store call (one transaction).
 
+pub mod analytics;
 pub mod appointments;
 pub mod audit;
 pub mod auth;
@@ -27,6 +28,7 @@ pub mod prefs;
 pub mod quality;
 pub mod ratings;
 pub mod register;
+pub mod report;
 pub mod store;
 pub mod supervision;
 pub mod themes;

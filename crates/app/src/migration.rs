@@ -96,7 +96,15 @@ impl App {
             ),
             detail: serde_json::json!({"cases": cases.len()}),
         };
-        Ok(self.store.import_cases(cases, audit).await?)
+        let mut tally = onestamp_domain::analytics::Tally::default();
+        for c in &cases {
+            tally.merge(onestamp_domain::analytics::of_history(
+                &c.case,
+                &c.events,
+                &self.settings.calendar,
+            ));
+        }
+        Ok(self.store.import_cases(cases, audit, tally).await?)
     }
 
     /// Has the database refresh its planner statistics after a migration.

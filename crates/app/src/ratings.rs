@@ -72,7 +72,7 @@ pub struct StatLine {
 }
 
 impl StatLine {
-    fn new(key: String, label: String, counts: RatingCounts) -> StatLine {
+    pub(crate) fn new(key: String, label: String, counts: RatingCounts) -> StatLine {
         StatLine {
             key,
             label,
@@ -193,9 +193,12 @@ impl App {
             serde_json::json!({"level": checked.level, "reasons": checked.reasons,
                 "rectification": rectification.is_some()}),
         );
+        let tally =
+            onestamp_domain::analytics::of_rating(&case, checked.level, &self.settings.calendar);
         let stored = self
             .store
             .create_rating(NewRating {
+                tally,
                 case_id,
                 case_number: case.number.clone(),
                 applicant_id: session.user.id,
@@ -546,9 +549,19 @@ impl App {
             &r.case_number,
             serde_json::json!({"appeal": appeal_id, "rating": r.id, "decision": status, "note": note}),
         );
+        let tally = match self.store.case(r.case_id).await? {
+            Some(case) if status == rating::AppealStatus::Upheld => {
+                onestamp_domain::analytics::of_upheld_appeal(
+                    &case,
+                    r.level,
+                    &self.settings.calendar,
+                )
+            }
+            _ => onestamp_domain::analytics::Tally::default(),
+        };
         if !self
             .store
-            .decide_appeal(appeal_id, status, &note, session.user.id, now, audit)
+            .decide_appeal(appeal_id, status, &note, session.user.id, now, audit, tally)
             .await?
         {
             return Err(DomainError::AppealNotAllowed("该申诉已裁定".into()).into());

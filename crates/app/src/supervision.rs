@@ -243,8 +243,14 @@ impl App {
         let audit = case_fact(&case.number, &decision.event, facts);
         let item = self.item_of(case).await?;
         let messages = self.reassigned_messages(case, &decision.case, &item, decision.event.at);
+        let tally = onestamp_domain::analytics::of_step(
+            &decision.case,
+            &decision.event,
+            &self.settings.calendar,
+        );
         self.store
             .commit_case(CaseChange {
+                tally,
                 case: decision.case,
                 expected_version: case.version,
                 event: decision.event,

@@ -211,6 +211,62 @@ pub async fn run(server: &Server, load: SearchLoad) -> anyhow::Result<()> {
         .await?;
     line("overdue and due soon (supervisor)", &h, rows);
 
+    // 大数据决策分析: every dashboard figure for the data set's last month, for
+    // one department, and 办件量 over its last year; and the hall display.
+    let last = days
+        .last()
+        .copied()
+        .unwrap_or_else(|| Utc::now().date_naive());
+    let month = last.format("%Y-%m").to_string();
+    let year_from = last - Days::new(365);
+    let mut worst_figure: u64 = 0;
+    for figure in [
+        "volumes",
+        "times",
+        "overdue",
+        "corrections",
+        "refusals",
+        "ratings",
+        "licences",
+    ] {
+        let (h, rows) = q
+            .time(n, &supervisor, |i| {
+                if i % 2 == 0 {
+                    format!("/api/v1/analytics/{figure}?month={month}")
+                } else {
+                    format!("/api/v1/analytics/{figure}?month={month}&department=scjg")
+                }
+            })
+            .await?;
+        worst_figure = worst_figure.max(h.value_at_quantile(0.99));
+        line(&format!("analytics {figure} (supervisor)"), &h, rows);
+    }
+    let (h, rows) = q
+        .time(n, &supervisor, |_| {
+            format!("/api/v1/analytics/volumes?from={year_from}&to={last}")
+        })
+        .await?;
+    let year = h.value_at_quantile(0.99);
+    line("analytics volumes, a year (supervisor)", &h, rows);
+    let (h, rows) = q
+        .time(n, &supervisor, |_| "/api/v1/analytics/display".into())
+        .await?;
+    let display = h.value_at_quantile(0.99);
+    line("hall display (public)", &h, rows);
+    println!(
+        "  analytics: worst dashboard figure (a month) p99 {} ms (bound 50 ms: {}), hall \
+         display p99 {} ms (bound 20 ms: {}); 办件量 over a year p99 {} ms (no bound)",
+        ms(worst_figure),
+        if worst_figure <= 50_000 {
+            "met"
+        } else {
+            "NOT met"
+        },
+        ms(display),
+        if display <= 20_000 { "met" } else { "NOT met" },
+        ms(year),
+    );
+
     println!("  worst p99 of any query: {} ms", ms(worst));
     match (before, server.memory()) {
         (Some(b), Some(a)) => println!(

@@ -27,6 +27,7 @@ mod layout;
 mod notice;
 mod pdf;
 mod qr;
+mod report;
 mod seal;
 
 pub use document::{
@@ -38,4 +39,7 @@ pub use notice::{
     NOTICE_FORMAT, notice_canonical_bytes, notice_from_canonical_bytes, render_notice_pdf,
 };
 pub use pdf::{ViewingCopy, render_pdf, render_pdf_copy};
+pub use report::{
+    REPORT_FORMAT, ReportContent, ReportTable, render_report_pdf, report_canonical_bytes,
+};
 pub use seal::{SIGNER_ID, Seal, Verifier, load_or_create};

@@ -12,7 +12,7 @@ use onestamp_app::{App, AppError, Settings, SystemClock};
 use onestamp_domain::audit::Checkpoint;
 
 use crate::config::Config;
-use crate::{AuditCommand, CalendarCommand, Command, ReportCommand, SealCommand};
+use crate::{AnalyticsCommand, AuditCommand, CalendarCommand, Command, ReportCommand, SealCommand};
 
 /// Logs to stderr. A bench logs only warnings unless `ONESTAMP_LOG` says otherwise,
 /// so that its progress stays readable and a line per request does not weigh on its figures.
@@ -253,7 +253,52 @@ pub async fn run(cfg: Config, command: Command) -> anyhow::Result<()> {
             let app = open_app(&cfg).await?;
             report_themes(&app).await
         }
+        Command::Report(ReportCommand::Month {
+            month,
+            department,
+            out,
+        }) => {
+            let app = registered_seal(open_app(&cfg).await?, &cfg).await?;
+            let (name, pdf) = app
+                .monthly_report(None, &month, department)
+                .await
+                .map_err(explain)?;
+            let file = out.unwrap_or_else(|| std::path::PathBuf::from(name));
+            if file.exists() {
+                bail!(
+                    "{} already exists; the report never overwrites a file",
+                    file.display()
+                );
+            }
+            std::fs::write(&file, &pdf)
+                .with_context(|| format!("cannot write {}", file.display()))?;
+            println!(
+                "月度统计报告 {month} written to {} ({} bytes)",
+                file.display(),
+                pdf.len()
+            );
+            Ok(())
+        }
         Command::Audit(c) => audit(&cfg, c).await,
+        Command::Analytics(AnalyticsCommand::Rebuild) => {
+            let app = open_app(&cfg).await?;
+            let started = std::time::Instant::now();
+            let summary = app
+                .rebuild_analytics(5_000, |n| {
+                    if n % 50_000 == 0 {
+                        eprintln!("read {n} cases…");
+                    }
+                })
+                .await
+                .map_err(explain)?;
+            println!(
+                "analytics rebuilt from {} cases and {} ratings in {:.1} s",
+                summary.cases,
+                summary.ratings,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
     }
 }
 
@@ -400,6 +445,13 @@ async fn serve(cfg: &Config, with_demo: bool) -> anyhow::Result<()> {
     let app = sealed(open_app(cfg).await?, cfg).await?;
     if with_demo {
         demo(&app).await?;
+    }
+    // Cases stored before the analytics rows were kept are counted once, now.
+    if let Some(s) = app.rebuild_analytics_if_stale().await.map_err(explain)? {
+        println!(
+            "analytics rebuilt from {} cases and {} ratings",
+            s.cases, s.ratings
+        );
     }
     let listener = tokio::net::TcpListener::bind(addr)
         .await

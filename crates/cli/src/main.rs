@@ -70,6 +70,16 @@ enum Command {
     /// Reports for the people who run the bureau.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// 大数据决策分析: the pre-aggregated figures.
+    #[command(subcommand)]
+    Analytics(AnalyticsCommand),
+}
+
+#[derive(Subcommand)]
+enum AnalyticsCommand {
+    /// Recompute every analytics row from the stored cases and ratings (after
+    /// loading data from before the rows were kept); prints its progress.
+    Rebuild,
 }
 
 #[derive(Subcommand)]
@@ -77,6 +87,19 @@ enum ReportCommand {
     /// For each theme (一件事一次办): materials, forms, fields, visits and committed
     /// time against applying for its items one by one.
     Themes,
+    /// 月度统计报告: every analytics figure of a month as a PDF sealed with the
+    /// bureau's registered seal.
+    Month {
+        /// The month, `yyyy-mm`.
+        month: String,
+        /// Only this department's items (its code).
+        #[arg(long)]
+        department: Option<String>,
+        /// Where to write the PDF (default: onestamp-report-<month>.pdf here);
+        /// an existing file is never overwritten.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]

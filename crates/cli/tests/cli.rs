@@ -350,3 +350,45 @@ fn audited(data: &Path, kind: &str) -> usize {
     )
     .len()
 }
+
+#[test]
+fn the_monthly_report_is_a_sealed_pdf_and_the_analytics_rebuild_says_what_it_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = onestamp(dir.path(), &["demo"]);
+    assert!(demo.status.success(), "{}", text(&demo));
+    let rebuild = onestamp(dir.path(), &["analytics", "rebuild"]);
+    assert!(rebuild.status.success(), "{}", text(&rebuild));
+    assert!(
+        text(&rebuild).contains("analytics rebuilt from 0 cases and 0 ratings"),
+        "{}",
+        text(&rebuild)
+    );
+    // Without a registered seal there is no report.
+    let pdf = dir.path().join("report.pdf");
+    let out = pdf.to_str().unwrap();
+    let refused = onestamp(dir.path(), &["report", "month", "2026-03", "--out", out]);
+    assert!(!refused.status.success(), "{}", text(&refused));
+    let seal = onestamp(dir.path(), &["seal", "init"]);
+    assert!(seal.status.success(), "{}", text(&seal));
+    let bad = onestamp(dir.path(), &["report", "month", "2026-13", "--out", out]);
+    assert!(!bad.status.success());
+    assert!(text(&bad).contains("月份"), "{}", text(&bad));
+    let made = onestamp(
+        dir.path(),
+        &[
+            "report",
+            "month",
+            "2026-03",
+            "--department",
+            "scjg",
+            "--out",
+            out,
+        ],
+    );
+    assert!(made.status.success(), "{}", text(&made));
+    let bytes = std::fs::read(&pdf).unwrap();
+    assert!(bytes.starts_with(b"%PDF-"));
+    let again = onestamp(dir.path(), &["report", "month", "2026-03", "--out", out]);
+    assert!(!again.status.success(), "never overwrites");
+    assert!(text(&again).contains("already exists"), "{}", text(&again));
+}

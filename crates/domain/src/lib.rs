@@ -5,6 +5,7 @@
 //! Everything here is pure: no I/O, no async, no database or web types. Time and
 //! randomness come in as arguments, so every rule can be unit tested exhaustively.
 
+pub mod analytics;
 pub mod assignment;
 pub mod audit;
 pub mod bundle;

@@ -40,7 +40,12 @@ async fn reserve_ids(conn: &mut AnyConnection, dialect: Dialect, n: usize) -> R<
     }
 }
 
-pub(crate) async fn import(db: &Db, mut cases: Vec<ImportedCase>, audit: AuditFact) -> R<i64> {
+pub(crate) async fn import(
+    db: &Db,
+    mut cases: Vec<ImportedCase>,
+    audit: AuditFact,
+    tally: onestamp_domain::analytics::Tally,
+) -> R<i64> {
     if cases.is_empty() {
         return Err(Fault(StoreError::Corrupt("nothing to import".into())));
     }
@@ -129,6 +134,7 @@ pub(crate) async fn import(db: &Db, mut cases: Vec<ImportedCase>, audit: AuditFa
                 .await?;
             }
             crate::audit::append(c, &audit).await?;
+            crate::analytics::write(c, &tally).await?;
             Ok(ids[0])
         })
     }))
@@ -139,7 +145,9 @@ pub(crate) async fn import(db: &Db, mut cases: Vec<ImportedCase>, audit: AuditFa
 pub(crate) async fn refresh_statistics(db: &Db) -> R<()> {
     let sql = match db.dialect {
         Dialect::Sqlite => "ANALYZE",
-        Dialect::Postgres => "ANALYZE cases, case_events",
+        Dialect::Postgres => {
+            "ANALYZE cases, case_events, analytics_volume, analytics_times, analytics_ratings"
+        }
     };
     db.write(work(move |c| {
         Box::pin(async move {

@@ -116,6 +116,7 @@ pub(crate) async fn create_in(conn: &mut AnyConnection, new: NewCase) -> R<Case>
     }
     let messages = new.messages.finish(&case);
     crate::messages::insert_all(conn, &messages, case.updated_at).await?;
+    crate::analytics::write(conn, &new.tally).await?;
     Ok(case)
 }
 
@@ -308,6 +309,7 @@ async fn commit_in(conn: &mut AnyConnection, change: CaseChange) -> R<()> {
     if let Some(step) = &change.bundle {
         crate::bundles::step_in(conn, step).await?;
     }
+    crate::analytics::write(conn, &change.tally).await?;
     Ok(())
 }
 

@@ -94,18 +94,6 @@ impl Dialect {
         }
     }
 
-    /// An SQL expression: the text at `path` in the JSON of `column` (NULL
-    /// when absent), numbers as their digits.
-    pub fn json_text(self, column: &str, path: &[&str]) -> String {
-        match self {
-            Dialect::Sqlite => format!(
-                "CAST(json_extract({column}, '$.{}') AS TEXT)",
-                path.join(".")
-            ),
-            Dialect::Postgres => format!("({column}::jsonb #>> '{{{}}}')", path.join(",")),
-        }
-    }
-
     /// The statement that makes a read transaction one consistent snapshot.
     /// (A SQLite read transaction is one from its first read on.)
     pub fn snapshot(self) -> Option<&'static str> {

@@ -12,6 +12,7 @@
 //! outside this crate.
 
 mod alerts;
+mod analytics;
 mod audit;
 mod bookings;
 mod bulk;
@@ -44,6 +45,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use onestamp_app::Store;
 use onestamp_app::store::*;
+use onestamp_domain::analytics::Tally;
 use onestamp_domain::assignment::StaffProfile;
 use onestamp_domain::audit::{AuditEntry, Checkpoint};
 use onestamp_domain::case::{Case, CaseEvent, Stage, UserId};
@@ -316,7 +318,8 @@ delegate! {
             note: &str,
             by: UserId,
             at: DateTime<Utc>,
-            audit: AuditFact
+            audit: AuditFact,
+            tally: Tally
         ) -> bool = ratings::decide_appeal;
     }
     MessageStore {
@@ -355,7 +358,7 @@ delegate! {
             = webhooks::requeue;
     }
     BulkStore {
-        fn import_cases(cases: Vec<ImportedCase>, audit: AuditFact) -> i64 = bulk::import;
+        fn import_cases(cases: Vec<ImportedCase>, audit: AuditFact, tally: Tally) -> i64 = bulk::import;
         fn refresh_statistics() -> () = bulk::refresh_statistics;
     }
     SwitchStore {
@@ -371,6 +374,27 @@ delegate! {
     }
     CountStore {
         fn ops_counts(now: DateTime<Utc>, remind_until: NaiveDate) -> OpsCounts = counts::ops_counts;
+    }
+    AnalyticsStore {
+        fn volume(filter: &AnalyticsFilter) -> Vec<VolumeRow> = analytics::volume;
+        fn volume_by_day(filter: &AnalyticsFilter) -> Vec<(NaiveDate, onestamp_domain::analytics::Counters)>
+            = analytics::volume_by_day;
+        fn volume_all_time() -> onestamp_domain::analytics::Counters = analytics::volume_all_time;
+        fn stage_times(filter: &AnalyticsFilter) -> Vec<TimeRow> = analytics::stage_times;
+        fn correction_counts(filter: &AnalyticsFilter) -> Vec<KeyedCount> = analytics::corrections;
+        fn refusal_counts(filter: &AnalyticsFilter, limit: u32) -> Vec<KeyedCount>
+            = analytics::refusals;
+        fn rating_rows(filter: &AnalyticsFilter) -> Vec<RatingRow> = analytics::ratings;
+        fn overdue_by_holder(now: DateTime<Utc>) -> Vec<(UserId, Stage, i64)>
+            = analytics::overdue_by_holder;
+        fn licence_counts(until: NaiveDate, items: Option<&[String]>) -> LicenceCounts
+            = analytics::licence_counts;
+        fn rated_cases() -> Vec<RatedCase> = analytics::rated_cases;
+        fn overdue_count(now: DateTime<Utc>) -> i64 = analytics::overdue_count;
+        fn open_case_count() -> i64 = analytics::open_case_count;
+        fn display_names(ids: &[UserId]) -> Vec<(UserId, String)> = analytics::display_names;
+        fn replace_analytics(tally: Tally) -> () = analytics::replace;
+        fn analytics_stale() -> bool = analytics::stale;
     }
     IntegrityStore {
         fn audit_head() -> (i64, String) = integrity::head;

@@ -6,11 +6,12 @@
 use chrono::{DateTime, Utc};
 
 use onestamp_app::store::{
-    AuditFact, NewRating, RatingQuery, RatingTally, Rectification, StoredAppeal, StoredRating,
+    AnalyticsFilter, AuditFact, NewRating, RatingQuery, RatingTally, Rectification, StoredAppeal,
+    StoredRating,
 };
 use onestamp_domain::case::{Channel, UserId};
 use onestamp_domain::rating::{
-    AppealGround, AppealStatus, OutcomeKind, RatingCounts, RatingLevel, RectificationStatus,
+    AppealGround, AppealStatus, OutcomeKind, RatingLevel, RectificationStatus,
 };
 
 use crate::codec::{from_json, instant, json, millis, parse_enum};
@@ -176,6 +177,7 @@ pub(crate) async fn create(db: &Db, new: NewRating) -> R<StoredRating> {
                 .await?;
             }
             crate::audit::append_all(c, &new.audit).await?;
+            crate::analytics::write(c, &new.tally).await?;
             Ok(())
         })
     }))
@@ -228,60 +230,27 @@ pub(crate) async fn list(db: &Db, query: &RatingQuery) -> R<Vec<StoredRating>> {
     rows.into_iter().map(RatingRow::into_rating).collect()
 }
 
-#[derive(sqlx::FromRow)]
-struct TallyRow {
-    item_code: String,
-    channel: Option<String>,
-    staff: Option<String>,
-    ended: i64,
-    rated: i64,
-    good: i64,
-    bad: i64,
-    voided: i64,
-}
-
-fn count(n: i64) -> u64 {
-    u64::try_from(n).unwrap_or(0)
-}
-
 /// Ended cases grouped by item, channel and the person who took them in, as
 /// `rated_staff` names them (intake, else pre-review, never the system), with
 /// their ratings; a rating whose appeal was upheld counts as rated, not in
 /// 好评 or 差评.
 pub(crate) async fn tallies(db: &Db) -> R<Vec<RatingTally>> {
-    let d = db.dialect;
-    let channel = d.json_text("c.body", &["channel"]);
-    let intake = d.json_text("c.body", &["handlers", "intake"]);
-    let pre = d.json_text("c.body", &["handlers", "pre_review"]);
-    let good = "('very_satisfied', 'satisfied', 'basically_satisfied')";
-    let bad = "('dissatisfied', 'very_dissatisfied')";
-    let sql = format!(
-        "SELECT c.item_code AS item_code, {channel} AS channel,
-             COALESCE(NULLIF({intake}, '0'), NULLIF({pre}, '0')) AS staff,
-             count(*) AS ended, count(r.id) AS rated,
-             sum(CASE WHEN r.level IN {good} AND a.id IS NULL THEN 1 ELSE 0 END) AS good,
-             sum(CASE WHEN r.level IN {bad} AND a.id IS NULL THEN 1 ELSE 0 END) AS bad,
-             sum(CASE WHEN a.id IS NOT NULL THEN 1 ELSE 0 END) AS voided
-         FROM cases c
-         LEFT JOIN ratings r ON r.case_id = c.id
-         LEFT JOIN rating_appeals a ON a.rating_id = r.id AND a.status = 'upheld'
-         WHERE c.closed
-         GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
-    );
-    let rows: Vec<TallyRow> = Sql::new(sql).fetch_all(db).await?;
+    // The analytics rows count ended cases and ratings as they happen (see
+    // `analytics.rs`): every day's rows summed, never a scan of the cases.
+    let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
+    let all = AnalyticsFilter {
+        from: day(1, 1, 1),
+        to: day(9999, 12, 31),
+        items: None,
+    };
+    let rows = crate::analytics::ratings(db, &all).await?;
     Ok(rows
         .into_iter()
         .map(|r| RatingTally {
             item_code: r.item_code,
-            channel: r.channel.unwrap_or_default(),
-            staff_id: r.staff.and_then(|s| s.parse().ok()),
-            counts: RatingCounts {
-                ended: count(r.ended),
-                rated: count(r.rated),
-                good: count(r.good),
-                bad: count(r.bad),
-                voided: count(r.voided),
-            },
+            channel: r.channel,
+            staff_id: r.staff_id,
+            counts: r.counts.counts(),
         })
         .collect())
 }
@@ -524,6 +493,10 @@ pub(crate) async fn appeals(
     rows.into_iter().map(AppealRow::into_appeal).collect()
 }
 
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the decision's facts, each needed"
+)]
 pub(crate) async fn decide_appeal(
     db: &Db,
     id: i64,
@@ -532,6 +505,7 @@ pub(crate) async fn decide_appeal(
     by: UserId,
     at: DateTime<Utc>,
     audit: AuditFact,
+    tally: onestamp_domain::analytics::Tally,
 ) -> R<bool> {
     let note = note.to_string();
     db.write(work(move |c| {
@@ -553,6 +527,9 @@ pub(crate) async fn decide_appeal(
                 return Ok(false);
             }
             crate::audit::append(c, &audit).await?;
+            if status == AppealStatus::Upheld {
+                crate::analytics::write(c, &tally).await?;
+            }
             Ok(true)
         })
     }))

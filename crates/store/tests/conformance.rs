@@ -87,6 +87,8 @@ on_every_backend!(
     unclaimed_records_past_their_deadline_are_alerted_exactly_once,
     tickets_are_numbered_per_group_and_day_and_step_once,
     a_slot_is_never_overbooked_however_bookings_race,
+    analytics_rows_follow_their_changes_and_sum_by_period_and_item,
+    licence_counts_read_valid_expiring_and_revoked,
     ; raw:
     the_audit_log_and_case_events_refuse_update_and_delete,
     tasks_without_a_recorded_start_are_still_alerted,

@@ -597,6 +597,24 @@ async fn real_answers_match_the_documented_schemas() {
         .call(Method::GET, &format!("/api/v1/items/{FOOD}"), None, None)
         .await;
     check("get", "/api/v1/items/{code}", &r);
+    for figure in [
+        "volumes",
+        "times",
+        "overdue",
+        "corrections",
+        "refusals",
+        "ratings",
+        "licences",
+    ] {
+        let path = format!("/api/v1/analytics/{figure}");
+        let r = t.get(&format!("{path}?month=2026-03"), &supervisor).await;
+        assert_eq!(r.status, StatusCode::OK, "{figure}: {:?}", r.body);
+        check("get", &path, &r);
+    }
+    let r = t
+        .call(Method::GET, "/api/v1/analytics/display", None, None)
+        .await;
+    check("get", "/api/v1/analytics/display", &r);
 }
 
 #[tokio::test]

@@ -6,6 +6,7 @@
 pub mod api;
 pub mod code;
 pub mod error;
+pub mod export;
 pub mod extract;
 pub mod metrics;
 pub mod pages;

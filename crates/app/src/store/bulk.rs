@@ -19,12 +19,14 @@ pub struct ImportedCase {
 #[async_trait]
 pub trait BulkStore: Send + Sync {
     /// Stores the cases in one transaction, ids in the given order, with one audit
-    /// fact for the batch; the day serials move past every imported number so
-    /// that new cases never collide with them. Returns the first id assigned.
+    /// fact for the batch and the analytics counts of the cases; the day serials
+    /// move past every imported number so that new cases never collide with
+    /// them. Returns the first id assigned.
     async fn import_cases(
         &self,
         cases: Vec<ImportedCase>,
         audit: AuditFact,
+        tally: onestamp_domain::analytics::Tally,
     ) -> Result<i64, StoreError>;
 
     /// Refreshes the query planner's statistics after a bulk load, so that the

@@ -4,6 +4,7 @@
 //! the SM3 chain in that same transaction.
 
 mod alerts;
+mod analytics;
 mod bulk;
 mod bundles;
 mod core;
@@ -22,6 +23,10 @@ mod switches;
 mod webhooks;
 
 pub use self::alerts::{Alert, AlertStore, NewAlert};
+pub use self::analytics::{
+    AnalyticsFilter, AnalyticsStore, KeyedCount, LicenceCounts, RatedCase, RatingRow, TimeRow,
+    VolumeRow,
+};
 pub use self::bulk::{BulkStore, ImportedCase, day_serials, split_number};
 pub use self::bundles::{
     BundleBody, BundleStep, BundleStore, NewBundle, PendingChild, StoredBundle, StoredChild,
@@ -162,6 +167,8 @@ pub struct NewCase {
     /// The messages of the submission (and of an instant decision's outcome),
     /// rendered once the case is numbered.
     pub messages: PendingMessages,
+    /// The analytics counts the submission (and an instant decision) adds.
+    pub tally: onestamp_domain::analytics::Tally,
 }
 
 /// A change to an existing case, accepted only if the stored version is still `expected_version`.
@@ -186,6 +193,8 @@ pub struct CaseChange {
     pub feed: Vec<NewFeedRecord>,
     /// What closing a child of a bundle does to the bundle (联审联办).
     pub bundle: Option<BundleStep>,
+    /// The analytics counts the change adds.
+    pub tally: onestamp_domain::analytics::Tally,
 }
 
 /// Filters for case lists; the permission filter is part of the query.
@@ -304,6 +313,7 @@ pub trait Store:
     + BundleStore
     + HallStore
     + BookingStore
+    + AnalyticsStore
 {
 }
 
@@ -325,7 +335,8 @@ impl<
         + FeedStore
         + BundleStore
         + HallStore
-        + BookingStore,
+        + BookingStore
+        + AnalyticsStore,
 > Store for T
 {
 }

@@ -29,6 +29,8 @@ pub struct NewRating {
     pub rated_at: DateTime<Utc>,
     pub rectification: Option<RectificationDue>,
     pub audit: Vec<AuditFact>,
+    /// What the rating adds to the analytics rows.
+    pub tally: onestamp_domain::analytics::Tally,
 }
 
 /// A rating as stored, with its appeal if the bureau filed one.
@@ -175,7 +177,12 @@ pub trait RatingStore: Send + Sync {
         status: Option<AppealStatus>,
         limit: u32,
     ) -> Result<Vec<StoredAppeal>, StoreError>;
-    /// Decides a pending appeal; false if it is no longer pending.
+    /// Decides a pending appeal; false if it is no longer pending. An upheld
+    /// appeal adds `tally` (the rating out of the statistics).
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the decision's facts, each needed"
+    )]
     async fn decide_appeal(
         &self,
         id: i64,
@@ -184,5 +191,6 @@ pub trait RatingStore: Send + Sync {
         by: UserId,
         at: DateTime<Utc>,
         audit: AuditFact,
+        tally: onestamp_domain::analytics::Tally,
     ) -> Result<bool, StoreError>;
 }

@@ -223,6 +223,7 @@ pub fn new_case(case: Case, prefix: &str) -> NewCase {
         retire: None,
         documents: Default::default(),
         messages: Default::default(),
+        tally: Default::default(),
     }
 }
 

@@ -74,6 +74,7 @@ pub async fn ops_counts_follow_cases_tasks_alerts_and_reminders(store: Arc<dyn S
             messages: Vec::new(),
             feed: Vec::new(),
             bundle: None,
+            tally: Default::default(),
         })
         .await
         .unwrap();

@@ -3,6 +3,7 @@
 //! runs unchanged on every backend.
 
 mod alerts;
+mod analytics;
 mod audit;
 mod cases;
 mod catalogue;
@@ -21,6 +22,7 @@ mod switches;
 mod users;
 
 pub use alerts::*;
+pub use analytics::*;
 pub use audit::*;
 pub use cases::*;
 pub use catalogue::*;
@@ -122,5 +124,6 @@ pub fn moved_on(case: &Case, actor: i64, next_assignee: Option<i64>) -> CaseChan
         messages: Vec::new(),
         feed: Vec::new(),
         bundle: None,
+        tally: Default::default(),
     }
 }

@@ -21,7 +21,10 @@ pub async fn ratings_are_kept_once_and_rectifications_step_once(store: Arc<dyn S
     let mut ended = case(&applicant, "ITEM-A", None, None);
     ended.status = CaseStatus::NotAccepted;
     ended.handlers.insert(Stage::Intake, clerk.id);
-    let stored = store.create_case(new_case(ended, DAY)).await.unwrap();
+    let cal = onestamp_domain::calendar::Calendar::china_default();
+    let mut new = new_case(ended, DAY);
+    new.tally = onestamp_domain::analytics::of_history(&new.case, &new.events, &cal);
+    let stored = store.create_case(new).await.unwrap();
     let running = store
         .create_case(new_case(case(&applicant, "ITEM-A", None, None), DAY))
         .await
@@ -45,6 +48,7 @@ pub async fn ratings_are_kept_once_and_rectifications_step_once(store: Arc<dyn S
             rectify_warn: at(300),
         }),
         audit: vec![fact("rating.give", &stored.number)],
+        tally: onestamp_domain::analytics::of_rating(&stored, RatingLevel::Dissatisfied, &cal),
     };
     let rating = store.create_rating(new.clone()).await.unwrap();
     assert_eq!(rating.level, RatingLevel::Dissatisfied);
@@ -164,7 +168,12 @@ pub async fn ratings_are_kept_once_and_rectifications_step_once(store: Arc<dyn S
                 "属实",
                 applicant.id,
                 at(95),
-                f()
+                f(),
+                onestamp_domain::analytics::of_upheld_appeal(
+                    &stored,
+                    RatingLevel::Dissatisfied,
+                    &cal
+                )
             )
             .await
             .unwrap()
@@ -177,7 +186,8 @@ pub async fn ratings_are_kept_once_and_rectifications_step_once(store: Arc<dyn S
                 "改判",
                 applicant.id,
                 at(96),
-                f()
+                f(),
+                Default::default()
             )
             .await
             .unwrap()

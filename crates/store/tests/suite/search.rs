@@ -37,7 +37,7 @@ pub async fn imported_cases_get_ids_in_order_events_and_one_audit_entry(store: A
     let batch = imported(&zhang, "510107199003071236", 5, 1);
     let numbers: Vec<String> = batch.iter().map(|c| c.case.number.clone()).collect();
     let first = store
-        .import_cases(batch, fact("case.import", "five"))
+        .import_cases(batch, fact("case.import", "five"), Default::default())
         .await
         .unwrap();
     for (i, number) in numbers.iter().enumerate() {
@@ -65,14 +65,17 @@ pub async fn imported_cases_get_ids_in_order_events_and_one_audit_entry(store: A
 
     // A number taken already refuses the whole batch.
     let again = imported(&zhang, "510107199003071236", 2, 6);
-    match store.import_cases(again, fact("case.import", "dup")).await {
+    match store
+        .import_cases(again, fact("case.import", "dup"), Default::default())
+        .await
+    {
         Err(StoreError::Database(_) | StoreError::Duplicate(_)) => {}
         other => panic!("expected a refusal, got {other:?}"),
     }
     assert_eq!(audit_log(&store, 1000).await.len(), audit_now);
     assert!(store.case(first + 6).await.unwrap().is_none());
     match store
-        .import_cases(Vec::new(), fact("case.import", "none"))
+        .import_cases(Vec::new(), fact("case.import", "none"), Default::default())
         .await
     {
         Err(StoreError::Corrupt(_)) => {}
@@ -91,7 +94,7 @@ pub async fn cases_are_found_by_identity_and_by_date_range_in_keyset_pages(store
         c.case.submitted_at = at(60 * (i as i64 - 6) + 30);
     }
     let first = store
-        .import_cases(batch, fact("case.import", "twelve"))
+        .import_cases(batch, fact("case.import", "twelve"), Default::default())
         .await
         .unwrap();
     let ids = |list: Vec<onestamp_app::store::CaseSummary>| {

@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`, one module per resource.
 
+mod analytics;
 mod applicants;
 mod appointments;
 mod auth;
@@ -54,4 +55,5 @@ pub fn router() -> OpenApiRouter<App> {
         .merge(progress::router())
         .merge(register::router())
         .merge(webhooks::router())
+        .merge(analytics::router())
 }

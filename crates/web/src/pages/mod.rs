@@ -9,9 +9,11 @@
 //! [`onestamp_app::App`], and render its answer or its error.
 
 mod admin;
+mod analytics;
 mod apply;
 mod cases;
 mod catalogue;
+mod charts;
 mod correct;
 mod counter;
 mod documents;
@@ -136,6 +138,10 @@ pub fn router() -> Router<App> {
 fn oversight_routes() -> Router<App> {
     Router::new()
         .route("/supervision", get(supervision::late))
+        .route("/analytics", get(analytics::dashboard))
+        .route("/analytics/export", get(analytics::export))
+        .route("/analytics/report", get(analytics::report))
+        .route("/display", get(analytics::display))
         .route("/supervision/workload", get(supervision::workload))
         .route("/supervision/themes", get(supervision::themes))
         .route("/supervision/alerts", get(supervision::alerts))
@@ -252,6 +258,9 @@ pub fn nav_for(roles: &[Role]) -> Vec<NavLink> {
     }
     if roles.contains(&Role::Regulator) {
         add("/regulation", "监管信息");
+    }
+    if has(Role::oversees) || roles.contains(&Role::Regulator) {
+        add("/analytics", "统计分析");
     }
     nav
 }

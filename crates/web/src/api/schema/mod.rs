@@ -894,6 +894,7 @@ pub struct FieldProblem {
     pub message: String,
 }
 
+mod analytics;
 mod feed;
 mod hall;
 mod messages;
@@ -901,6 +902,7 @@ mod public;
 mod ratings;
 pub mod themes;
 mod webhooks;
+pub use analytics::*;
 pub use feed::*;
 pub use hall::*;
 pub use messages::*;

@@ -1,0 +1,455 @@
+//! 大数据决策分析: the pre-aggregated rows, upserted (`n = n + excluded.n`) in
+//! the transaction of each change, in key order (the tally's maps are sorted,
+//! so concurrent writers on PostgreSQL lock shared rows in one order), and the
+//! sums the figures read: a day range of small rows, never the cases.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::AnyConnection;
+
+use onestamp_app::store::{
+    AnalyticsFilter, KeyedCount, LicenceCounts, RatedCase, RatingRow, TimeRow, VolumeRow,
+};
+use onestamp_domain::analytics::{Counters, RatingDelta, Tally};
+use onestamp_domain::case::{Stage, UserId};
+
+use crate::codec::{millis, parse_enum};
+use crate::db::{Db, R, Sql, corrupt, work};
+
+/// Rows per multi-row upsert (at most 14 values a row).
+const ROWS: usize = 500;
+
+fn day_text(day: NaiveDate) -> String {
+    day.format("%Y-%m-%d").to_string()
+}
+
+fn parse_day(s: &str) -> R<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| corrupt(format!("analytics day '{s}'")))
+}
+
+/// Adds `tally` to the rows, inside the caller's transaction.
+pub(crate) async fn write(conn: &mut AnyConnection, tally: &Tally) -> R<()> {
+    let volume: Vec<_> = tally.volume.iter().filter(|(_, c)| !c.is_zero()).collect();
+    let cols = Counters::COLUMNS;
+    for chunk in volume.chunks(ROWS) {
+        let mut b = Sql::new(format!(
+            "INSERT INTO analytics_volume (day, item_code, channel, {}) VALUES ",
+            cols.join(", ")
+        ));
+        b.values(chunk, |row, ((day, item, channel), c)| {
+            row.bind(day_text(*day))
+                .bind(item.clone())
+                .bind(channel.clone());
+            for v in c.values() {
+                row.bind(v);
+            }
+        });
+        let set: Vec<String> = cols
+            .iter()
+            .map(|c| format!("{c} = analytics_volume.{c} + excluded.{c}"))
+            .collect();
+        b.push(&format!(
+            " ON CONFLICT (day, item_code, channel) DO UPDATE SET {}",
+            set.join(", ")
+        ));
+        b.execute(&mut *conn).await?;
+    }
+    let times: Vec<_> = tally.times.iter().collect();
+    for chunk in times.chunks(ROWS) {
+        let mut b =
+            Sql::new("INSERT INTO analytics_times (day, item_code, stage, bucket, n) VALUES ");
+        b.values(chunk, |row, ((day, item, stage, bucket), n)| {
+            row.bind(day_text(*day))
+                .bind(item.clone())
+                .bind(stage.clone())
+                .bind(i64::try_from(*bucket).unwrap_or(0))
+                .bind(**n);
+        });
+        b.push(
+            " ON CONFLICT (day, item_code, stage, bucket) DO UPDATE SET n = analytics_times.n + excluded.n",
+        );
+        b.execute(&mut *conn).await?;
+    }
+    for (table, key, map) in [
+        (
+            "analytics_corrections",
+            "material, defect",
+            &tally.corrections,
+        ),
+        ("analytics_refusals", "kind, reason", &tally.refusals),
+    ] {
+        let rows: Vec<_> = map.iter().collect();
+        for chunk in rows.chunks(ROWS) {
+            let mut b = Sql::new(format!(
+                "INSERT INTO {table} (day, item_code, {key}, n) VALUES "
+            ));
+            b.values(chunk, |row, ((day, item, a, d), n)| {
+                row.bind(day_text(*day))
+                    .bind(item.clone())
+                    .bind(a.clone())
+                    .bind(d.clone())
+                    .bind(**n);
+            });
+            b.push(&format!(
+                " ON CONFLICT (day, item_code, {key}) DO UPDATE SET n = {table}.n + excluded.n"
+            ));
+            b.execute(&mut *conn).await?;
+        }
+    }
+    let ratings: Vec<_> = tally.ratings.iter().collect();
+    for chunk in ratings.chunks(ROWS) {
+        let mut b = Sql::new(
+            "INSERT INTO analytics_ratings (day, item_code, channel, staff_id, ended, rated, good,
+                 bad, voided) VALUES ",
+        );
+        b.values(chunk, |row, ((day, item, channel, staff), r)| {
+            row.bind(day_text(*day))
+                .bind(item.clone())
+                .bind(channel.clone())
+                .bind(*staff)
+                .bind(r.ended)
+                .bind(r.rated)
+                .bind(r.good)
+                .bind(r.bad)
+                .bind(r.voided);
+        });
+        b.push(
+            " ON CONFLICT (day, item_code, channel, staff_id) DO UPDATE SET
+                 ended = analytics_ratings.ended + excluded.ended,
+                 rated = analytics_ratings.rated + excluded.rated,
+                 good = analytics_ratings.good + excluded.good,
+                 bad = analytics_ratings.bad + excluded.bad,
+                 voided = analytics_ratings.voided + excluded.voided",
+        );
+        b.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// `WHERE day BETWEEN … AND item_code IN (…)` of a filter.
+fn filtered(b: &mut Sql, f: &AnalyticsFilter) {
+    b.push(" WHERE day >= ")
+        .bind(day_text(f.from))
+        .push(" AND day <= ")
+        .bind(day_text(f.to));
+    if let Some(items) = &f.items {
+        if items.is_empty() {
+            b.push(" AND 1 = 0");
+        } else {
+            b.push(" AND item_code IN (");
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    b.push(", ");
+                }
+                b.bind(item.clone());
+            }
+            b.push(")");
+        }
+    }
+}
+
+fn sums() -> String {
+    Counters::COLUMNS
+        .iter()
+        .map(|c| format!("CAST(COALESCE(sum({c}), 0) AS BIGINT) AS {c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A sum of counters with up to two keys (`k1`, `k2`; empty when unused).
+#[derive(sqlx::FromRow)]
+struct SumRow {
+    k1: String,
+    k2: String,
+    submitted: i64,
+    ended: i64,
+    issued: i64,
+    not_accepted: i64,
+    denied: i64,
+    withdrawn: i64,
+    same_day: i64,
+    instant: i64,
+    on_time_committed: i64,
+    on_time_legal: i64,
+    corrections: i64,
+}
+
+impl SumRow {
+    fn counters(&self) -> Counters {
+        Counters {
+            submitted: self.submitted,
+            ended: self.ended,
+            issued: self.issued,
+            not_accepted: self.not_accepted,
+            denied: self.denied,
+            withdrawn: self.withdrawn,
+            same_day: self.same_day,
+            instant: self.instant,
+            on_time_committed: self.on_time_committed,
+            on_time_legal: self.on_time_legal,
+            corrections: self.corrections,
+        }
+    }
+}
+
+pub(crate) async fn volume(db: &Db, f: &AnalyticsFilter) -> R<Vec<VolumeRow>> {
+    let mut b = Sql::new(format!(
+        "SELECT item_code AS k1, channel AS k2, {} FROM analytics_volume",
+        sums()
+    ));
+    filtered(&mut b, f);
+    b.push(" GROUP BY item_code, channel ORDER BY item_code, channel");
+    let rows: Vec<SumRow> = b.fetch_all(db).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| VolumeRow {
+            counters: r.counters(),
+            item_code: r.k1,
+            channel: r.k2,
+        })
+        .collect())
+}
+
+pub(crate) async fn volume_by_day(db: &Db, f: &AnalyticsFilter) -> R<Vec<(NaiveDate, Counters)>> {
+    let mut b = Sql::new(format!(
+        "SELECT day AS k1, '' AS k2, {} FROM analytics_volume",
+        sums()
+    ));
+    filtered(&mut b, f);
+    b.push(" GROUP BY day ORDER BY day");
+    let rows: Vec<SumRow> = b.fetch_all(db).await?;
+    rows.iter()
+        .map(|r| Ok((parse_day(&r.k1)?, r.counters())))
+        .collect()
+}
+
+pub(crate) async fn volume_all_time(db: &Db) -> R<Counters> {
+    let b = Sql::new(format!(
+        "SELECT '' AS k1, '' AS k2, {} FROM analytics_volume",
+        sums()
+    ));
+    let rows: Vec<SumRow> = b.fetch_all(db).await?;
+    Ok(rows.first().map(SumRow::counters).unwrap_or_default())
+}
+
+pub(crate) async fn stage_times(db: &Db, f: &AnalyticsFilter) -> R<Vec<TimeRow>> {
+    let mut b = Sql::new(
+        "SELECT item_code, stage, bucket, CAST(sum(n) AS BIGINT) AS n FROM analytics_times",
+    );
+    filtered(&mut b, f);
+    b.push(" GROUP BY item_code, stage, bucket ORDER BY item_code, stage, bucket");
+    let rows: Vec<(String, String, i64, i64)> = b.fetch_all(db).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(item_code, stage, bucket, n)| TimeRow {
+            item_code,
+            stage,
+            bucket: usize::try_from(bucket).unwrap_or(0),
+            n,
+        })
+        .collect())
+}
+
+async fn keyed(
+    db: &Db,
+    table: &str,
+    key: &str,
+    f: &AnalyticsFilter,
+    limit: Option<u32>,
+) -> R<Vec<KeyedCount>> {
+    let mut b = Sql::new(format!(
+        "SELECT item_code, {key}, CAST(sum(n) AS BIGINT) AS n FROM {table}"
+    ));
+    filtered(&mut b, f);
+    b.push(&format!(
+        " GROUP BY item_code, {key} HAVING sum(n) > 0 ORDER BY n DESC, item_code, {key}"
+    ));
+    if let Some(limit) = limit {
+        b.push(" LIMIT ").bind(i64::from(limit));
+    }
+    let rows: Vec<(String, String, String, i64)> = b.fetch_all(db).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(item_code, key, detail, n)| KeyedCount {
+            item_code,
+            key,
+            detail,
+            n,
+        })
+        .collect())
+}
+
+pub(crate) async fn corrections(db: &Db, f: &AnalyticsFilter) -> R<Vec<KeyedCount>> {
+    keyed(db, "analytics_corrections", "material, defect", f, None).await
+}
+
+pub(crate) async fn refusals(db: &Db, f: &AnalyticsFilter, limit: u32) -> R<Vec<KeyedCount>> {
+    keyed(db, "analytics_refusals", "kind, reason", f, Some(limit)).await
+}
+
+/// item, channel, staff, ended, rated, good, bad, voided.
+type RatingSums = (String, String, i64, i64, i64, i64, i64, i64);
+
+pub(crate) async fn ratings(db: &Db, f: &AnalyticsFilter) -> R<Vec<RatingRow>> {
+    let mut b = Sql::new(
+        "SELECT item_code, channel, staff_id, CAST(sum(ended) AS BIGINT),
+             CAST(sum(rated) AS BIGINT), CAST(sum(good) AS BIGINT), CAST(sum(bad) AS BIGINT),
+             CAST(sum(voided) AS BIGINT) FROM analytics_ratings",
+    );
+    filtered(&mut b, f);
+    b.push(" GROUP BY item_code, channel, staff_id ORDER BY item_code, channel, staff_id");
+    let rows: Vec<RatingSums> = b.fetch_all(db).await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(item_code, channel, staff, ended, rated, good, bad, voided)| RatingRow {
+                item_code,
+                channel,
+                staff_id: (staff != 0).then_some(staff),
+                counts: RatingDelta {
+                    ended,
+                    rated,
+                    good,
+                    bad,
+                    voided,
+                },
+            },
+        )
+        .collect())
+}
+
+/// Reads `cases_open_task_deadline`: only the open tasks already late.
+pub(crate) async fn overdue_by_holder(db: &Db, now: DateTime<Utc>) -> R<Vec<(UserId, Stage, i64)>> {
+    let rows: Vec<(i64, String, i64)> = sqlx::query_as(
+        "SELECT task_assignee, task_stage, count(*) FROM cases
+         WHERE task_assignee IS NOT NULL AND task_deadline < $1
+         GROUP BY task_assignee, task_stage ORDER BY 3 DESC, 1, 2",
+    )
+    .bind(millis(now))
+    .fetch_all(&db.read)
+    .await?;
+    rows.into_iter()
+        .map(|(user, stage, n)| Ok((user, parse_enum(&stage, Stage::parse, "stage")?, n)))
+        .collect()
+}
+
+pub(crate) async fn overdue_count(db: &Db, now: DateTime<Utc>) -> R<i64> {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT count(*) FROM cases WHERE task_assignee IS NOT NULL AND task_deadline < $1",
+    )
+    .bind(millis(now))
+    .fetch_one(&db.read)
+    .await?;
+    Ok(n)
+}
+
+/// Reads `cases_closed_by_time` (closed, updated_at) for the open cases only.
+pub(crate) async fn open_case_count(db: &Db) -> R<i64> {
+    let (n,): (i64,) = sqlx::query_as("SELECT count(*) FROM cases WHERE closed = $1")
+        .bind(false)
+        .fetch_one(&db.read)
+        .await?;
+    Ok(n)
+}
+
+pub(crate) async fn display_names(db: &Db, ids: &[UserId]) -> R<Vec<(UserId, String)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut b = Sql::new("SELECT id, display_name FROM users WHERE id IN (");
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            b.push(", ");
+        }
+        b.bind(*id);
+    }
+    b.push(")");
+    b.fetch_all(db).await
+}
+
+pub(crate) async fn licence_counts(
+    db: &Db,
+    until: NaiveDate,
+    items: Option<&[String]>,
+) -> R<LicenceCounts> {
+    let scope = |b: &mut Sql| {
+        if let Some(items) = items {
+            if items.is_empty() {
+                b.push(" AND 1 = 0");
+            } else {
+                b.push(" AND item_code IN (");
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        b.push(", ");
+                    }
+                    b.bind(item.clone());
+                }
+                b.push(")");
+            }
+        }
+    };
+    let count = |status: &str, expiring: bool| {
+        let mut b = Sql::new("SELECT count(*) FROM licences WHERE status = ");
+        b.bind(status.to_string());
+        scope(&mut b);
+        if expiring {
+            b.push(" AND valid_until IS NOT NULL AND valid_until <= ")
+                .bind(day_text(until));
+        }
+        b
+    };
+    let one = |rows: Vec<(i64,)>| rows.first().map_or(0, |r| r.0);
+    Ok(LicenceCounts {
+        valid: one(count("valid", false).fetch_all(db).await?),
+        expiring: one(count("valid", true).fetch_all(db).await?),
+        revoked: one(count("revoked", false).fetch_all(db).await?),
+    })
+}
+
+pub(crate) async fn rated_cases(db: &Db) -> R<Vec<RatedCase>> {
+    let rows: Vec<(i64, String, i64)> = sqlx::query_as(
+        "SELECT r.case_id, r.level, count(a.id) FROM ratings r
+         LEFT JOIN rating_appeals a ON a.rating_id = r.id AND a.status = 'upheld'
+         GROUP BY r.case_id, r.level ORDER BY r.case_id",
+    )
+    .fetch_all(&db.read)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(case_id, level, upheld)| RatedCase {
+            case_id,
+            level,
+            voided: upheld > 0,
+        })
+        .collect())
+}
+
+pub(crate) async fn replace(db: &Db, tally: Tally) -> R<()> {
+    db.write(work(move |c| {
+        Box::pin(async move {
+            for table in [
+                "analytics_volume",
+                "analytics_times",
+                "analytics_corrections",
+                "analytics_refusals",
+                "analytics_ratings",
+            ] {
+                sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
+                    .execute(&mut *c)
+                    .await?;
+            }
+            write(c, &tally).await?;
+            sqlx::query("UPDATE analytics_state SET stale = 0 WHERE id = 1")
+                .execute(&mut *c)
+                .await?;
+            Ok(())
+        })
+    }))
+    .await
+}
+
+pub(crate) async fn stale(db: &Db) -> R<bool> {
+    let row: Option<(i64,)> = sqlx::query_as("SELECT stale FROM analytics_state WHERE id = 1")
+        .fetch_optional(&db.read)
+        .await?;
+    Ok(row.is_some_and(|(s,)| s != 0))
+}
