@@ -4,6 +4,7 @@
 //! its events and audit facts in one store call (one transaction).
 
 pub mod analytics;
+mod analytics_upkeep;
 pub mod appointments;
 pub mod audit;
 pub mod auth;
@@ -11,8 +12,10 @@ pub mod bundles;
 pub mod cases;
 pub mod catalogue;
 pub mod clock;
+pub mod combined;
 pub mod delivery;
 pub mod demo;
+pub mod disclosure;
 pub mod documents;
 pub mod email;
 pub mod error;

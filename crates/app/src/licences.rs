@@ -78,17 +78,7 @@ impl Sealing {
     }
 }
 
-/// Reports one client address may make (any licences).
-pub const REPORTS_PER_ADDRESS: crate::throttle::Limit = crate::throttle::Limit {
-    most: 5,
-    window: chrono::Duration::hours(1),
-};
-
-/// Reports one licence may receive (from any addresses).
-pub const REPORTS_PER_LICENCE: crate::throttle::Limit = crate::throttle::Limit {
-    most: 20,
-    window: chrono::Duration::hours(1),
-};
+pub use crate::disclosure::{REPORTS_PER_ADDRESS, REPORTS_PER_LICENCE};
 
 /// What public verification reports.
 #[derive(Debug, Clone, Serialize)]
@@ -103,17 +93,7 @@ pub struct Verification {
     pub replaced_by: Option<String>,
     /// A combined licence (一企一证): each permit it lists, as it stands now.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub permits: Vec<PermitStanding>,
-}
-
-/// One permit of a combined licence as verification shows it.
-#[derive(Debug, Clone, Serialize)]
-pub struct PermitStanding {
-    pub id: String,
-    pub type_name: String,
-    pub standing: Standing,
-    pub standing_label: String,
-    pub valid_until: Option<NaiveDate>,
+    pub permits: Vec<crate::combined::PermitStanding>,
 }
 
 /// What may be shown to the public of a licence: no identity numbers; a
@@ -145,7 +125,7 @@ pub struct LicenceView {
     pub masked: bool,
 }
 
-fn holder_identity(case: &Case, today: NaiveDate) -> Result<HolderIdentity, AppError> {
+pub(crate) fn holder_identity(case: &Case, today: NaiveDate) -> Result<HolderIdentity, AppError> {
     // The kind the applicant registered as decides: some citizen IDs are also valid
     // credit codes.
     match Identity::parse(case.applicant.kind, &case.applicant.identity, today) {
@@ -286,7 +266,7 @@ impl App {
     }
 
     /// Checks and signs a licence document of `case`'s applicant, as stored.
-    fn sign_licence(
+    pub(crate) fn sign_licence(
         &self,
         doc: &LicenceDocument,
         case: &Case,
@@ -322,66 +302,6 @@ impl App {
             licence,
             renews: None,
         })
-    }
-
-    /// The combined licence of a theme (一企一证) for the applicant of `case`:
-    /// every permit with its number, scope and validity; valid until the first
-    /// of them expires. Its `item_code` is the theme's.
-    pub(crate) async fn seal_bundle_licence(
-        &self,
-        case: &Case,
-        spec: &onestamp_domain::theme::CombinedLicence,
-        theme_code: &str,
-        theme_name: &str,
-        permits: &[StoredLicence],
-    ) -> Result<Sealed, AppError> {
-        let today = self.today();
-        let type_code = LicenceTypeCode::parse(&spec.type_code)
-            .map_err(|e| AppError::sealing(format!("licence type code {}: {e}", spec.type_code)))?;
-        let issuer_code = CreditCode::parse(&self.settings.bureau_credit_code)
-            .map_err(|e| AppError::sealing(format!("the bureau's credit code: {e}")))?;
-        let n = self
-            .store
-            .next_licence_serial(&spec.type_code, today.year())
-            .await?;
-        let serial = format!("{}{n:06}", today.year());
-        let serial = LicenceSerial::parse(&serial)
-            .map_err(|e| AppError::sealing(format!("licence serial {serial}: {e}")))?;
-        let mut fields = Vec::new();
-        for p in permits {
-            let scope = LicenceDocument::from_canonical_bytes(p.canonical.as_bytes())
-                .map(|d| d.scope)
-                .unwrap_or_default();
-            let until = p
-                .valid_until
-                .map_or_else(|| "长期".to_string(), onestamp_certificate::chinese_date);
-            fields.push((
-                p.type_name.clone(),
-                format!("编号 {}；许可范围：{scope}；有效期至 {until}", p.id),
-            ));
-        }
-        let doc = LicenceDocument {
-            id: LicenceId::new(&type_code, &issuer_code, &serial, LicenceVersion::FIRST),
-            type_code,
-            type_name: spec.name.clone(),
-            holder_name: case.applicant.name.clone(),
-            holder_identity: holder_identity(case, today)?,
-            scope: format!(
-                "{theme_name}：含{}，共 {} 项许可",
-                permits
-                    .iter()
-                    .map(|p| p.type_name.as_str())
-                    .collect::<Vec<_>>()
-                    .join("、"),
-                permits.len()
-            ),
-            issuer: self.settings.bureau_name.clone(),
-            issuer_code,
-            issued_on: today,
-            valid_until: permits.iter().filter_map(|p| p.valid_until).min(),
-            fields,
-        };
-        self.sign_licence(&doc, case, theme_code, None)
     }
 
     /// The applicant's licence a renewal's form names, if it may be renewed:
@@ -545,29 +465,6 @@ impl App {
             replaced_by,
             permits,
         })
-    }
-
-    /// The permits a combined licence lists, each as it stands now: revoking
-    /// one shows here. Empty for any other licence.
-    async fn permits_of(&self, id: &str) -> Result<Vec<PermitStanding>, AppError> {
-        let Some(b) = self.store.bundle_of_licence(id).await? else {
-            return Ok(Vec::new());
-        };
-        let mut out = Vec::new();
-        for (case_id, _, _) in b.children.iter().filter_map(|c| c.case.as_ref()) {
-            let Some(p) = self.store.licence_of_case(*case_id).await? else {
-                continue;
-            };
-            let (standing, _) = self.standing_of(&p).await?;
-            out.push(PermitStanding {
-                id: p.id.clone(),
-                type_name: p.type_name.clone(),
-                standing,
-                standing_label: standing.label_zh().to_string(),
-                valid_until: p.valid_until,
-            });
-        }
-        Ok(out)
     }
 
     /// Whether a stored licence's status and content are those its audited
@@ -883,91 +780,6 @@ impl App {
         self.get_licence(session, &new_id).await
     }
 
-    /// The public disclosure list (证照公示): only what may be public.
-    pub async fn public_licences(
-        &self,
-        search: Option<String>,
-        type_code: Option<String>,
-        before: Option<i64>,
-        limit: u32,
-    ) -> Result<Vec<(i64, PublicLicence)>, AppError> {
-        let query = LicenceQuery {
-            search: search
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty() && s.chars().count() <= 64),
-            type_code,
-            before_seq: before,
-            limit: limit.clamp(1, 100),
-            ..Default::default()
-        };
-        let keys = self.store.seal_keys().await?;
-        let mut out = Vec::new();
-        for l in self.store.licences(&query).await? {
-            let (standing, doc) = self.standing_among(&keys, &l);
-            if let Some(doc) = doc {
-                out.push((l.seq, public_view(&doc, l.holder_is_person, standing)));
-            }
-        }
-        Ok(out)
-    }
-
-    /// A report from the public about a licence (扫码举报): reaches the supervisors.
-    /// Each report is an alert someone must handle, so one address may report at
-    /// most [`REPORTS_PER_ADDRESS`] and one licence receive at most
-    /// [`REPORTS_PER_LICENCE`]; the rest are refused until the window passes.
-    pub async fn report_licence(
-        &self,
-        id: &str,
-        text: &str,
-        source: Option<std::net::IpAddr>,
-    ) -> Result<(), AppError> {
-        let text = text.trim();
-        if text.is_empty() || text.chars().count() > 1000 {
-            return Err(AppError::invalid("请填写举报内容（不超过 1000 字）"));
-        }
-        if let Some(reason) =
-            onestamp_domain::text::forbidden(text, onestamp_domain::text::Lines::Many)
-        {
-            return Err(AppError::invalid(format!("举报内容{reason}")));
-        }
-        let stored = self
-            .store
-            .licence(id.trim())
-            .await?
-            .ok_or_else(|| AppError::NotFound(format!("证照 {id} ")))?;
-        let now = self.clock.now();
-        let address = format!(
-            "address:{}",
-            source.map_or_else(|| "unknown".to_string(), |ip| ip.to_string())
-        );
-        let licence = format!("licence:{}", stored.id);
-        self.reports
-            .admit(
-                &[
-                    (&address, REPORTS_PER_ADDRESS),
-                    (&licence, REPORTS_PER_LICENCE),
-                ],
-                now,
-            )
-            .map_err(|at| {
-                tracing::warn!(licence = %stored.id, ?source, "public report refused: too many");
-                AppError::RateLimited {
-                    what: "举报",
-                    retry_at: self.local_time(at),
-                }
-            })?;
-        let audit = AuditFact {
-            at: now,
-            actor_id: None,
-            kind: "licence.report".into(),
-            subject: stored.id.clone(),
-            detail: serde_json::json!({"text": text}),
-        };
-        let alert = self.store.report_licence(&stored, text, now, audit).await?;
-        tracing::warn!(licence = %stored.id, case_id = stored.case_id, alert, actor = "public", "licence reported");
-        Ok(())
-    }
-
     /// Reminds holders of licences expiring within the configured days (临期提醒); exactly once each.
     pub async fn remind_expiring_licences(&self) -> Result<usize, AppError> {
         let now = self.clock.now();
@@ -1034,7 +846,11 @@ fn already_changed(e: crate::store::StoreError) -> AppError {
     }
 }
 
-fn public_view(doc: &LicenceDocument, person: bool, standing: Standing) -> PublicLicence {
+pub(crate) fn public_view(
+    doc: &LicenceDocument,
+    person: bool,
+    standing: Standing,
+) -> PublicLicence {
     let kind = if person {
         ApplicantKind::Person
     } else {

@@ -25,7 +25,7 @@ struct VerifyPage {
     replaced_by: Option<String>,
     exists: bool,
     /// A combined licence's permits (一企一证), each as it stands now.
-    permits: Vec<onestamp_app::licences::PermitStanding>,
+    permits: Vec<onestamp_app::combined::PermitStanding>,
 }
 
 /// The public verification page a licence's QR code opens.

@@ -1,0 +1,99 @@
+//! What keeps the figures going beside the dashboards: the public hall
+//! display (no personal data) and the rebuild of the rows from the stored
+//! cases and ratings.
+
+use std::collections::HashMap;
+
+use chrono::Datelike;
+
+use onestamp_domain::analytics::{self, Counters, Tally};
+use onestamp_domain::rating::RatingLevel;
+
+use crate::analytics::{Display, RebuildSummary};
+use crate::store::AnalyticsFilter;
+use crate::{App, AppError};
+
+impl App {
+    /// The hall display: today's intake and issues, the cases in progress, this
+    /// month's on-time rate and the overdue tasks; public, no personal data.
+    pub async fn hall_display(&self) -> Result<Display, AppError> {
+        let today = self.today();
+        let month = AnalyticsFilter {
+            from: today.with_day(1).unwrap_or(today),
+            to: today,
+            items: None,
+        };
+        let days = self.store.volume_by_day(&month).await?;
+        let mut this_month = Counters::default();
+        let mut today_counts = Counters::default();
+        for (d, c) in &days {
+            this_month.add(c);
+            if *d == today {
+                today_counts = *c;
+            }
+        }
+        let in_progress = self.store.open_case_count().await?;
+        let overdue = self.store.overdue_count(self.clock.now()).await?;
+        Ok(Display {
+            today,
+            intake_today: today_counts.submitted,
+            issued_today: today_counts.issued,
+            in_progress,
+            on_time_rate: this_month.on_time_committed_rate(),
+            overdue,
+            same_day_share: this_month.same_day_share(),
+        })
+    }
+
+    /// Recomputes every analytics row from the stored cases and ratings, in
+    /// batches of `batch` cases; `progress` hears the cases read so far.
+    pub async fn rebuild_analytics(
+        &self,
+        batch: u32,
+        mut progress: impl FnMut(u64) + Send,
+    ) -> Result<RebuildSummary, AppError> {
+        let cal = &self.settings.calendar;
+        let rated: HashMap<i64, (String, bool)> = self
+            .store
+            .rated_cases()
+            .await?
+            .into_iter()
+            .map(|r| (r.case_id, (r.level, r.voided)))
+            .collect();
+        let mut tally = Tally::default();
+        let mut summary = RebuildSummary::default();
+        let mut after = 0;
+        loop {
+            let records = self.store.case_records(after, batch.max(1)).await?;
+            let Some(last) = records.last().map(|r| r.id) else {
+                break;
+            };
+            for r in records {
+                let Some(case) = r.body else { continue };
+                tally.merge(analytics::of_history(&case, &r.events, cal));
+                if let Some((level, voided)) = rated.get(&r.id)
+                    && let Some(level) = RatingLevel::parse(level)
+                {
+                    tally.merge(analytics::of_rating(&case, level, cal));
+                    if *voided {
+                        tally.merge(analytics::of_upheld_appeal(&case, level, cal));
+                    }
+                    summary.ratings += 1;
+                }
+                summary.cases += 1;
+            }
+            progress(summary.cases);
+            after = last;
+        }
+        self.store.replace_analytics(tally).await?;
+        Ok(summary)
+    }
+
+    /// Rebuilds the rows when cases from before they were kept are stored.
+    pub async fn rebuild_analytics_if_stale(&self) -> Result<Option<RebuildSummary>, AppError> {
+        if !self.store.analytics_stale().await? {
+            return Ok(None);
+        }
+        self.rebuild_analytics(2_000, |_| {}).await.map(Some)
+    }
+}
