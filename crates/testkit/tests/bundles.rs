@@ -459,6 +459,11 @@ async fn a_bundle_asks_only_what_its_theme_has() {
     assert!(mine.body["bundles"].as_array().unwrap().is_empty());
     let cases = t.get("/api/v1/cases", &applicant).await;
     assert!(cases.body["cases"].as_array().unwrap().is_empty());
+    // A body is an object, never an array read as the fields in order.
+    let r = t
+        .post("/api/v1/bundles", &applicant, json!(["T-RESTAURANT"]))
+        .await;
+    assert_error(&r, StatusCode::UNPROCESSABLE_ENTITY, "invalid_body");
     // Staff do not apply for themselves.
     let clerk = t.login("clerk").await;
     let r = t

@@ -13,16 +13,27 @@ use onestamp_app::auth::Session;
 use crate::error::{ApiError, Code};
 
 /// A JSON body; malformed JSON is 400, the wrong shape or types 422, too large 413.
+/// Every request body of the API is a JSON object: anything else is 422 (serde
+/// would otherwise read an array as a struct's fields in order).
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned> FromRequest<App> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &App) -> Result<Self, ApiError> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(ApiJson(v)),
-            Err(rejection) => Err(json_rejection(rejection)),
+        let value = match axum::Json::<serde_json::Value>::from_request(req, state).await {
+            Ok(axum::Json(v)) => v,
+            Err(rejection) => return Err(json_rejection(rejection)),
+        };
+        if !value.is_object() {
+            return Err(ApiError::new(
+                Code::InvalidBody,
+                "请求内容须为 JSON 对象（{…}），各字段见接口文档",
+            ));
         }
+        serde_json::from_value(value)
+            .map(ApiJson)
+            .map_err(|e| ApiError::new(Code::InvalidBody, format!("请求内容字段或类型不正确：{e}")))
     }
 }
 

@@ -79,14 +79,8 @@ async fn save_settings(
     Caller(s): Caller,
     ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<Json<NotificationSettings>, ApiError> {
-    // Every field may be left out, so only an object is a request (serde
-    // would read a JSON array as the fields in order).
-    if !body.is_object() {
-        return Err(ApiError::new(
-            Code::InvalidBody,
-            "请求体须为 JSON 对象：{\"email\", \"mobile\", \"events\"}",
-        ));
-    }
+    // `ApiJson` takes only an object; its fields are read here to say in
+    // words what is wrong.
     let req: NotificationSettingsRequest = serde_json::from_value(body).map_err(|_| {
         ApiError::new(
             Code::InvalidBody,
