@@ -9,6 +9,7 @@
 //! [`onestamp_app::App`], and render its answer or its error.
 
 mod admin;
+mod admin_licences;
 mod analytics;
 mod apply;
 mod cases;
@@ -189,10 +190,13 @@ fn oversight_routes() -> Router<App> {
         )
         .route("/admin/webhooks/{id}/enabled", post(webhooks::set_enabled))
         .route("/admin/deliveries/{id}/retry", post(webhooks::retry))
-        .route("/admin/licences", get(admin::licences))
-        .route("/admin/licences/{id}", get(admin::licence))
-        .route("/admin/licences/{id}/revoke", post(admin::revoke))
-        .route("/admin/licences/{id}/replace", post(admin::replace))
+        .route("/admin/licences", get(admin_licences::licences))
+        .route("/admin/licences/{id}", get(admin_licences::licence))
+        .route("/admin/licences/{id}/revoke", post(admin_licences::revoke))
+        .route(
+            "/admin/licences/{id}/replace",
+            post(admin_licences::replace),
+        )
         .route("/regulation", get(regulation::list))
         .route("/regulation/licences/{id}", get(regulation::detail))
         .route(
@@ -203,7 +207,7 @@ fn oversight_routes() -> Router<App> {
         .route("/regulation/feed/{id}/claim", post(regulation::claim))
         .route(
             "/admin/supervision-results/{id}/handled",
-            post(admin::handle_result),
+            post(admin_licences::handle_result),
         )
 }
 

@@ -18,7 +18,7 @@ use onestamp_app::{App, AppError};
 use onestamp_domain::licence::LicenceStatus;
 use onestamp_domain::role::Role;
 
-use super::admin::standing_class;
+use super::admin_licences::standing_class;
 use super::session::PageUser;
 use super::{Chrome, PageQuery, Template, error_page, render};
 
