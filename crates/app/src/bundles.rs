@@ -381,18 +381,16 @@ impl App {
 
     /// What a change closing `case` (as it will be) does to its bundle: the
     /// waiting children it lets start, those that can never start, and the
-    /// combined licence once every permit is issued. `None` when the case is
-    /// no child of a bundle.
+    /// combined licence once every permit is issued; `b` is the bundle the
+    /// case is a child of.
     pub(crate) async fn bundle_step(
         &self,
         session: &Session,
+        b: &StoredBundle,
         case: &Case,
         licence: Option<&StoredLicence>,
         now: DateTime<Utc>,
     ) -> Result<Option<BundleStep>, AppError> {
-        let Some(b) = self.store.bundle_of_case(case.id).await? else {
-            return Ok(None);
-        };
         let children = domain_children(&b, Some(case));
         let on = b.body.on_denial;
         let ready = bundle::ready(&children, on);
@@ -479,6 +477,7 @@ impl App {
     /// bundle's one request, naming every item that waits for a correction.
     pub(crate) async fn bundle_messages(
         &self,
+        b: &StoredBundle,
         next: &Case,
         messages: &mut [crate::store::NewMessage],
     ) -> Result<(), AppError> {
@@ -487,11 +486,8 @@ impl App {
         if !messages.iter().any(|m| m.message.audience == applicant) {
             return Ok(());
         }
-        let Some(b) = self.store.bundle_of_case(next.id).await? else {
-            return Ok(());
-        };
         let mut asking = Vec::new();
-        for c in domain_children(&b, Some(next)) {
+        for c in domain_children(b, Some(next)) {
             if let ChildState::Case {
                 status: CaseStatus::Correction,
                 ..

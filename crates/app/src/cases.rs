@@ -464,15 +464,21 @@ impl App {
         );
         let (feed, feed_messages) = self.decision_feed(&next, &item, &decision.event).await?;
         let mut messages = messages;
-        self.bundle_messages(&next, &mut messages).await?;
-        messages.extend(feed_messages);
-        // A child of a bundle that closes may let others start (联审联办).
-        let bundle = if next.status.is_closed() && !case.status.is_closed() {
-            self.bundle_step(session, &next, sealed.as_ref().map(|s| &s.licence), now)
-                .await?
-        } else {
-            None
+        // A child of a bundle (联审联办): its applicant hears of the bundle, and
+        // closing it may let others start.
+        let bundle = match self.store.bundle_of_case(case.id).await? {
+            Some(b) => {
+                self.bundle_messages(&b, &next, &mut messages).await?;
+                if next.status.is_closed() && !case.status.is_closed() {
+                    self.bundle_step(session, &b, &next, sealed.as_ref().map(|s| &s.licence), now)
+                        .await?
+                } else {
+                    None
+                }
+            }
+            None => None,
         };
+        messages.extend(feed_messages);
         let event_role = decision.event.actor_role;
         let tally = analytics::of_step(&next, &decision.event, &self.settings.calendar);
         self.store
