@@ -391,7 +391,7 @@ impl App {
         licence: Option<&StoredLicence>,
         now: DateTime<Utc>,
     ) -> Result<Option<BundleStep>, AppError> {
-        let children = domain_children(&b, Some(case));
+        let children = domain_children(b, Some(case));
         let on = b.body.on_denial;
         let ready = bundle::ready(&children, on);
         let mut cancel = bundle::cancelled(&children, on);
@@ -419,7 +419,7 @@ impl App {
             };
             for code in ready {
                 match self
-                    .start_child(&filing, &b, &code, case, licence, plan.as_ref(), now)
+                    .start_child(&filing, b, &code, case, licence, plan.as_ref(), now)
                     .await
                 {
                     Ok(new) => start.push((code, new)),
@@ -447,7 +447,7 @@ impl App {
         }
         let combined = match theme.as_ref().and_then(|t| t.combined_licence.as_ref()) {
             Some(spec) if bundle::status(&after, on) == BundleStatus::Issued => {
-                let sealed = self.seal_combined(&b, case, spec, licence).await?;
+                let sealed = self.seal_combined(b, case, spec, licence).await?;
                 audit.extend(sealed.facts(now, Some(session.user.id)));
                 Some(sealed.licence)
             }

@@ -280,26 +280,3 @@ pub async fn replace(
         Err(e) => error_page(user.chrome(&app), e, Some(back)),
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::multipart;
-
-    #[test]
-    fn a_multipart_body_gives_its_fields_and_file() {
-        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\nabc\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"c.yaml\"\r\nContent-Type: application/yaml\r\n\r\nitems: []\r\n\r\n--XyZ--\r\n";
-        let parts = multipart("multipart/form-data; boundary=XyZ", body).unwrap_or_default();
-        assert_eq!(parts.len(), 2);
-        assert_eq!(parts[0].name, "csrf");
-        assert_eq!(parts[0].data, b"abc");
-        assert_eq!(parts[1].filename.as_deref(), Some("c.yaml"));
-        assert_eq!(parts[1].data, b"items: []\r\n");
-    }
-
-    #[test]
-    fn a_body_that_is_not_multipart_gives_nothing() {
-        assert!(multipart("application/x-www-form-urlencoded", b"a=1").is_none());
-        assert!(multipart("multipart/form-data; boundary=Q", b"garbage").is_none());
-        assert!(multipart("multipart/form-data", b"--\r\n").is_none());
-    }
-}
