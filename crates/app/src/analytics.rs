@@ -437,7 +437,13 @@ impl App {
     async fn volumes_of(&self, scope: Scope, items: &[Item]) -> Result<Volumes, AppError> {
         let filter = scope.filter();
         let rows = self.store.volume(&filter).await?;
-        let by_day = self.store.volume_by_day(&filter).await?;
+        // A long period is drawn by month (its month rows), a short one by day.
+        let monthly = (filter.to - filter.from).num_days() > 62;
+        let by_day = if monthly {
+            self.store.volume_by_month(&filter).await?
+        } else {
+            self.store.volume_by_day(&filter).await?
+        };
         let names: HashMap<&str, &Item> = items.iter().map(|i| (i.code.as_str(), i)).collect();
         let departments: HashMap<String, String> = self
             .store
@@ -494,7 +500,17 @@ impl App {
                 .collect(),
             by_day: by_day
                 .into_iter()
-                .map(|(d, c)| VolumeLine::new(d.to_string(), d.format("%m-%d").to_string(), c))
+                .map(|(d, c)| {
+                    if monthly {
+                        VolumeLine::new(
+                            d.format("%Y-%m").to_string(),
+                            d.format("%Y年%-m月").to_string(),
+                            c,
+                        )
+                    } else {
+                        VolumeLine::new(d.to_string(), d.format("%m-%d").to_string(), c)
+                    }
+                })
                 .collect(),
             scope,
         })
@@ -578,13 +594,12 @@ impl App {
     }
 
     async fn overdue_of(&self, scope: Scope) -> Result<Overdue, AppError> {
-        // Overdue tasks are of now, across items: a department filter or a
-        // regulator's reach shows none of them by person (tasks are the bureau's).
-        let rows = if scope.items.is_some() {
-            Vec::new()
-        } else {
-            self.store.overdue_by_holder(self.clock.now()).await?
-        };
+        // Overdue tasks are of now, whatever the period; a department filter
+        // or a regulator's reach keeps the tasks of its items.
+        let rows = self
+            .store
+            .overdue_by_holder(self.clock.now(), scope.items.as_deref())
+            .await?;
         let names = self
             .staff_names(rows.iter().map(|(u, _, _)| *u).collect())
             .await?;

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use chrono::Datelike;
+use chrono::{Datelike, Months};
 
 use onestamp_domain::analytics::{self, Counters, Tally};
 use onestamp_domain::rating::RatingLevel;
@@ -18,19 +18,28 @@ impl App {
     /// month's on-time rate and the overdue tasks; public, no personal data.
     pub async fn hall_display(&self) -> Result<Display, AppError> {
         let today = self.today();
+        let first = today.with_day(1).unwrap_or(today);
+        // The month's rows (nothing lies after today) and today's day rows.
         let month = AnalyticsFilter {
-            from: today.with_day(1).unwrap_or(today),
+            from: first,
+            to: first
+                .checked_add_months(Months::new(1))
+                .and_then(|d| d.pred_opt())
+                .unwrap_or(today),
+            items: None,
+        };
+        let mut this_month = Counters::default();
+        for row in self.store.volume(&month).await? {
+            this_month.add(&row.counters);
+        }
+        let day = AnalyticsFilter {
+            from: today,
             to: today,
             items: None,
         };
-        let days = self.store.volume_by_day(&month).await?;
-        let mut this_month = Counters::default();
         let mut today_counts = Counters::default();
-        for (d, c) in &days {
-            this_month.add(c);
-            if *d == today {
-                today_counts = *c;
-            }
+        for (_, c) in self.store.volume_by_day(&day).await? {
+            today_counts.add(&c);
         }
         let in_progress = self.store.open_case_count().await?;
         let overdue = self.store.overdue_count(self.clock.now()).await?;

@@ -2,8 +2,15 @@
 //! the transaction of each change, in key order (the tally's maps are sorted,
 //! so concurrent writers on PostgreSQL lock shared rows in one order), and the
 //! sums the figures read: a day range of small rows, never the cases.
+//!
+//! Every row is written twice: under its day (`YYYY-MM-DD`) and under its
+//! month (`YYYY-MM`), which holds the month's sum. A period reads the month
+//! rows of the whole months it covers and the day rows of the days at either
+//! end, so a year is twelve rows per key instead of 365.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 use sqlx::AnyConnection;
 
 use onestamp_app::store::{
@@ -22,21 +29,46 @@ fn day_text(day: NaiveDate) -> String {
     day.format("%Y-%m-%d").to_string()
 }
 
+fn month_text(day: NaiveDate) -> String {
+    day.format("%Y-%m").to_string()
+}
+
+/// The rows of `map` under their day and again under their month, summed;
+/// sorted, so that concurrent writers lock shared rows in one order.
+fn periods<K, R: Ord + Clone, V: Default>(
+    map: &BTreeMap<K, V>,
+    split: impl Fn(&K) -> (NaiveDate, R),
+    add: impl Fn(&mut V, &V),
+) -> BTreeMap<(String, R), V> {
+    let mut out: BTreeMap<(String, R), V> = BTreeMap::new();
+    for (k, v) in map {
+        let (day, rest) = split(k);
+        add(out.entry((day_text(day), rest.clone())).or_default(), v);
+        add(out.entry((month_text(day), rest)).or_default(), v);
+    }
+    out
+}
+
 fn parse_day(s: &str) -> R<NaiveDate> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| corrupt(format!("analytics day '{s}'")))
 }
 
 /// Adds `tally` to the rows, inside the caller's transaction.
 pub(crate) async fn write(conn: &mut AnyConnection, tally: &Tally) -> R<()> {
-    let volume: Vec<_> = tally.volume.iter().filter(|(_, c)| !c.is_zero()).collect();
+    let volume = periods(
+        &tally.volume,
+        |(day, item, channel)| (*day, (item.clone(), channel.clone())),
+        Counters::add,
+    );
+    let volume: Vec<_> = volume.iter().filter(|(_, c)| !c.is_zero()).collect();
     let cols = Counters::COLUMNS;
     for chunk in volume.chunks(ROWS) {
         let mut b = Sql::new(format!(
             "INSERT INTO analytics_volume (day, item_code, channel, {}) VALUES ",
             cols.join(", ")
         ));
-        b.values(chunk, |row, ((day, item, channel), c)| {
-            row.bind(day_text(*day))
+        b.values(chunk, |row, ((day, (item, channel)), c)| {
+            row.bind(day.clone())
                 .bind(item.clone())
                 .bind(channel.clone());
             for v in c.values() {
@@ -53,12 +85,18 @@ pub(crate) async fn write(conn: &mut AnyConnection, tally: &Tally) -> R<()> {
         ));
         b.execute(&mut *conn).await?;
     }
-    let times: Vec<_> = tally.times.iter().collect();
+    let add = |a: &mut i64, b: &i64| *a += *b;
+    let times = periods(
+        &tally.times,
+        |(day, item, stage, bucket)| (*day, (item.clone(), stage.clone(), *bucket)),
+        add,
+    );
+    let times: Vec<_> = times.iter().collect();
     for chunk in times.chunks(ROWS) {
         let mut b =
             Sql::new("INSERT INTO analytics_times (day, item_code, stage, bucket, n) VALUES ");
-        b.values(chunk, |row, ((day, item, stage, bucket), n)| {
-            row.bind(day_text(*day))
+        b.values(chunk, |row, ((day, (item, stage, bucket)), n)| {
+            row.bind(day.clone())
                 .bind(item.clone())
                 .bind(stage.clone())
                 .bind(i64::try_from(*bucket).unwrap_or(0))
@@ -77,13 +115,18 @@ pub(crate) async fn write(conn: &mut AnyConnection, tally: &Tally) -> R<()> {
         ),
         ("analytics_refusals", "kind, reason", &tally.refusals),
     ] {
-        let rows: Vec<_> = map.iter().collect();
+        let rows = periods(
+            map,
+            |(day, item, a, d)| (*day, (item.clone(), a.clone(), d.clone())),
+            add,
+        );
+        let rows: Vec<_> = rows.iter().collect();
         for chunk in rows.chunks(ROWS) {
             let mut b = Sql::new(format!(
                 "INSERT INTO {table} (day, item_code, {key}, n) VALUES "
             ));
-            b.values(chunk, |row, ((day, item, a, d), n)| {
-                row.bind(day_text(*day))
+            b.values(chunk, |row, ((day, (item, a, d)), n)| {
+                row.bind(day.clone())
                     .bind(item.clone())
                     .bind(a.clone())
                     .bind(d.clone())
@@ -95,14 +138,19 @@ pub(crate) async fn write(conn: &mut AnyConnection, tally: &Tally) -> R<()> {
             b.execute(&mut *conn).await?;
         }
     }
-    let ratings: Vec<_> = tally.ratings.iter().collect();
+    let ratings = periods(
+        &tally.ratings,
+        |(day, item, channel, staff)| (*day, (item.clone(), channel.clone(), *staff)),
+        RatingDelta::add,
+    );
+    let ratings: Vec<_> = ratings.iter().collect();
     for chunk in ratings.chunks(ROWS) {
         let mut b = Sql::new(
             "INSERT INTO analytics_ratings (day, item_code, channel, staff_id, ended, rated, good,
                  bad, voided) VALUES ",
         );
-        b.values(chunk, |row, ((day, item, channel, staff), r)| {
-            row.bind(day_text(*day))
+        b.values(chunk, |row, ((day, (item, channel, staff)), r)| {
+            row.bind(day.clone())
                 .bind(item.clone())
                 .bind(channel.clone())
                 .bind(*staff)
@@ -125,13 +173,33 @@ pub(crate) async fn write(conn: &mut AnyConnection, tally: &Tally) -> R<()> {
     Ok(())
 }
 
-/// `WHERE day BETWEEN … AND item_code IN (…)` of a filter.
-fn filtered(b: &mut Sql, f: &AnalyticsFilter) {
-    b.push(" WHERE day >= ")
-        .bind(day_text(f.from))
-        .push(" AND day <= ")
-        .bind(day_text(f.to));
-    if let Some(items) = &f.items {
+/// The keys of `[from, to]`: the month rows of the whole months, and a day
+/// range (within one month, so never holding a month key) at either end.
+fn period_keys(from: NaiveDate, to: NaiveDate) -> (Vec<String>, Vec<(NaiveDate, NaiveDate)>) {
+    let mut months = Vec::new();
+    let mut ranges = Vec::new();
+    let mut cur = from;
+    while cur <= to {
+        let first = cur.with_day(1).unwrap_or(cur);
+        let next_month = first.checked_add_months(chrono::Months::new(1));
+        let month_end = next_month
+            .and_then(|d| d.checked_sub_days(Days::new(1)))
+            .unwrap_or(to);
+        if cur.day() == 1 && month_end <= to {
+            months.push(month_text(cur));
+        } else {
+            ranges.push((cur, month_end.min(to)));
+        }
+        match next_month {
+            Some(n) => cur = n,
+            None => break,
+        }
+    }
+    (months, ranges)
+}
+
+fn items_in(b: &mut Sql, items: Option<&[String]>) {
+    if let Some(items) = items {
         if items.is_empty() {
             b.push(" AND 1 = 0");
         } else {
@@ -145,6 +213,47 @@ fn filtered(b: &mut Sql, f: &AnalyticsFilter) {
             b.push(")");
         }
     }
+}
+
+/// `WHERE` the filter's period (month rows and day rows, never both for one
+/// day) `AND item_code IN (…)`.
+fn filtered(b: &mut Sql, f: &AnalyticsFilter) {
+    let (months, ranges) = period_keys(f.from, f.to);
+    b.push(" WHERE (1 = 0");
+    if !months.is_empty() {
+        b.push(" OR day IN (");
+        for (i, m) in months.into_iter().enumerate() {
+            if i > 0 {
+                b.push(", ");
+            }
+            b.bind(m);
+        }
+        b.push(")");
+    }
+    for (a, z) in ranges {
+        b.push(" OR (day >= ")
+            .bind(day_text(a))
+            .push(" AND day <= ")
+            .bind(day_text(z))
+            .push(")");
+    }
+    b.push(")");
+    items_in(b, f.items.as_deref());
+}
+
+/// `WHERE` the day rows (or the month rows) of the filter's period.
+fn filtered_series(b: &mut Sql, f: &AnalyticsFilter, monthly: bool) {
+    let (from, to, width) = if monthly {
+        (month_text(f.from), month_text(f.to), 7)
+    } else {
+        (day_text(f.from), day_text(f.to), 10)
+    };
+    b.push(" WHERE day >= ")
+        .bind(from)
+        .push(" AND day <= ")
+        .bind(to)
+        .push(&format!(" AND length(day) = {width}"));
+    items_in(b, f.items.as_deref());
 }
 
 fn sums() -> String {
@@ -210,21 +319,38 @@ pub(crate) async fn volume(db: &Db, f: &AnalyticsFilter) -> R<Vec<VolumeRow>> {
 }
 
 pub(crate) async fn volume_by_day(db: &Db, f: &AnalyticsFilter) -> R<Vec<(NaiveDate, Counters)>> {
+    series(db, f, false).await
+}
+
+/// Counters per month, each under its first day.
+pub(crate) async fn volume_by_month(db: &Db, f: &AnalyticsFilter) -> R<Vec<(NaiveDate, Counters)>> {
+    series(db, f, true).await
+}
+
+async fn series(db: &Db, f: &AnalyticsFilter, monthly: bool) -> R<Vec<(NaiveDate, Counters)>> {
     let mut b = Sql::new(format!(
         "SELECT day AS k1, '' AS k2, {} FROM analytics_volume",
         sums()
     ));
-    filtered(&mut b, f);
+    filtered_series(&mut b, f, monthly);
     b.push(" GROUP BY day ORDER BY day");
     let rows: Vec<SumRow> = b.fetch_all(db).await?;
     rows.iter()
-        .map(|r| Ok((parse_day(&r.k1)?, r.counters())))
+        .map(|r| {
+            let day = if monthly {
+                parse_day(&format!("{}-01", r.k1))?
+            } else {
+                parse_day(&r.k1)?
+            };
+            Ok((day, r.counters()))
+        })
         .collect()
 }
 
+/// The month rows only: each case counted once.
 pub(crate) async fn volume_all_time(db: &Db) -> R<Counters> {
     let b = Sql::new(format!(
-        "SELECT '' AS k1, '' AS k2, {} FROM analytics_volume",
+        "SELECT '' AS k1, '' AS k2, {} FROM analytics_volume WHERE length(day) = 7",
         sums()
     ));
     let rows: Vec<SumRow> = b.fetch_all(db).await?;
@@ -317,16 +443,21 @@ pub(crate) async fn ratings(db: &Db, f: &AnalyticsFilter) -> R<Vec<RatingRow>> {
         .collect())
 }
 
-/// Reads `cases_open_task_deadline`: only the open tasks already late.
-pub(crate) async fn overdue_by_holder(db: &Db, now: DateTime<Utc>) -> R<Vec<(UserId, Stage, i64)>> {
-    let rows: Vec<(i64, String, i64)> = sqlx::query_as(
+/// Reads `cases_open_task_deadline`: only the open tasks already late, of
+/// the given items when there are any.
+pub(crate) async fn overdue_by_holder(
+    db: &Db,
+    now: DateTime<Utc>,
+    items: Option<&[String]>,
+) -> R<Vec<(UserId, Stage, i64)>> {
+    let mut b = Sql::new(
         "SELECT task_assignee, task_stage, count(*) FROM cases
-         WHERE task_assignee IS NOT NULL AND task_deadline < $1
-         GROUP BY task_assignee, task_stage ORDER BY 3 DESC, 1, 2",
-    )
-    .bind(millis(now))
-    .fetch_all(&db.read)
-    .await?;
+         WHERE task_assignee IS NOT NULL AND task_deadline < ",
+    );
+    b.bind(millis(now));
+    items_in(&mut b, items);
+    b.push(" GROUP BY task_assignee, task_stage ORDER BY 3 DESC, 1, 2");
+    let rows: Vec<(i64, String, i64)> = b.fetch_all(db).await?;
     rows.into_iter()
         .map(|(user, stage, n)| Ok((user, parse_enum(&stage, Stage::parse, "stage")?, n)))
         .collect()
@@ -371,26 +502,10 @@ pub(crate) async fn licence_counts(
     until: NaiveDate,
     items: Option<&[String]>,
 ) -> R<LicenceCounts> {
-    let scope = |b: &mut Sql| {
-        if let Some(items) = items {
-            if items.is_empty() {
-                b.push(" AND 1 = 0");
-            } else {
-                b.push(" AND item_code IN (");
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        b.push(", ");
-                    }
-                    b.bind(item.clone());
-                }
-                b.push(")");
-            }
-        }
-    };
     let count = |status: &str, expiring: bool| {
         let mut b = Sql::new("SELECT count(*) FROM licences WHERE status = ");
         b.bind(status.to_string());
-        scope(&mut b);
+        items_in(&mut b, items);
         if expiring {
             b.push(" AND valid_until IS NOT NULL AND valid_until <= ")
                 .bind(day_text(until));

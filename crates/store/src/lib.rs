@@ -379,13 +379,15 @@ delegate! {
         fn volume(filter: &AnalyticsFilter) -> Vec<VolumeRow> = analytics::volume;
         fn volume_by_day(filter: &AnalyticsFilter) -> Vec<(NaiveDate, onestamp_domain::analytics::Counters)>
             = analytics::volume_by_day;
+        fn volume_by_month(filter: &AnalyticsFilter) -> Vec<(NaiveDate, onestamp_domain::analytics::Counters)>
+            = analytics::volume_by_month;
         fn volume_all_time() -> onestamp_domain::analytics::Counters = analytics::volume_all_time;
         fn stage_times(filter: &AnalyticsFilter) -> Vec<TimeRow> = analytics::stage_times;
         fn correction_counts(filter: &AnalyticsFilter) -> Vec<KeyedCount> = analytics::corrections;
         fn refusal_counts(filter: &AnalyticsFilter, limit: u32) -> Vec<KeyedCount>
             = analytics::refusals;
         fn rating_rows(filter: &AnalyticsFilter) -> Vec<RatingRow> = analytics::ratings;
-        fn overdue_by_holder(now: DateTime<Utc>) -> Vec<(UserId, Stage, i64)>
+        fn overdue_by_holder(now: DateTime<Utc>, items: Option<&[String]>) -> Vec<(UserId, Stage, i64)>
             = analytics::overdue_by_holder;
         fn licence_counts(until: NaiveDate, items: Option<&[String]>) -> LicenceCounts
             = analytics::licence_counts;

@@ -82,6 +82,11 @@ pub trait AnalyticsStore: Send + Sync {
         &self,
         filter: &AnalyticsFilter,
     ) -> Result<Vec<(NaiveDate, Counters)>, StoreError>;
+    /// Counters per month (each under its first day), oldest first.
+    async fn volume_by_month(
+        &self,
+        filter: &AnalyticsFilter,
+    ) -> Result<Vec<(NaiveDate, Counters)>, StoreError>;
     /// Counters of every day ever: the open cases are submitted minus ended.
     async fn volume_all_time(&self) -> Result<Counters, StoreError>;
     async fn stage_times(&self, filter: &AnalyticsFilter) -> Result<Vec<TimeRow>, StoreError>;
@@ -103,6 +108,7 @@ pub trait AnalyticsStore: Send + Sync {
     async fn overdue_by_holder(
         &self,
         now: DateTime<Utc>,
+        items: Option<&[String]>,
     ) -> Result<Vec<(UserId, Stage, i64)>, StoreError>;
     /// Open tasks past their deadline at `now`, in all (an index-only count).
     async fn overdue_count(&self, now: DateTime<Utc>) -> Result<i64, StoreError>;

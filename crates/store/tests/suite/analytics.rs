@@ -108,9 +108,33 @@ pub async fn analytics_rows_follow_their_changes_and_sum_by_period_and_item(stor
     let mut late = case(&applicant, "ITEM-A", Some(overdue_clerk.id), Some(30));
     late.submitted_at = at(20);
     store.create_case(new_case(late, DAY)).await.unwrap();
-    let overdue = store.overdue_by_holder(at(60)).await.unwrap();
+    let overdue = store.overdue_by_holder(at(60), None).await.unwrap();
     assert_eq!(overdue, [(overdue_clerk.id, Stage::Intake, 1)]);
-    assert!(store.overdue_by_holder(at(0)).await.unwrap().is_empty());
+    assert!(store.overdue_by_holder(at(0), None).await.unwrap().is_empty());
+    // …of a department's items only, when asked.
+    let items_a = ["ITEM-A".to_string()];
+    let items_b = ["ITEM-B".to_string()];
+    assert_eq!(
+        store
+            .overdue_by_holder(at(60), Some(&items_a))
+            .await
+            .unwrap(),
+        overdue
+    );
+    assert!(
+        store
+            .overdue_by_holder(at(60), Some(&items_b))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .overdue_by_holder(at(60), Some(&[]))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(store.overdue_count(at(60)).await.unwrap(), 1);
     assert_eq!(store.overdue_count(at(0)).await.unwrap(), 0);
     assert_eq!(
@@ -142,13 +166,14 @@ pub async fn analytics_rows_follow_their_changes_and_sum_by_period_and_item(stor
             ..RatingDelta::default()
         },
     );
-    t.volume.insert(
-        (day(5), "ITEM-A".into(), "web".into()),
-        Counters {
-            issued: 1,
-            ..Counters::default()
-        },
-    );
+    let issued = Counters {
+        issued: 1,
+        ..Counters::default()
+    };
+    let other = |m: u32, d: u32| NaiveDate::from_ymd_opt(2026, m, d).expect("date");
+    for d in [other(2, 27), day(5), other(4, 2)] {
+        t.volume.insert((d, "ITEM-A".into(), "web".into()), issued);
+    }
     // A rebuild replaces every row at once.
     store.replace_analytics(t).await.unwrap();
     assert!(!store.analytics_stale().await.unwrap());
@@ -161,7 +186,45 @@ pub async fn analytics_rows_follow_their_changes_and_sum_by_period_and_item(stor
     let corrections = store.correction_counts(&all(1, 31)).await.unwrap();
     assert_eq!(corrections[0].n, 4);
     let total = store.volume_all_time().await.unwrap();
-    assert_eq!((total.submitted, total.issued), (0, 1));
+    assert_eq!((total.submitted, total.issued), (0, 3));
+    // A period reads whole months from their month rows and the days at
+    // either end from the day rows, each day once.
+    let period = |from: NaiveDate, to: NaiveDate| AnalyticsFilter {
+        from,
+        to,
+        items: None,
+    };
+    for (from, to, want) in [
+        (other(2, 27), other(4, 2), 3),
+        (other(2, 28), other(4, 1), 1),
+        (day(1), day(31), 1),
+        (day(6), day(31), 0),
+        (other(1, 1), other(12, 31), 3),
+        (other(4, 2), other(4, 2), 1),
+    ] {
+        let rows = store.volume(&period(from, to)).await.unwrap();
+        let n: i64 = rows.iter().map(|r| r.counters.issued).sum();
+        assert_eq!(n, want, "{from}..{to}");
+    }
+    let months = store
+        .volume_by_month(&period(other(1, 15), other(4, 30)))
+        .await
+        .unwrap();
+    assert_eq!(
+        months
+            .iter()
+            .map(|(d, c)| (*d, c.issued))
+            .collect::<Vec<_>>(),
+        [(other(2, 1), 1), (other(3, 1), 1), (other(4, 1), 1)]
+    );
+    let days = store
+        .volume_by_day(&period(other(2, 1), other(4, 30)))
+        .await
+        .unwrap();
+    assert_eq!(
+        days.iter().map(|(d, _)| *d).collect::<Vec<_>>(),
+        [other(2, 27), day(5), other(4, 2)]
+    );
     let ratings = store.rating_rows(&all(1, 31)).await.unwrap();
     assert_eq!((ratings[0].staff_id, ratings[0].counts.good), (None, 1));
     assert!(

@@ -65,6 +65,9 @@ pub struct Section {
 struct AnalyticsPage {
     chrome: Chrome,
     month: String,
+    /// The months to choose from (the last two years and the one shown),
+    /// labelled in Chinese whatever the browser's language.
+    months: Vec<MonthChoice>,
     departments: Vec<DepartmentChoice>,
     scope_label: String,
     headline: Vec<(&'static str, String)>,
@@ -73,6 +76,42 @@ struct AnalyticsPage {
     export_query: String,
     /// `&department=…` of the monthly report's address, or nothing.
     report_department: String,
+}
+
+struct MonthChoice {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+/// The 24 months up to `today`'s, newest first, and `shown` if older.
+fn month_choices(today: chrono::NaiveDate, shown: &str) -> Vec<MonthChoice> {
+    let mut out = Vec::new();
+    let mut first = today.with_day(1).unwrap_or(today);
+    for _ in 0..24 {
+        out.push(MonthChoice {
+            value: first.format("%Y-%m").to_string(),
+            label: first.format("%Y年%-m月").to_string(),
+            selected: false,
+        });
+        match first.checked_sub_months(chrono::Months::new(1)) {
+            Some(d) => first = d,
+            None => break,
+        }
+    }
+    if !out.iter().any(|m| m.value == shown) {
+        let label = chrono::NaiveDate::parse_from_str(&format!("{shown}-01"), "%Y-%m-%d")
+            .map_or_else(|_| shown.to_string(), |d| d.format("%Y年%-m月").to_string());
+        out.push(MonthChoice {
+            value: shown.to_string(),
+            label,
+            selected: false,
+        });
+    }
+    for m in &mut out {
+        m.selected = m.value == shown;
+    }
+    out
 }
 
 fn take(tables: &mut Vec<Table>, id: &str) -> Option<Table> {
@@ -201,10 +240,12 @@ pub async fn dashboard(
         Err(e) => return error_page(chrome, e, Some("/".into())),
     };
     let selected = d.scope.department.clone().unwrap_or_default();
+    let month = format!("{:04}-{:02}", d.scope.from.year(), d.scope.from.month());
     render(
         AnalyticsPage {
             chrome,
-            month: format!("{:04}-{:02}", d.scope.from.year(), d.scope.from.month()),
+            months: month_choices(app.today(), &month),
+            month,
             departments: departments
                 .into_iter()
                 .map(|x| DepartmentChoice {
