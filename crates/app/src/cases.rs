@@ -284,9 +284,11 @@ impl App {
         // Documents: the receipt (and the notice of acceptance of a 秒批 case).
         let documents = self.submission_documents(item, self.new_query_code(), &events)?;
         let messages = self.submission_messages(item, &events, sealed.as_ref().map(|s| &s.licence));
+        let feed = self.new_case_feed(item, &events, sealed.as_ref()).await?;
         let tally = analytics::of_history(&case, &events, &self.settings.calendar);
         Ok(NewCase {
             tally,
+            feed,
             case,
             number_prefix,
             events,
@@ -462,7 +464,14 @@ impl App {
             &item,
             sealed.as_ref().map(|s| &s.licence),
         );
-        let (feed, feed_messages) = self.decision_feed(&next, &item, &decision.event).await?;
+        let (mut feed, mut feed_messages) =
+            self.decision_feed(&next, &item, &decision.event).await?;
+        if let Some(s) = &sealed {
+            // A renewal: the old licence's holder and regulators hear of it.
+            let (records, renewal_messages) = self.renewal_feed(s).await?;
+            feed.extend(records);
+            feed_messages.extend(renewal_messages);
+        }
         let mut messages = messages;
         // A child of a bundle (联审联办): its applicant hears of the bundle, and
         // closing it may let others start.

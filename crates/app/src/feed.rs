@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use onestamp_domain::case::{Case, CaseEvent};
 use onestamp_domain::catalogue::Item;
-use onestamp_domain::message::{self, Audience};
+use onestamp_domain::message::{self, Audience, Event};
 use onestamp_domain::role::Role;
 use onestamp_domain::supervision_feed::{
     self as feed, FeedInput, FeedKind, FeedLicence, ResultKind,
@@ -16,11 +16,89 @@ use onestamp_domain::supervision_feed::{
 use onestamp_domain::timing::Light;
 
 use crate::auth::Session;
+use crate::licences::Sealed;
 use crate::store::{
+    PendingFeed,
     FeedQuery, NewFeedRecord, NewMessage, NewSupervisionResult, StoredFeedRecord, StoredLicence,
     StoredSupervisionResult,
 };
 use crate::{App, AppError};
+
+/// The record's message to the regulators of its department.
+fn record_message(
+    record: &NewFeedRecord,
+    audience: Vec<Audience>,
+    item_name: &str,
+    calendar: &onestamp_domain::calendar::Calendar,
+) -> NewMessage {
+    let claim_by = calendar
+        .wall_clock(record.claim_due)
+        .format("%m月%d日%H:%M")
+        .to_string();
+    let m = message::supervision_record(
+        audience,
+        record.kind.label_zh(),
+        item_name,
+        &record.case_number,
+        &claim_by,
+        record.recorded_at,
+    );
+    NewMessage {
+        message: m,
+        case_id: Some(record.case_id),
+        case_number: Some(record.case_number.clone()),
+        licence_id: record.licence_id.clone(),
+        department: Some(record.department.clone()),
+        data: serde_json::json!({
+            "record": record.summary,
+            "department": record.department,
+            "claim_due": record.claim_due,
+        }),
+    }
+}
+
+/// The licence a decision's record carries: the type (and scope) on an
+/// approval before issue; the whole licence when it was issued with it (秒批).
+fn decision_licence(case: &Case, item: &Item, issued: Option<&StoredLicence>) -> Option<FeedLicence> {
+    let c = item.certificate.as_ref()?;
+    Some(FeedLicence {
+        id: issued.map(|l| l.id.clone()),
+        type_code: c.type_code.clone(),
+        type_name: c.name.clone(),
+        scope: c
+            .scope_field
+            .as_ref()
+            .and_then(|k| case.form.get(k))
+            .and_then(|v| v.as_str())
+            .map(str::to_string),
+        issued_on: issued.map(|l| l.issued_on),
+        valid_until: issued.and_then(|l| l.valid_until),
+    })
+}
+
+fn decision_input<'a>(
+    kind: FeedKind,
+    case: &'a Case,
+    item: &'a Item,
+    event: &'a CaseEvent,
+    licence: Option<FeedLicence>,
+) -> FeedInput<'a> {
+    FeedInput {
+        kind,
+        supervising_department: item.supervising_department.as_deref(),
+        item_code: &item.code,
+        item_name: &item.name,
+        item_masks: item.mask_identity,
+        case_id: case.id,
+        case_number: &case.number,
+        submitted_at: case.submitted_at,
+        applicant: &case.applicant,
+        opinion: event.opinion.as_deref(),
+        licence,
+        replaced_by: None,
+        at: event.at,
+    }
+}
 
 /// The largest page of the feed.
 pub const FEED_PAGE_MAX: u32 = 200;
@@ -208,35 +286,87 @@ impl App {
         let Some(kind) = FeedKind::of_action(&event.action) else {
             return Ok((Vec::new(), Vec::new()));
         };
-        let licence = item.certificate.as_ref().map(|c| FeedLicence {
-            id: None,
-            type_code: c.type_code.clone(),
-            type_name: c.name.clone(),
-            scope: c
-                .scope_field
-                .as_ref()
-                .and_then(|k| case.form.get(k))
-                .and_then(|v| v.as_str())
-                .map(str::to_string),
-            issued_on: None,
-            valid_until: None,
-        });
-        let input = FeedInput {
-            kind,
-            supervising_department: item.supervising_department.as_deref(),
-            item_code: &item.code,
-            item_name: &item.name,
-            item_masks: item.mask_identity,
-            case_id: case.id,
-            case_number: &case.number,
-            submitted_at: case.submitted_at,
-            applicant: &case.applicant,
-            opinion: event.opinion.as_deref(),
-            licence,
-            replaced_by: None,
-            at: event.at,
-        };
+        let input = decision_input(kind, case, item, event, decision_licence(case, item, None));
         self.feed_of(&input, &item.name).await
+    }
+
+    /// What a new case tells the regulators, written once the store numbers
+    /// it: the approval of a 秒批 case (with its licence) and, for a renewal,
+    /// the old licence replaced (and its holder told).
+    pub(crate) async fn new_case_feed(
+        &self,
+        item: &Item,
+        events: &[CaseEvent],
+        sealed: Option<&Sealed>,
+    ) -> Result<PendingFeed, AppError> {
+        let (fixed, fixed_messages) = match sealed {
+            Some(s) => self.renewal_feed(s).await?,
+            None => (Vec::new(), Vec::new()),
+        };
+        let decision = events
+            .iter()
+            .rev()
+            .find_map(|e| FeedKind::of_action(&e.action).map(|k| (k, e.clone())));
+        let audience = match (&decision, item.supervising_department.as_deref()) {
+            (Some(_), Some(department)) => self.regulators_of(department).await?,
+            _ => Vec::new(),
+        };
+        if decision.is_none() && fixed.is_empty() && fixed_messages.is_empty() {
+            return Ok(PendingFeed::default());
+        }
+        let item = item.clone();
+        let licence = sealed.map(|s| s.licence.clone());
+        let calendar = self.settings.calendar.clone();
+        let (claim_days, warn_share) = (
+            self.settings.supervision_claim_days,
+            self.settings.warn_share,
+        );
+        Ok(PendingFeed {
+            draft: Some(std::sync::Arc::new(move |case: &Case| {
+                let mut records = Vec::new();
+                let mut messages = Vec::new();
+                if let Some((kind, event)) = &decision {
+                    let licence = decision_licence(case, &item, licence.as_ref());
+                    let input = decision_input(*kind, case, &item, event, licence);
+                    if let Some(record) = feed::record(&input, &calendar, claim_days, warn_share)
+                    {
+                        messages.push(record_message(
+                            &record,
+                            audience.clone(),
+                            &item.name,
+                            &calendar,
+                        ));
+                        records.push(record);
+                    }
+                }
+                // The decision first, then the licence it replaces.
+                records.extend(fixed.iter().cloned());
+                messages.extend(fixed_messages.iter().cloned());
+                (records, messages)
+            })),
+        })
+    }
+
+    /// A renewal's replaced licence: its holder's `licence.replaced` message
+    /// and the regulators' record, as the admin's replacement writes them.
+    pub(crate) async fn renewal_feed(
+        &self,
+        sealed: &Sealed,
+    ) -> Result<(Vec<NewFeedRecord>, Vec<NewMessage>), AppError> {
+        let Some((old_id, _)) = sealed.retire() else {
+            return Ok((Vec::new(), Vec::new()));
+        };
+        let Some(old) = self.store.licence(&old_id).await? else {
+            return Ok((Vec::new(), Vec::new()));
+        };
+        let now = self.clock.now();
+        let new_id = &sealed.licence.id;
+        let mut messages = self.licence_messages(&old, Event::LicenceReplaced, new_id, now);
+        let (feed, feed_messages) = self
+            .licence_feed(&old, FeedKind::Replaced, "许可延续", Some(new_id), now)
+            .await?;
+        messages.extend(feed_messages);
+        Ok((feed, messages))
     }
 
     /// The record of a licence's revocation or replacement (by `replaced_by`),
@@ -298,41 +428,21 @@ impl App {
         ) else {
             return Ok((Vec::new(), Vec::new()));
         };
-        let audience: Vec<Audience> = self
+        let audience = self.regulators_of(&record.department).await?;
+        let msg = record_message(&record, audience, item_name, &self.settings.calendar);
+        Ok((vec![record], vec![msg]))
+    }
+
+    /// Every active regulator whose profile covers `department`.
+    async fn regulators_of(&self, department: &str) -> Result<Vec<Audience>, AppError> {
+        Ok(self
             .store
             .staff_of_role(Role::Regulator)
             .await?
             .into_iter()
-            .filter(|m| feed::covers(&m.profile.departments, &record.department))
+            .filter(|m| feed::covers(&m.profile.departments, department))
             .map(|m| Audience::User(m.user.id))
-            .collect();
-        let claim_by = self
-            .settings
-            .calendar
-            .wall_clock(record.claim_due)
-            .format("%m月%d日%H:%M")
-            .to_string();
-        let m = message::supervision_record(
-            audience,
-            record.kind.label_zh(),
-            item_name,
-            &record.case_number,
-            &claim_by,
-            record.recorded_at,
-        );
-        let msg = NewMessage {
-            message: m,
-            case_id: Some(record.case_id),
-            case_number: Some(record.case_number.clone()),
-            licence_id: record.licence_id.clone(),
-            department: Some(record.department.clone()),
-            data: serde_json::json!({
-                "record": record.summary,
-                "department": record.department,
-                "claim_due": record.claim_due,
-            }),
-        };
-        Ok((vec![record], vec![msg]))
+            .collect())
     }
 
     /// A regulator of the licence's supervising department sends back what

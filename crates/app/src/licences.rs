@@ -795,7 +795,7 @@ impl App {
     }
 
     /// The holder's message about a change of their licence (revoked, replaced).
-    fn licence_messages(
+    pub(crate) fn licence_messages(
         &self,
         l: &StoredLicence,
         event: Event,

@@ -114,7 +114,10 @@ pub(crate) async fn create_in(conn: &mut AnyConnection, new: NewCase) -> R<Case>
     if let Some((old, status)) = &new.retire {
         crate::licences::set_status(conn, old, status).await?;
     }
-    let messages = new.messages.finish(&case);
+    let mut messages = new.messages.finish(&case);
+    let (feed, feed_messages) = new.feed.finish(&case);
+    crate::feed::insert_all(conn, &feed).await?;
+    messages.extend(feed_messages);
     crate::messages::insert_all(conn, &messages, case.updated_at).await?;
     crate::analytics::write(conn, &new.tally).await?;
     Ok(case)

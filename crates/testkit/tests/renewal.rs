@@ -100,6 +100,67 @@ async fn a_renewal_continues_the_old_licence_and_replaces_it() {
         .await;
     assert_eq!(v.body["standing"], "valid", "{:?}", v.body);
 
+    // 审管分离: the regulator hears of the instant approval, with its licence,
+    // and of the old licence replaced; the holder is told of the replacement.
+    let regulator = t.login("regulator").await;
+    let feed = t.get("/api/v1/supervision/feed", &regulator).await;
+    assert_eq!(feed.status, StatusCode::OK, "{:?}", feed.body);
+    let records = feed.body["records"].as_array().unwrap();
+    let kinds: Vec<(&str, &str)> = records
+        .iter()
+        .map(|r| {
+            (
+                r["kind"].as_str().unwrap(),
+                r["licence_id"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("approved", ""),
+            ("approved", new_id.as_str()),
+            ("replaced", old_id.as_str())
+        ],
+        "{records:?}"
+    );
+    let instant = &records[1];
+    assert_eq!(instant["case_id"], r.body["id"]);
+    assert_eq!(instant["summary"]["licence"]["id"], new_id);
+    assert!(
+        instant["summary"]["licence"]["issued_on"].is_string(),
+        "{instant:?}"
+    );
+    assert_eq!(records[2]["summary"]["replaced_by"], new_id);
+    let events_of = |case_id: i64| {
+        let store = t.store.clone();
+        async move {
+            store
+                .case_messages(case_id)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|m| m.event)
+                .collect::<Vec<String>>()
+        }
+    };
+    let old_case = records[2]["case_id"].as_i64().unwrap();
+    assert_eq!(records[0]["case_id"], old_case);
+    let old_events = events_of(old_case).await;
+    assert!(
+        old_events.iter().any(|e| e == "licence.replaced"),
+        "the holder hears of the replacement: {old_events:?}"
+    );
+    let new_events = events_of(r.body["id"].as_i64().unwrap()).await;
+    assert_eq!(
+        new_events
+            .iter()
+            .filter(|e| *e == "supervision.record")
+            .count(),
+        1,
+        "{new_events:?}"
+    );
+
     // The old licence cannot be renewed twice; a wrong number is named.
     let again = t
         .post(

@@ -14,6 +14,35 @@ use super::{NewMessage, StoreError};
 /// A record to write with the change it is about.
 pub use onestamp_domain::supervision_feed::FeedRecord as NewFeedRecord;
 
+/// What a new case's records need: they name the case's number, so they are
+/// made inside the transaction that gives it (with their messages).
+pub type DraftFeed = dyn Fn(&onestamp_domain::case::Case) -> (Vec<NewFeedRecord>, Vec<NewMessage>)
+    + Send
+    + Sync;
+
+#[derive(Clone, Default)]
+pub struct PendingFeed {
+    pub draft: Option<std::sync::Arc<DraftFeed>>,
+}
+
+impl std::fmt::Debug for PendingFeed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingFeed")
+            .field("draft", &self.draft.is_some())
+            .finish()
+    }
+}
+
+impl PendingFeed {
+    /// The records of `case`, as numbered by the store, and their messages.
+    pub fn finish(
+        &self,
+        case: &onestamp_domain::case::Case,
+    ) -> (Vec<NewFeedRecord>, Vec<NewMessage>) {
+        self.draft.as_ref().map(|d| d(case)).unwrap_or_default()
+    }
+}
+
 /// A record as the feed holds it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StoredFeedRecord {

@@ -35,7 +35,7 @@ pub use self::core::CoreStore;
 pub use self::counts::{CountStore, OpsCounts};
 pub use self::documents::{DocumentStore, DraftDocuments, PendingDocuments, StoredDocument};
 pub use self::feed::{
-    FeedQuery, FeedStore, NewFeedRecord, NewSupervisionResult, StoredFeedRecord,
+    FeedQuery, FeedStore, NewFeedRecord, PendingFeed, NewSupervisionResult, StoredFeedRecord,
     StoredSupervisionResult,
 };
 pub use self::hall::{
@@ -167,6 +167,9 @@ pub struct NewCase {
     /// The messages of the submission (and of an instant decision's outcome),
     /// rendered once the case is numbered.
     pub messages: PendingMessages,
+    /// The regulators' records of an instant decision and of a renewal's
+    /// replaced licence, made once the case is numbered.
+    pub feed: PendingFeed,
     /// The analytics counts the submission (and an instant decision) adds.
     pub tally: onestamp_domain::analytics::Tally,
 }

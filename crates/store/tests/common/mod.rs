@@ -215,6 +215,7 @@ pub fn submitted(case: &Case) -> CaseEvent {
 
 pub fn new_case(case: Case, prefix: &str) -> NewCase {
     NewCase {
+        feed: Default::default(),
         events: vec![submitted(&case)],
         audit: vec![fact("case.submit", "")],
         case,
