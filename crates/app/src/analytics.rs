@@ -50,11 +50,11 @@ pub struct Scope {
     /// `2026-03-01 至 2026-03-31`, and the department's name.
     pub label: String,
     #[serde(skip)]
-    items: Option<Vec<String>>,
+    pub(crate) items: Option<Vec<String>>,
 }
 
 impl Scope {
-    fn filter(&self) -> AnalyticsFilter {
+    pub(crate) fn filter(&self) -> AnalyticsFilter {
         AnalyticsFilter {
             from: self.from,
             to: self.to,
@@ -231,6 +231,7 @@ pub struct Dashboard {
     pub refusals: Refusals,
     pub ratings: Ratings,
     pub licences: Licences,
+    pub themes: crate::analytics_themes::ThemeFigures,
 }
 
 /// What a rebuild did.
@@ -321,7 +322,7 @@ impl App {
         ))
     }
 
-    async fn catalogue_items(&self) -> Result<Vec<Item>, AppError> {
+    pub(crate) async fn catalogue_items(&self) -> Result<Vec<Item>, AppError> {
         Ok(self
             .store
             .items()
@@ -358,7 +359,7 @@ impl App {
         self.scope_with(Some(session), query, &items).await
     }
 
-    async fn scope_with(
+    pub(crate) async fn scope_with(
         &self,
         session: Option<&Session>,
         query: &AnalyticsQuery,
@@ -868,6 +869,7 @@ impl App {
             refusals: self.refusals_of(scope.clone(), &items).await?,
             ratings: self.ratings_of(scope.clone(), &items).await?,
             licences: self.licences_of(scope.clone()).await?,
+            themes: self.themes_of(scope.clone()).await?,
             scope,
         })
     }

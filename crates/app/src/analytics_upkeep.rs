@@ -54,6 +54,43 @@ impl App {
         })
     }
 
+    /// The themes' counts of every stored bundle: submitted, and finished
+    /// when its last child closed.
+    async fn themes_tally(&self) -> Result<Tally, AppError> {
+        let cal = &self.settings.calendar;
+        let mut tally = Tally::default();
+        for theme in self.store.themes().await? {
+            for b in self.store.bundles_of_theme(&theme.code, u32::MAX).await? {
+                let channel = b.channel.as_str();
+                tally.merge(analytics::of_bundle_submitted(
+                    &b.theme_code,
+                    channel,
+                    b.submitted_at,
+                    cal,
+                ));
+                let status = crate::bundles::status_of(&b);
+                if !status.is_final() {
+                    continue;
+                }
+                let mut last = b.submitted_at;
+                for (id, _, _) in b.children.iter().filter_map(|c| c.case.as_ref()) {
+                    if let Some(case) = self.store.case(*id).await? {
+                        last = last.max(case.updated_at);
+                    }
+                }
+                tally.merge(analytics::of_bundle_finished(
+                    &b.theme_code,
+                    channel,
+                    status,
+                    b.deadline,
+                    last,
+                    cal,
+                ));
+            }
+        }
+        Ok(tally)
+    }
+
     /// Recomputes every analytics row from the stored cases and ratings, in
     /// batches of `batch` cases; `progress` hears the cases read so far.
     pub async fn rebuild_analytics(
@@ -94,6 +131,7 @@ impl App {
             progress(summary.cases);
             after = last;
         }
+        tally.merge(self.themes_tally().await?);
         self.store.replace_analytics(tally).await?;
         Ok(summary)
     }

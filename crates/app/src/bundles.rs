@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use onestamp_domain::analytics;
 use onestamp_domain::audit::AuditFact;
 use onestamp_domain::bundle::{self, BundleStatus, Child, ChildState};
 use onestamp_domain::case::correction::CorrectionRequest;
@@ -138,6 +139,11 @@ fn on_denial_note(on: OnDenial) -> &'static str {
 
 /// The children as the domain reads them, with `changed` standing for its
 /// stored row.
+/// Where a stored bundle stands now.
+pub(crate) fn status_of(b: &StoredBundle) -> BundleStatus {
+    bundle::status(&domain_children(b, None), b.body.on_denial)
+}
+
 fn domain_children(b: &StoredBundle, changed: Option<&Case>) -> Vec<Child> {
     b.children
         .iter()
@@ -343,6 +349,12 @@ impl App {
                 children,
                 start,
                 audit,
+                tally: analytics::of_bundle_submitted(
+                    &theme.code,
+                    application.channel.as_str(),
+                    now,
+                    &self.settings.calendar,
+                ),
             })
             .await?;
         tracing::info!(bundle_no = %b.number, theme = %b.theme_code, applicant_id = user.id, actor_id = session.user.id, actor = %session.user.username, actor_role = %session.role_names(), "bundle submitted");
@@ -462,6 +474,15 @@ impl App {
                 detail: serde_json::json!({"items": cancel, "after": case.number}),
             });
         }
+        // The step that closes the last child finishes the bundle.
+        let tally = analytics::of_bundle_finished(
+            &b.theme_code,
+            b.channel.as_str(),
+            bundle::status(&after, on),
+            b.deadline,
+            now,
+            &self.settings.calendar,
+        );
         Ok(Some(BundleStep {
             bundle_id: b.id,
             expected_version: b.version,
@@ -469,6 +490,7 @@ impl App {
             cancel,
             combined,
             audit,
+            tally,
         }))
     }
 

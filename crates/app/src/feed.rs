@@ -18,9 +18,8 @@ use onestamp_domain::timing::Light;
 use crate::auth::Session;
 use crate::licences::Sealed;
 use crate::store::{
-    PendingFeed,
-    FeedQuery, NewFeedRecord, NewMessage, NewSupervisionResult, StoredFeedRecord, StoredLicence,
-    StoredSupervisionResult,
+    FeedQuery, NewFeedRecord, NewMessage, NewSupervisionResult, PendingFeed, StoredFeedRecord,
+    StoredLicence, StoredSupervisionResult,
 };
 use crate::{App, AppError};
 
@@ -59,7 +58,11 @@ fn record_message(
 
 /// The licence a decision's record carries: the type (and scope) on an
 /// approval before issue; the whole licence when it was issued with it (秒批).
-fn decision_licence(case: &Case, item: &Item, issued: Option<&StoredLicence>) -> Option<FeedLicence> {
+fn decision_licence(
+    case: &Case,
+    item: &Item,
+    issued: Option<&StoredLicence>,
+) -> Option<FeedLicence> {
     let c = item.certificate.as_ref()?;
     Some(FeedLicence {
         id: issued.map(|l| l.id.clone()),
@@ -328,8 +331,7 @@ impl App {
                 if let Some((kind, event)) = &decision {
                     let licence = decision_licence(case, &item, licence.as_ref());
                     let input = decision_input(*kind, case, &item, event, licence);
-                    if let Some(record) = feed::record(&input, &calendar, claim_days, warn_share)
-                    {
+                    if let Some(record) = feed::record(&input, &calendar, claim_days, warn_share) {
                         messages.push(record_message(
                             &record,
                             audience.clone(),

@@ -65,7 +65,7 @@ impl Table {
 }
 
 /// The names of every table, in the dashboard's order.
-pub const TABLES: [&str; 14] = [
+pub const TABLES: [&str; 16] = [
     "volumes_item",
     "volumes_department",
     "volumes_channel",
@@ -80,6 +80,8 @@ pub const TABLES: [&str; 14] = [
     "ratings_department",
     "ratings_staff",
     "ratings_channel",
+    "themes",
+    "themes_channel",
 ];
 
 const VOLUME_HEADERS: [&str; 11] = [
@@ -300,7 +302,46 @@ pub fn tables(d: &Dashboard) -> Vec<Table> {
             headers: RATING_HEADERS.to_vec(),
             rows: rating_rows(&r.by_channel),
         },
+        Table {
+            id: "themes",
+            title: "一件事一次办（按主题）",
+            headers: THEME_HEADERS.to_vec(),
+            rows: theme_rows(&d.themes.by_theme),
+        },
+        Table {
+            id: "themes_channel",
+            title: "一件事一次办（按渠道）",
+            headers: THEME_HEADERS.to_vec(),
+            rows: theme_rows(&d.themes.by_channel),
+        },
     ]
+}
+
+const THEME_HEADERS: [&str; 7] = [
+    "名称",
+    "申请",
+    "办结",
+    "全部出证",
+    "部分获准",
+    "终止或未获许可",
+    "按时办结率(%)",
+];
+
+fn theme_rows(lines: &[crate::analytics_themes::ThemeLine]) -> Vec<Vec<Cell>> {
+    lines
+        .iter()
+        .map(|l| {
+            vec![
+                Cell::text(l.label.clone()),
+                Cell::int(l.submitted),
+                Cell::int(l.finished),
+                Cell::int(l.issued),
+                Cell::int(l.partly),
+                Cell::int(l.stopped),
+                Cell::rate(l.on_time_rate),
+            ]
+        })
+        .collect()
 }
 
 /// The headline figures of a dashboard, as (label, value) for cards and reports.
@@ -328,6 +369,8 @@ pub fn headline(d: &Dashboard) -> Vec<(&'static str, String)> {
         ("有效证照", d.licences.valid.to_string()),
         ("30日内到期", d.licences.expiring.to_string()),
         ("已吊销/撤销", d.licences.revoked.to_string()),
+        ("主题申请", d.themes.total.submitted.to_string()),
+        ("主题按时办结率", rate(d.themes.total.on_time_rate)),
     ]
 }
 

@@ -228,6 +228,7 @@ pub async fn run(server: &Server, load: SearchLoad) -> anyhow::Result<()> {
         "refusals",
         "ratings",
         "licences",
+        "themes",
     ] {
         let (h, rows) = q
             .time(n, &supervisor, |i| {

@@ -189,6 +189,79 @@ impl RatingDelta {
     }
 }
 
+/// A theme's bundles (一件事一次办): submitted on the day, or finished on it
+/// (all issued, partly issued, stopped or refused), and finished within the
+/// bundle's committed limit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ThemeCounts {
+    pub submitted: i64,
+    pub finished: i64,
+    pub issued: i64,
+    pub partly: i64,
+    pub stopped: i64,
+    pub on_time: i64,
+}
+
+impl ThemeCounts {
+    pub fn add(&mut self, o: &ThemeCounts) {
+        self.submitted += o.submitted;
+        self.finished += o.finished;
+        self.issued += o.issued;
+        self.partly += o.partly;
+        self.stopped += o.stopped;
+        self.on_time += o.on_time;
+    }
+
+    /// The share of finished bundles that ended within their limit.
+    pub fn on_time_rate(&self) -> Option<f64> {
+        percent(self.on_time, self.finished)
+    }
+}
+
+/// (day, theme code, channel).
+pub type ThemeKey = (NaiveDate, String, String);
+
+/// A bundle of `theme` submitted at `at`.
+pub fn of_bundle_submitted(
+    theme: &str,
+    channel: &str,
+    at: DateTime<Utc>,
+    calendar: &Calendar,
+) -> Tally {
+    let mut t = Tally::default();
+    let key = (calendar.date_of(at), theme.to_string(), channel.to_string());
+    t.themes.entry(key).or_default().submitted += 1;
+    t
+}
+
+/// A bundle of `theme` finished at `at` with `status`, committed to end by
+/// `deadline`; nothing for a status that is not final.
+pub fn of_bundle_finished(
+    theme: &str,
+    channel: &str,
+    status: crate::bundle::BundleStatus,
+    deadline: DateTime<Utc>,
+    at: DateTime<Utc>,
+    calendar: &Calendar,
+) -> Tally {
+    use crate::bundle::BundleStatus as S;
+    let mut t = Tally::default();
+    let mut c = ThemeCounts {
+        finished: 1,
+        on_time: i64::from(at <= deadline),
+        ..ThemeCounts::default()
+    };
+    match status {
+        S::Issued => c.issued = 1,
+        S::PartlyIssued => c.partly = 1,
+        S::Stopped | S::Refused => c.stopped = 1,
+        _ => return t,
+    }
+    let key = (calendar.date_of(at), theme.to_string(), channel.to_string());
+    t.themes.insert(key, c);
+    t
+}
+
 /// (day, item, channel).
 pub type VolumeKey = (NaiveDate, String, String);
 /// (day, item, stage or [`TOTAL`], bucket).
@@ -209,6 +282,7 @@ pub struct Tally {
     pub corrections: BTreeMap<CorrectionKey, i64>,
     pub refusals: BTreeMap<RefusalKey, i64>,
     pub ratings: BTreeMap<RatingKey, RatingDelta>,
+    pub themes: BTreeMap<ThemeKey, ThemeCounts>,
 }
 
 impl Tally {
@@ -218,6 +292,7 @@ impl Tally {
             && self.corrections.is_empty()
             && self.refusals.is_empty()
             && self.ratings.is_empty()
+            && self.themes.is_empty()
     }
 
     pub fn merge(&mut self, other: Tally) {
@@ -235,6 +310,9 @@ impl Tally {
         }
         for (k, v) in other.ratings {
             self.ratings.entry(k).or_default().add(&v);
+        }
+        for (k, v) in other.themes {
+            self.themes.entry(k).or_default().add(&v);
         }
     }
 

@@ -51,6 +51,18 @@ pub enum BundleStatus {
 }
 
 impl BundleStatus {
+    /// Whether the bureau has finished the bundle (withdrawals aside): its
+    /// figures count it as finished.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            BundleStatus::Issued
+                | BundleStatus::PartlyIssued
+                | BundleStatus::Stopped
+                | BundleStatus::Refused
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             BundleStatus::InProgress => "in_progress",

@@ -10,13 +10,13 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sqlx::AnyConnection;
 
 use onestamp_app::store::{
     AnalyticsFilter, KeyedCount, LicenceCounts, RatedCase, RatingRow, TimeRow, VolumeRow,
 };
-use onestamp_domain::analytics::{Counters, RatingDelta, Tally};
+use onestamp_domain::analytics::{Counters, RatingDelta, Tally, ThemeCounts};
 use onestamp_domain::case::{Stage, UserId};
 
 use crate::codec::{millis, parse_enum};
@@ -170,32 +170,96 @@ pub(crate) async fn write(conn: &mut AnyConnection, tally: &Tally) -> R<()> {
         );
         b.execute(&mut *conn).await?;
     }
+    let themes = periods(
+        &tally.themes,
+        |(day, theme, channel)| (*day, (theme.clone(), channel.clone())),
+        ThemeCounts::add,
+    );
+    let themes: Vec<_> = themes.iter().collect();
+    for chunk in themes.chunks(ROWS) {
+        let mut b = Sql::new(
+            "INSERT INTO analytics_themes (day, theme_code, channel, submitted, finished, issued,
+                 partly, stopped, on_time) VALUES ",
+        );
+        b.values(chunk, |row, ((day, (theme, channel)), c)| {
+            row.bind(day.clone())
+                .bind(theme.clone())
+                .bind(channel.clone())
+                .bind(c.submitted)
+                .bind(c.finished)
+                .bind(c.issued)
+                .bind(c.partly)
+                .bind(c.stopped)
+                .bind(c.on_time);
+        });
+        b.push(
+            " ON CONFLICT (day, theme_code, channel) DO UPDATE SET
+                 submitted = analytics_themes.submitted + excluded.submitted,
+                 finished = analytics_themes.finished + excluded.finished,
+                 issued = analytics_themes.issued + excluded.issued,
+                 partly = analytics_themes.partly + excluded.partly,
+                 stopped = analytics_themes.stopped + excluded.stopped,
+                 on_time = analytics_themes.on_time + excluded.on_time",
+        );
+        b.execute(&mut *conn).await?;
+    }
     Ok(())
+}
+
+/// Whole months beyond this many are read by a range of month keys (which
+/// walks the day rows between them too) instead of a list of exact keys.
+const LISTED_MONTHS: i64 = 36;
+
+/// The whole months of a period: their keys, or the first and last key.
+#[derive(Debug, PartialEq)]
+enum Months {
+    Listed(Vec<String>),
+    Between(String, String),
 }
 
 /// The keys of `[from, to]`: the month rows of the whole months, and a day
 /// range (within one month, so never holding a month key) at either end.
-fn period_keys(from: NaiveDate, to: NaiveDate) -> (Vec<String>, Vec<(NaiveDate, NaiveDate)>) {
-    let mut months = Vec::new();
+fn period_keys(from: NaiveDate, to: NaiveDate) -> (Months, Vec<(NaiveDate, NaiveDate)>) {
+    let start_of = |d: NaiveDate| d.with_day(1).unwrap_or(d);
+    let end_of = |d: NaiveDate| {
+        start_of(d)
+            .checked_add_months(chrono::Months::new(1))
+            .and_then(|n| n.pred_opt())
+            .unwrap_or(d)
+    };
     let mut ranges = Vec::new();
-    let mut cur = from;
-    while cur <= to {
-        let first = cur.with_day(1).unwrap_or(cur);
-        let next_month = first.checked_add_months(chrono::Months::new(1));
-        let month_end = next_month
-            .and_then(|d| d.checked_sub_days(Days::new(1)))
-            .unwrap_or(to);
-        if cur.day() == 1 && month_end <= to {
-            months.push(month_text(cur));
-        } else {
-            ranges.push((cur, month_end.min(to)));
+    if from > to {
+        return (Months::Listed(Vec::new()), ranges);
+    }
+    let full_start = if from.day() == 1 {
+        from
+    } else {
+        ranges.push((from, end_of(from).min(to)));
+        end_of(from).succ_opt().unwrap_or(from)
+    };
+    let full_end = if to == end_of(to) {
+        to
+    } else {
+        if start_of(to) > from {
+            ranges.push((start_of(to), to));
         }
-        match next_month {
+        start_of(to).pred_opt().unwrap_or(to)
+    };
+    let index = |d: NaiveDate| i64::from(d.year()) * 12 + i64::from(d.month0());
+    if full_start <= full_end && index(full_end) - index(full_start) >= LISTED_MONTHS {
+        let months = Months::Between(month_text(full_start), month_text(full_end));
+        return (months, ranges);
+    }
+    let mut months = Vec::new();
+    let mut cur = full_start;
+    while cur <= full_end {
+        months.push(month_text(cur));
+        match cur.checked_add_months(chrono::Months::new(1)) {
             Some(n) => cur = n,
             None => break,
         }
     }
-    (months, ranges)
+    (Months::Listed(months), ranges)
 }
 
 fn items_in(b: &mut Sql, items: Option<&[String]>) {
@@ -220,15 +284,25 @@ fn items_in(b: &mut Sql, items: Option<&[String]>) {
 fn filtered(b: &mut Sql, f: &AnalyticsFilter) {
     let (months, ranges) = period_keys(f.from, f.to);
     b.push(" WHERE (1 = 0");
-    if !months.is_empty() {
-        b.push(" OR day IN (");
-        for (i, m) in months.into_iter().enumerate() {
-            if i > 0 {
-                b.push(", ");
-            }
-            b.bind(m);
+    match months {
+        Months::Between(first, last) => {
+            b.push(" OR (length(day) = 7 AND day >= ")
+                .bind(first)
+                .push(" AND day <= ")
+                .bind(last)
+                .push(")");
         }
-        b.push(")");
+        Months::Listed(months) if !months.is_empty() => {
+            b.push(" OR day IN (");
+            for (i, m) in months.into_iter().enumerate() {
+                if i > 0 {
+                    b.push(", ");
+                }
+                b.bind(m);
+            }
+            b.push(")");
+        }
+        Months::Listed(_) => {}
     }
     for (a, z) in ranges {
         b.push(" OR (day >= ")
@@ -443,6 +517,45 @@ pub(crate) async fn ratings(db: &Db, f: &AnalyticsFilter) -> R<Vec<RatingRow>> {
         .collect())
 }
 
+/// A theme's counts per theme and channel over the filter's period (its
+/// `items` are not used: themes cross departments).
+pub(crate) async fn theme_counts(
+    db: &Db,
+    f: &AnalyticsFilter,
+) -> R<Vec<(String, String, ThemeCounts)>> {
+    let unfiltered = AnalyticsFilter {
+        items: None,
+        ..f.clone()
+    };
+    let mut b = Sql::new(
+        "SELECT theme_code, channel, CAST(sum(submitted) AS BIGINT), CAST(sum(finished) AS BIGINT),
+             CAST(sum(issued) AS BIGINT), CAST(sum(partly) AS BIGINT),
+             CAST(sum(stopped) AS BIGINT), CAST(sum(on_time) AS BIGINT) FROM analytics_themes",
+    );
+    filtered(&mut b, &unfiltered);
+    b.push(" GROUP BY theme_code, channel ORDER BY theme_code, channel");
+    let rows: Vec<(String, String, i64, i64, i64, i64, i64, i64)> = b.fetch_all(db).await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(theme, channel, submitted, finished, issued, partly, stopped, on_time)| {
+                (
+                    theme,
+                    channel,
+                    ThemeCounts {
+                        submitted,
+                        finished,
+                        issued,
+                        partly,
+                        stopped,
+                        on_time,
+                    },
+                )
+            },
+        )
+        .collect())
+}
+
 /// Reads `cases_open_task_deadline`: only the open tasks already late, of
 /// the given items when there are any.
 pub(crate) async fn overdue_by_holder(
@@ -547,6 +660,7 @@ pub(crate) async fn replace(db: &Db, tally: Tally) -> R<()> {
                 "analytics_corrections",
                 "analytics_refusals",
                 "analytics_ratings",
+                "analytics_themes",
             ] {
                 sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
                     .execute(&mut *c)
@@ -567,4 +681,48 @@ pub(crate) async fn stale(db: &Db) -> R<bool> {
         .fetch_optional(&db.read)
         .await?;
     Ok(row.is_some_and(|(s,)| s != 0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).expect("date")
+    }
+
+    #[test]
+    fn a_period_reads_whole_months_by_their_key_and_its_ends_by_day() {
+        assert_eq!(
+            period_keys(d(2026, 3, 5), d(2026, 3, 20)),
+            (
+                Months::Listed(vec![]),
+                vec![(d(2026, 3, 5), d(2026, 3, 20))]
+            )
+        );
+        assert_eq!(
+            period_keys(d(2026, 2, 27), d(2026, 4, 2)),
+            (
+                Months::Listed(vec!["2026-03".into()]),
+                vec![
+                    (d(2026, 2, 27), d(2026, 2, 28)),
+                    (d(2026, 4, 1), d(2026, 4, 2))
+                ]
+            )
+        );
+        let (months, ranges) = period_keys(d(2026, 1, 1), d(2026, 12, 31));
+        assert_eq!(
+            months,
+            Months::Listed((1..=12).map(|m| format!("2026-{m:02}")).collect())
+        );
+        assert!(ranges.is_empty());
+        assert_eq!(
+            period_keys(d(1, 1, 1), d(9999, 12, 31)),
+            (Months::Between("0001-01".into(), "9999-12".into()), vec![])
+        );
+        assert_eq!(
+            period_keys(d(2026, 3, 2), d(2026, 3, 1)),
+            (Months::Listed(vec![]), vec![])
+        );
+    }
 }

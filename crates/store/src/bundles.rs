@@ -59,6 +59,7 @@ async fn create_in(conn: &mut AnyConnection, new: NewBundle) -> R<i64> {
         fact.subject = number.clone();
     }
     crate::audit::append_all(conn, &facts).await?;
+    crate::analytics::write(conn, &new.tally).await?;
     start(conn, id, new.start).await?;
     Ok(id)
 }
@@ -125,6 +126,7 @@ pub(crate) async fn step_in(conn: &mut AnyConnection, step: &BundleStep) -> R<()
         crate::licences::insert(conn, licence).await?;
     }
     crate::audit::append_all(conn, &step.audit).await?;
+    crate::analytics::write(conn, &step.tally).await?;
     start(conn, step.bundle_id, step.start.clone()).await
 }
 

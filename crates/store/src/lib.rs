@@ -379,6 +379,8 @@ delegate! {
         fn volume(filter: &AnalyticsFilter) -> Vec<VolumeRow> = analytics::volume;
         fn volume_by_day(filter: &AnalyticsFilter) -> Vec<(NaiveDate, onestamp_domain::analytics::Counters)>
             = analytics::volume_by_day;
+        fn theme_counts(filter: &AnalyticsFilter) -> Vec<(String, String, onestamp_domain::analytics::ThemeCounts)>
+            = analytics::theme_counts;
         fn volume_by_month(filter: &AnalyticsFilter) -> Vec<(NaiveDate, onestamp_domain::analytics::Counters)>
             = analytics::volume_by_month;
         fn volume_all_time() -> onestamp_domain::analytics::Counters = analytics::volume_all_time;

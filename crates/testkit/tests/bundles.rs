@@ -274,6 +274,26 @@ async fn restaurant(t: TestApp) {
         t.app.theme_actuals("T-RESTAURANT").await.unwrap().finished,
         1
     );
+    // …and in the figures (一件事一次办), the same after a rebuild.
+    let supervisor = t.login("supervisor").await;
+    let figure = t.get("/api/v1/analytics/themes", &supervisor).await;
+    assert_eq!(figure.status, StatusCode::OK, "{:?}", figure.body);
+    let line = figure.body["by_theme"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["key"] == "T-RESTAURANT")
+        .cloned()
+        .expect("the restaurant theme");
+    assert_eq!(
+        (&line["submitted"], &line["finished"], &line["issued"]),
+        (&json!(1), &json!(1), &json!(1)),
+        "{line}"
+    );
+    assert_eq!(line["label"], "我要开餐馆");
+    t.app.rebuild_analytics(100, |_| {}).await.unwrap();
+    let again = t.get("/api/v1/analytics/themes", &supervisor).await;
+    assert_eq!(again.body, figure.body);
 
     // My bundles list it.
     let mine = t.get("/api/v1/bundles", &applicant).await;
@@ -403,6 +423,17 @@ async fn a_denial_stops_a_bar_and_the_waiting_permits_never_start() {
         .body;
     assert_eq!(b["status"], "stopped", "{b}");
     assert!(b["status_label"].as_str().unwrap().contains("终止"));
+    let supervisor = t.login("supervisor").await;
+    let figure = t.get("/api/v1/analytics/themes", &supervisor).await;
+    assert_eq!(
+        (
+            &figure.body["total"]["finished"],
+            &figure.body["total"]["stopped"]
+        ),
+        (&json!(1), &json!(1)),
+        "{:?}",
+        figure.body
+    );
     t.finish().await;
 }
 

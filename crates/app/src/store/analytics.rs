@@ -82,6 +82,12 @@ pub trait AnalyticsStore: Send + Sync {
         &self,
         filter: &AnalyticsFilter,
     ) -> Result<Vec<(NaiveDate, Counters)>, StoreError>;
+    /// Themes' bundles per theme and channel over the period (themes cross
+    /// departments: the filter's items are not used).
+    async fn theme_counts(
+        &self,
+        filter: &AnalyticsFilter,
+    ) -> Result<Vec<(String, String, onestamp_domain::analytics::ThemeCounts)>, StoreError>;
     /// Counters per month (each under its first day), oldest first.
     async fn volume_by_month(
         &self,

@@ -76,6 +76,8 @@ pub struct NewBundle {
     /// The cases that start now, by item.
     pub start: Vec<(String, NewCase)>,
     pub audit: Vec<AuditFact>,
+    /// The theme's counts: the bundle submitted.
+    pub tally: onestamp_domain::analytics::Tally,
 }
 
 /// What a change closing a child does to its bundle, in the change's
@@ -91,6 +93,8 @@ pub struct BundleStep {
     /// The combined licence (一企一证) once every permit is issued.
     pub combined: Option<StoredLicence>,
     pub audit: Vec<AuditFact>,
+    /// The theme's counts: the bundle finished, if this step finishes it.
+    pub tally: onestamp_domain::analytics::Tally,
 }
 
 #[async_trait]

@@ -16,9 +16,8 @@ pub use onestamp_domain::supervision_feed::FeedRecord as NewFeedRecord;
 
 /// What a new case's records need: they name the case's number, so they are
 /// made inside the transaction that gives it (with their messages).
-pub type DraftFeed = dyn Fn(&onestamp_domain::case::Case) -> (Vec<NewFeedRecord>, Vec<NewMessage>)
-    + Send
-    + Sync;
+pub type DraftFeed =
+    dyn Fn(&onestamp_domain::case::Case) -> (Vec<NewFeedRecord>, Vec<NewMessage>) + Send + Sync;
 
 #[derive(Clone, Default)]
 pub struct PendingFeed {

@@ -35,7 +35,7 @@ pub use self::core::CoreStore;
 pub use self::counts::{CountStore, OpsCounts};
 pub use self::documents::{DocumentStore, DraftDocuments, PendingDocuments, StoredDocument};
 pub use self::feed::{
-    FeedQuery, FeedStore, NewFeedRecord, PendingFeed, NewSupervisionResult, StoredFeedRecord,
+    FeedQuery, FeedStore, NewFeedRecord, NewSupervisionResult, PendingFeed, StoredFeedRecord,
     StoredSupervisionResult,
 };
 pub use self::hall::{

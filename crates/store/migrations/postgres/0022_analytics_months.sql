@@ -38,3 +38,20 @@ INSERT INTO analytics_ratings (day, item_code, channel, staff_id, ended, rated, 
 DROP INDEX cases_open_task_deadline;
 CREATE INDEX cases_open_task_deadline ON cases(task_deadline, task_assignee, task_stage, item_code)
     WHERE task_assignee IS NOT NULL;
+
+-- Themes (一件事一次办): bundles submitted, and finished (all issued, partly
+-- issued, stopped or refused, and within their committed limit), by the day
+-- and by the month like the other rows. A rebuild fills it from the bundles.
+CREATE TABLE analytics_themes (
+    day        TEXT   NOT NULL,
+    theme_code TEXT   NOT NULL,
+    channel    TEXT   NOT NULL,
+    submitted  BIGINT NOT NULL DEFAULT 0,
+    finished   BIGINT NOT NULL DEFAULT 0,
+    issued     BIGINT NOT NULL DEFAULT 0,
+    partly     BIGINT NOT NULL DEFAULT 0,
+    stopped    BIGINT NOT NULL DEFAULT 0,
+    on_time    BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (day, theme_code, channel)
+);
+UPDATE analytics_state SET stale = 1 WHERE EXISTS (SELECT 1 FROM bundles);

@@ -110,7 +110,13 @@ pub async fn analytics_rows_follow_their_changes_and_sum_by_period_and_item(stor
     store.create_case(new_case(late, DAY)).await.unwrap();
     let overdue = store.overdue_by_holder(at(60), None).await.unwrap();
     assert_eq!(overdue, [(overdue_clerk.id, Stage::Intake, 1)]);
-    assert!(store.overdue_by_holder(at(0), None).await.unwrap().is_empty());
+    assert!(
+        store
+            .overdue_by_holder(at(0), None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // …of a department's items only, when asked.
     let items_a = ["ITEM-A".to_string()];
     let items_b = ["ITEM-B".to_string()];

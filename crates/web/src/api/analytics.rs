@@ -12,6 +12,7 @@ use utoipa_axum::routes;
 use onestamp_app::analytics::{
     AnalyticsQuery, Corrections, Display, Licences, Overdue, Ratings, Refusals, Times, Volumes,
 };
+use onestamp_app::analytics_themes::ThemeFigures;
 use onestamp_app::{App, AppError};
 
 use crate::api::schema;
@@ -27,6 +28,7 @@ pub fn router() -> OpenApiRouter<App> {
         .routes(routes!(refusals))
         .routes(routes!(ratings))
         .routes(routes!(licences))
+        .routes(routes!(themes))
         .routes(routes!(display))
 }
 
@@ -138,6 +140,15 @@ figure!(
     Licences,
     schema::AnalyticsLicences,
     "Licences issued in the period; valid, expiring within 30 days and revoked now."
+);
+
+figure!(
+    themes,
+    "/api/v1/analytics/themes",
+    analytics_themes,
+    ThemeFigures,
+    schema::AnalyticsThemes,
+    "一件事一次办: each theme's bundles submitted in the period, finished (all issued, partly issued, stopped) and the on-time rate of the finished ones, by theme and channel; a department sees the themes holding one of its items."
 );
 
 /// The hall display (过程实时监控): today's intake and issues, the cases in

@@ -199,6 +199,12 @@ fn sections(d: &Dashboard) -> Vec<Section> {
             ],
             &first(6, "各部门好评率（%）", "%"),
         ),
+        section(
+            "themes",
+            "一件事一次办",
+            &["themes", "themes_channel"],
+            &first(1, "各主题申请件数（件）", "件"),
+        ),
     ]
 }
 

@@ -158,6 +158,33 @@ pub struct AnalyticsLicences {
     pub revoked: i64,
 }
 
+/// One line of the themes' figure.
+#[derive(Serialize, ToSchema)]
+pub struct ThemeFigureLine {
+    /// The theme's code, the channel, or `total`.
+    pub key: String,
+    pub label: String,
+    pub submitted: i64,
+    pub finished: i64,
+    /// Every permit issued.
+    pub issued: i64,
+    /// Finished with some permits not granted.
+    pub partly: i64,
+    /// Stopped by a refusal, or nothing granted.
+    pub stopped: i64,
+    /// Finished within the bundle's committed limit, in percent of finished.
+    pub on_time_rate: Option<f64>,
+}
+
+/// 一件事一次办: the themes' bundles in the period.
+#[derive(Serialize, ToSchema)]
+pub struct AnalyticsThemes {
+    pub scope: AnalyticsScope,
+    pub total: ThemeFigureLine,
+    pub by_theme: Vec<ThemeFigureLine>,
+    pub by_channel: Vec<ThemeFigureLine>,
+}
+
 /// The hall display (过程实时监控), without personal data.
 #[derive(Serialize, ToSchema)]
 pub struct HallDisplay {
