@@ -40,6 +40,9 @@ pub struct TicketRequest {
     /// Or the group itself (the hall's ticket page).
     pub group: Option<String>,
     pub appointment_at: Option<DateTime<Utc>>,
+    /// The confirmed booking the ticket is taken for (see
+    /// [`App::ticket_for_booking`]).
+    pub booking: Option<i64>,
 }
 
 /// A ticket as its holder, the clerk and the follow page see it: nothing
@@ -393,6 +396,7 @@ impl App {
                 status,
                 at: now,
                 token: crate::auth::random_token(),
+                booking: request.booking,
             })
             .await?;
         tracing::info!(ticket = %ticket.label, source = source.as_str(), actor_id = ?applicant, "ticket taken");

@@ -7,12 +7,12 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
-use onestamp_app::store::{NewCall, NewTicket, StoredCall, WindowChange};
+use onestamp_app::store::{NewCall, NewTicket, StoreError, StoredCall, WindowChange};
 use onestamp_domain::case::UserId;
 use onestamp_domain::hall::{Group, Ticket, TicketSource, TicketStatus, Window, label};
 
 use crate::codec::{from_json, instant, json, millis, parse_enum};
-use crate::db::{Db, R, corrupt, work};
+use crate::db::{Db, Fault, R, corrupt, work};
 
 fn day_text(day: NaiveDate) -> String {
     day.format("%Y-%m-%d").to_string()
@@ -233,6 +233,21 @@ pub(crate) async fn take(db: &Db, new: NewTicket) -> R<Ticket> {
             .bind(&new.token)
             .fetch_one(&mut *c)
             .await?;
+            if let Some(booking) = new.booking {
+                let linked = sqlx::query(
+                    "UPDATE hall_bookings SET ticket_id = $1
+                     WHERE id = $2 AND status = 'confirmed' AND ticket_id IS NULL",
+                )
+                .bind(row.id)
+                .bind(booking)
+                .execute(&mut *c)
+                .await?;
+                if linked.rows_affected() != 1 {
+                    return Err(Fault(StoreError::Duplicate(
+                        "the ticket of the booking".into(),
+                    )));
+                }
+            }
             row.ticket()
         })
     }))

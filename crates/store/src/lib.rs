@@ -271,8 +271,15 @@ delegate! {
             = bookings::of_applicant;
         fn slot_bookings(group: &str, from: DateTime<Utc>, to: DateTime<Utc>, now: DateTime<Utc>)
             -> Vec<(DateTime<Utc>, u32)> = bookings::per_slot;
-        fn confirm_booking(id: i64, at: DateTime<Utc>) -> bool = bookings::confirm;
-        fn cancel_booking(id: i64, at: DateTime<Utc>) -> bool = bookings::cancel;
+        fn confirm_booking(id: i64, at: DateTime<Utc>, message: Option<NewMessage>) -> bool
+            = bookings::confirm;
+        fn cancel_booking(id: i64, at: DateTime<Utc>, reason: &str, message: Option<NewMessage>)
+            -> bool = bookings::cancel;
+        fn booking_history(applicant: UserId, limit: u32) -> Vec<Booking> = bookings::history;
+        fn live_bookings(from: DateTime<Utc>, to: DateTime<Utc>, now: DateTime<Utc>)
+            -> Vec<Booking> = bookings::live_between;
+        fn remind_booking(id: i64, at: DateTime<Utc>, message: NewMessage) -> bool
+            = bookings::remind;
     }
     DocumentStore {
         fn case_documents(case_id: i64) -> Vec<StoredDocument> = documents::of_case;
