@@ -8,6 +8,8 @@ use serde::Serialize;
 use onestamp_domain::case::UserId;
 use onestamp_domain::hall::{Group, Ticket, TicketSource, TicketStatus, Window};
 
+use onestamp_domain::audit::AuditFact;
+
 use super::{NewMessage, StoreError};
 
 /// A ticket to take: the store gives it the group's next number of the day.
@@ -27,6 +29,9 @@ pub struct NewTicket {
     /// The confirmed booking the ticket is taken for: linked in the same
     /// transaction, once (a second ticket for it is `Duplicate`).
     pub booking: Option<i64>,
+    /// The take's audit fact; the store names the ticket in its subject and
+    /// detail once numbered.
+    pub audit: AuditFact,
 }
 
 /// A window to save: a new one (`id` none) or a change.
@@ -47,6 +52,8 @@ pub struct NewCall {
     pub kind: &'static str,
     pub voice: String,
     pub at: DateTime<Utc>,
+    /// The call's audit fact, appended in its transaction.
+    pub audit: AuditFact,
 }
 
 /// A call as the log holds it: nothing personal.
@@ -84,7 +91,12 @@ pub trait HallStore: Send + Sync {
         day: NaiveDate,
     ) -> Result<Vec<Ticket>, StoreError>;
     /// `taken` → `waiting`; whether this call did it.
-    async fn check_in_ticket(&self, id: i64, at: DateTime<Utc>) -> Result<bool, StoreError>;
+    async fn check_in_ticket(
+        &self,
+        id: i64,
+        at: DateTime<Utc>,
+        audit: AuditFact,
+    ) -> Result<bool, StoreError>;
     /// `waiting` → `called` to `window`, with the call in the log; `None` when
     /// the ticket was no longer waiting (another window called it).
     async fn call_ticket(
@@ -109,15 +121,23 @@ pub trait HallStore: Send + Sync {
         from: TicketStatus,
         to: TicketStatus,
         at: DateTime<Utc>,
+        audit: AuditFact,
     ) -> Result<bool, StoreError>;
     /// A called ticket back to waiting, for the window `to` only.
-    async fn transfer_ticket(&self, id: i64, from: i64, to: i64) -> Result<bool, StoreError>;
+    async fn transfer_ticket(
+        &self,
+        id: i64,
+        from: i64,
+        to: i64,
+        audit: AuditFact,
+    ) -> Result<bool, StoreError>;
     /// A called ticket ends with the case it created.
     async fn end_ticket(
         &self,
         id: i64,
         case_id: i64,
         at: DateTime<Utc>,
+        audit: AuditFact,
     ) -> Result<bool, StoreError>;
     /// The calls after the id `after`, oldest first.
     async fn hall_calls(&self, after: i64, limit: u32) -> Result<Vec<StoredCall>, StoreError>;

@@ -33,6 +33,17 @@ fn ticket(group: &str, status: TicketStatus, n: usize) -> NewTicket {
         at: at(10),
         token: format!("{n:064x}"),
         booking: None,
+        audit: fact("hall.ticket.take"),
+    }
+}
+
+fn fact(kind: &str) -> onestamp_domain::audit::AuditFact {
+    onestamp_domain::audit::AuditFact {
+        at: at(10),
+        actor_id: None,
+        kind: kind.into(),
+        subject: "2026-03-02:A001".into(),
+        detail: serde_json::json!({}),
     }
 }
 
@@ -42,6 +53,7 @@ fn call(window: &str, minute: i64) -> NewCall {
         kind: "call",
         voice: format!("请到{window}号窗口"),
         at: at(minute),
+        audit: fact("hall.ticket.call"),
     }
 }
 
@@ -130,8 +142,18 @@ pub async fn tickets_are_numbered_per_group_and_day_and_step_once(store: Arc<dyn
     );
 
     // Check-in once.
-    assert!(store.check_in_ticket(b.id, at(12)).await.unwrap());
-    assert!(!store.check_in_ticket(b.id, at(13)).await.unwrap());
+    assert!(
+        store
+            .check_in_ticket(b.id, at(12), fact("hall.ticket.checkin"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .check_in_ticket(b.id, at(13), fact("hall.ticket.checkin"))
+            .await
+            .unwrap()
+    );
     let b = store.ticket(b.id).await.unwrap().unwrap();
     assert_eq!(
         (b.status, b.checked_in_at),
@@ -180,13 +202,13 @@ pub async fn tickets_are_numbered_per_group_and_day_and_step_once(store: Arc<dyn
     // Transfer: waiting again, for that window only.
     assert!(
         store
-            .transfer_ticket(first.id, window, other)
+            .transfer_ticket(first.id, window, other, fact("hall.ticket.transfer"))
             .await
             .unwrap()
     );
     assert!(
         !store
-            .transfer_ticket(first.id, window, other)
+            .transfer_ticket(first.id, window, other, fact("hall.ticket.transfer"))
             .await
             .unwrap()
     );
@@ -222,8 +244,18 @@ pub async fn tickets_are_numbered_per_group_and_day_and_step_once(store: Arc<dyn
         .create_case(new_case(case(&applicant, "ITEM-A", None, None), DAY))
         .await
         .unwrap();
-    assert!(store.end_ticket(first.id, c.id, at(30)).await.unwrap());
-    assert!(!store.end_ticket(first.id, c.id, at(31)).await.unwrap());
+    assert!(
+        store
+            .end_ticket(first.id, c.id, at(30), fact("hall.ticket.end"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .end_ticket(first.id, c.id, at(31), fact("hall.ticket.end"))
+            .await
+            .unwrap()
+    );
     let t = store.ticket(first.id).await.unwrap().unwrap();
     assert_eq!(
         (t.status, t.case_id, t.ended_at),
@@ -243,13 +275,25 @@ pub async fn tickets_are_numbered_per_group_and_day_and_step_once(store: Arc<dyn
     );
     assert!(
         store
-            .set_ticket_status(next.id, TicketStatus::Called, TicketStatus::NoShow, at(45))
+            .set_ticket_status(
+                next.id,
+                TicketStatus::Called,
+                TicketStatus::NoShow,
+                at(45),
+                fact("hall.ticket.no_show")
+            )
             .await
             .unwrap()
     );
     assert!(
         !store
-            .set_ticket_status(next.id, TicketStatus::Called, TicketStatus::NoShow, at(46))
+            .set_ticket_status(
+                next.id,
+                TicketStatus::Called,
+                TicketStatus::NoShow,
+                at(46),
+                fact("hall.ticket.no_show")
+            )
             .await
             .unwrap()
     );
@@ -552,5 +596,73 @@ pub async fn bookings_write_their_messages_once_and_give_one_ticket(store: Arc<d
         history.iter().map(|x| x.id).collect::<Vec<_>>(),
         vec![c.id, b.id, a.id],
         "newest slot first"
+    );
+}
+
+/// A counter case filed from a called ticket ends the ticket in the case's own
+/// transaction; if the ticket is no longer called, neither is written.
+pub async fn a_counter_case_and_its_tickets_end_commit_together(store: Arc<dyn Store>) {
+    store
+        .save_hall_group(Group {
+            code: "A".into(),
+            name: "分组A".into(),
+            items: vec!["ITEM-A".into()],
+            per_slot: 1,
+        })
+        .await
+        .unwrap();
+    let w = store
+        .save_hall_window(WindowChange {
+            id: None,
+            number: "1".into(),
+            groups: vec!["A".into()],
+            staff: None,
+            open: true,
+        })
+        .await
+        .unwrap();
+    let first = store
+        .take_ticket(ticket("A", TicketStatus::Waiting, 1))
+        .await
+        .unwrap();
+    let second = store
+        .take_ticket(ticket("A", TicketStatus::Waiting, 2))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .call_ticket(first.id, w.id, call("1", 20))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let applicant = user(&store, "alice", &[Role::Applicant]).await;
+    let mut new = new_case(case(&applicant, "ITEM-A", None, None), DAY);
+    new.ticket = Some(first.id);
+    let c = store.create_case(new).await.unwrap();
+    let t = store.ticket(first.id).await.unwrap().unwrap();
+    assert_eq!((t.status, t.case_id), (TicketStatus::Done, Some(c.id)));
+    assert!(c.number.ends_with("-000001"), "{}", c.number);
+
+    // The second ticket still waits: the case is refused and nothing is written.
+    let mut refused = new_case(case(&applicant, "ITEM-A", None, None), DAY);
+    refused.ticket = Some(second.id);
+    assert!(matches!(
+        store.create_case(refused).await,
+        Err(onestamp_app::store::StoreError::Duplicate(w))
+            if w == onestamp_app::store::TICKET_ENDED
+    ));
+    assert_eq!(
+        store.ticket(second.id).await.unwrap().unwrap().status,
+        TicketStatus::Waiting
+    );
+    let next = store
+        .create_case(new_case(case(&applicant, "ITEM-A", None, None), DAY))
+        .await
+        .unwrap();
+    assert!(
+        next.number.ends_with("-000002"),
+        "the refused case took no number: {}",
+        next.number
     );
 }
