@@ -305,14 +305,16 @@ pub struct DoneQuery {
     done: Option<String>,
 }
 
-fn booking_id(app: &App, user: &PageUser, id: &str) -> Result<i64, Response> {
-    id.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
-        error_page(
-            user.chrome(app),
-            AppError::NotFound("该预约".into()),
-            Some("/appointments".into()),
-        )
-    })
+fn booking_id(id: &str) -> Option<i64> {
+    id.parse::<i64>().ok().filter(|n| *n > 0)
+}
+
+fn no_booking(app: &App, user: &PageUser) -> Response {
+    error_page(
+        user.chrome(app),
+        AppError::NotFound("该预约".into()),
+        Some("/appointments".into()),
+    )
 }
 
 /// `GET /appointments/{id}`: the booking; held, its 确认预约 button.
@@ -322,9 +324,8 @@ pub async fn one(
     Path(id): Path<String>,
     PageQuery(q): PageQuery<DoneQuery>,
 ) -> Response {
-    let id = match booking_id(&app, &user, &id) {
-        Ok(id) => id,
-        Err(r) => return r,
+    let Some(id) = booking_id(&id) else {
+        return no_booking(&app, &user);
     };
     match app.appointment(&user.session, id).await {
         Ok(view) => {
@@ -380,9 +381,8 @@ pub async fn cancel_form(
     user: PageUser,
     Path(id): Path<String>,
 ) -> Response {
-    let id = match booking_id(&app, &user, &id) {
-        Ok(id) => id,
-        Err(r) => return r,
+    let Some(id) = booking_id(&id) else {
+        return no_booking(&app, &user);
     };
     match app.appointment(&user.session, id).await {
         Ok(view) if !view.cancellable => error_page(
@@ -422,9 +422,8 @@ pub async fn step(
     if let Some(refused) = user.csrf_refusal(&app, f.csrf.as_deref()) {
         return refused;
     }
-    let id = match booking_id(&app, &user, &id) {
-        Ok(id) => id,
-        Err(r) => return r,
+    let Some(id) = booking_id(&id) else {
+        return no_booking(&app, &user);
     };
     let back = Some(format!("/appointments/{id}"));
     let s = &user.session;
