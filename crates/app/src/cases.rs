@@ -153,7 +153,24 @@ impl App {
         session: &Session,
         application: Application,
     ) -> Result<CaseView, AppError> {
+        self.submit_counter_application(session, application, None)
+            .await
+    }
+
+    /// Like [`App::submit_application`]; with `ticket`, the hall ticket in the
+    /// clerk's hand ends with the case in the case's own transaction: both are
+    /// written or neither.
+    pub async fn submit_counter_application(
+        &self,
+        session: &Session,
+        application: Application,
+        ticket: Option<i64>,
+    ) -> Result<CaseView, AppError> {
         let (filed_by, user) = self.filer(session, application.applicant).await?;
+        let ticket_fact = match ticket {
+            Some(t) => Some(self.check_ticket_end(session, t, user.id).await?),
+            None => None,
+        };
         let stored = self.get_item(&application.item_code).await?;
         let now = self.clock.now();
         let materials = self
@@ -165,10 +182,24 @@ impl App {
             user: &user,
             channel: application.channel,
         };
-        let new = self
+        let mut new = self
             .prepare_case(&filing, &stored, application.form, materials, now)
             .await?;
-        let case = self.store.create_case(new).await?;
+        new.ticket = ticket;
+        new.audit.extend(ticket_fact);
+        let case = match self.store.create_case(new).await {
+            Err(crate::store::StoreError::Duplicate(what))
+                if what == crate::store::TICKET_ENDED =>
+            {
+                return Err(AppError::Domain(onestamp_domain::DomainError::HallStep(
+                    "该号已不在办理中（已办结、过号或转窗口），办件未提交，请刷新后重试".into(),
+                )));
+            }
+            other => other?,
+        };
+        if let Some(t) = ticket {
+            tracing::info!(ticket = t, case_no = %case.number, actor_id = session.user.id, "ticket ended with a case");
+        }
         tracing::info!(case_no = %case.number, item = %case.item_code, status = %case.status.as_str(), applicant_id = user.id, actor_id = session.user.id, actor = %session.user.username, actor_role = %session.role_names(), "case submitted");
         self.view(session, case, &stored.item).await
     }
@@ -297,6 +328,7 @@ impl App {
             licence: sealed.map(|s| s.licence),
             documents,
             messages,
+            ticket: None,
         })
     }
 

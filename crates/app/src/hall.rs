@@ -15,6 +15,8 @@ use onestamp_domain::hall::{
 };
 use onestamp_domain::role::Role;
 
+use onestamp_domain::audit::AuditFact;
+
 use crate::auth::Session;
 use crate::store::{NewCall, NewTicket, StoredCall, WindowChange};
 use crate::throttle::Limit;
@@ -40,6 +42,9 @@ pub struct TicketRequest {
     /// Or the group itself (the hall's ticket page).
     pub group: Option<String>,
     pub appointment_at: Option<DateTime<Utc>>,
+    /// The confirmed booking the ticket is taken for (see
+    /// [`App::ticket_for_booking`]).
+    pub booking: Option<i64>,
 }
 
 /// A ticket as its holder, the clerk and the follow page see it: nothing
@@ -393,6 +398,20 @@ impl App {
                 status,
                 at: now,
                 token: crate::auth::random_token(),
+                booking: request.booking,
+                audit: AuditFact {
+                    at: now,
+                    actor_id: applicant,
+                    kind: "hall.ticket.take".into(),
+                    subject: String::new(),
+                    detail: serde_json::json!({
+                        "group": group.code,
+                        "source": source.as_str(),
+                        "item_code": request.item_code,
+                        "booking_id": request.booking,
+                        "appointment_at": request.appointment_at,
+                    }),
+                },
             })
             .await?;
         tracing::info!(ticket = %ticket.label, source = source.as_str(), actor_id = ?applicant, "ticket taken");
@@ -457,7 +476,11 @@ impl App {
         }
         if !self
             .store
-            .check_in_ticket(view.ticket.id, self.clock.now())
+            .check_in_ticket(
+                view.ticket.id,
+                self.clock.now(),
+                self.ticket_fact(None, "checkin", &view.ticket, serde_json::json!({})),
+            )
             .await?
         {
             let again = self
@@ -480,7 +503,13 @@ impl App {
         hall::check_cancel(&t)?;
         if !self
             .store
-            .set_ticket_status(id, t.status, TicketStatus::Cancelled, self.clock.now())
+            .set_ticket_status(
+                id,
+                t.status,
+                TicketStatus::Cancelled,
+                self.clock.now(),
+                self.ticket_fact(Some(session), "cancel", &t, serde_json::json!({})),
+            )
             .await?
         {
             let again = self.store.ticket(id).await?.ok_or_else(not_found_ticket)?;
@@ -489,12 +518,47 @@ impl App {
         self.ticket(session, id).await
     }
 
-    fn call_of(&self, window: &Window, label: &str, kind: &'static str) -> NewCall {
+    fn call_of(
+        &self,
+        session: &Session,
+        window: &Window,
+        ticket: &Ticket,
+        kind: &'static str,
+    ) -> NewCall {
         NewCall {
             window_number: window.number.clone(),
             kind,
-            voice: hall::voice_line(label, &window.number),
+            voice: hall::voice_line(&ticket.label, &window.number),
             at: self.clock.now(),
+            audit: self.ticket_fact(
+                Some(session),
+                kind,
+                ticket,
+                serde_json::json!({ "window": window.number }),
+            ),
+        }
+    }
+
+    /// The audit fact of a ticket's step (`hall.ticket.<step>`): the actor, the
+    /// ticket's day and number, its group, the window; nothing personal.
+    fn ticket_fact(
+        &self,
+        session: Option<&Session>,
+        step: &str,
+        t: &Ticket,
+        mut detail: serde_json::Value,
+    ) -> AuditFact {
+        if let Some(d) = detail.as_object_mut() {
+            d.insert("ticket_id".into(), t.id.into());
+            d.insert("label".into(), t.label.clone().into());
+            d.insert("group".into(), t.group.clone().into());
+        }
+        AuditFact {
+            at: self.clock.now(),
+            actor_id: session.map(|s| s.user.id),
+            kind: format!("hall.ticket.{step}"),
+            subject: format!("{}:{}", t.day.format("%Y-%m-%d"), t.label),
+            detail,
         }
     }
 
@@ -521,7 +585,7 @@ impl App {
                 return Err(AppError::NotFound("等候中的号".into()));
             }
             for next in queue {
-                let call = self.call_of(&w, &next.label, "call");
+                let call = self.call_of(session, &w, next, "call");
                 if self.store.call_ticket(next.id, w.id, call).await?.is_some() {
                     tracing::info!(ticket = %next.label, window = %w.number, actor_id = session.user.id, actor = %session.user.username, actor_role = %session.role_names(), "ticket called");
                     let t = self
@@ -556,7 +620,7 @@ impl App {
     pub async fn recall_ticket(&self, session: &Session, id: i64) -> Result<TicketView, AppError> {
         let (t, w) = self.in_hand(session, id).await?;
         hall::check_recall(&t, self.clock.now(), self.recall_interval())?;
-        let call = self.call_of(&w, &t.label, "recall");
+        let call = self.call_of(session, &w, &t, "recall");
         if self
             .store
             .recall_ticket(id, w.id, t.recalls, call)
@@ -585,6 +649,12 @@ impl App {
                 TicketStatus::Called,
                 TicketStatus::NoShow,
                 self.clock.now(),
+                self.ticket_fact(
+                    Some(session),
+                    "no_show",
+                    &t,
+                    serde_json::json!({ "window": w.number }),
+                ),
             )
             .await?
         {
@@ -606,7 +676,17 @@ impl App {
         let (t, w) = self.in_hand(session, id).await?;
         let target = self.window(to).await?;
         hall::check_transfer(&t, &w, &target)?;
-        if !self.store.transfer_ticket(id, w.id, target.id).await? {
+        let fact = self.ticket_fact(
+            Some(session),
+            "transfer",
+            &t,
+            serde_json::json!({ "window": w.number, "to_window": target.number }),
+        );
+        if !self
+            .store
+            .transfer_ticket(id, w.id, target.id, fact)
+            .await?
+        {
             let again = self.store.ticket(id).await?.ok_or_else(not_found_ticket)?;
             hall::check_transfer(&again, &w, &target)?;
         }
@@ -635,12 +715,49 @@ impl App {
         {
             return Err(AppError::invalid("该办件不是此号申请人的办件"));
         }
-        if !self.store.end_ticket(id, case_id, self.clock.now()).await? {
+        let fact = self.ticket_fact(
+            Some(session),
+            "end",
+            &t,
+            serde_json::json!({ "window": w.number, "case_number": case.number }),
+        );
+        if !self
+            .store
+            .end_ticket(id, case_id, self.clock.now(), fact)
+            .await?
+        {
             let again = self.store.ticket(id).await?.ok_or_else(not_found_ticket)?;
             hall::check_end(&again)?;
         }
         tracing::info!(ticket = %t.label, window = %w.number, case_no = %case.number, actor_id = session.user.id, "ticket ended with a case");
         self.ticket(session, id).await
+    }
+
+    /// Whether the ticket in the clerk's hand may end with a new case of
+    /// `applicant` (see [`App::submit_counter_application`]).
+    pub(crate) async fn check_ticket_end(
+        &self,
+        session: &Session,
+        id: i64,
+        applicant: onestamp_domain::case::UserId,
+    ) -> Result<AuditFact, AppError> {
+        let (t, w) = self.in_hand(session, id).await?;
+        hall::check_end(&t)?;
+        if let Some(holder) = t.applicant
+            && holder != applicant
+        {
+            return Err(AppError::invalid("该办件不是此号申请人的办件"));
+        }
+        // The case's number is filled in by the store (an empty subject
+        // would be the case's): the detail names the case through it.
+        let mut fact = self.ticket_fact(
+            Some(session),
+            "end",
+            &t,
+            serde_json::json!({ "window": w.number }),
+        );
+        fact.detail["with_case"] = true.into();
+        Ok(fact)
     }
 
     /// The clerk's window: the ticket in hand, the waiting count, the other

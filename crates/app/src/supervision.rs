@@ -120,6 +120,10 @@ impl App {
         if reminded > 0 {
             tracing::info!(count = reminded, "expiry reminders sent");
         }
+        let (cancelled, reminded) = self.appointment_upkeep().await?;
+        if cancelled + reminded > 0 {
+            tracing::info!(cancelled, reminded, "appointments kept up");
+        }
         // What the timers wrote reaches the inbox at once (the delivery
         // workers would take it within a second anyway).
         self.deliver_inbox().await?;

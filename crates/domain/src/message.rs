@@ -66,6 +66,12 @@ pub enum Event {
     ClaimOverdue,
     #[serde(rename = "supervision.result")]
     SupervisionResult,
+    #[serde(rename = "appointment.confirmed")]
+    AppointmentConfirmed,
+    #[serde(rename = "appointment.cancelled")]
+    AppointmentCancelled,
+    #[serde(rename = "appointment.reminder")]
+    AppointmentReminder,
 }
 
 /// Who an event is mainly for: the preferences page groups them so.
@@ -78,7 +84,7 @@ pub enum Reader {
 }
 
 impl Event {
-    pub const ALL: [Event; 23] = [
+    pub const ALL: [Event; 26] = [
         Event::CaseSubmitted,
         Event::CaseAccepted,
         Event::CaseNotAccepted,
@@ -102,6 +108,9 @@ impl Event {
         Event::SupervisionRecord,
         Event::ClaimOverdue,
         Event::SupervisionResult,
+        Event::AppointmentConfirmed,
+        Event::AppointmentCancelled,
+        Event::AppointmentReminder,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -129,6 +138,9 @@ impl Event {
             Event::SupervisionRecord => "supervision.record",
             Event::ClaimOverdue => "supervision.claim_overdue",
             Event::SupervisionResult => "supervision.result",
+            Event::AppointmentConfirmed => "appointment.confirmed",
+            Event::AppointmentCancelled => "appointment.cancelled",
+            Event::AppointmentReminder => "appointment.reminder",
         }
     }
 
@@ -162,6 +174,9 @@ impl Event {
             Event::SupervisionRecord => "审批信息推送（审管分离）",
             Event::ClaimOverdue => "监管认领超时",
             Event::SupervisionResult => "监管结果反馈",
+            Event::AppointmentConfirmed => "预约成功",
+            Event::AppointmentCancelled => "预约已取消",
+            Event::AppointmentReminder => "预约办事提醒",
         }
     }
 
@@ -180,7 +195,10 @@ impl Event {
             | Event::CaseWithdrawn
             | Event::LicenceExpiring
             | Event::LicenceRevoked
-            | Event::LicenceReplaced => Reader::Applicant,
+            | Event::LicenceReplaced
+            | Event::AppointmentConfirmed
+            | Event::AppointmentCancelled
+            | Event::AppointmentReminder => Reader::Applicant,
             Event::TaskAssigned
             | Event::TaskYellow
             | Event::TaskOverdue
@@ -271,7 +289,7 @@ impl Message {
 
 /// `template` with `{}` replaced by `name`, the name shortened with "…" so
 /// that the whole stays within [`TEXT_MAX`] characters.
-fn fit(template: &str, name: &str) -> String {
+pub(crate) fn fit(template: &str, name: &str) -> String {
     let whole = template.replacen("{}", name, 1);
     let over = whole.chars().count().saturating_sub(TEXT_MAX);
     if over == 0 {

@@ -5,15 +5,19 @@
 
 use chrono::{DateTime, Utc};
 
-use onestamp_app::store::{Booking, NewBooking};
+use onestamp_app::store::{Booking, NewBooking, NewMessage};
 use onestamp_domain::case::UserId;
 use onestamp_domain::hall::BookingStatus;
 
 use crate::codec::{instant, millis, parse_enum};
 use crate::db::{Db, R, work};
 
-const COLUMNS: &str = "SELECT id, group_code, slot_start, slot_end, applicant, status,
-    held_until, created_at, confirmed_at, cancelled_at FROM hall_bookings";
+const FIELDS: &str = "id, group_code, item_code, slot_start, slot_end, applicant, status,
+    held_until, created_at, confirmed_at, cancelled_at, cancel_reason, ticket_id, reminded_at";
+
+fn select() -> String {
+    format!("SELECT {FIELDS} FROM hall_bookings")
+}
 
 /// Live: confirmed, or held until after `$n`.
 fn live(n: u8) -> String {
@@ -24,6 +28,7 @@ fn live(n: u8) -> String {
 struct Row {
     id: i64,
     group_code: String,
+    item_code: Option<String>,
     slot_start: i64,
     slot_end: i64,
     applicant: i64,
@@ -32,6 +37,9 @@ struct Row {
     created_at: i64,
     confirmed_at: Option<i64>,
     cancelled_at: Option<i64>,
+    cancel_reason: Option<String>,
+    ticket_id: Option<i64>,
+    reminded_at: Option<i64>,
 }
 
 impl Row {
@@ -39,6 +47,7 @@ impl Row {
         Ok(Booking {
             id: self.id,
             group: self.group_code,
+            item_code: self.item_code,
             slot_start: instant(self.slot_start)?,
             slot_end: instant(self.slot_end)?,
             applicant: self.applicant,
@@ -47,6 +56,9 @@ impl Row {
             created_at: instant(self.created_at)?,
             confirmed_at: self.confirmed_at.map(instant).transpose()?,
             cancelled_at: self.cancelled_at.map(instant).transpose()?,
+            cancel_reason: self.cancel_reason,
+            ticket_id: self.ticket_id,
+            reminded_at: self.reminded_at.map(instant).transpose()?,
         })
     }
 }
@@ -77,19 +89,19 @@ pub(crate) async fn book(db: &Db, new: NewBooking) -> R<Option<Booking>> {
             if taken >= i64::from(new.capacity) {
                 return Ok(None);
             }
-            let row: Row = sqlx::query_as(
-                "INSERT INTO hall_bookings (group_code, slot_start, slot_end, applicant, status,
-                     held_until, created_at)
-                 VALUES ($1, $2, $3, $4, 'held', $5, $6)
-                 RETURNING id, group_code, slot_start, slot_end, applicant, status, held_until,
-                     created_at, confirmed_at, cancelled_at",
-            )
+            let row: Row = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO hall_bookings (group_code, item_code, slot_start, slot_end,
+                     applicant, status, held_until, created_at)
+                 VALUES ($1, $7, $2, $3, $4, 'held', $5, $6)
+                 RETURNING {FIELDS}"
+            )))
             .bind(&new.group)
             .bind(start)
             .bind(millis(new.slot_end))
             .bind(new.applicant)
             .bind(millis(new.held_until))
             .bind(millis(new.at))
+            .bind(&new.item_code)
             .fetch_one(&mut *c)
             .await?;
             sqlx::query(
@@ -107,10 +119,11 @@ pub(crate) async fn book(db: &Db, new: NewBooking) -> R<Option<Booking>> {
 }
 
 pub(crate) async fn by_id(db: &Db, id: i64) -> R<Option<Booking>> {
-    let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!("{COLUMNS} WHERE id = $1")))
-        .bind(id)
-        .fetch_optional(&db.read)
-        .await?;
+    let row: Option<Row> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("{} WHERE id = $1", select())))
+            .bind(id)
+            .fetch_optional(&db.read)
+            .await?;
     row.map(Row::booking).transpose()
 }
 
@@ -121,7 +134,8 @@ pub(crate) async fn of_applicant(
     now: DateTime<Utc>,
 ) -> R<Vec<Booking>> {
     let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{COLUMNS} WHERE applicant = $1 AND slot_end > $2 AND {} ORDER BY slot_start, id",
+        "{} WHERE applicant = $1 AND slot_end > $2 AND {} ORDER BY slot_start, id",
+        select(),
         live(3)
     )))
     .bind(applicant)
@@ -156,7 +170,12 @@ pub(crate) async fn per_slot(
         .collect()
 }
 
-pub(crate) async fn confirm(db: &Db, id: i64, at: DateTime<Utc>) -> R<bool> {
+pub(crate) async fn confirm(
+    db: &Db,
+    id: i64,
+    at: DateTime<Utc>,
+    message: Option<NewMessage>,
+) -> R<bool> {
     db.write(work(move |c| {
         Box::pin(async move {
             let done = sqlx::query(
@@ -167,24 +186,98 @@ pub(crate) async fn confirm(db: &Db, id: i64, at: DateTime<Utc>) -> R<bool> {
             .bind(id)
             .execute(&mut *c)
             .await?;
-            Ok(done.rows_affected() == 1)
+            if done.rows_affected() != 1 {
+                return Ok(false);
+            }
+            if let Some(m) = &message {
+                crate::messages::insert(c, m, at).await?;
+            }
+            Ok(true)
         })
     }))
     .await
 }
 
-pub(crate) async fn cancel(db: &Db, id: i64, at: DateTime<Utc>) -> R<bool> {
+pub(crate) async fn cancel(
+    db: &Db,
+    id: i64,
+    at: DateTime<Utc>,
+    reason: &str,
+    message: Option<NewMessage>,
+) -> R<bool> {
+    let reason = reason.to_string();
     db.write(work(move |c| {
         Box::pin(async move {
             let done = sqlx::query(
-                "UPDATE hall_bookings SET status = 'cancelled', cancelled_at = $1
-                 WHERE id = $2 AND status IN ('held', 'confirmed')",
+                "UPDATE hall_bookings SET status = 'cancelled', cancelled_at = $1,
+                     cancel_reason = $3
+                 WHERE id = $2 AND status IN ('held', 'confirmed') AND ticket_id IS NULL",
+            )
+            .bind(millis(at))
+            .bind(id)
+            .bind(&reason)
+            .execute(&mut *c)
+            .await?;
+            if done.rows_affected() != 1 {
+                return Ok(false);
+            }
+            if let Some(m) = &message {
+                crate::messages::insert(c, m, at).await?;
+            }
+            Ok(true)
+        })
+    }))
+    .await
+}
+
+pub(crate) async fn history(db: &Db, applicant: UserId, limit: u32) -> R<Vec<Booking>> {
+    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{} WHERE applicant = $1 ORDER BY slot_start DESC, id DESC LIMIT $2",
+        select()
+    )))
+    .bind(applicant)
+    .bind(i64::from(limit))
+    .fetch_all(&db.read)
+    .await?;
+    rows.into_iter().map(Row::booking).collect()
+}
+
+pub(crate) async fn live_between(
+    db: &Db,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> R<Vec<Booking>> {
+    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{} WHERE slot_start >= $1 AND slot_start < $2 AND ticket_id IS NULL AND {}
+         ORDER BY slot_start, id",
+        select(),
+        live(3)
+    )))
+    .bind(millis(from))
+    .bind(millis(to))
+    .bind(millis(now))
+    .fetch_all(&db.read)
+    .await?;
+    rows.into_iter().map(Row::booking).collect()
+}
+
+pub(crate) async fn remind(db: &Db, id: i64, at: DateTime<Utc>, message: NewMessage) -> R<bool> {
+    db.write(work(move |c| {
+        Box::pin(async move {
+            let done = sqlx::query(
+                "UPDATE hall_bookings SET reminded_at = $1
+                 WHERE id = $2 AND status = 'confirmed' AND reminded_at IS NULL",
             )
             .bind(millis(at))
             .bind(id)
             .execute(&mut *c)
             .await?;
-            Ok(done.rows_affected() == 1)
+            if done.rows_affected() != 1 {
+                return Ok(false);
+            }
+            crate::messages::insert(c, &message, at).await?;
+            Ok(true)
         })
     }))
     .await

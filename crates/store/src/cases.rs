@@ -120,6 +120,13 @@ pub(crate) async fn create_in(conn: &mut AnyConnection, new: NewCase) -> R<Case>
     messages.extend(feed_messages);
     crate::messages::insert_all(conn, &messages, case.updated_at).await?;
     crate::analytics::write(conn, &new.tally).await?;
+    if let Some(ticket) = new.ticket
+        && !crate::hall::end_in(conn, ticket, id, case.submitted_at).await?
+    {
+        return Err(crate::db::Fault(
+            onestamp_app::store::StoreError::Duplicate(onestamp_app::store::TICKET_ENDED.into()),
+        ));
+    }
     Ok(case)
 }
 

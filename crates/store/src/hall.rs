@@ -7,12 +7,13 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
-use onestamp_app::store::{NewCall, NewTicket, StoredCall, WindowChange};
+use onestamp_app::store::{NewCall, NewTicket, StoreError, StoredCall, WindowChange};
+use onestamp_domain::audit::AuditFact;
 use onestamp_domain::case::UserId;
 use onestamp_domain::hall::{Group, Ticket, TicketSource, TicketStatus, Window, label};
 
 use crate::codec::{from_json, instant, json, millis, parse_enum};
-use crate::db::{Db, R, corrupt, work};
+use crate::db::{Db, Fault, R, corrupt, work};
 
 fn day_text(day: NaiveDate) -> String {
     day.format("%Y-%m-%d").to_string()
@@ -233,6 +234,28 @@ pub(crate) async fn take(db: &Db, new: NewTicket) -> R<Ticket> {
             .bind(&new.token)
             .fetch_one(&mut *c)
             .await?;
+            let mut fact = new.audit.clone();
+            fact.subject = format!("{}:{}", day, row.label);
+            if let Some(d) = fact.detail.as_object_mut() {
+                d.insert("ticket_id".into(), row.id.into());
+                d.insert("label".into(), row.label.clone().into());
+            }
+            crate::audit::append(c, &fact).await?;
+            if let Some(booking) = new.booking {
+                let linked = sqlx::query(
+                    "UPDATE hall_bookings SET ticket_id = $1
+                     WHERE id = $2 AND status = 'confirmed' AND ticket_id IS NULL",
+                )
+                .bind(row.id)
+                .bind(booking)
+                .execute(&mut *c)
+                .await?;
+                if linked.rows_affected() != 1 {
+                    return Err(Fault(StoreError::Duplicate(
+                        "the ticket of the booking".into(),
+                    )));
+                }
+            }
             row.ticket()
         })
     }))
@@ -288,7 +311,7 @@ pub(crate) async fn of_applicant(db: &Db, applicant: UserId, day: NaiveDate) -> 
     rows.into_iter().map(TicketRow::ticket).collect()
 }
 
-pub(crate) async fn check_in(db: &Db, id: i64, at: DateTime<Utc>) -> R<bool> {
+pub(crate) async fn check_in(db: &Db, id: i64, at: DateTime<Utc>, audit: AuditFact) -> R<bool> {
     db.write(work(move |c| {
         Box::pin(async move {
             let done = sqlx::query(
@@ -299,7 +322,7 @@ pub(crate) async fn check_in(db: &Db, id: i64, at: DateTime<Utc>) -> R<bool> {
             .bind(id)
             .execute(&mut *c)
             .await?;
-            Ok(done.rows_affected() == 1)
+            audited(c, done.rows_affected() == 1, &audit).await
         })
     }))
     .await
@@ -323,6 +346,7 @@ async fn log_call(
     .bind(millis(call.at))
     .fetch_one(&mut *c)
     .await?;
+    crate::audit::append(c, &call.audit).await?;
     Ok(StoredCall {
         id: call_id,
         ticket_id: id,
@@ -393,6 +417,7 @@ pub(crate) async fn set_status(
     from: TicketStatus,
     to: TicketStatus,
     at: DateTime<Utc>,
+    audit: AuditFact,
 ) -> R<bool> {
     db.write(work(move |c| {
         Box::pin(async move {
@@ -407,13 +432,13 @@ pub(crate) async fn set_status(
             .bind(from.as_str())
             .execute(&mut *c)
             .await?;
-            Ok(done.rows_affected() == 1)
+            audited(c, done.rows_affected() == 1, &audit).await
         })
     }))
     .await
 }
 
-pub(crate) async fn transfer(db: &Db, id: i64, from: i64, to: i64) -> R<bool> {
+pub(crate) async fn transfer(db: &Db, id: i64, from: i64, to: i64, audit: AuditFact) -> R<bool> {
     db.write(work(move |c| {
         Box::pin(async move {
             let done = sqlx::query(
@@ -425,28 +450,54 @@ pub(crate) async fn transfer(db: &Db, id: i64, from: i64, to: i64) -> R<bool> {
             .bind(from)
             .execute(&mut *c)
             .await?;
-            Ok(done.rows_affected() == 1)
+            audited(c, done.rows_affected() == 1, &audit).await
         })
     }))
     .await
 }
 
-pub(crate) async fn end(db: &Db, id: i64, case_id: i64, at: DateTime<Utc>) -> R<bool> {
+pub(crate) async fn end(
+    db: &Db,
+    id: i64,
+    case_id: i64,
+    at: DateTime<Utc>,
+    audit: AuditFact,
+) -> R<bool> {
     db.write(work(move |c| {
         Box::pin(async move {
-            let done = sqlx::query(
-                "UPDATE hall_tickets SET status = 'done', ended_at = $1, case_id = $2
-                 WHERE id = $3 AND status = 'called'",
-            )
-            .bind(millis(at))
-            .bind(case_id)
-            .bind(id)
-            .execute(&mut *c)
-            .await?;
-            Ok(done.rows_affected() == 1)
+            let done = end_in(c, id, case_id, at).await?;
+            audited(c, done, &audit).await
         })
     }))
     .await
+}
+
+/// Appends a step's audit fact if the step was taken; whether it was.
+async fn audited(c: &mut sqlx::AnyConnection, done: bool, audit: &AuditFact) -> R<bool> {
+    if done {
+        crate::audit::append(c, audit).await?;
+    }
+    Ok(done)
+}
+
+/// Ends a called ticket with its case inside the caller's transaction (the
+/// counter case's own, see `cases::create`); whether it did.
+pub(crate) async fn end_in(
+    c: &mut sqlx::AnyConnection,
+    id: i64,
+    case_id: i64,
+    at: DateTime<Utc>,
+) -> R<bool> {
+    let done = sqlx::query(
+        "UPDATE hall_tickets SET status = 'done', ended_at = $1, case_id = $2
+         WHERE id = $3 AND status = 'called'",
+    )
+    .bind(millis(at))
+    .bind(case_id)
+    .bind(id)
+    .execute(&mut *c)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 #[derive(sqlx::FromRow)]

@@ -251,14 +251,14 @@ delegate! {
         fn ticket_by_token(token: &str) -> Option<Ticket> = hall::by_token;
         fn open_tickets(day: NaiveDate) -> Vec<Ticket> = hall::open_tickets;
         fn tickets_of(applicant: UserId, day: NaiveDate) -> Vec<Ticket> = hall::of_applicant;
-        fn check_in_ticket(id: i64, at: DateTime<Utc>) -> bool = hall::check_in;
+        fn check_in_ticket(id: i64, at: DateTime<Utc>, audit: AuditFact) -> bool = hall::check_in;
         fn call_ticket(id: i64, window: i64, call: NewCall) -> Option<StoredCall> = hall::call;
         fn recall_ticket(id: i64, window: i64, recalls: u32, call: NewCall) -> Option<StoredCall>
             = hall::recall;
-        fn set_ticket_status(id: i64, from: TicketStatus, to: TicketStatus, at: DateTime<Utc>) -> bool
+        fn set_ticket_status(id: i64, from: TicketStatus, to: TicketStatus, at: DateTime<Utc>, audit: AuditFact) -> bool
             = hall::set_status;
-        fn transfer_ticket(id: i64, from: i64, to: i64) -> bool = hall::transfer;
-        fn end_ticket(id: i64, case_id: i64, at: DateTime<Utc>) -> bool = hall::end;
+        fn transfer_ticket(id: i64, from: i64, to: i64, audit: AuditFact) -> bool = hall::transfer;
+        fn end_ticket(id: i64, case_id: i64, at: DateTime<Utc>, audit: AuditFact) -> bool = hall::end;
         fn hall_calls(after: i64, limit: u32) -> Vec<StoredCall> = hall::calls_after;
         fn latest_hall_calls(limit: u32) -> Vec<StoredCall> = hall::latest_calls;
         fn handling_times(group: &str, limit: u32) -> Vec<chrono::Duration> = hall::handling_times;
@@ -271,8 +271,15 @@ delegate! {
             = bookings::of_applicant;
         fn slot_bookings(group: &str, from: DateTime<Utc>, to: DateTime<Utc>, now: DateTime<Utc>)
             -> Vec<(DateTime<Utc>, u32)> = bookings::per_slot;
-        fn confirm_booking(id: i64, at: DateTime<Utc>) -> bool = bookings::confirm;
-        fn cancel_booking(id: i64, at: DateTime<Utc>) -> bool = bookings::cancel;
+        fn confirm_booking(id: i64, at: DateTime<Utc>, message: Option<NewMessage>) -> bool
+            = bookings::confirm;
+        fn cancel_booking(id: i64, at: DateTime<Utc>, reason: &str, message: Option<NewMessage>)
+            -> bool = bookings::cancel;
+        fn booking_history(applicant: UserId, limit: u32) -> Vec<Booking> = bookings::history;
+        fn live_bookings(from: DateTime<Utc>, to: DateTime<Utc>, now: DateTime<Utc>)
+            -> Vec<Booking> = bookings::live_between;
+        fn remind_booking(id: i64, at: DateTime<Utc>, message: NewMessage) -> bool
+            = bookings::remind;
     }
     DocumentStore {
         fn case_documents(case_id: i64) -> Vec<StoredDocument> = documents::of_case;

@@ -87,6 +87,8 @@ on_every_backend!(
     unclaimed_records_past_their_deadline_are_alerted_exactly_once,
     tickets_are_numbered_per_group_and_day_and_step_once,
     a_slot_is_never_overbooked_however_bookings_race,
+    bookings_write_their_messages_once_and_give_one_ticket,
+    a_counter_case_and_its_tickets_end_commit_together,
     analytics_rows_follow_their_changes_and_sum_by_period_and_item,
     licence_counts_read_valid_expiring_and_revoked,
     ; raw:

@@ -257,3 +257,181 @@ async fn bookings_are_held_confirmed_cancelled_and_a_slot_never_overbooked() {
         .await;
     assert_error(&r, StatusCode::FORBIDDEN, "forbidden");
 }
+
+async fn inbox_kinds(t: &TestApp, token: &str) -> Vec<String> {
+    t.app.deliver_inbox().await.unwrap();
+    let r = t.get("/api/v1/notifications", token).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let items = r.body.as_array().cloned().unwrap_or_default();
+    items
+        .iter()
+        .map(|m| m["kind"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_confirmed_booking_gives_one_ticket_on_its_day_that_goes_ahead_from_its_time() {
+    let t = TestApp::start().await;
+    let zhang = t.login("zhangsan").await;
+    // Monday 2 March 09:30: the 10:00 slot of today.
+    let start = "2026-03-02T02:00:00Z";
+    let held = t
+        .post(
+            "/api/v1/appointments",
+            &zhang,
+            json!({"group": "A", "start": start}),
+        )
+        .await;
+    assert_eq!(held.status, StatusCode::CREATED, "{:?}", held.body);
+    let id = held.body["id"].as_i64().unwrap();
+    assert_eq!(held.body["confirmable"], true);
+    assert!(held.body["when"].as_str().unwrap().contains("10:00–10:30"));
+    // Not before it is confirmed.
+    let early = t
+        .post("/api/v1/tickets", &zhang, json!({"booking": id}))
+        .await;
+    assert_error(&early, StatusCode::CONFLICT, "hall_step");
+    let confirmed = t
+        .post(
+            &format!("/api/v1/appointments/{id}/confirm"),
+            &zhang,
+            json!({}),
+        )
+        .await;
+    assert_eq!(confirmed.body["ticket_due"], true, "{:?}", confirmed.body);
+    assert!(
+        inbox_kinds(&t, &zhang)
+            .await
+            .contains(&"appointment.confirmed".to_string())
+    );
+
+    // Another's booking is not found; an unknown one neither.
+    let li = t.login("lisi").await;
+    let other = t.post("/api/v1/tickets", &li, json!({"booking": id})).await;
+    assert_error(&other, StatusCode::NOT_FOUND, "not_found");
+    let neither = t.post("/api/v1/tickets", &zhang, json!({})).await;
+    assert_error(&neither, StatusCode::UNPROCESSABLE_ENTITY, "invalid_input");
+
+    let ticket = t
+        .post("/api/v1/tickets", &zhang, json!({"booking": id}))
+        .await;
+    assert_eq!(ticket.status, StatusCode::CREATED, "{:?}", ticket.body);
+    assert_eq!(ticket.body["appointment_at"], start);
+    assert_eq!(ticket.body["status"], "taken");
+    let again = t
+        .post("/api/v1/tickets", &zhang, json!({"booking": id}))
+        .await;
+    assert_error(&again, StatusCode::CONFLICT, "hall_step");
+    let booking = t.get("/api/v1/appointments", &zhang).await;
+    let b = &booking.body.as_array().unwrap()[0];
+    assert_eq!(b["ticket_id"], ticket.body["id"]);
+    assert_eq!(b["status_label"], "已取号");
+    assert_eq!(b["cancellable"], false);
+    let cancel = t
+        .post(
+            &format!("/api/v1/appointments/{id}/cancel"),
+            &zhang,
+            json!({}),
+        )
+        .await;
+    assert_error(&cancel, StatusCode::CONFLICT, "hall_step");
+
+    // A booking of another day gives no ticket today.
+    let tomorrow = t
+        .post(
+            "/api/v1/appointments",
+            &zhang,
+            json!({"group": "A", "start": "2026-03-03T01:00:00Z"}),
+        )
+        .await;
+    let tid = tomorrow.body["id"].as_i64().unwrap();
+    t.post(
+        &format!("/api/v1/appointments/{tid}/confirm"),
+        &zhang,
+        json!({}),
+    )
+    .await;
+    let not_today = t
+        .post("/api/v1/tickets", &zhang, json!({"booking": tid}))
+        .await;
+    assert_error(&not_today, StatusCode::CONFLICT, "hall_step");
+    assert!(
+        not_today.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("当天")
+    );
+}
+
+#[tokio::test]
+async fn the_upkeep_reminds_the_working_day_before_once_and_a_new_holiday_cancels_and_tells() {
+    let t = TestApp::start().await;
+    let zhang = t.login("zhangsan").await;
+    // Tuesday 3 March 09:00 and Wednesday 4 March 09:00.
+    let mut ids = Vec::new();
+    for start in ["2026-03-03T01:00:00Z", "2026-03-04T01:00:00Z"] {
+        let held = t
+            .post(
+                "/api/v1/appointments",
+                &zhang,
+                json!({"group": "A", "start": start, "item_code": null}),
+            )
+            .await;
+        assert_eq!(held.status, StatusCode::CREATED, "{:?}", held.body);
+        let id = held.body["id"].as_i64().unwrap();
+        let c = t
+            .post(
+                &format!("/api/v1/appointments/{id}/confirm"),
+                &zhang,
+                json!({}),
+            )
+            .await;
+        assert_eq!(c.body["status"], "confirmed");
+        ids.push(id);
+    }
+    // Monday: Tuesday's booking is reminded, once however often the upkeep runs.
+    assert_eq!(t.app.appointment_upkeep().await.unwrap(), (0, 1));
+    assert_eq!(t.app.appointment_upkeep().await.unwrap(), (0, 0));
+    let kinds = inbox_kinds(&t, &zhang).await;
+    assert_eq!(
+        kinds
+            .iter()
+            .filter(|k| *k == "appointment.reminder")
+            .count(),
+        1
+    );
+
+    // The calendar read at the next start makes Wednesday 4 March a holiday.
+    let mut schedule: serde_json::Value =
+        serde_json::from_str(include_str!("../../domain/calendar/2026.json")).unwrap();
+    schedule["holidays"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"name": "临时休假", "from": "2026-03-04", "to": "2026-03-04"}));
+    let year = onestamp_domain::calendar::YearSchedule::parse(&schedule.to_string()).unwrap();
+    let mut settings = t.app.settings().clone();
+    settings.calendar = settings.calendar.clone().with_year(year);
+    let restarted = onestamp_app::App::new(t.store.clone(), t.clock.clone(), settings);
+    assert_eq!(restarted.appointment_upkeep().await.unwrap(), (1, 0));
+    assert_eq!(
+        restarted.appointment_upkeep().await.unwrap(),
+        (0, 0),
+        "once"
+    );
+    let b = t.store.booking(ids[1]).await.unwrap().unwrap();
+    assert_eq!(b.cancel_reason.as_deref(), Some("节假日调整"));
+    assert_eq!(b.status, onestamp_domain::hall::BookingStatus::Cancelled);
+    let tuesday = t.store.booking(ids[0]).await.unwrap().unwrap();
+    assert_eq!(
+        tuesday.status,
+        onestamp_domain::hall::BookingStatus::Confirmed
+    );
+    let kinds = inbox_kinds(&t, &zhang).await;
+    assert!(
+        kinds.contains(&"appointment.cancelled".to_string()),
+        "{kinds:?}"
+    );
+    let visitor = onestamp_testkit::visitor::Visitor::logged_in(&t, "zhangsan").await;
+    let page = visitor.get("/appointments").await;
+    assert!(page.html.contains("节假日调整"), "{}", page.html);
+}

@@ -233,6 +233,34 @@ async fn a_phone_ticket_is_checked_in_called_recalled_and_ends_with_its_counter_
         .post("/api/v1/tickets", &zhang, json!({"item_code": SOLE_TRADER}))
         .await;
     assert_eq!(next.body["label"], "A003", "{:?}", next.body);
+
+    // Every step is in the audit chain with its actor, day, number and
+    // window, and nothing personal.
+    let facts = t.store.audit_entries(0, 10_000).await.unwrap();
+    let hall: Vec<_> = facts
+        .iter()
+        .filter(|f| f.kind.starts_with("hall.ticket."))
+        .collect();
+    let kinds: Vec<&str> = hall.iter().map(|f| f.kind.as_str()).collect();
+    for kind in [
+        "hall.ticket.take",
+        "hall.ticket.checkin",
+        "hall.ticket.call",
+        "hall.ticket.recall",
+        "hall.ticket.end",
+    ] {
+        assert!(kinds.contains(&kind), "{kind} in {kinds:?}");
+    }
+    let end = hall.iter().find(|f| f.kind == "hall.ticket.end").unwrap();
+    assert_eq!(end.subject, "2026-03-02:A001");
+    assert!(end.detail.contains("\"window\":\"1\""), "{}", end.detail);
+    let clerk_id = user_id(&t, "clerk").await;
+    assert_eq!(end.actor_id, Some(clerk_id));
+    assert!(
+        hall.iter()
+            .all(|f| !f.detail.contains("张三") && !f.subject.contains("张")),
+        "nothing personal"
+    );
 }
 
 #[tokio::test]

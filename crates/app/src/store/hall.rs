@@ -8,7 +8,9 @@ use serde::Serialize;
 use onestamp_domain::case::UserId;
 use onestamp_domain::hall::{Group, Ticket, TicketSource, TicketStatus, Window};
 
-use super::StoreError;
+use onestamp_domain::audit::AuditFact;
+
+use super::{NewMessage, StoreError};
 
 /// A ticket to take: the store gives it the group's next number of the day.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,6 +26,12 @@ pub struct NewTicket {
     pub at: DateTime<Utc>,
     /// The unguessable key of the ticket's follow page.
     pub token: String,
+    /// The confirmed booking the ticket is taken for: linked in the same
+    /// transaction, once (a second ticket for it is `Duplicate`).
+    pub booking: Option<i64>,
+    /// The take's audit fact; the store names the ticket in its subject and
+    /// detail once numbered.
+    pub audit: AuditFact,
 }
 
 /// A window to save: a new one (`id` none) or a change.
@@ -44,6 +52,8 @@ pub struct NewCall {
     pub kind: &'static str,
     pub voice: String,
     pub at: DateTime<Utc>,
+    /// The call's audit fact, appended in its transaction.
+    pub audit: AuditFact,
 }
 
 /// A call as the log holds it: nothing personal.
@@ -81,7 +91,12 @@ pub trait HallStore: Send + Sync {
         day: NaiveDate,
     ) -> Result<Vec<Ticket>, StoreError>;
     /// `taken` → `waiting`; whether this call did it.
-    async fn check_in_ticket(&self, id: i64, at: DateTime<Utc>) -> Result<bool, StoreError>;
+    async fn check_in_ticket(
+        &self,
+        id: i64,
+        at: DateTime<Utc>,
+        audit: AuditFact,
+    ) -> Result<bool, StoreError>;
     /// `waiting` → `called` to `window`, with the call in the log; `None` when
     /// the ticket was no longer waiting (another window called it).
     async fn call_ticket(
@@ -106,15 +121,23 @@ pub trait HallStore: Send + Sync {
         from: TicketStatus,
         to: TicketStatus,
         at: DateTime<Utc>,
+        audit: AuditFact,
     ) -> Result<bool, StoreError>;
     /// A called ticket back to waiting, for the window `to` only.
-    async fn transfer_ticket(&self, id: i64, from: i64, to: i64) -> Result<bool, StoreError>;
+    async fn transfer_ticket(
+        &self,
+        id: i64,
+        from: i64,
+        to: i64,
+        audit: AuditFact,
+    ) -> Result<bool, StoreError>;
     /// A called ticket ends with the case it created.
     async fn end_ticket(
         &self,
         id: i64,
         case_id: i64,
         at: DateTime<Utc>,
+        audit: AuditFact,
     ) -> Result<bool, StoreError>;
     /// The calls after the id `after`, oldest first.
     async fn hall_calls(&self, after: i64, limit: u32) -> Result<Vec<StoredCall>, StoreError>;
@@ -131,6 +154,8 @@ pub trait HallStore: Send + Sync {
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewBooking {
     pub group: String,
+    /// The item to be handled, if the applicant chose one.
+    pub item_code: Option<String>,
     pub slot_start: DateTime<Utc>,
     pub slot_end: DateTime<Utc>,
     pub applicant: UserId,
@@ -144,6 +169,7 @@ pub struct NewBooking {
 pub struct Booking {
     pub id: i64,
     pub group: String,
+    pub item_code: Option<String>,
     pub slot_start: DateTime<Utc>,
     pub slot_end: DateTime<Utc>,
     pub applicant: UserId,
@@ -152,6 +178,12 @@ pub struct Booking {
     pub created_at: DateTime<Utc>,
     pub confirmed_at: Option<DateTime<Utc>>,
     pub cancelled_at: Option<DateTime<Utc>>,
+    /// Why it was cancelled: 本人取消, 节假日调整…
+    pub cancel_reason: Option<String>,
+    /// The ticket taken for it on its day.
+    pub ticket_id: Option<i64>,
+    /// When its reminder was written.
+    pub reminded_at: Option<DateTime<Utc>>,
 }
 
 #[async_trait]
@@ -176,8 +208,44 @@ pub trait BookingStore: Send + Sync {
         to: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<Vec<(DateTime<Utc>, u32)>, StoreError>;
-    /// `held` (not lapsed at `at`) → `confirmed`; whether this call did it.
-    async fn confirm_booking(&self, id: i64, at: DateTime<Utc>) -> Result<bool, StoreError>;
-    /// A held or confirmed booking → `cancelled`; whether this call did it.
-    async fn cancel_booking(&self, id: i64, at: DateTime<Utc>) -> Result<bool, StoreError>;
+    /// `held` (not lapsed at `at`) → `confirmed`, with its message in the
+    /// same transaction; whether this call did it.
+    async fn confirm_booking(
+        &self,
+        id: i64,
+        at: DateTime<Utc>,
+        message: Option<NewMessage>,
+    ) -> Result<bool, StoreError>;
+    /// A held or confirmed booking without a ticket → `cancelled` for
+    /// `reason`, with its message in the same transaction; whether this call
+    /// did it.
+    async fn cancel_booking(
+        &self,
+        id: i64,
+        at: DateTime<Utc>,
+        reason: &str,
+        message: Option<NewMessage>,
+    ) -> Result<bool, StoreError>;
+    /// An applicant's bookings, newest slot first (any status).
+    async fn booking_history(
+        &self,
+        applicant: UserId,
+        limit: u32,
+    ) -> Result<Vec<Booking>, StoreError>;
+    /// Live bookings (confirmed, or held and not lapsed at `now`) without a
+    /// ticket whose slot starts at or after `from` and before `to`, by slot.
+    async fn live_bookings(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Booking>, StoreError>;
+    /// Marks a confirmed booking reminded and writes its reminder in the same
+    /// transaction, if it was not reminded yet; whether this call did it.
+    async fn remind_booking(
+        &self,
+        id: i64,
+        at: DateTime<Utc>,
+        message: NewMessage,
+    ) -> Result<bool, StoreError>;
 }

@@ -172,7 +172,14 @@ pub struct NewCase {
     pub feed: PendingFeed,
     /// The analytics counts the submission (and an instant decision) adds.
     pub tally: onestamp_domain::analytics::Tally,
+    /// The hall ticket (called to a window) the counter filing serves: it ends
+    /// with the case in the same transaction, and if it is no longer called the
+    /// case is not written either (`Duplicate` of [`TICKET_ENDED`]).
+    pub ticket: Option<i64>,
 }
+
+/// What a refused ticket end of [`NewCase::ticket`] is `Duplicate` of.
+pub const TICKET_ENDED: &str = "hall ticket ended";
 
 /// A change to an existing case, accepted only if the stored version is still `expected_version`.
 #[derive(Debug, Clone)]

@@ -9,6 +9,7 @@
 //! never call the same ticket: the functions here say whether a step may be
 //! taken and what it leaves.
 
+pub mod notice;
 mod queue;
 mod slots;
 #[cfg(test)]

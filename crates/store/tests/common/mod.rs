@@ -225,6 +225,7 @@ pub fn new_case(case: Case, prefix: &str) -> NewCase {
         documents: Default::default(),
         messages: Default::default(),
         tally: Default::default(),
+        ticket: None,
     }
 }
 

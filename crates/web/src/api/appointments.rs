@@ -53,6 +53,8 @@ async fn slots(
 #[serde(deny_unknown_fields)]
 pub struct BookRequest {
     pub group: String,
+    /// One of the group's items, if the applicant chose one.
+    pub item_code: Option<String>,
     /// The slot's start.
     pub start: DateTime<Utc>,
 }
@@ -69,13 +71,15 @@ pub struct BookRequest {
         (status = 409, description = "`hall_step`: the slot is full, booked already, two bookings held", body = ErrorBody),
         (status = 413, description = "`payload_too_large`", body = ErrorBody),
         (status = 415, description = "`unsupported_media_type`", body = ErrorBody),
-        (status = 422, description = "`invalid_body`, `invalid_input`: not a slot, past, too far ahead", body = ErrorBody)))]
+        (status = 422, description = "`invalid_body`, `invalid_input`: not a slot, past, too far ahead, an item of another group", body = ErrorBody)))]
 async fn book(
     State(app): State<App>,
     Caller(s): Caller,
     ApiJson(req): ApiJson<BookRequest>,
 ) -> Result<(StatusCode, Json<BookingView>), ApiError> {
-    let view = app.book_appointment(&s, &req.group, req.start).await?;
+    let view = app
+        .book_appointment(&s, &req.group, req.item_code.as_deref(), req.start)
+        .await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 
@@ -91,7 +95,8 @@ async fn mine(
     Ok(Json(app.my_appointments(&s).await?))
 }
 
-/// Confirm my held booking before its hold lapses.
+/// Confirm my held booking before its hold lapses; an `appointment.confirmed`
+/// message goes to my inbox and email (as my settings say).
 #[utoipa::path(post, path = "/api/v1/appointments/{id}/confirm", tag = "hall", security(("bearer" = [])),
     params(("id" = i64, Path, description = "The booking")),
     responses(
@@ -108,14 +113,15 @@ async fn confirm(
     Ok(Json(app.confirm_appointment(&s, id).await?))
 }
 
-/// Cancel my booking.
+/// Cancel my booking (not one whose ticket is taken, nor one gone by); an
+/// `appointment.cancelled` message follows.
 #[utoipa::path(post, path = "/api/v1/appointments/{id}/cancel", tag = "hall", security(("bearer" = [])),
     params(("id" = i64, Path, description = "The booking")),
     responses(
         (status = 200, description = "The booking, cancelled", body = schema::HallBooking),
         (status = 401, description = "`unauthenticated`", body = ErrorBody),
         (status = 404, description = "`not_found`", body = ErrorBody),
-        (status = 409, description = "`hall_step`: cancelled already", body = ErrorBody)))]
+        (status = 409, description = "`hall_step`: cancelled already, its ticket taken, gone by", body = ErrorBody)))]
 async fn cancel(
     State(app): State<App>,
     Caller(s): Caller,

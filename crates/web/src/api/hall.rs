@@ -42,14 +42,20 @@ pub fn router() -> OpenApiRouter<App> {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TakeRequest {
-    /// The item to be handled; its group gives the ticket's prefix.
-    pub item_code: String,
+    /// The item to be handled; its group gives the ticket's prefix. Needed
+    /// unless `booking` is given.
+    pub item_code: Option<String>,
+    /// My confirmed booking of today: the ticket carries its time
+    /// (`appointment_at`) and goes ahead from it once checked in. One ticket
+    /// per booking.
+    pub booking: Option<i64>,
     /// `web` (default) or `mobile`.
     pub source: Option<String>,
 }
 
-/// Take a ticket for an item (网上/手机取号; applicants). It joins the queue
-/// once checked in at the hall; at most three open tickets a day.
+/// Take a ticket for an item, or for my booking of today (网上/手机取号;
+/// applicants). It joins the queue once checked in at the hall; at most three
+/// open tickets a day.
 #[utoipa::path(post, path = "/api/v1/tickets", tag = "hall", security(("bearer" = [])),
     request_body = TakeRequest,
     responses(
@@ -57,8 +63,8 @@ pub struct TakeRequest {
         (status = 400, description = "`malformed_json`, `bad_request`", body = ErrorBody),
         (status = 401, description = "`unauthenticated`", body = ErrorBody),
         (status = 403, description = "`forbidden`: applicants only", body = ErrorBody),
-        (status = 404, description = "`not_found`: no such item", body = ErrorBody),
-        (status = 409, description = "`hall_step`: a day off, or three open tickets already", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such item or booking", body = ErrorBody),
+        (status = 409, description = "`hall_step`: a day off, three open tickets already; a booking not confirmed, not today's, or taken already", body = ErrorBody),
         (status = 413, description = "`payload_too_large`", body = ErrorBody),
         (status = 415, description = "`unsupported_media_type`", body = ErrorBody),
         (status = 422, description = "`invalid_body`, `invalid_input`: an item without hall tickets, an unknown source", body = ErrorBody)))]
@@ -74,11 +80,19 @@ async fn take(
             return Err(onestamp_app::AppError::invalid("取号渠道只能是 web 或 mobile").into());
         }
     };
-    let request = TicketRequest {
-        item_code: Some(req.item_code),
-        ..TicketRequest::default()
+    let view = match (req.booking, req.item_code) {
+        (Some(booking), _) => app.ticket_for_booking(&s, booking, source).await?,
+        (None, Some(item)) => {
+            let request = TicketRequest {
+                item_code: Some(item),
+                ..TicketRequest::default()
+            };
+            app.take_ticket(Some(&s), source, request, None).await?
+        }
+        (None, None) => {
+            return Err(onestamp_app::AppError::invalid("请选择要办理的事项或预约").into());
+        }
     };
-    let view = app.take_ticket(Some(&s), source, request, None).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 

@@ -470,17 +470,12 @@ pub(super) async fn file_application(
         applicant: owner,
     };
     let ticket = counter.as_ref().and_then(|c| c.ticket);
-    let err = match app.submit_application(&user.session, application).await {
-        Ok(view) => {
-            // The hall ticket served ends with the case it created; the case
-            // stands even if the ticket cannot end (moved on meanwhile).
-            if let Some(t) = ticket
-                && let Err(e) = app.end_ticket(&user.session, t, view.case.id).await
-            {
-                tracing::warn!(ticket = t, case_no = %view.case.number, error = %e, "the hall ticket did not end with its case");
-            }
-            return Redirect::to(&format!("/cases/{}", view.case.id)).into_response();
-        }
+    // The hall ticket served ends with the case it created, in its transaction.
+    let err = match app
+        .submit_counter_application(&user.session, application, ticket)
+        .await
+    {
+        Ok(view) => return Redirect::to(&format!("/cases/{}", view.case.id)).into_response(),
         Err(e) => e,
     };
     let chosen = Chosen::after(&posted, &uploaded);

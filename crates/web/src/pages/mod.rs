@@ -12,6 +12,7 @@ mod admin;
 mod admin_licences;
 mod analytics;
 mod apply;
+mod appointments;
 mod cases;
 mod catalogue;
 mod charts;
@@ -115,6 +116,17 @@ pub fn router() -> Router<App> {
         .route("/register", get(register::form).post(register::register))
         .route("/verify/{id}", get(verify::verify_page))
         .route("/verify/{id}/report", post(verify::report))
+        .route(
+            "/appointments",
+            get(appointments::mine).post(appointments::book),
+        )
+        .route("/appointments/new", get(appointments::new))
+        .route("/appointments/{id}", get(appointments::one))
+        .route(
+            "/appointments/{id}/cancel",
+            get(appointments::cancel_form).post(appointments::step_cancel),
+        )
+        .route("/appointments/{id}/{step}", post(appointments::step))
         .route("/tickets", get(tickets::mine).post(tickets::take))
         .route("/tickets/{token}", get(tickets::follow))
         .route("/tickets/{token}/checkin", post(tickets::check_in))
@@ -239,6 +251,7 @@ pub fn nav_for(roles: &[Role]) -> Vec<NavLink> {
     let mut add = |href, label| nav.push(NavLink { href, label });
     if roles.contains(&Role::Applicant) {
         add("/cases", "我的办件");
+        add("/appointments", "预约办事");
         add("/tickets", "网上取号");
     }
     if has(Role::handles_cases) {

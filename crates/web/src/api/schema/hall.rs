@@ -137,12 +137,27 @@ pub enum BookingStatus {
 pub struct HallBooking {
     pub id: i64,
     pub group: String,
+    pub group_name: String,
+    /// The item chosen, if any.
+    pub item_code: Option<String>,
     pub slot_start: DateTime<Utc>,
     pub slot_end: DateTime<Utc>,
     pub applicant: i64,
     pub status: BookingStatus,
-    /// 待确认, 已预约, 已取消.
+    /// 待确认, 已预约, 已取号, 已取消, 已失效 (not confirmed in time), 已过期.
     pub status_label: String,
+    /// The slot in local words: 2026年3月3日 周二 09:00–09:30.
+    pub when: String,
+    /// Why it was cancelled: 本人取消, or 节假日调整 when the calendar closed its day.
+    pub cancel_reason: Option<String>,
+    /// The ticket taken for it on its day.
+    pub ticket_id: Option<i64>,
+    /// When its reminder (the working day before) was written.
+    pub reminded_at: Option<DateTime<Utc>>,
+    pub confirmable: bool,
+    pub cancellable: bool,
+    /// Whether its ticket may be taken now.
+    pub ticket_due: bool,
     /// Until when a held booking waits to be confirmed.
     pub held_until: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
