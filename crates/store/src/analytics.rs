@@ -231,18 +231,24 @@ fn period_keys(from: NaiveDate, to: NaiveDate) -> (Months, Vec<(NaiveDate, Naive
     if from > to {
         return (Months::Listed(Vec::new()), ranges);
     }
+    if start_of(from) == start_of(to) {
+        // One month: whole, or the days asked.
+        if from.day() == 1 && to == end_of(to) {
+            return (Months::Listed(vec![month_text(from)]), ranges);
+        }
+        ranges.push((from, to));
+        return (Months::Listed(Vec::new()), ranges);
+    }
     let full_start = if from.day() == 1 {
         from
     } else {
-        ranges.push((from, end_of(from).min(to)));
+        ranges.push((from, end_of(from)));
         end_of(from).succ_opt().unwrap_or(from)
     };
     let full_end = if to == end_of(to) {
         to
     } else {
-        if start_of(to) > from {
-            ranges.push((start_of(to), to));
-        }
+        ranges.push((start_of(to), to));
         start_of(to).pred_opt().unwrap_or(to)
     };
     let index = |d: NaiveDate| i64::from(d.year()) * 12 + i64::from(d.month0());
@@ -719,6 +725,21 @@ mod tests {
         assert_eq!(
             period_keys(d(1, 1, 1), d(9999, 12, 31)),
             (Months::Between("0001-01".into(), "9999-12".into()), vec![])
+        );
+        assert_eq!(
+            period_keys(d(2026, 3, 1), d(2026, 3, 2)),
+            (Months::Listed(vec![]), vec![(d(2026, 3, 1), d(2026, 3, 2))])
+        );
+        assert_eq!(
+            period_keys(d(2026, 3, 1), d(2026, 3, 31)),
+            (Months::Listed(vec!["2026-03".into()]), vec![])
+        );
+        assert_eq!(
+            period_keys(d(2026, 3, 1), d(2026, 4, 15)),
+            (
+                Months::Listed(vec!["2026-03".into()]),
+                vec![(d(2026, 4, 1), d(2026, 4, 15))]
+            )
         );
         assert_eq!(
             period_keys(d(2026, 3, 2), d(2026, 3, 1)),
