@@ -620,6 +620,7 @@ mod tests {
             form,
             rules: vec![],
             instant: false,
+            kiosk: false,
             certificate: None,
             supervising_department: None,
             qualification: None,
