@@ -349,7 +349,10 @@ mod tests {
     fn mobiles_are_masked_and_kiosk_names_checked() {
         assert_eq!(mask_mobile("13800281234"), "138****1234");
         assert!(kiosk_text("  ", "名称").is_err());
-        assert_eq!(kiosk_text(" 自助终端01 ", "名称").as_deref(), Ok("自助终端01"));
+        assert_eq!(
+            kiosk_text(" 自助终端01 ", "名称").as_deref(),
+            Ok("自助终端01")
+        );
         assert!(kiosk_text(&"长".repeat(61), "名称").is_err());
     }
 }
