@@ -154,7 +154,12 @@ impl App {
         let audit = AuditFact {
             at: now,
             actor_id: Some(session.user.id),
-            kind: if enabled { "kiosk.enable" } else { "kiosk.disable" }.into(),
+            kind: if enabled {
+                "kiosk.enable"
+            } else {
+                "kiosk.disable"
+            }
+            .into(),
             subject: format!("kiosk:{id}"),
             detail: serde_json::json!({}),
         };
@@ -185,15 +190,14 @@ impl App {
         identity: &str,
     ) -> Result<CodeSent, AppError> {
         let now = self.clock.now();
-        let (identity, _) = kiosk::parse_identity(identity, self.today()).map_err(|m| {
-            AppError::Invalid {
+        let (identity, _) =
+            kiosk::parse_identity(identity, self.today()).map_err(|m| AppError::Invalid {
                 message: m.clone(),
                 problems: vec![onestamp_domain::error::FieldProblem {
                     field: "identity".into(),
                     message: m,
                 }],
-            }
-        })?;
+            })?;
         let since = now - Duration::seconds(THROTTLE_WINDOW_SECS);
         let sent = self
             .store
@@ -244,7 +248,10 @@ impl App {
             ));
         };
         self.sms
-            .send(&user.mobile, &kiosk::sms_text(&self.settings.bureau_name, &code))
+            .send(
+                &user.mobile,
+                &kiosk::sms_text(&self.settings.bureau_name, &code),
+            )
             .await?;
         Ok(CodeSent {
             identity,
@@ -297,7 +304,14 @@ impl App {
         };
         let won = self
             .store
-            .redeem_kiosk_code(pending.id, MAX_TRIES, &token_hash(&token), user.id, now, audit)
+            .redeem_kiosk_code(
+                pending.id,
+                MAX_TRIES,
+                &token_hash(&token),
+                user.id,
+                now,
+                audit,
+            )
             .await?;
         if !won {
             return Err(refused(kiosk::CodeRefusal::Missing));
@@ -324,11 +338,16 @@ impl App {
         }
         let idle = self.settings.kiosk_idle_secs;
         if kiosk::idle_ended(row.last_seen, now, idle) {
-            self.end_kiosk_session(kiosk, &hash, row.user_id, "idle").await?;
+            self.end_kiosk_session(kiosk, &hash, row.user_id, "idle")
+                .await?;
             return Err(ended());
         }
         let idle_since = now - Duration::seconds(i64::from(idle));
-        if !self.store.touch_kiosk_session(&hash, now, idle_since).await? {
+        if !self
+            .store
+            .touch_kiosk_session(&hash, now, idle_since)
+            .await?
+        {
             return Err(ended());
         }
         let user = self
@@ -408,7 +427,8 @@ impl App {
     ) -> Result<Vec<u8>, AppError> {
         let origin = kiosk_of(session)?;
         let pdf = self.licence_pdf(session, licence_id).await?;
-        self.record_print(session, origin, licence_id, "licence").await?;
+        self.record_print(session, origin, licence_id, "licence")
+            .await?;
         Ok(pdf)
     }
 
@@ -422,7 +442,8 @@ impl App {
     ) -> Result<(String, Vec<u8>), AppError> {
         let origin = kiosk_of(session)?;
         let (number, pdf) = self.document_pdf(session, case_id, document_id).await?;
-        self.record_print(session, origin, &number, "document").await?;
+        self.record_print(session, origin, &number, "document")
+            .await?;
         Ok((number, pdf))
     }
 
@@ -441,7 +462,12 @@ impl App {
             detail: serde_json::json!({"channel": "kiosk", "kiosk": origin.id, "kiosk_name": origin.name}),
         };
         self.store.record_kiosk_action(audit).await?;
-        tracing::info!(kiosk = origin.id, actor_id = session.user.id, subject, "printed at a kiosk");
+        tracing::info!(
+            kiosk = origin.id,
+            actor_id = session.user.id,
+            subject,
+            "printed at a kiosk"
+        );
         Ok(())
     }
 
@@ -462,4 +488,53 @@ fn kiosk_of(session: &Session) -> Result<&KioskOrigin, AppError> {
         .kiosk
         .as_ref()
         .ok_or_else(|| AppError::Forbidden("只能在自助终端上打印".into()))
+}
+
+/// The demo applicants' mobiles (for signing in at the demo kiosk).
+pub const DEMO_MOBILES: [(&str, &str); 3] = [
+    ("zhangsan", "13800281234"),
+    ("lisi", "13900282345"),
+    ("jinjiang_books", "13700283456"),
+];
+
+impl App {
+    /// The demo kiosk: registered when there is no kiosk yet, with a fresh
+    /// token (returned to be shown once); the demo applicants get mobiles
+    /// where they have none. `None` when a kiosk exists already.
+    pub async fn demo_kiosk(&self) -> Result<Option<(Kiosk, String)>, AppError> {
+        for (username, mobile) in DEMO_MOBILES {
+            let Some((user, _)) = self.store.user_credentials(username).await? else {
+                continue;
+            };
+            if !user.mobile.is_empty() {
+                continue;
+            }
+            let audit = AuditFact {
+                at: self.clock.now(),
+                actor_id: None,
+                kind: "prefs.save".into(),
+                subject: username.into(),
+                detail: serde_json::json!({"mobile": kiosk::mask_mobile(mobile), "demo": true}),
+            };
+            self.store
+                .save_prefs(
+                    crate::store::PrefsChange {
+                        user: user.id,
+                        email: None,
+                        mobile: Some(mobile.into()),
+                        events: Vec::new(),
+                        off: Vec::new(),
+                    },
+                    audit,
+                )
+                .await?;
+        }
+        if !self.store.kiosks().await?.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(
+            self.create_kiosk(None, "演示自助终端01", "武侯区政务服务中心一楼大厅")
+                .await?,
+        ))
+    }
 }
