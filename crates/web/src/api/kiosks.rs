@@ -127,7 +127,8 @@ pub struct SmsQuery {
         (status = 200, description = "At most 20 texts", body = Vec<schema::Sms>),
         (status = 400, description = "`bad_query`", body = ErrorBody),
         (status = 401, description = "`unauthenticated`", body = ErrorBody),
-        (status = 403, description = "`forbidden`: admin only", body = ErrorBody)))]
+        (status = 403, description = "`forbidden`: admin only", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody)))]
 async fn simulated_sms(
     State(app): State<App>,
     Caller(s): Caller,
