@@ -48,7 +48,7 @@ fn verify_password(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
-fn token_hash(token: &str) -> String {
+pub(crate) fn token_hash(token: &str) -> String {
     hex::encode(Sm3::digest(token.as_bytes()))
 }
 
@@ -81,6 +81,23 @@ pub fn csrf_matches(session_token: &str, given: &str) -> bool {
 #[derive(Debug, Clone)]
 pub struct Session {
     pub user: User,
+    /// The self-service kiosk the user signed in at (自助终端); `None` on the
+    /// web, the phone and at the counter. Kiosk actions carry it into the audit chain.
+    pub kiosk: Option<KioskOrigin>,
+}
+
+/// The kiosk a session is tied to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KioskOrigin {
+    pub id: i64,
+    pub name: String,
+}
+
+impl Session {
+    /// The session of a user signed in on the web, the phone or at the counter.
+    pub fn of(user: User) -> Session {
+        Session { user, kiosk: None }
+    }
 }
 
 impl Session {
@@ -235,7 +252,7 @@ impl App {
             .token_user(&token_hash(token), self.clock.now())
             .await?
         {
-            Some(user) if user.active => Ok(Session { user }),
+            Some(user) if user.active => Ok(Session::of(user)),
             _ => Err(AppError::Unauthenticated),
         }
     }

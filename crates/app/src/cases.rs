@@ -166,6 +166,11 @@ impl App {
         application: Application,
         ticket: Option<i64>,
     ) -> Result<CaseView, AppError> {
+        let mut application = application;
+        if session.kiosk.is_some() {
+            // A kiosk session applies at the kiosk, whatever the form said.
+            application.channel = Channel::Kiosk;
+        }
         let (filed_by, user) = self.filer(session, application.applicant).await?;
         let ticket_fact = match ticket {
             Some(t) => Some(self.check_ticket_end(session, t, user.id).await?),
@@ -270,17 +275,19 @@ impl App {
                 &rule_input(&case, &held, self.local_date(now)),
             ));
         }
-        let mut audit = vec![case_fact(
-            "",
-            &event,
-            serde_json::json!({
-                "item": item.code,
-                "item_version": stored.version,
-                "channel": channel,
-                "filed_by": filed_by.clerk(),
-                "machine_review": case.machine_review,
-            }),
-        )];
+        let mut detail = serde_json::json!({
+            "item": item.code,
+            "item_version": stored.version,
+            "channel": channel,
+            "filed_by": filed_by.clerk(),
+            "machine_review": case.machine_review,
+        });
+        // 自助终端: the kiosk the application was made at.
+        if let (Some(k), Some(map)) = (&session.kiosk, detail.as_object_mut()) {
+            map.insert("kiosk".into(), serde_json::json!(k.id));
+            map.insert("kiosk_name".into(), serde_json::json!(k.name));
+        }
+        let mut audit = vec![case_fact("", &event, detail)];
         let mut events = vec![event];
         let mut sealed = None;
         // The safety valve: an admin may have switched instant decisions off for the item.

@@ -22,6 +22,7 @@ pub mod email;
 pub mod error;
 pub mod feed;
 pub mod hall;
+pub mod kiosk;
 pub mod licences;
 pub mod lookup;
 pub mod materials;
@@ -94,6 +95,8 @@ pub struct Settings {
     pub mail_from: String,
     /// 办事大厅: seconds a clerk waits before calling a ticket again (重呼).
     pub hall_recall_secs: u32,
+    /// 自助终端: seconds without a touch after which a kiosk session ends.
+    pub kiosk_idle_secs: u32,
 }
 
 /// How failed logins are slowed and then locked.
@@ -158,6 +161,7 @@ impl Default for Settings {
             smtp_url: String::new(),
             mail_from: "成都市武侯区行政审批局 <noreply@example.cn>".into(),
             hall_recall_secs: 30,
+            kiosk_idle_secs: 120,
         }
     }
 }
@@ -186,6 +190,10 @@ pub struct App {
     pub(crate) real_name: Arc<dyn register::RealNameCheck>,
     /// Failed delivery attempts per channel in this process.
     pub(crate) delivery_failures: Arc<delivery::FailureCounts>,
+    /// Where kiosk sign-in codes are sent (see [`kiosk::SmsSender`]).
+    pub(crate) sms: Arc<dyn kiosk::SmsSender>,
+    /// The kiosks' identity-card reader (see [`kiosk::IdCardReader`]).
+    pub(crate) card_reader: Arc<dyn kiosk::IdCardReader>,
 }
 
 type ItemVersions = std::collections::HashMap<(String, i64), Arc<onestamp_domain::catalogue::Item>>;
@@ -193,8 +201,7 @@ type ItemVersions = std::collections::HashMap<(String, i64), Arc<onestamp_domain
 impl App {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, settings: Settings) -> App {
         App {
-            store,
-            clock,
+            clock: clock.clone(),
             settings: Arc::new(settings),
             sealing: None,
             rng: Arc::new(Mutex::new(StdRng::from_os_rng())),
@@ -205,6 +212,9 @@ impl App {
             registrations: Default::default(),
             real_name: Arc::new(register::LocalRealName),
             delivery_failures: Default::default(),
+            sms: Arc::new(kiosk::SimulatedSms::new(store.clone(), clock.clone())),
+            card_reader: Arc::new(kiosk::NoCardReader),
+            store,
         }
     }
 

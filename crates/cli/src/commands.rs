@@ -65,6 +65,7 @@ pub(crate) async fn open_app_at(
         rating_rectify_days: cfg.rating_rectify_days,
         supervision_claim_days: cfg.supervision_claim_days,
         hall_recall_secs: cfg.hall_recall_secs,
+        kiosk_idle_secs: cfg.kiosk_idle_secs,
         delivery_lease: chrono::Duration::seconds(
             i64::try_from(cfg.delivery_lease_secs).unwrap_or(60),
         ),
@@ -445,6 +446,18 @@ async fn serve(cfg: &Config, with_demo: bool) -> anyhow::Result<()> {
     let app = sealed(open_app(cfg).await?, cfg).await?;
     if with_demo {
         demo(&app).await?;
+        match app.demo_kiosk().await.map_err(explain)? {
+            Some((k, token)) => {
+                println!(
+                    "demo kiosk {} registered; bind a browser to it by opening {}/kiosk/setup and entering the token {token} (shown this once)",
+                    k.name,
+                    cfg.public_url.trim_end_matches('/')
+                );
+            }
+            None => println!(
+                "kiosks are registered already; register another with POST /api/v1/kiosks (admin) to get a new token"
+            ),
+        }
     }
     // Cases stored before the analytics rows were kept are counted once, now.
     if let Some(s) = app.rebuild_analytics_if_stale().await.map_err(explain)? {

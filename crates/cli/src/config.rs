@@ -29,6 +29,7 @@ pub struct Config {
     pub rating_rectify_days: u32,
     pub supervision_claim_days: u32,
     pub hall_recall_secs: u32,
+    pub kiosk_idle_secs: u32,
     pub max_upload_mb: usize,
     pub seal_key: PathBuf,
     pub token_ttl_hours: i64,
@@ -117,6 +118,7 @@ impl Config {
             "delivery_interval_ms",
             "delivery_lease_secs",
             "hall_recall_secs",
+            "kiosk_idle_secs",
         ] {
             let var = format!("ONESTAMP_{}", key.to_ascii_uppercase());
             if let Ok(v) = std::env::var(&var) {
@@ -209,6 +211,12 @@ impl Config {
             bail!(
                 "hall_recall_secs {} must be between 5 and 600",
                 self.hall_recall_secs
+            );
+        }
+        if !(15..=1800).contains(&self.kiosk_idle_secs) {
+            bail!(
+                "kiosk_idle_secs {} must be between 15 and 1800",
+                self.kiosk_idle_secs
             );
         }
         if !(1..=100).contains(&self.max_upload_mb) {

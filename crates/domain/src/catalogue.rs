@@ -305,6 +305,9 @@ pub struct Item {
     pub rules: Vec<Rule>,
     #[serde(default)]
     pub instant: bool,
+    /// Offered at the self-service kiosks (自助终端) besides the instant items.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub kiosk: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificate: Option<CertificateSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -840,6 +843,7 @@ pub(crate) mod tests {
             }],
             rules: vec![],
             instant: false,
+            kiosk: false,
             certificate: Some(CertificateSpec {
                 type_code: "WSXK".into(),
                 name: "公共场所卫生许可证".into(),

@@ -71,6 +71,12 @@ pub enum DomainError {
     /// 办事大厅: a ticket or booking step out of its order (called twice, recalled too often…).
     #[error("{0}")]
     HallStep(String),
+    /// 自助终端: a one-time sign-in code not accepted (wrong, expired, used up).
+    #[error("{0}")]
+    KioskCode(crate::kiosk::CodeRefusal),
+    /// 自助终端: the kiosk session ended (signed out, idle, or another kiosk's).
+    #[error("自助终端登录已超时或已退出，请重新登录")]
+    KioskSessionEnded,
 }
 
 /// A problem with one field of an application form.

@@ -17,6 +17,7 @@ pub mod error;
 pub mod guide;
 pub mod hall;
 pub mod identity;
+pub mod kiosk;
 pub mod licence;
 pub mod message;
 pub mod privacy;

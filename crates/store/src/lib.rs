@@ -27,6 +27,7 @@ mod feed;
 mod hall;
 mod integrity;
 mod keyset;
+mod kiosks;
 mod licences;
 mod messages;
 mod postgres;
@@ -263,6 +264,31 @@ delegate! {
         fn latest_hall_calls(limit: u32) -> Vec<StoredCall> = hall::latest_calls;
         fn handling_times(group: &str, limit: u32) -> Vec<chrono::Duration> = hall::handling_times;
         fn checkin_code(day: NaiveDate, fresh: &str) -> String = hall::checkin_code;
+    }
+    KioskStore {
+        fn create_kiosk(name: &str, location: &str, token_hash: &str, at: DateTime<Utc>, audit: AuditFact)
+            -> Kiosk = kiosks::create;
+        fn kiosks() -> Vec<Kiosk> = kiosks::all;
+        fn kiosk(id: i64) -> Option<Kiosk> = kiosks::by_id;
+        fn kiosk_by_token(token_hash: &str) -> Option<Kiosk> = kiosks::by_token;
+        fn set_kiosk_enabled(id: i64, enabled: bool, at: DateTime<Utc>, audit: AuditFact)
+            -> Option<Kiosk> = kiosks::set_enabled;
+        fn kiosk_codes_sent(kiosk_id: i64, identity: &str, since: DateTime<Utc>)
+            -> onestamp_domain::kiosk::Sent = kiosks::codes_sent;
+        fn store_kiosk_code(new: NewKioskCode, audit: AuditFact) -> i64 = kiosks::store_code;
+        fn latest_kiosk_code(kiosk_id: i64, identity: &str)
+            -> Option<onestamp_domain::kiosk::PendingCode> = kiosks::latest_code;
+        fn fail_kiosk_code(id: i64, max_tries: u32) -> Option<u32> = kiosks::fail_code;
+        fn redeem_kiosk_code(id: i64, max_tries: u32, session_hash: &str, user_id: UserId,
+            at: DateTime<Utc>, audit: AuditFact) -> bool = kiosks::redeem_code;
+        fn kiosk_session(token_hash: &str) -> Option<KioskSessionRow> = kiosks::session;
+        fn touch_kiosk_session(token_hash: &str, now: DateTime<Utc>, idle_since: DateTime<Utc>)
+            -> bool = kiosks::touch_session;
+        fn end_kiosk_session(token_hash: &str, at: DateTime<Utc>, audit: AuditFact) -> bool
+            = kiosks::end_session;
+        fn record_kiosk_action(audit: AuditFact) -> () = kiosks::record_action;
+        fn send_sms(mobile: &str, text: &str, at: DateTime<Utc>) -> i64 = kiosks::send_sms;
+        fn sms_to(mobile: &str, limit: u32) -> Vec<StoredSms> = kiosks::sms_to;
     }
     BookingStore {
         fn book_slot(new: NewBooking) -> Option<Booking> = bookings::book;

@@ -91,6 +91,7 @@ on_every_backend!(
     a_counter_case_and_its_tickets_end_commit_together,
     analytics_rows_follow_their_changes_and_sum_by_period_and_item,
     licence_counts_read_valid_expiring_and_revoked,
+    kiosk_codes_are_used_once_and_sessions_end_when_idle,
     ; raw:
     the_audit_log_and_case_events_refuse_update_and_delete,
     tasks_without_a_recorded_start_are_still_alerted,

@@ -54,7 +54,7 @@ async fn staff(t: &TestApp, name: &str, roles: Vec<Role>, profile: StaffProfile)
 }
 
 fn session(user: &User) -> Session {
-    Session { user: user.clone() }
+    Session::of(user.clone())
 }
 
 #[tokio::test]

@@ -59,13 +59,17 @@ pub enum Code {
     RateLimited,
     /// A delivery that is neither failed nor skipped cannot be retried.
     NotRetryable,
+    /// 自助终端: a one-time sign-in code not accepted (wrong, expired, used up).
+    KioskCodeRefused,
+    /// 自助终端: the kiosk session ended (signed out or idle).
+    KioskSessionEnded,
     // A fault of the server (storage, sealing, rendering): never the caller's doing.
     Internal,
 }
 
 impl Code {
     /// Every code, for the table test and for documentation.
-    pub const ALL: [Code; 38] = [
+    pub const ALL: [Code; 40] = [
         Code::Unauthenticated,
         Code::BadCredentials,
         Code::LoginLocked,
@@ -103,6 +107,8 @@ impl Code {
         Code::HallStep,
         Code::RateLimited,
         Code::NotRetryable,
+        Code::KioskCodeRefused,
+        Code::KioskSessionEnded,
         Code::Internal,
     ];
 
@@ -146,6 +152,8 @@ impl Code {
             Code::HallStep => "hall_step",
             Code::RateLimited => "rate_limited",
             Code::NotRetryable => "not_retryable",
+            Code::KioskCodeRefused => "kiosk_code_refused",
+            Code::KioskSessionEnded => "kiosk_session_ended",
             Code::Internal => "internal",
         }
     }
@@ -154,7 +162,10 @@ impl Code {
     pub fn status(self) -> StatusCode {
         use StatusCode as S;
         match self {
-            Code::Unauthenticated | Code::BadCredentials => S::UNAUTHORIZED,
+            Code::Unauthenticated
+            | Code::BadCredentials
+            | Code::KioskCodeRefused
+            | Code::KioskSessionEnded => S::UNAUTHORIZED,
             Code::LoginLocked | Code::RateLimited => S::TOO_MANY_REQUESTS,
             Code::Forbidden
             | Code::WrongRole
@@ -204,7 +215,7 @@ mod tests {
     /// The published table. A failure here means a public code or its status
     /// changed: clients depend on both, so change a code only on purpose and
     /// say so in the README's API section.
-    const PUBLISHED: [(Code, &str, u16); 38] = [
+    const PUBLISHED: [(Code, &str, u16); 40] = [
         (Code::Unauthenticated, "unauthenticated", 401),
         (Code::BadCredentials, "bad_credentials", 401),
         (Code::LoginLocked, "login_locked", 429),
@@ -246,6 +257,8 @@ mod tests {
         (Code::HallStep, "hall_step", 409),
         (Code::RateLimited, "rate_limited", 429),
         (Code::NotRetryable, "not_retryable", 409),
+        (Code::KioskCodeRefused, "kiosk_code_refused", 401),
+        (Code::KioskSessionEnded, "kiosk_session_ended", 401),
         (Code::Internal, "internal", 500),
     ];
 

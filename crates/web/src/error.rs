@@ -113,6 +113,8 @@ pub fn code_of(e: &AppError) -> Code {
             DomainError::SupervisionStep(_) => Code::SupervisionStep,
             DomainError::InvalidHall(_) => Code::InvalidInput,
             DomainError::HallStep(_) => Code::HallStep,
+            DomainError::KioskCode(_) => Code::KioskCodeRefused,
+            DomainError::KioskSessionEnded => Code::KioskSessionEnded,
         },
         AppError::Store(_) | AppError::Sealing(_) | AppError::Rendering(_) => Code::Internal,
     }

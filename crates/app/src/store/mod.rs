@@ -13,6 +13,7 @@ mod documents;
 mod feed;
 mod hall;
 mod integrity;
+mod kiosks;
 mod licences;
 mod messages;
 mod prefs;
@@ -42,6 +43,7 @@ pub use self::hall::{
     Booking, BookingStore, HallStore, NewBooking, NewCall, NewTicket, StoredCall, WindowChange,
 };
 pub use self::integrity::{CaseRecord, IntegrityStore};
+pub use self::kiosks::{Kiosk, KioskSessionRow, KioskStore, NewKioskCode, StoredSms};
 pub use self::licences::{LicenceQuery, LicenceStore, MaterialFile, StoredLicence};
 pub use self::messages::{
     CHANNELS, ChannelBacklog, Claimed, Delivery, DeliveryState, DraftMessages, Finish,
@@ -324,6 +326,7 @@ pub trait Store:
     + HallStore
     + BookingStore
     + AnalyticsStore
+    + KioskStore
 {
 }
 
@@ -346,7 +349,8 @@ impl<
         + BundleStore
         + HallStore
         + BookingStore
-        + AnalyticsStore,
+        + AnalyticsStore
+        + KioskStore,
 > Store for T
 {
 }

@@ -10,6 +10,7 @@ mod catalogue;
 mod documents;
 mod feed;
 mod hall;
+mod kiosks;
 mod licences;
 mod materials;
 mod messages;
@@ -51,6 +52,7 @@ pub fn router() -> OpenApiRouter<App> {
         .merge(ratings::router())
         .merge(feed::router())
         .merge(hall::router())
+        .merge(kiosks::router())
         .merge(appointments::router())
         .merge(progress::router())
         .merge(register::router())

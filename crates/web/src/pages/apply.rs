@@ -615,6 +615,7 @@ mod tests {
             form,
             rules: vec![],
             instant: false,
+            kiosk: false,
             certificate: None,
             supervising_department: None,
             qualification: None,

@@ -20,6 +20,7 @@ mod correct;
 mod counter;
 mod documents;
 mod hall;
+mod kiosk;
 mod lookup;
 mod messages;
 mod ratings;
@@ -144,6 +145,7 @@ pub fn router() -> Router<App> {
         .route("/static/hall.js", get(hall_js))
         .route("/static/portal.css", get(portal_css))
         .merge(oversight_routes())
+        .merge(kiosk::router())
 }
 
 /// The supervisor's, the administrator's (and the certificate officer's) and

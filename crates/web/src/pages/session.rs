@@ -329,7 +329,7 @@ pub async fn login(
     }
     match app.login(&form.username, &form.password, from).await {
         Ok((token, user)) => {
-            let session = Session { user };
+            let session = Session::of(user);
             let max_age = app.settings().token_ttl.num_seconds().max(60);
             // Two cookies: appended, as an array of pairs would keep only the last.
             (

@@ -59,6 +59,7 @@ pub(super) fn theme_item(view: &ThemeView, first: &Item) -> Item {
             .collect(),
         rules: Vec::new(),
         instant: false,
+        kiosk: false,
         certificate: None,
         ..first.clone()
     }

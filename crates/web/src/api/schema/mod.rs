@@ -605,6 +605,10 @@ pub struct Item {
     pub rules: Vec<Rule>,
     #[serde(default)]
     pub instant: bool,
+    /// Offered at the self-service kiosks besides the instant items; left
+    /// out when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub kiosk: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub certificate: Option<CertificateSpec>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -897,6 +901,7 @@ pub struct FieldProblem {
 mod analytics;
 mod feed;
 mod hall;
+mod kiosks;
 mod messages;
 mod public;
 mod ratings;
@@ -905,6 +910,7 @@ mod webhooks;
 pub use analytics::*;
 pub use feed::*;
 pub use hall::*;
+pub use kiosks::*;
 pub use messages::*;
 pub use public::*;
 pub use ratings::*;
