@@ -523,6 +523,9 @@ pub(crate) async fn ratings(db: &Db, f: &AnalyticsFilter) -> R<Vec<RatingRow>> {
         .collect())
 }
 
+/// theme, channel, submitted, finished, issued, partly, stopped, on time.
+type ThemeSums = (String, String, i64, i64, i64, i64, i64, i64);
+
 /// A theme's counts per theme and channel over the filter's period (its
 /// `items` are not used: themes cross departments).
 pub(crate) async fn theme_counts(
@@ -540,7 +543,7 @@ pub(crate) async fn theme_counts(
     );
     filtered(&mut b, &unfiltered);
     b.push(" GROUP BY theme_code, channel ORDER BY theme_code, channel");
-    let rows: Vec<(String, String, i64, i64, i64, i64, i64, i64)> = b.fetch_all(db).await?;
+    let rows: Vec<ThemeSums> = b.fetch_all(db).await?;
     Ok(rows
         .into_iter()
         .map(
