@@ -87,7 +87,8 @@ async fn book(
 #[utoipa::path(get, path = "/api/v1/appointments", tag = "hall", security(("bearer" = [])),
     responses(
         (status = 200, description = "The bookings", body = Vec<schema::HallBooking>),
-        (status = 401, description = "`unauthenticated`", body = ErrorBody)))]
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`: applicants only", body = ErrorBody)))]
 async fn mine(
     State(app): State<App>,
     Caller(s): Caller,
@@ -102,6 +103,7 @@ async fn mine(
     responses(
         (status = 200, description = "The booking, confirmed", body = schema::HallBooking),
         (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`: applicants only", body = ErrorBody),
         (status = 404, description = "`not_found`", body = ErrorBody),
         (status = 409, description = "`hall_step`: not held, or the hold lapsed", body = ErrorBody)))]
 async fn confirm(
@@ -120,6 +122,7 @@ async fn confirm(
     responses(
         (status = 200, description = "The booking, cancelled", body = schema::HallBooking),
         (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`: applicants only", body = ErrorBody),
         (status = 404, description = "`not_found`", body = ErrorBody),
         (status = 409, description = "`hall_step`: cancelled already, its ticket taken, gone by", body = ErrorBody)))]
 async fn cancel(
