@@ -33,6 +33,10 @@ use onestamp_domain::catalogue::Catalogue;
 /// `onestamp bench …`
 #[derive(Args)]
 pub struct BenchArgs {
+    /// Keeps each bench's store (the data directory, or the PostgreSQL database)
+    /// after the run and prints where it is, to look into afterwards.
+    #[arg(long)]
+    pub keep: bool,
     #[command(subcommand)]
     pub workload: Workload,
     /// The global `--database-url`, handed over by `main`: a bench never opens the
@@ -148,7 +152,7 @@ pub async fn run(open: &OpenApp, args: BenchArgs) -> anyhow::Result<()> {
             Workload::Hall(load) => crate::hall::run(&server, load).await,
             Workload::Seal(_) => Ok(()),
         };
-        server.stop().await;
+        server.stop(args.keep).await;
         if let Err(e) = outcome {
             failed.push(format!("{}: {e:#}", backend.name()));
         }
@@ -290,15 +294,23 @@ impl Server {
         parse_memory(&status)
     }
 
-    async fn stop(mut self) {
+    /// Stops the server and removes its store, unless `keep` says to leave it.
+    async fn stop(mut self, keep: bool) {
         let _ = self.child.kill().await;
         drop(self.app);
+        if keep {
+            let dir = self.dir.keep();
+            println!("  kept: the data directory {}", dir.display());
+            if let Some(db) = self.scratch {
+                println!("  kept: the database {}", db.url);
+            }
+            return;
+        }
         if let Some(db) = self.scratch
             && let Err(e) = db.drop_now().await
         {
             eprintln!("could not drop the bench database: {e}");
         }
-        drop(self.dir);
     }
 }
 

@@ -141,19 +141,30 @@ pub(crate) async fn import(
     .await
 }
 
-/// Refreshes the planner's statistics after a bulk load.
+/// Refreshes the planner's statistics after a bulk load; on PostgreSQL also
+/// vacuums the loaded tables, so that the visibility map is set and counts
+/// over an index (open cases, overdue tasks) read the index alone.
 pub(crate) async fn refresh_statistics(db: &Db) -> R<()> {
-    let sql = match db.dialect {
-        Dialect::Sqlite => "ANALYZE",
-        Dialect::Postgres => {
-            "ANALYZE cases, case_events, analytics_volume, analytics_times, analytics_ratings"
+    match db.dialect {
+        Dialect::Sqlite => {
+            db.write(work(move |c| {
+                Box::pin(async move {
+                    sqlx::query("ANALYZE").execute(c).await?;
+                    Ok(())
+                })
+            }))
+            .await
         }
-    };
-    db.write(work(move |c| {
-        Box::pin(async move {
-            sqlx::query(sql).execute(c).await?;
+        // VACUUM cannot run inside a transaction: one statement on a pooled
+        // connection of its own.
+        Dialect::Postgres => {
+            sqlx::query(
+                "VACUUM (ANALYZE) cases, case_events, analytics_volume, analytics_times,
+                     analytics_ratings",
+            )
+            .execute(&db.read)
+            .await?;
             Ok(())
-        })
-    }))
-    .await
+        }
+    }
 }
