@@ -232,6 +232,7 @@ pub struct Dashboard {
     pub ratings: Ratings,
     pub licences: Licences,
     pub themes: crate::analytics_themes::ThemeFigures,
+    pub hall: crate::analytics_hall::HallFigures,
 }
 
 /// What a rebuild did.
@@ -870,6 +871,7 @@ impl App {
             ratings: self.ratings_of(scope.clone(), &items).await?,
             licences: self.licences_of(scope.clone()).await?,
             themes: self.themes_of(scope.clone()).await?,
+            hall: self.hall_of(scope.clone()).await?,
             scope,
         })
     }

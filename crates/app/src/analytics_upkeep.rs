@@ -1,6 +1,6 @@
 //! What keeps the figures going beside the dashboards: the public hall
 //! display (no personal data) and the rebuild of the rows from the stored
-//! cases and ratings.
+//! cases and ratings, bundles, hall tickets and bookings.
 
 use std::collections::HashMap;
 
@@ -91,6 +91,46 @@ impl App {
         Ok(tally)
     }
 
+    /// The hall's counts of every stored ticket and booking, a page of
+    /// `batch` at a time.
+    async fn hall_tally(&self, batch: u32) -> Result<Tally, AppError> {
+        use onestamp_domain::analytics_hall::{self, BookingFate};
+        use onestamp_domain::hall::BookingStatus;
+        let mut tally = Tally::default();
+        let mut after = 0;
+        loop {
+            let tickets = self.store.tickets_after(after, batch).await?;
+            let Some(last) = tickets.last().map(|t| t.id) else {
+                break;
+            };
+            for t in &tickets {
+                tally.merge(analytics_hall::of_ticket(t));
+            }
+            after = last;
+        }
+        let mut after = 0;
+        loop {
+            let bookings = self.store.bookings_after(after, batch).await?;
+            let Some(last) = bookings.last().map(|b| b.id) else {
+                break;
+            };
+            for b in &bookings {
+                let cancelled = (b.status == BookingStatus::Cancelled).then(|| {
+                    b.cancel_reason.as_deref() == Some(crate::appointments::CANCELLED_BY_CALENDAR)
+                });
+                let fate = BookingFate {
+                    confirmed: b.confirmed_at.is_some(),
+                    cancelled,
+                    kept: b.ticket_id.is_some(),
+                };
+                let day = self.local_date(b.slot_start);
+                tally.merge(analytics_hall::of_booking(&b.group, day, fate));
+            }
+            after = last;
+        }
+        Ok(tally)
+    }
+
     /// Recomputes every analytics row from the stored cases and ratings, in
     /// batches of `batch` cases; `progress` hears the cases read so far.
     pub async fn rebuild_analytics(
@@ -132,6 +172,7 @@ impl App {
             after = last;
         }
         tally.merge(self.themes_tally().await?);
+        tally.merge(self.hall_tally(batch.max(1)).await?);
         self.store.replace_analytics(tally).await?;
         Ok(summary)
     }

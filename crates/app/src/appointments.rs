@@ -7,12 +7,14 @@
 //! transaction; on its day the booking gives a ticket that jumps ahead from
 //! its time ([`App::ticket_for_booking`]); the upkeep ([`App::appointment_upkeep`])
 //! reminds the working day before and cancels bookings of a day the calendar
-//! closed since.
+//! closed since. Confirming and cancelling count in the hall's figures
+//! (`analytics_hall`), on the slot's day.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
 
 use onestamp_domain::DomainError;
+use onestamp_domain::analytics_hall;
 use onestamp_domain::hall::notice::{self, BookingNotice};
 use onestamp_domain::hall::{self, BookingStatus, Slot, TicketSource};
 use onestamp_domain::role::Role;
@@ -230,7 +232,12 @@ impl App {
         }
         let groups = self.store.hall_groups().await?;
         let message = self.booking_message(&groups, &b, |n| notice::confirmed(n, now));
-        if !self.store.confirm_booking(id, now, Some(message)).await? {
+        let tally = analytics_hall::of_booking_confirmed(&b.group, self.local_date(b.slot_start));
+        if !self
+            .store
+            .confirm_booking(id, now, Some(message), tally)
+            .await?
+        {
             return Err(step("预约保留时间已过（15 分钟内未确认），请重新预约"));
         }
         tracing::info!(
@@ -263,9 +270,11 @@ impl App {
         let message = self.booking_message(&groups, &b, |n| {
             notice::cancelled(n, CANCELLED_BY_APPLICANT, now)
         });
+        let tally =
+            analytics_hall::of_booking_cancelled(&b.group, self.local_date(b.slot_start), false);
         if !self
             .store
-            .cancel_booking(id, now, CANCELLED_BY_APPLICANT, Some(message))
+            .cancel_booking(id, now, CANCELLED_BY_APPLICANT, Some(message), tally)
             .await?
         {
             return Err(step("该预约已取消或已取号"));
@@ -421,9 +430,10 @@ impl App {
             let message = self.booking_message(&groups, &b, |n| {
                 notice::cancelled(n, CANCELLED_BY_CALENDAR, now)
             });
+            let tally = analytics_hall::of_booking_cancelled(&b.group, date, true);
             if self
                 .store
-                .cancel_booking(b.id, now, CANCELLED_BY_CALENDAR, Some(message))
+                .cancel_booking(b.id, now, CANCELLED_BY_CALENDAR, Some(message), tally)
                 .await?
             {
                 tracing::info!(booking = b.id, "appointment cancelled: the day is closed");

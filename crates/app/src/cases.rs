@@ -191,7 +191,13 @@ impl App {
             .prepare_case(&filing, &stored, application.form, materials, now)
             .await?;
         new.ticket = ticket;
-        new.audit.extend(ticket_fact);
+        if let Some((fact, t)) = ticket_fact {
+            // The ticket ends at the submission, in its transaction.
+            let at = new.case.submitted_at;
+            new.tally
+                .merge(onestamp_domain::analytics_hall::of_ticket_ended(&t, at));
+            new.audit.push(fact);
+        }
         let case = match self.store.create_case(new).await {
             Err(crate::store::StoreError::Duplicate(what))
                 if what == crate::store::TICKET_ENDED =>

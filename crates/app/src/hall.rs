@@ -3,7 +3,8 @@
 //! waits only once checked in); the clerk's window — call the next ticket,
 //! recall, no-show, transfer — and the counter case that ends the ticket; the
 //! call log the hall display follows. Every step is an `UPDATE … WHERE status
-//! = …` in the store: a lost race is picked again or refused, never doubled.
+//! = …` in the store: a lost race is picked again or refused, never doubled,
+//! and each writes its counts for the figures (`analytics_hall`) with it.
 
 use std::net::IpAddr;
 
@@ -15,6 +16,8 @@ use onestamp_domain::hall::{
 };
 use onestamp_domain::role::Role;
 
+use onestamp_domain::analytics::Tally;
+use onestamp_domain::analytics_hall;
 use onestamp_domain::audit::AuditFact;
 
 use crate::auth::Session;
@@ -386,6 +389,12 @@ impl App {
         } else {
             TicketStatus::Waiting
         };
+        let kind = analytics_hall::source_of(source, request.appointment_at.is_some());
+        let mut tally = analytics_hall::of_ticket_taken(today, &group.code, kind);
+        if let (Some(_), Some(slot)) = (request.booking, request.appointment_at) {
+            let slot_day = self.local_date(slot);
+            tally.merge(analytics_hall::of_booking_kept(&group.code, slot_day));
+        }
         let ticket = self
             .store
             .take_ticket(NewTicket {
@@ -412,6 +421,7 @@ impl App {
                         "appointment_at": request.appointment_at,
                     }),
                 },
+                tally,
             })
             .await?;
         tracing::info!(ticket = %ticket.label, source = source.as_str(), actor_id = ?applicant, "ticket taken");
@@ -509,6 +519,7 @@ impl App {
                 TicketStatus::Cancelled,
                 self.clock.now(),
                 self.ticket_fact(Some(session), "cancel", &t, serde_json::json!({})),
+                analytics_hall::of_ticket_over(&t, TicketStatus::Cancelled),
             )
             .await?
         {
@@ -525,17 +536,26 @@ impl App {
         ticket: &Ticket,
         kind: &'static str,
     ) -> NewCall {
+        let at = self.clock.now();
+        // A first call counts the ticket's wait (the store checks it is the
+        // first); a recall counts nothing.
+        let tally = if kind == "call" {
+            analytics_hall::of_ticket_called(ticket, at)
+        } else {
+            Tally::default()
+        };
         NewCall {
             window_number: window.number.clone(),
             kind,
             voice: hall::voice_line(&ticket.label, &window.number),
-            at: self.clock.now(),
+            at,
             audit: self.ticket_fact(
                 Some(session),
                 kind,
                 ticket,
                 serde_json::json!({ "window": window.number }),
             ),
+            tally,
         }
     }
 
@@ -655,6 +675,7 @@ impl App {
                     &t,
                     serde_json::json!({ "window": w.number }),
                 ),
+                analytics_hall::of_ticket_over(&t, TicketStatus::NoShow),
             )
             .await?
         {
@@ -721,11 +742,9 @@ impl App {
             &t,
             serde_json::json!({ "window": w.number, "case_number": case.number }),
         );
-        if !self
-            .store
-            .end_ticket(id, case_id, self.clock.now(), fact)
-            .await?
-        {
+        let now = self.clock.now();
+        let tally = analytics_hall::of_ticket_ended(&t, now);
+        if !self.store.end_ticket(id, case_id, now, fact, tally).await? {
             let again = self.store.ticket(id).await?.ok_or_else(not_found_ticket)?;
             hall::check_end(&again)?;
         }
@@ -734,13 +753,14 @@ impl App {
     }
 
     /// Whether the ticket in the clerk's hand may end with a new case of
-    /// `applicant` (see [`App::submit_counter_application`]).
+    /// `applicant` (see [`App::submit_counter_application`]): the end's fact,
+    /// and the ticket as it is now for the end's counts.
     pub(crate) async fn check_ticket_end(
         &self,
         session: &Session,
         id: i64,
         applicant: onestamp_domain::case::UserId,
-    ) -> Result<AuditFact, AppError> {
+    ) -> Result<(AuditFact, Ticket), AppError> {
         let (t, w) = self.in_hand(session, id).await?;
         hall::check_end(&t)?;
         if let Some(holder) = t.applicant
@@ -757,7 +777,7 @@ impl App {
             serde_json::json!({ "window": w.number }),
         );
         fact.detail["with_case"] = true.into();
-        Ok(fact)
+        Ok((fact, t))
     }
 
     /// The clerk's window: the ticket in hand, the waiting count, the other

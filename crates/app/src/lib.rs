@@ -4,6 +4,7 @@
 //! its events and audit facts in one store call (one transaction).
 
 pub mod analytics;
+pub mod analytics_hall;
 pub mod analytics_themes;
 mod analytics_upkeep;
 pub mod appointments;

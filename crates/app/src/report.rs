@@ -65,7 +65,7 @@ impl Table {
 }
 
 /// The names of every table, in the dashboard's order.
-pub const TABLES: [&str; 16] = [
+pub const TABLES: [&str; 19] = [
     "volumes_item",
     "volumes_department",
     "volumes_channel",
@@ -82,6 +82,9 @@ pub const TABLES: [&str; 16] = [
     "ratings_channel",
     "themes",
     "themes_channel",
+    "hall",
+    "hall_source",
+    "hall_bookings",
 ];
 
 const VOLUME_HEADERS: [&str; 11] = [
@@ -314,7 +317,87 @@ pub fn tables(d: &Dashboard) -> Vec<Table> {
             headers: THEME_HEADERS.to_vec(),
             rows: theme_rows(&d.themes.by_channel),
         },
+        Table {
+            id: "hall",
+            title: "办事大厅排队（按分组）",
+            headers: HALL_HEADERS.to_vec(),
+            rows: hall_rows(&d.hall.by_group),
+        },
+        Table {
+            id: "hall_source",
+            title: "办事大厅排队（按取号方式）",
+            headers: HALL_HEADERS.to_vec(),
+            rows: hall_rows(&d.hall.by_source),
+        },
+        Table {
+            id: "hall_bookings",
+            title: "预约办事（按分组）",
+            headers: BOOKING_HEADERS.to_vec(),
+            rows: booking_rows(&d.hall.bookings_by_group),
+        },
     ]
+}
+
+const HALL_HEADERS: [&str; 11] = [
+    "名称",
+    "取号",
+    "叫号",
+    "办结",
+    "过号",
+    "取消",
+    "平均等候(分钟)",
+    "等候中位数(分钟)",
+    "等候90%分位(分钟)",
+    "办理中位数(分钟)",
+    "办理90%分位(分钟)",
+];
+
+fn hall_rows(lines: &[crate::analytics_hall::HallLine]) -> Vec<Vec<Cell>> {
+    lines
+        .iter()
+        .map(|l| {
+            vec![
+                Cell::text(l.label.clone()),
+                Cell::int(l.taken),
+                Cell::int(l.called),
+                Cell::int(l.served),
+                Cell::int(l.no_show),
+                Cell::int(l.cancelled),
+                Cell::rate(l.mean_wait_minutes),
+                Cell::rate(l.median_wait_minutes),
+                Cell::rate(l.p90_wait_minutes),
+                Cell::rate(l.median_handling_minutes),
+                Cell::rate(l.p90_handling_minutes),
+            ]
+        })
+        .collect()
+}
+
+const BOOKING_HEADERS: [&str; 7] = [
+    "分组",
+    "预约",
+    "本人取消",
+    "节假日调整取消",
+    "已取号",
+    "爽约",
+    "预约履约率(%)",
+];
+
+fn booking_rows(lines: &[crate::analytics_hall::BookingLine]) -> Vec<Vec<Cell>> {
+    lines
+        .iter()
+        .map(|l| {
+            vec![
+                Cell::text(l.label.clone()),
+                Cell::int(l.made),
+                Cell::int(l.cancelled),
+                Cell::int(l.cancelled_by_bureau),
+                Cell::int(l.kept),
+                Cell::int(l.missed),
+                Cell::rate(l.kept_rate),
+            ]
+        })
+        .collect()
 }
 
 const THEME_HEADERS: [&str; 7] = [
@@ -349,6 +432,7 @@ pub fn headline(d: &Dashboard) -> Vec<(&'static str, String)> {
     let t = &d.volumes.total;
     let c = &t.counters;
     let rate = |v: Option<f64>| v.map_or_else(|| "—".to_string(), |v| format!("{v:.1}%"));
+    let minutes = |v: Option<f64>| v.map_or_else(|| "—".to_string(), |v| format!("{v:.1} 分钟"));
     let r = &d.ratings.statistics.total;
     vec![
         ("办件量", c.submitted.to_string()),
@@ -371,6 +455,9 @@ pub fn headline(d: &Dashboard) -> Vec<(&'static str, String)> {
         ("已吊销/撤销", d.licences.revoked.to_string()),
         ("主题申请", d.themes.total.submitted.to_string()),
         ("主题按时办结率", rate(d.themes.total.on_time_rate)),
+        ("大厅取号", d.hall.total.taken.to_string()),
+        ("平均等候", minutes(d.hall.total.mean_wait_minutes)),
+        ("预约履约率", rate(d.hall.bookings.kept_rate)),
     ]
 }
 

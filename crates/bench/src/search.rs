@@ -235,6 +235,7 @@ pub async fn run(server: &Server, load: SearchLoad) -> anyhow::Result<()> {
         "ratings",
         "licences",
         "themes",
+        "hall",
     ] {
         let (h, rows) = q
             .time(n, &supervisor, |i| {

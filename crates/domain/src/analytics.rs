@@ -283,6 +283,8 @@ pub struct Tally {
     pub refusals: BTreeMap<RefusalKey, i64>,
     pub ratings: BTreeMap<RatingKey, RatingDelta>,
     pub themes: BTreeMap<ThemeKey, ThemeCounts>,
+    pub hall: BTreeMap<crate::analytics_hall::HallKey, crate::analytics_hall::HallCounts>,
+    pub hall_times: BTreeMap<crate::analytics_hall::HallTimeKey, i64>,
 }
 
 impl Tally {
@@ -293,6 +295,8 @@ impl Tally {
             && self.refusals.is_empty()
             && self.ratings.is_empty()
             && self.themes.is_empty()
+            && self.hall.is_empty()
+            && self.hall_times.is_empty()
     }
 
     pub fn merge(&mut self, other: Tally) {
@@ -313,6 +317,12 @@ impl Tally {
         }
         for (k, v) in other.themes {
             self.themes.entry(k).or_default().add(&v);
+        }
+        for (k, v) in other.hall {
+            self.hall.entry(k).or_default().add(&v);
+        }
+        for (k, v) in other.hall_times {
+            *self.hall_times.entry(k).or_default() += v;
         }
     }
 
@@ -488,6 +498,12 @@ pub fn percent(part: i64, whole: i64) -> Option<f64> {
 /// minutes: interpolated inside the bucket it falls in; the open last bucket
 /// answers its lower bound. `None` when nothing is counted.
 pub fn quantile(buckets: &[i64; BUCKETS], q: f64) -> Option<f64> {
+    quantile_in(&BUCKET_BOUNDS, buckets, q)
+}
+
+/// The `q`-quantile of `buckets` counted under `bounds` (one bucket per bound
+/// and an open last one), as [`quantile`] reads it.
+pub fn quantile_in(bounds: &[i64], buckets: &[i64], q: f64) -> Option<f64> {
     let n: i64 = buckets.iter().sum();
     if n <= 0 {
         return None;
@@ -500,8 +516,12 @@ pub fn quantile(buckets: &[i64; BUCKETS], q: f64) -> Option<f64> {
             continue;
         }
         if seen + count >= target {
-            let lower = if i == 0 { 0 } else { BUCKET_BOUNDS[i - 1] } as f64;
-            let Some(upper) = BUCKET_BOUNDS.get(i) else {
+            let lower = if i == 0 {
+                0
+            } else {
+                bounds.get(i - 1).copied().unwrap_or(0)
+            } as f64;
+            let Some(upper) = bounds.get(i) else {
                 return Some(lower);
             };
             let within = (target - seen) / count;
@@ -509,7 +529,7 @@ pub fn quantile(buckets: &[i64; BUCKETS], q: f64) -> Option<f64> {
         }
         seen += count;
     }
-    BUCKET_BOUNDS.last().map(|b| *b as f64)
+    bounds.last().map(|b| *b as f64)
 }
 
 /// Stage labels of the stage-time rows: a stage's name, or 全程 for the total.

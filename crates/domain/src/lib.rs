@@ -6,6 +6,7 @@
 //! randomness come in as arguments, so every rule can be unit tested exhaustively.
 
 pub mod analytics;
+pub mod analytics_hall;
 pub mod assignment;
 pub mod audit;
 pub mod bundle;

@@ -6,7 +6,8 @@
 //! Every row is written twice: under its day (`YYYY-MM-DD`) and under its
 //! month (`YYYY-MM`), which holds the month's sum. A period reads the month
 //! rows of the whole months it covers and the day rows of the days at either
-//! end, so a year is twelve rows per key instead of 365.
+//! end, so a year is twelve rows per key instead of 365. The hall's rows are
+//! in [`crate::analytics_hall`].
 
 use std::collections::BTreeMap;
 
@@ -35,7 +36,7 @@ fn month_text(day: NaiveDate) -> String {
 
 /// The rows of `map` under their day and again under their month, summed;
 /// sorted, so that concurrent writers lock shared rows in one order.
-fn periods<K, R: Ord + Clone, V: Default>(
+pub(crate) fn periods<K, R: Ord + Clone, V: Default>(
     map: &BTreeMap<K, V>,
     split: impl Fn(&K) -> (NaiveDate, R),
     add: impl Fn(&mut V, &V),
@@ -203,7 +204,7 @@ pub(crate) async fn write(conn: &mut AnyConnection, tally: &Tally) -> R<()> {
         );
         b.execute(&mut *conn).await?;
     }
-    Ok(())
+    crate::analytics_hall::write(conn, tally).await
 }
 
 /// Whole months beyond this many are read by a range of month keys (which
@@ -287,7 +288,7 @@ fn items_in(b: &mut Sql, items: Option<&[String]>) {
 
 /// `WHERE` the filter's period (month rows and day rows, never both for one
 /// day) `AND item_code IN (…)`.
-fn filtered(b: &mut Sql, f: &AnalyticsFilter) {
+pub(crate) fn filtered(b: &mut Sql, f: &AnalyticsFilter) {
     let (months, ranges) = period_keys(f.from, f.to);
     b.push(" WHERE (1 = 0");
     match months {
@@ -670,6 +671,8 @@ pub(crate) async fn replace(db: &Db, tally: Tally) -> R<()> {
                 "analytics_refusals",
                 "analytics_ratings",
                 "analytics_themes",
+                "analytics_hall",
+                "analytics_hall_times",
             ] {
                 sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
                     .execute(&mut *c)

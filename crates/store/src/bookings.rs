@@ -2,10 +2,12 @@
 //! bookings (confirmed, or held and not lapsed) after touching the slot's
 //! `hall_slot_counts` row in the same transaction — on PostgreSQL that row
 //! lock serialises the bookings of one slot, so a slot is never overbooked.
+//! Confirming and cancelling add their analytics tally in their transaction.
 
 use chrono::{DateTime, Utc};
 
 use onestamp_app::store::{Booking, NewBooking, NewMessage};
+use onestamp_domain::analytics::Tally;
 use onestamp_domain::case::UserId;
 use onestamp_domain::hall::BookingStatus;
 
@@ -175,6 +177,7 @@ pub(crate) async fn confirm(
     id: i64,
     at: DateTime<Utc>,
     message: Option<NewMessage>,
+    tally: Tally,
 ) -> R<bool> {
     db.write(work(move |c| {
         Box::pin(async move {
@@ -192,6 +195,7 @@ pub(crate) async fn confirm(
             if let Some(m) = &message {
                 crate::messages::insert(c, m, at).await?;
             }
+            crate::analytics::write(c, &tally).await?;
             Ok(true)
         })
     }))
@@ -204,30 +208,49 @@ pub(crate) async fn cancel(
     at: DateTime<Utc>,
     reason: &str,
     message: Option<NewMessage>,
+    tally: Tally,
 ) -> R<bool> {
     let reason = reason.to_string();
     db.write(work(move |c| {
         Box::pin(async move {
-            let done = sqlx::query(
+            // `confirmed_at` is left as it was: it tells a confirmed booking
+            // (counted in the figures) from a hold.
+            let done: Option<(Option<i64>,)> = sqlx::query_as(
                 "UPDATE hall_bookings SET status = 'cancelled', cancelled_at = $1,
                      cancel_reason = $3
-                 WHERE id = $2 AND status IN ('held', 'confirmed') AND ticket_id IS NULL",
+                 WHERE id = $2 AND status IN ('held', 'confirmed') AND ticket_id IS NULL
+                 RETURNING confirmed_at",
             )
             .bind(millis(at))
             .bind(id)
             .bind(&reason)
-            .execute(&mut *c)
+            .fetch_optional(&mut *c)
             .await?;
-            if done.rows_affected() != 1 {
+            let Some((confirmed_at,)) = done else {
                 return Ok(false);
-            }
+            };
             if let Some(m) = &message {
                 crate::messages::insert(c, m, at).await?;
+            }
+            if confirmed_at.is_some() {
+                crate::analytics::write(c, &tally).await?;
             }
             Ok(true)
         })
     }))
     .await
+}
+
+pub(crate) async fn after(db: &Db, after: i64, limit: u32) -> R<Vec<Booking>> {
+    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{} WHERE id > $1 ORDER BY id LIMIT $2",
+        select()
+    )))
+    .bind(after)
+    .bind(i64::from(limit))
+    .fetch_all(&db.read)
+    .await?;
+    rows.into_iter().map(Row::booking).collect()
 }
 
 pub(crate) async fn history(db: &Db, applicant: UserId, limit: u32) -> R<Vec<Booking>> {

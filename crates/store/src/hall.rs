@@ -3,11 +3,14 @@
 //! transaction; every step of a ticket an `UPDATE … WHERE status = …`, so two
 //! windows calling at once never get the same ticket (the loser sees no row
 //! and picks again); `hall_calls`, the append-only log every node's display
-//! stream polls by id.
+//! stream polls by id. A step's analytics tally (see
+//! `onestamp_domain::analytics_hall`) is written in its transaction, only
+//! when its `UPDATE` hit the row.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use onestamp_app::store::{NewCall, NewTicket, StoreError, StoredCall, WindowChange};
+use onestamp_domain::analytics::Tally;
 use onestamp_domain::audit::AuditFact;
 use onestamp_domain::case::UserId;
 use onestamp_domain::hall::{Group, Ticket, TicketSource, TicketStatus, Window, label};
@@ -256,6 +259,7 @@ pub(crate) async fn take(db: &Db, new: NewTicket) -> R<Ticket> {
                     )));
                 }
             }
+            crate::analytics::write(c, &new.tally).await?;
             row.ticket()
         })
     }))
@@ -361,12 +365,12 @@ async fn log_call(
 pub(crate) async fn call(db: &Db, id: i64, window: i64, call: NewCall) -> R<Option<StoredCall>> {
     db.write(work(move |c| {
         Box::pin(async move {
-            let row: Option<(String,)> = sqlx::query_as(
+            let row: Option<(String, i64)> = sqlx::query_as(
                 "UPDATE hall_tickets SET status = 'called', called_at = COALESCE(called_at, $1),
                      last_called_at = $1, window_id = $2, transferred = 0, recalls = 0
                  WHERE id = $3 AND status = 'waiting'
                      AND (transferred = 0 OR window_id = $2)
-                 RETURNING label",
+                 RETURNING label, called_at",
             )
             .bind(millis(call.at))
             .bind(window)
@@ -375,7 +379,14 @@ pub(crate) async fn call(db: &Db, id: i64, window: i64, call: NewCall) -> R<Opti
             .await?;
             match row {
                 None => Ok(None),
-                Some((label,)) => Ok(Some(log_call(c, id, label, &call).await?)),
+                Some((label, first)) => {
+                    // The first call keeps its instant: a later one (after a
+                    // transfer) counts no wait again.
+                    if first == millis(call.at) {
+                        crate::analytics::write(c, &call.tally).await?;
+                    }
+                    Ok(Some(log_call(c, id, label, &call).await?))
+                }
             }
         })
     }))
@@ -418,6 +429,7 @@ pub(crate) async fn set_status(
     to: TicketStatus,
     at: DateTime<Utc>,
     audit: AuditFact,
+    tally: Tally,
 ) -> R<bool> {
     db.write(work(move |c| {
         Box::pin(async move {
@@ -432,7 +444,7 @@ pub(crate) async fn set_status(
             .bind(from.as_str())
             .execute(&mut *c)
             .await?;
-            audited(c, done.rows_affected() == 1, &audit).await
+            counted(c, done.rows_affected() == 1, &audit, &tally).await
         })
     }))
     .await
@@ -462,14 +474,40 @@ pub(crate) async fn end(
     case_id: i64,
     at: DateTime<Utc>,
     audit: AuditFact,
+    tally: Tally,
 ) -> R<bool> {
     db.write(work(move |c| {
         Box::pin(async move {
             let done = end_in(c, id, case_id, at).await?;
-            audited(c, done, &audit).await
+            counted(c, done, &audit, &tally).await
         })
     }))
     .await
+}
+
+/// Appends a step's audit fact and adds its tally if the step was taken;
+/// whether it was.
+async fn counted(
+    c: &mut sqlx::AnyConnection,
+    done: bool,
+    audit: &AuditFact,
+    tally: &Tally,
+) -> R<bool> {
+    if done {
+        crate::analytics::write(c, tally).await?;
+    }
+    audited(c, done, audit).await
+}
+
+pub(crate) async fn after(db: &Db, after: i64, limit: u32) -> R<Vec<Ticket>> {
+    let rows: Vec<TicketRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{TICKET_COLUMNS} WHERE id > $1 ORDER BY id LIMIT $2"
+    )))
+    .bind(after)
+    .bind(i64::from(limit))
+    .fetch_all(&db.read)
+    .await?;
+    rows.into_iter().map(TicketRow::ticket).collect()
 }
 
 /// Appends a step's audit fact if the step was taken; whether it was.

@@ -13,6 +13,7 @@
 
 mod alerts;
 mod analytics;
+mod analytics_hall;
 mod audit;
 mod bookings;
 mod bulk;
@@ -256,10 +257,12 @@ delegate! {
         fn call_ticket(id: i64, window: i64, call: NewCall) -> Option<StoredCall> = hall::call;
         fn recall_ticket(id: i64, window: i64, recalls: u32, call: NewCall) -> Option<StoredCall>
             = hall::recall;
-        fn set_ticket_status(id: i64, from: TicketStatus, to: TicketStatus, at: DateTime<Utc>, audit: AuditFact) -> bool
-            = hall::set_status;
+        fn set_ticket_status(id: i64, from: TicketStatus, to: TicketStatus, at: DateTime<Utc>, audit: AuditFact,
+            tally: Tally) -> bool = hall::set_status;
         fn transfer_ticket(id: i64, from: i64, to: i64, audit: AuditFact) -> bool = hall::transfer;
-        fn end_ticket(id: i64, case_id: i64, at: DateTime<Utc>, audit: AuditFact) -> bool = hall::end;
+        fn end_ticket(id: i64, case_id: i64, at: DateTime<Utc>, audit: AuditFact, tally: Tally) -> bool
+            = hall::end;
+        fn tickets_after(after: i64, limit: u32) -> Vec<Ticket> = hall::after;
         fn hall_calls(after: i64, limit: u32) -> Vec<StoredCall> = hall::calls_after;
         fn latest_hall_calls(limit: u32) -> Vec<StoredCall> = hall::latest_calls;
         fn handling_times(group: &str, limit: u32) -> Vec<chrono::Duration> = hall::handling_times;
@@ -297,10 +300,11 @@ delegate! {
             = bookings::of_applicant;
         fn slot_bookings(group: &str, from: DateTime<Utc>, to: DateTime<Utc>, now: DateTime<Utc>)
             -> Vec<(DateTime<Utc>, u32)> = bookings::per_slot;
-        fn confirm_booking(id: i64, at: DateTime<Utc>, message: Option<NewMessage>) -> bool
-            = bookings::confirm;
-        fn cancel_booking(id: i64, at: DateTime<Utc>, reason: &str, message: Option<NewMessage>)
-            -> bool = bookings::cancel;
+        fn confirm_booking(id: i64, at: DateTime<Utc>, message: Option<NewMessage>, tally: Tally)
+            -> bool = bookings::confirm;
+        fn cancel_booking(id: i64, at: DateTime<Utc>, reason: &str, message: Option<NewMessage>,
+            tally: Tally) -> bool = bookings::cancel;
+        fn bookings_after(after: i64, limit: u32) -> Vec<Booking> = bookings::after;
         fn booking_history(applicant: UserId, limit: u32) -> Vec<Booking> = bookings::history;
         fn live_bookings(from: DateTime<Utc>, to: DateTime<Utc>, now: DateTime<Utc>)
             -> Vec<Booking> = bookings::live_between;
@@ -414,6 +418,8 @@ delegate! {
             = analytics::volume_by_day;
         fn theme_counts(filter: &AnalyticsFilter) -> Vec<(String, String, onestamp_domain::analytics::ThemeCounts)>
             = analytics::theme_counts;
+        fn hall_counts(filter: &AnalyticsFilter) -> Vec<HallRow> = analytics_hall::counts;
+        fn hall_times(filter: &AnalyticsFilter) -> Vec<HallTimeRow> = analytics_hall::times;
         fn volume_by_month(filter: &AnalyticsFilter) -> Vec<(NaiveDate, onestamp_domain::analytics::Counters)>
             = analytics::volume_by_month;
         fn volume_all_time() -> onestamp_domain::analytics::Counters = analytics::volume_all_time;

@@ -90,6 +90,7 @@ on_every_backend!(
     bookings_write_their_messages_once_and_give_one_ticket,
     a_counter_case_and_its_tickets_end_commit_together,
     analytics_rows_follow_their_changes_and_sum_by_period_and_item,
+    hall_steps_count_in_the_figures_once_with_the_step,
     licence_counts_read_valid_expiring_and_revoked,
     kiosk_codes_are_used_once_and_sessions_end_when_idle,
     ; raw:

@@ -605,6 +605,7 @@ async fn real_answers_match_the_documented_schemas() {
         "refusals",
         "ratings",
         "licences",
+        "hall",
     ] {
         let path = format!("/api/v1/analytics/{figure}");
         let r = t.get(&format!("{path}?month=2026-03"), &supervisor).await;

@@ -1,6 +1,6 @@
 //! 大数据决策分析: the pre-aggregated rows (written with each change, in its
 //! transaction: `CaseChange::tally`, `NewCase::tally`, `NewRating::tally`, the
-//! tally of an appeal decision and of a bulk import) and the sums the figures
+//! tally of an appeal decision and of a bulk import, the hall's steps) and the sums the figures
 //! are read from. Every read sums rows of a day range, never the cases.
 
 use async_trait::async_trait;
@@ -56,6 +56,26 @@ pub struct RatingRow {
     pub counts: RatingDelta,
 }
 
+/// The hall's counts of one group and source over the period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HallRow {
+    pub group: String,
+    /// `walk_in`, `remote` or `booking`.
+    pub source: String,
+    pub counts: onestamp_domain::analytics_hall::HallCounts,
+}
+
+/// Counted waits (`wait`) or handling times (`handling`) of one group and
+/// source in one minute bucket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HallTimeRow {
+    pub group: String,
+    pub source: String,
+    pub measure: String,
+    pub bucket: usize,
+    pub n: i64,
+}
+
 /// Licences now: valid, of them expiring by a date, and revoked.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct LicenceCounts {
@@ -88,6 +108,12 @@ pub trait AnalyticsStore: Send + Sync {
         &self,
         filter: &AnalyticsFilter,
     ) -> Result<Vec<(String, String, onestamp_domain::analytics::ThemeCounts)>, StoreError>;
+    /// The hall's counts per group and source over the period (groups cross
+    /// departments: the filter's items are not used).
+    async fn hall_counts(&self, filter: &AnalyticsFilter) -> Result<Vec<HallRow>, StoreError>;
+    /// The hall's waits and handling times per group, source and bucket over
+    /// the period (the filter's items are not used).
+    async fn hall_times(&self, filter: &AnalyticsFilter) -> Result<Vec<HallTimeRow>, StoreError>;
     /// Counters per month (each under its first day), oldest first.
     async fn volume_by_month(
         &self,

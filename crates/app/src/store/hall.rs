@@ -8,6 +8,7 @@ use serde::Serialize;
 use onestamp_domain::case::UserId;
 use onestamp_domain::hall::{Group, Ticket, TicketSource, TicketStatus, Window};
 
+use onestamp_domain::analytics::Tally;
 use onestamp_domain::audit::AuditFact;
 
 use super::{NewMessage, StoreError};
@@ -32,6 +33,8 @@ pub struct NewTicket {
     /// The take's audit fact; the store names the ticket in its subject and
     /// detail once numbered.
     pub audit: AuditFact,
+    /// The hall's counts: the ticket taken, and its booking kept.
+    pub tally: Tally,
 }
 
 /// A window to save: a new one (`id` none) or a change.
@@ -54,6 +57,9 @@ pub struct NewCall {
     pub at: DateTime<Utc>,
     /// The call's audit fact, appended in its transaction.
     pub audit: AuditFact,
+    /// The hall's counts of a first call (its wait): written only if the call
+    /// is the ticket's first, whatever the caller read before.
+    pub tally: Tally,
 }
 
 /// A call as the log holds it: nothing personal.
@@ -114,7 +120,8 @@ pub trait HallStore: Send + Sync {
         recalls: u32,
         call: NewCall,
     ) -> Result<Option<StoredCall>, StoreError>;
-    /// `from` → `to` (no-show, cancel); whether this call did it.
+    /// `from` → `to` (no-show, cancel), with the hall's counts `tally`;
+    /// whether this call did it.
     async fn set_ticket_status(
         &self,
         id: i64,
@@ -122,6 +129,7 @@ pub trait HallStore: Send + Sync {
         to: TicketStatus,
         at: DateTime<Utc>,
         audit: AuditFact,
+        tally: Tally,
     ) -> Result<bool, StoreError>;
     /// A called ticket back to waiting, for the window `to` only.
     async fn transfer_ticket(
@@ -131,14 +139,18 @@ pub trait HallStore: Send + Sync {
         to: i64,
         audit: AuditFact,
     ) -> Result<bool, StoreError>;
-    /// A called ticket ends with the case it created.
+    /// A called ticket ends with the case it created, with the hall's counts
+    /// `tally` (its handling time).
     async fn end_ticket(
         &self,
         id: i64,
         case_id: i64,
         at: DateTime<Utc>,
         audit: AuditFact,
+        tally: Tally,
     ) -> Result<bool, StoreError>;
+    /// Tickets of every day after the id `after`, by id (a rebuild's pages).
+    async fn tickets_after(&self, after: i64, limit: u32) -> Result<Vec<Ticket>, StoreError>;
     /// The calls after the id `after`, oldest first.
     async fn hall_calls(&self, after: i64, limit: u32) -> Result<Vec<StoredCall>, StoreError>;
     /// The latest calls, newest first.
@@ -208,24 +220,29 @@ pub trait BookingStore: Send + Sync {
         to: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<Vec<(DateTime<Utc>, u32)>, StoreError>;
-    /// `held` (not lapsed at `at`) → `confirmed`, with its message in the
-    /// same transaction; whether this call did it.
+    /// `held` (not lapsed at `at`) → `confirmed`, with its message and the
+    /// hall's counts in the same transaction; whether this call did it.
     async fn confirm_booking(
         &self,
         id: i64,
         at: DateTime<Utc>,
         message: Option<NewMessage>,
+        tally: Tally,
     ) -> Result<bool, StoreError>;
     /// A held or confirmed booking without a ticket → `cancelled` for
-    /// `reason`, with its message in the same transaction; whether this call
-    /// did it.
+    /// `reason`, with its message in the same transaction, and the hall's
+    /// counts `tally` if it had been confirmed (a hold cancelled counts
+    /// nothing); whether this call did it.
     async fn cancel_booking(
         &self,
         id: i64,
         at: DateTime<Utc>,
         reason: &str,
         message: Option<NewMessage>,
+        tally: Tally,
     ) -> Result<bool, StoreError>;
+    /// Bookings of every status after the id `after`, by id (a rebuild's pages).
+    async fn bookings_after(&self, after: i64, limit: u32) -> Result<Vec<Booking>, StoreError>;
     /// An applicant's bookings, newest slot first (any status).
     async fn booking_history(
         &self,

@@ -25,8 +25,8 @@ mod webhooks;
 
 pub use self::alerts::{Alert, AlertStore, NewAlert};
 pub use self::analytics::{
-    AnalyticsFilter, AnalyticsStore, KeyedCount, LicenceCounts, RatedCase, RatingRow, TimeRow,
-    VolumeRow,
+    AnalyticsFilter, AnalyticsStore, HallRow, HallTimeRow, KeyedCount, LicenceCounts, RatedCase,
+    RatingRow, TimeRow, VolumeRow,
 };
 pub use self::bulk::{BulkStore, ImportedCase, day_serials, split_number};
 pub use self::bundles::{

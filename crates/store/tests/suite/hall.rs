@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 
 use onestamp_app::Store;
 use onestamp_app::store::{NewCall, NewTicket, WindowChange};
+use onestamp_domain::analytics::Tally;
 use onestamp_domain::hall::{Group, TicketSource, TicketStatus};
 use onestamp_domain::role::Role;
 
@@ -34,6 +35,7 @@ fn ticket(group: &str, status: TicketStatus, n: usize) -> NewTicket {
         token: format!("{n:064x}"),
         booking: None,
         audit: fact("hall.ticket.take"),
+        tally: Tally::default(),
     }
 }
 
@@ -54,6 +56,7 @@ fn call(window: &str, minute: i64) -> NewCall {
         voice: format!("请到{window}号窗口"),
         at: at(minute),
         audit: fact("hall.ticket.call"),
+        tally: Tally::default(),
     }
 }
 
@@ -246,13 +249,25 @@ pub async fn tickets_are_numbered_per_group_and_day_and_step_once(store: Arc<dyn
         .unwrap();
     assert!(
         store
-            .end_ticket(first.id, c.id, at(30), fact("hall.ticket.end"))
+            .end_ticket(
+                first.id,
+                c.id,
+                at(30),
+                fact("hall.ticket.end"),
+                Tally::default()
+            )
             .await
             .unwrap()
     );
     assert!(
         !store
-            .end_ticket(first.id, c.id, at(31), fact("hall.ticket.end"))
+            .end_ticket(
+                first.id,
+                c.id,
+                at(31),
+                fact("hall.ticket.end"),
+                Tally::default()
+            )
             .await
             .unwrap()
     );
@@ -280,7 +295,8 @@ pub async fn tickets_are_numbered_per_group_and_day_and_step_once(store: Arc<dyn
                 TicketStatus::Called,
                 TicketStatus::NoShow,
                 at(45),
-                fact("hall.ticket.no_show")
+                fact("hall.ticket.no_show"),
+                Tally::default()
             )
             .await
             .unwrap()
@@ -292,7 +308,8 @@ pub async fn tickets_are_numbered_per_group_and_day_and_step_once(store: Arc<dyn
                 TicketStatus::Called,
                 TicketStatus::NoShow,
                 at(46),
-                fact("hall.ticket.no_show")
+                fact("hall.ticket.no_show"),
+                Tally::default()
             )
             .await
             .unwrap()
@@ -372,19 +389,19 @@ pub async fn a_slot_is_never_overbooked_however_bookings_race(store: Arc<dyn Sto
     // Confirm before the hold lapses, once; a lapsed hold frees its place.
     assert!(
         store
-            .confirm_booking(booked[0].id, at(5), None)
+            .confirm_booking(booked[0].id, at(5), None, Tally::default())
             .await
             .unwrap()
     );
     assert!(
         !store
-            .confirm_booking(booked[0].id, at(6), None)
+            .confirm_booking(booked[0].id, at(6), None, Tally::default())
             .await
             .unwrap()
     );
     assert!(
         !store
-            .confirm_booking(booked[1].id, at(16), None)
+            .confirm_booking(booked[1].id, at(16), None, Tally::default())
             .await
             .unwrap(),
         "lapsed"
@@ -401,13 +418,13 @@ pub async fn a_slot_is_never_overbooked_however_bookings_race(store: Arc<dyn Sto
     // Cancel once.
     assert!(
         store
-            .cancel_booking(booked[0].id, at(20), "本人取消", None)
+            .cancel_booking(booked[0].id, at(20), "本人取消", None, Tally::default())
             .await
             .unwrap()
     );
     assert!(
         !store
-            .cancel_booking(booked[0].id, at(21), "本人取消", None)
+            .cancel_booking(booked[0].id, at(21), "本人取消", None, Tally::default())
             .await
             .unwrap()
     );
@@ -466,7 +483,8 @@ pub async fn bookings_write_their_messages_once_and_give_one_ticket(store: Arc<d
             .confirm_booking(
                 a.id,
                 at(5),
-                Some(message(Event::AppointmentConfirmed, "c:a"))
+                Some(message(Event::AppointmentConfirmed, "c:a")),
+                Tally::default()
             )
             .await
             .unwrap()
@@ -477,7 +495,8 @@ pub async fn bookings_write_their_messages_once_and_give_one_ticket(store: Arc<d
             .confirm_booking(
                 a.id,
                 at(6),
-                Some(message(Event::AppointmentConfirmed, "c:a2"))
+                Some(message(Event::AppointmentConfirmed, "c:a2")),
+                Tally::default()
             )
             .await
             .unwrap()
@@ -554,7 +573,8 @@ pub async fn bookings_write_their_messages_once_and_give_one_ticket(store: Arc<d
                 a.id,
                 at(9),
                 "本人取消",
-                Some(message(Event::AppointmentCancelled, "x:a"))
+                Some(message(Event::AppointmentCancelled, "x:a")),
+                Tally::default()
             )
             .await
             .unwrap(),
@@ -569,7 +589,8 @@ pub async fn bookings_write_their_messages_once_and_give_one_ticket(store: Arc<d
                 c.id,
                 at(10),
                 "节假日调整",
-                Some(message(Event::AppointmentCancelled, "x:c"))
+                Some(message(Event::AppointmentCancelled, "x:c")),
+                Tally::default()
             )
             .await
             .unwrap()

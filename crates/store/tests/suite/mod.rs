@@ -4,6 +4,7 @@
 
 mod alerts;
 mod analytics;
+mod analytics_hall;
 mod audit;
 mod cases;
 mod catalogue;
@@ -24,6 +25,7 @@ mod users;
 
 pub use alerts::*;
 pub use analytics::*;
+pub use analytics_hall::*;
 pub use audit::*;
 pub use cases::*;
 pub use catalogue::*;

@@ -12,6 +12,7 @@ use utoipa_axum::routes;
 use onestamp_app::analytics::{
     AnalyticsQuery, Corrections, Display, Licences, Overdue, Ratings, Refusals, Times, Volumes,
 };
+use onestamp_app::analytics_hall::HallFigures;
 use onestamp_app::analytics_themes::ThemeFigures;
 use onestamp_app::{App, AppError};
 
@@ -29,6 +30,7 @@ pub fn router() -> OpenApiRouter<App> {
         .routes(routes!(ratings))
         .routes(routes!(licences))
         .routes(routes!(themes))
+        .routes(routes!(hall))
         .routes(routes!(display))
 }
 
@@ -149,6 +151,15 @@ figure!(
     ThemeFigures,
     schema::AnalyticsThemes,
     "一件事一次办: each theme's bundles submitted in the period, finished (all issued, partly issued, stopped) and the on-time rate of the finished ones, by theme and channel; a department sees the themes holding one of its items."
+);
+
+figure!(
+    hall,
+    "/api/v1/analytics/hall",
+    analytics_hall,
+    HallFigures,
+    schema::AnalyticsHall,
+    "办事大厅: queue tickets taken, called, served, no-shows and cancelled, the wait to the first call and the handling time (mean, median, 90th percentile, minutes), by group and source (walk-in, remote, booking); appointments made, cancelled (by the applicant or the bureau), kept and missed, and the kept rate (days before today); a department sees the groups holding one of its items."
 );
 
 /// The hall display (过程实时监控): today's intake and issues, the cases in

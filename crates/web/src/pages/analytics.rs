@@ -205,6 +205,12 @@ fn sections(d: &Dashboard) -> Vec<Section> {
             &["themes", "themes_channel"],
             &first(1, "各主题申请件数（件）", "件"),
         ),
+        section(
+            "hall",
+            "办事大厅",
+            &["hall", "hall_source", "hall_bookings"],
+            &first(6, "各分组平均等候（分钟）", "分钟"),
+        ),
     ]
 }
 

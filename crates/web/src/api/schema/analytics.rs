@@ -185,6 +185,61 @@ pub struct AnalyticsThemes {
     pub by_channel: Vec<ThemeFigureLine>,
 }
 
+/// One line of the hall queue's figure; minutes with one decimal, medians and
+/// 90th percentiles read from minute buckets.
+#[derive(Serialize, ToSchema)]
+pub struct HallFigureLine {
+    /// The group's code, the source (`walk_in`, `remote`, `booking`), or `total`.
+    pub key: String,
+    pub label: String,
+    pub taken: i64,
+    /// Tickets called (first calls).
+    pub called: i64,
+    /// Ended with their case (已办结).
+    pub served: i64,
+    pub no_show: i64,
+    pub cancelled: i64,
+    /// 平均等候: from taking, checking in or the booked slot (the latest) to the first call.
+    pub mean_wait_minutes: Option<f64>,
+    pub median_wait_minutes: Option<f64>,
+    pub p90_wait_minutes: Option<f64>,
+    /// From the first call to the end with its case.
+    pub mean_handling_minutes: Option<f64>,
+    pub median_handling_minutes: Option<f64>,
+    pub p90_handling_minutes: Option<f64>,
+}
+
+/// One line of the appointments' figure, counted on the slot's day.
+#[derive(Serialize, ToSchema)]
+pub struct HallBookingLine {
+    /// The group's code, or `total`.
+    pub key: String,
+    pub label: String,
+    /// Confirmed appointments.
+    pub made: i64,
+    /// Cancelled by their applicant (本人取消).
+    pub cancelled: i64,
+    /// Cancelled by the bureau (节假日调整).
+    pub cancelled_by_bureau: i64,
+    /// Their ticket taken (履约).
+    pub kept: i64,
+    /// Neither cancelled nor kept, of the period's days before today.
+    pub missed: i64,
+    /// 预约履约率: kept among those due (days before today), in percent.
+    pub kept_rate: Option<f64>,
+}
+
+/// 办事大厅: queue tickets and appointments in the period.
+#[derive(Serialize, ToSchema)]
+pub struct AnalyticsHall {
+    pub scope: AnalyticsScope,
+    pub total: HallFigureLine,
+    pub by_group: Vec<HallFigureLine>,
+    pub by_source: Vec<HallFigureLine>,
+    pub bookings: HallBookingLine,
+    pub bookings_by_group: Vec<HallBookingLine>,
+}
+
 /// The hall display (过程实时监控), without personal data.
 #[derive(Serialize, ToSchema)]
 pub struct HallDisplay {
