@@ -41,7 +41,8 @@ impl App {
         for (_, c) in self.store.volume_by_day(&day).await? {
             today_counts.add(&c);
         }
-        let in_progress = self.store.open_case_count().await?;
+        let ever = self.store.volume_all_time().await?;
+        let in_progress = (ever.submitted - ever.ended).max(0);
         let overdue = self.store.overdue_count(self.clock.now()).await?;
         Ok(Display {
             today,

@@ -299,7 +299,11 @@ pub(crate) async fn late_tasks(
     limit: u32,
 ) -> R<Vec<CaseSummary>> {
     let mut b = Sql::new(SUMMARY_COLUMNS);
-    b.push(" WHERE task_assignee IS NOT NULL AND task_deadline IS NOT NULL AND task_warn_at <= ")
+    // A warning time comes with a deadline, so no `task_deadline IS NOT NULL`:
+    // PostgreSQL, multiplying the shares of the three columns as if unrelated,
+    // would expect a handful of rows and sort every late task instead of
+    // reading the index in order.
+    b.push(" WHERE task_assignee IS NOT NULL AND task_warn_at <= ")
         .bind(millis(now));
     crate::keyset::push_after(&mut b, after);
     b.push(" ORDER BY priority DESC, task_deadline, id LIMIT ")

@@ -290,17 +290,25 @@ fn items_in(b: &mut Sql, items: Option<&[String]>) {
 /// day) `AND item_code IN (…)`.
 pub(crate) fn filtered(b: &mut Sql, f: &AnalyticsFilter) {
     let (months, ranges) = period_keys(f.from, f.to);
-    b.push(" WHERE (1 = 0");
+    // Only the terms there are, joined by OR: a constant false term in front
+    // (`1 = 0 OR …`) keeps SQLite from reading `day` by the index.
+    let mut terms = 0;
+    let mut or = |b: &mut Sql| {
+        b.push(if terms == 0 { " WHERE (" } else { " OR " });
+        terms += 1;
+    };
     match months {
         Months::Between(first, last) => {
-            b.push(" OR (length(day) = 7 AND day >= ")
+            or(b);
+            b.push("(length(day) = 7 AND day >= ")
                 .bind(first)
                 .push(" AND day <= ")
                 .bind(last)
                 .push(")");
         }
         Months::Listed(months) if !months.is_empty() => {
-            b.push(" OR day IN (");
+            or(b);
+            b.push("day IN (");
             for (i, m) in months.into_iter().enumerate() {
                 if i > 0 {
                     b.push(", ");
@@ -312,11 +320,15 @@ pub(crate) fn filtered(b: &mut Sql, f: &AnalyticsFilter) {
         Months::Listed(_) => {}
     }
     for (a, z) in ranges {
-        b.push(" OR (day >= ")
+        or(b);
+        b.push("(day >= ")
             .bind(day_text(a))
             .push(" AND day <= ")
             .bind(day_text(z))
             .push(")");
+    }
+    if terms == 0 {
+        b.push(" WHERE (1 = 0");
     }
     b.push(")");
     items_in(b, f.items.as_deref());
@@ -428,12 +440,40 @@ async fn series(db: &Db, f: &AnalyticsFilter, monthly: bool) -> R<Vec<(NaiveDate
         .collect()
 }
 
-/// The month rows only: each case counted once.
+/// The counters of every month ever, each case counted once (the open cases
+/// are submitted minus ended), from the month rows read by their keys from
+/// the first month to the last: a row per month, item and channel, never the
+/// day rows or the case table (whose open rows, always changing, an index
+/// cannot count without visiting them).
 pub(crate) async fn volume_all_time(db: &Db) -> R<Counters> {
-    let b = Sql::new(format!(
-        "SELECT '' AS k1, '' AS k2, {} FROM analytics_volume WHERE length(day) = 7",
+    let (first, last): (Option<String>, Option<String>) =
+        sqlx::query_as("SELECT min(day), max(day) FROM analytics_volume")
+            .fetch_one(&db.read)
+            .await?;
+    let month = |key: Option<String>| -> R<Option<NaiveDate>> {
+        key.map(|k| parse_day(&format!("{}-01", k.get(..7).unwrap_or(&k))))
+            .transpose()
+    };
+    let (Some(mut cur), Some(last)) = (month(first)?, month(last)?) else {
+        return Ok(Counters::default());
+    };
+    let mut b = Sql::new(format!(
+        "SELECT '' AS k1, '' AS k2, {} FROM analytics_volume WHERE day IN (",
         sums()
     ));
+    let mut listed = 0;
+    while cur <= last {
+        if listed > 0 {
+            b.push(", ");
+        }
+        b.bind(month_text(cur));
+        listed += 1;
+        match cur.checked_add_months(chrono::Months::new(1)) {
+            Some(next) => cur = next,
+            None => break,
+        }
+    }
+    b.push(")");
     let rows: Vec<SumRow> = b.fetch_all(db).await?;
     Ok(rows.first().map(SumRow::counters).unwrap_or_default())
 }
@@ -593,15 +633,6 @@ pub(crate) async fn overdue_count(db: &Db, now: DateTime<Utc>) -> R<i64> {
     .bind(millis(now))
     .fetch_one(&db.read)
     .await?;
-    Ok(n)
-}
-
-/// Reads `cases_closed_by_time` (closed, updated_at) for the open cases only.
-pub(crate) async fn open_case_count(db: &Db) -> R<i64> {
-    let (n,): (i64,) = sqlx::query_as("SELECT count(*) FROM cases WHERE closed = $1")
-        .bind(false)
-        .fetch_one(&db.read)
-        .await?;
     Ok(n)
 }
 

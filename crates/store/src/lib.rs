@@ -434,7 +434,6 @@ delegate! {
             = analytics::licence_counts;
         fn rated_cases() -> Vec<RatedCase> = analytics::rated_cases;
         fn overdue_count(now: DateTime<Utc>) -> i64 = analytics::overdue_count;
-        fn open_case_count() -> i64 = analytics::open_case_count;
         fn display_names(ids: &[UserId]) -> Vec<(UserId, String)> = analytics::display_names;
         fn replace_analytics(tally: Tally) -> () = analytics::replace;
         fn analytics_stale() -> bool = analytics::stale;

@@ -144,8 +144,6 @@ pub trait AnalyticsStore: Send + Sync {
     ) -> Result<Vec<(UserId, Stage, i64)>, StoreError>;
     /// Open tasks past their deadline at `now`, in all (an index-only count).
     async fn overdue_count(&self, now: DateTime<Utc>) -> Result<i64, StoreError>;
-    /// Cases not closed (an index-only count).
-    async fn open_case_count(&self) -> Result<i64, StoreError>;
     /// The display names of these users, by id (one query).
     async fn display_names(&self, ids: &[UserId]) -> Result<Vec<(UserId, String)>, StoreError>;
     /// Licences valid now, expiring on or before `until`, and revoked; of these
