@@ -169,3 +169,127 @@ async fn a_refused_step_writes_no_message() {
     assert_eq!(stale.status, StatusCode::CONFLICT);
     assert_eq!(t.store.case_messages(id).await.unwrap().len(), before);
 }
+
+/// The applicant's inbox kinds and bodies, newest first, after the inbox
+/// worker has run.
+async fn inbox(t: &TestApp, token: &str) -> Vec<(String, String)> {
+    t.app.deliver_inbox().await.unwrap();
+    let r = t.get("/api/v1/notifications", token).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    r.body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["kind"].as_str().unwrap().to_string(),
+                n["body"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_refusal_a_denial_a_withdrawal_and_a_correction_each_reach_the_applicant() {
+    let t = TestApp::start().await;
+    let zhangsan = t.login("zhangsan").await;
+    let clerk = t.login("clerk").await;
+    let approver = t.login("approver").await;
+    let file = || async {
+        let r = t
+            .post(
+                "/api/v1/cases",
+                &zhangsan,
+                json!({"item": SOLE_TRADER, "channel": "web", "form": sole_trader_form()}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+        let id = r.body["id"].as_i64().unwrap();
+        let number = r.body["number"].as_str().unwrap().to_string();
+        (id, number)
+    };
+    let ok = |r: onestamp_testkit::Reply| assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+
+    // 不予受理 at intake.
+    let (refused, refused_no) = file().await;
+    ok(
+        t.act(refused, &clerk, "not_accept", Some("经营场所不符合要求"))
+            .await,
+    );
+    let seen = inbox(&t, &zhangsan).await;
+    assert_eq!(seen[0].0, "case.not_accepted", "{seen:?}");
+    assert!(seen[0].1.contains("不予受理") && seen[0].1.contains(&refused_no));
+
+    // 不予许可 at approval.
+    let (denied, denied_no) = file().await;
+    ok(t.act(denied, &clerk, "accept", Some("同意")).await);
+    ok(t.act(denied, &approver, "deny", Some("经营范围不符合规定"))
+        .await);
+    let seen = inbox(&t, &zhangsan).await;
+    assert_eq!(seen[0].0, "case.denied", "{seen:?}");
+    assert!(seen[0].1.contains("不予许可") && seen[0].1.contains(&denied_no));
+
+    // 撤回 by the applicant.
+    let (withdrawn, withdrawn_no) = file().await;
+    ok(t.act(withdrawn, &zhangsan, "withdraw", Some("暂不办理"))
+        .await);
+    let seen = inbox(&t, &zhangsan).await;
+    assert_eq!(seen[0].0, "case.withdrawn", "{seen:?}");
+    assert!(seen[0].1.contains("已撤回") && seen[0].1.contains(&withdrawn_no));
+
+    // 补正: asked once, answered once; the clerk holding the task again is told.
+    let (corrected, corrected_no) = file().await;
+    ok(t.act_with(
+        corrected,
+        &clerk,
+        "request_correction",
+        json!({
+            "opinion": "请补正经营场所地址",
+            "correction": {"fields": [{"key": "address", "reason": "地址缺门牌号"}]}
+        }),
+    )
+    .await);
+    let seen = inbox(&t, &zhangsan).await;
+    assert_eq!(seen[0].0, "case.correction_requested", "{seen:?}");
+    assert!(seen[0].1.contains("补正") && seen[0].1.contains(&corrected_no));
+    ok(t.act_with(
+        corrected,
+        &zhangsan,
+        "resubmit",
+        json!({"form": {"address": "成都市武侯区玉林街道玉林北路12号附1号"}}),
+    )
+    .await);
+    let seen = inbox(&t, &zhangsan).await;
+    assert_eq!(seen[0].0, "case.resubmitted", "{seen:?}");
+    assert!(seen[0].1.contains(&corrected_no));
+
+    // Each ending once, in the case's own outbox, and nothing for the others.
+    for (id, event) in [
+        (refused, "case.not_accepted"),
+        (denied, "case.denied"),
+        (withdrawn, "case.withdrawn"),
+        (corrected, "case.resubmitted"),
+    ] {
+        let events: Vec<String> = t
+            .store
+            .case_messages(id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| m.event)
+            .collect();
+        assert_eq!(
+            events.iter().filter(|e| e.as_str() == event).count(),
+            1,
+            "{id}: {events:?}"
+        );
+    }
+    let lisi = t.login("lisi").await;
+    assert!(
+        inbox(&t, &lisi)
+            .await
+            .iter()
+            .all(|(kind, _)| !kind.starts_with("case.")),
+        "another applicant hears nothing of these cases"
+    );
+}
