@@ -89,9 +89,31 @@ async fn an_applicant_signs_in_at_a_kiosk_applies_for_an_instant_item_and_prints
     let page = v.get("/kiosk").await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert!(page.html.contains("本终端未登记"));
-    let bad = v.post("/kiosk/setup", &[("token", "0000")]).await;
+    // The binding form carries a nonce its cookie must match: a form posted
+    // from elsewhere, without them, binds nothing.
+    let forged = v.post("/kiosk/setup", &[("token", &token)]).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert!(forged.html.contains("来源无法确认"), "{}", forged.html);
+    assert!(cookie_value(&forged.set_cookies, "onestamp_kiosk").is_none());
+    let setup = v.get("/kiosk/setup").await;
+    let nonce = cookie_value(&setup.set_cookies, "onestamp_kiosk_setup").unwrap();
+    let csrf = hidden(&setup.html, "csrf");
+    v.cookie = Some(format!("onestamp_kiosk_setup={nonce}"));
+    let bad = v
+        .post("/kiosk/setup", &[("csrf", &csrf), ("token", "0000")])
+        .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let bound = v.post("/kiosk/setup", &[("token", &token)]).await;
+    assert!(bad.html.contains("终端令牌无效"));
+    let wrong_nonce = v
+        .post(
+            "/kiosk/setup",
+            &[("csrf", "0".repeat(64).as_str()), ("token", &token)],
+        )
+        .await;
+    assert_eq!(wrong_nonce.status, StatusCode::FORBIDDEN);
+    let bound = v
+        .post("/kiosk/setup", &[("csrf", &csrf), ("token", &token)])
+        .await;
     assert_eq!(bound.status, StatusCode::SEE_OTHER, "{}", bound.html);
     let device = cookie_value(&bound.set_cookies, "onestamp_kiosk").unwrap();
     v.cookie = Some(format!("onestamp_kiosk={device}"));

@@ -6,7 +6,8 @@
 //! Two cookies: `onestamp_kiosk` holds the device token (ten years), and
 //! `onestamp_kiosk_session` the kiosk session's token; both `HttpOnly;
 //! SameSite=Strict`. Every kiosk form carries a CSRF token derived from the
-//! device token, which another site cannot read. The session is the store's
+//! device token, which another site cannot read; the binding form, before
+//! there is a device token, a double-submit nonce (`onestamp_kiosk_setup`). The session is the store's
 //! and ends after `kiosk_idle_secs` without a request (`static/kiosk.js`
 //! counts down and signs out before that on the page).
 
@@ -197,30 +198,56 @@ impl KioskUser {
 struct SetupPage {
     k: Frame,
     token: String,
+    /// The double-submit token of the form (no device or session yet).
+    nonce: String,
     error: Option<String>,
+}
+
+/// The binding form's nonce cookie, sent back to `/kiosk/setup` only.
+const SETUP_COOKIE: &str = "onestamp_kiosk_setup";
+
+/// The binding form with a fresh nonce.
+fn setup_page(app: &App, status: StatusCode, error: Option<String>) -> Response {
+    let (set_nonce, nonce) = super::session::form_nonce(SETUP_COOKIE, "/kiosk/setup");
+    let page = render(
+        SetupPage {
+            k: public_frame(app),
+            token: String::new(),
+            nonce,
+            error,
+        },
+        status,
+    );
+    ([(header::SET_COOKIE, set_nonce)], page).into_response()
 }
 
 /// `GET /kiosk/setup`: the form that binds this device to a registered kiosk.
 pub async fn setup_form(State(app): State<App>) -> Response {
-    render(
-        SetupPage {
-            k: public_frame(&app),
-            token: String::new(),
-            error: None,
-        },
-        StatusCode::OK,
-    )
+    setup_page(&app, StatusCode::OK, None)
 }
 
 #[derive(Deserialize)]
 pub struct SetupForm {
     #[serde(default)]
     token: String,
+    #[serde(default)]
+    csrf: Option<String>,
 }
 
 /// `POST /kiosk/setup`: binds the device (sets the device cookie) when the
-/// token is an enabled kiosk's.
-pub async fn setup(State(app): State<App>, Form(form): Form<SetupForm>) -> Response {
+/// form is the one this browser was shown and the token is an enabled kiosk's.
+pub async fn setup(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Form(form): Form<SetupForm>,
+) -> Response {
+    if !super::session::form_nonce_matches(&headers, SETUP_COOKIE, form.csrf.as_deref()) {
+        return setup_page(
+            &app,
+            StatusCode::FORBIDDEN,
+            Some("绑定页面已过期或来源无法确认，请重新输入终端令牌".into()),
+        );
+    }
     let token = form.token.trim().to_ascii_lowercase();
     match app.kiosk_of_device(&token).await {
         Ok(Some(kiosk)) => {
@@ -232,18 +259,22 @@ pub async fn setup(State(app): State<App>, Form(form): Form<SetupForm>) -> Respo
                         set_cookie(&app, DEVICE_COOKIE, &token, 10 * 365 * 86_400),
                     ),
                     (header::SET_COOKIE, set_cookie(&app, SESSION_COOKIE, "", 0)),
+                    (
+                        header::SET_COOKIE,
+                        format!(
+                            "{SETUP_COOKIE}=; HttpOnly; SameSite=Strict; Path=/kiosk/setup; \
+                             Max-Age=0"
+                        ),
+                    ),
                 ]),
                 Redirect::to("/kiosk"),
             )
                 .into_response()
         }
-        Ok(None) => render(
-            SetupPage {
-                k: public_frame(&app),
-                token: String::new(),
-                error: Some("终端令牌无效或该终端已停用，请核对后重新输入".into()),
-            },
+        Ok(None) => setup_page(
+            &app,
             StatusCode::UNPROCESSABLE_ENTITY,
+            Some("终端令牌无效或该终端已停用，请核对后重新输入".into()),
         ),
         Err(e) => error(public_frame(&app), e),
     }

@@ -228,6 +228,28 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
+/// A double-submit nonce for a form shown before there is a session (the
+/// login page, a kiosk's binding): the `Set-Cookie` value — `HttpOnly;
+/// SameSite=Strict`, sent back only to `path` — and the token the form carries.
+/// Another site can make a browser post the form but cannot read the cookie,
+/// so it cannot give the matching token.
+pub(crate) fn form_nonce(name: &str, path: &str) -> (String, String) {
+    let nonce = random_token();
+    let token = csrf_token(&nonce);
+    (
+        format!("{name}={nonce}; HttpOnly; SameSite=Strict; Path={path}; Max-Age=3600"),
+        token,
+    )
+}
+
+/// Whether the form's `given` token is the one of the nonce cookie `name`.
+pub(crate) fn form_nonce_matches(headers: &HeaderMap, name: &str, given: Option<&str>) -> bool {
+    match (cookie(headers, name), given) {
+        (Some(nonce), Some(given)) => csrf_matches(nonce, given),
+        _ => false,
+    }
+}
+
 /// A login page with a fresh double-submit nonce.
 fn login_page(
     app: &App,
@@ -236,25 +258,18 @@ fn login_page(
     next: Option<String>,
     error: Option<String>,
 ) -> Response {
-    let nonce = random_token();
+    let (set_nonce, csrf) = form_nonce(LOGIN_COOKIE, "/login");
     let page = render(
         LoginPage {
             chrome: Chrome::public(app),
             username,
             next: next.unwrap_or_default(),
-            csrf: csrf_token(&nonce),
+            csrf,
             error,
         },
         status,
     );
-    (
-        [(
-            header::SET_COOKIE,
-            format!("{LOGIN_COOKIE}={nonce}; HttpOnly; SameSite=Strict; Path=/login; Max-Age=3600"),
-        )],
-        page,
-    )
-        .into_response()
+    ([(header::SET_COOKIE, set_nonce)], page).into_response()
 }
 
 /// `GET /login`
@@ -314,11 +329,7 @@ pub async fn login(
         );
     };
     let next = safe_next(form.next.as_deref());
-    let nonce_ok = match (cookie(&headers, LOGIN_COOKIE), form.csrf.as_deref()) {
-        (Some(nonce), Some(given)) => csrf_matches(nonce, given),
-        _ => false,
-    };
-    if !nonce_ok {
+    if !form_nonce_matches(&headers, LOGIN_COOKIE, form.csrf.as_deref()) {
         return login_page(
             &app,
             Code::Forbidden.status(),
