@@ -651,17 +651,22 @@ pub(crate) async fn display_names(db: &Db, ids: &[UserId]) -> R<Vec<(UserId, Str
     b.fetch_all(db).await
 }
 
+/// Valid, expiring by `until` and revoked licences, of the given items when
+/// there are any: sums of `analytics_licences`, a row per status, item and
+/// expiry day.
 pub(crate) async fn licence_counts(
     db: &Db,
     until: NaiveDate,
     items: Option<&[String]>,
 ) -> R<LicenceCounts> {
     let count = |status: &str, expiring: bool| {
-        let mut b = Sql::new("SELECT count(*) FROM licences WHERE status = ");
+        let mut b = Sql::new(
+            "SELECT CAST(COALESCE(sum(n), 0) AS BIGINT) FROM analytics_licences WHERE status = ",
+        );
         b.bind(status.to_string());
         items_in(&mut b, items);
         if expiring {
-            b.push(" AND valid_until IS NOT NULL AND valid_until <= ")
+            b.push(" AND valid_until <> '' AND valid_until <= ")
                 .bind(day_text(until));
         }
         b
@@ -704,12 +709,21 @@ pub(crate) async fn replace(db: &Db, tally: Tally) -> R<()> {
                 "analytics_themes",
                 "analytics_hall",
                 "analytics_hall_times",
+                "analytics_licences",
             ] {
                 sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
                     .execute(&mut *c)
                     .await?;
             }
             write(c, &tally).await?;
+            // The licence counts are the licence table's, recounted.
+            sqlx::query(
+                "INSERT INTO analytics_licences (status, item_code, valid_until, n)
+                 SELECT status, item_code, COALESCE(valid_until, ''), count(*) FROM licences
+                 GROUP BY status, item_code, COALESCE(valid_until, '')",
+            )
+            .execute(&mut *c)
+            .await?;
             sqlx::query("UPDATE analytics_state SET stale = 0 WHERE id = 1")
                 .execute(&mut *c)
                 .await?;

@@ -97,6 +97,29 @@ pub(crate) async fn insert(conn: &mut AnyConnection, l: &StoredLicence) -> R<()>
     .bind(&l.key_id)
     .bind(l.status.as_str())
     .bind(json(&l.status)?)
+    .execute(&mut *conn)
+    .await?;
+    let valid_until = l.valid_until.map(day).unwrap_or_default();
+    count(conn, l.status.as_str(), &l.item_code, &valid_until, 1).await
+}
+
+/// Moves the figures' licence count of (status, item, last valid day) by
+/// `delta`, inside the caller's transaction.
+async fn count(
+    conn: &mut AnyConnection,
+    status: &str,
+    item_code: &str,
+    valid_until: &str,
+    delta: i64,
+) -> R<()> {
+    sqlx::query(
+        "INSERT INTO analytics_licences (status, item_code, valid_until, n) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (status, item_code, valid_until) DO UPDATE SET n = analytics_licences.n + excluded.n",
+    )
+    .bind(status)
+    .bind(item_code)
+    .bind(valid_until)
+    .bind(delta)
     .execute(conn)
     .await?;
     Ok(())
@@ -248,22 +271,24 @@ pub(crate) async fn set_status(
     id: &str,
     status: &LicenceStatus,
 ) -> R<()> {
-    let done = sqlx::query(
+    let done: Option<(String, Option<String>)> = sqlx::query_as(
         "UPDATE licences SET status = $1, status_detail = $2
-         WHERE id = $3 AND status = 'valid'",
+         WHERE id = $3 AND status = 'valid' RETURNING item_code, valid_until",
     )
     .bind(status.as_str())
     .bind(json(status)?)
     .bind(id)
-    .execute(&mut *conn)
+    .fetch_optional(&mut *conn)
     .await?;
-    if done.rows_affected() != 1 {
+    let Some((item_code, valid_until)) = done else {
         return Err(Fault(StoreError::VersionConflict {
             given: 0,
             current: 1,
         }));
-    }
-    Ok(())
+    };
+    let valid_until = valid_until.unwrap_or_default();
+    count(conn, "valid", &item_code, &valid_until, -1).await?;
+    count(conn, status.as_str(), &item_code, &valid_until, 1).await
 }
 
 /// Claims the licences due for a reminder and flips their flag in one

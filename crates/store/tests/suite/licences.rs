@@ -248,6 +248,32 @@ pub async fn licences_are_stored_with_their_case_and_listed_by_filters(store: Ar
             .is_err()
     );
     assert_eq!(store.licence("L-1b").await.unwrap(), None);
+
+    // The figures' counts moved with each change, the failed ones included
+    // (they moved nothing): L-3 and L-2b valid, L-1 revoked, L-2 replaced;
+    // all expire on 2031-03-01.
+    let counts = |until: NaiveDate, items: Option<Vec<String>>| {
+        let store = store.clone();
+        async move { store.licence_counts(until, items.as_deref()).await.unwrap() }
+    };
+    let all = counts(day(2026, 12, 31), None).await;
+    assert_eq!((all.valid, all.expiring, all.revoked), (2, 0, 1));
+    let later = counts(day(2031, 3, 1), None).await;
+    assert_eq!((later.valid, later.expiring, later.revoked), (2, 2, 1));
+    let b = counts(day(2031, 3, 1), Some(vec!["ITEM-B".into()])).await;
+    assert_eq!((b.valid, b.expiring, b.revoked), (1, 1, 0));
+    let a = counts(day(2031, 3, 1), Some(vec!["ITEM-A".into()])).await;
+    assert_eq!((a.valid, a.expiring, a.revoked), (0, 0, 1));
+    // A rebuild of the figures recounts them from the licences: the same.
+    store
+        .replace_analytics(onestamp_domain::analytics::Tally::default())
+        .await
+        .unwrap();
+    let rebuilt = counts(day(2031, 3, 1), None).await;
+    assert_eq!(
+        (rebuilt.valid, rebuilt.expiring, rebuilt.revoked),
+        (2, 2, 1)
+    );
 }
 
 pub async fn expiring_licences_are_reminded_once_and_reports_raise_alerts(store: Arc<dyn Store>) {
