@@ -257,16 +257,33 @@ fn period_keys(from: NaiveDate, to: NaiveDate) -> (Months, Vec<(NaiveDate, Naive
         let months = Months::Between(month_text(full_start), month_text(full_end));
         return (months, ranges);
     }
+    (Months::Listed(month_keys(full_start, full_end)), ranges)
+}
+
+/// The month keys from `from`'s month to `to`'s, in order.
+fn month_keys(from: NaiveDate, to: NaiveDate) -> Vec<String> {
     let mut months = Vec::new();
-    let mut cur = full_start;
-    while cur <= full_end {
+    let mut cur = from.with_day(1).unwrap_or(from);
+    while cur <= to {
         months.push(month_text(cur));
         match cur.checked_add_months(chrono::Months::new(1)) {
             Some(n) => cur = n,
             None => break,
         }
     }
-    (Months::Listed(months), ranges)
+    months
+}
+
+/// `day IN (…)` of these keys.
+fn day_in(b: &mut Sql, keys: Vec<String>) {
+    b.push("day IN (");
+    for (i, k) in keys.into_iter().enumerate() {
+        if i > 0 {
+            b.push(", ");
+        }
+        b.bind(k);
+    }
+    b.push(")");
 }
 
 fn items_in(b: &mut Sql, items: Option<&[String]>) {
@@ -308,14 +325,7 @@ pub(crate) fn filtered(b: &mut Sql, f: &AnalyticsFilter) {
         }
         Months::Listed(months) if !months.is_empty() => {
             or(b);
-            b.push("day IN (");
-            for (i, m) in months.into_iter().enumerate() {
-                if i > 0 {
-                    b.push(", ");
-                }
-                b.bind(m);
-            }
-            b.push(")");
+            day_in(b, months);
         }
         Months::Listed(_) => {}
     }
@@ -454,26 +464,14 @@ pub(crate) async fn volume_all_time(db: &Db) -> R<Counters> {
         key.map(|k| parse_day(&format!("{}-01", k.get(..7).unwrap_or(&k))))
             .transpose()
     };
-    let (Some(mut cur), Some(last)) = (month(first)?, month(last)?) else {
+    let (Some(first), Some(last)) = (month(first)?, month(last)?) else {
         return Ok(Counters::default());
     };
     let mut b = Sql::new(format!(
-        "SELECT '' AS k1, '' AS k2, {} FROM analytics_volume WHERE day IN (",
+        "SELECT '' AS k1, '' AS k2, {} FROM analytics_volume WHERE ",
         sums()
     ));
-    let mut listed = 0;
-    while cur <= last {
-        if listed > 0 {
-            b.push(", ");
-        }
-        b.bind(month_text(cur));
-        listed += 1;
-        match cur.checked_add_months(chrono::Months::new(1)) {
-            Some(next) => cur = next,
-            None => break,
-        }
-    }
-    b.push(")");
+    day_in(&mut b, month_keys(first, last));
     let rows: Vec<SumRow> = b.fetch_all(db).await?;
     Ok(rows.first().map(SumRow::counters).unwrap_or_default())
 }
@@ -716,14 +714,7 @@ pub(crate) async fn replace(db: &Db, tally: Tally) -> R<()> {
                     .await?;
             }
             write(c, &tally).await?;
-            // The licence counts are the licence table's, recounted.
-            sqlx::query(
-                "INSERT INTO analytics_licences (status, item_code, valid_until, n)
-                 SELECT status, item_code, COALESCE(valid_until, ''), count(*) FROM licences
-                 GROUP BY status, item_code, COALESCE(valid_until, '')",
-            )
-            .execute(&mut *c)
-            .await?;
+            crate::licences::recount(c).await?;
             sqlx::query("UPDATE analytics_state SET stale = 0 WHERE id = 1")
                 .execute(&mut *c)
                 .await?;

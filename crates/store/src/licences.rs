@@ -103,6 +103,19 @@ pub(crate) async fn insert(conn: &mut AnyConnection, l: &StoredLicence) -> R<()>
     count(conn, l.status.as_str(), &l.item_code, &valid_until, 1).await
 }
 
+/// Counts the figures' licences again from the licence table, inside the
+/// caller's transaction (after `analytics_licences` was emptied).
+pub(crate) async fn recount(conn: &mut AnyConnection) -> R<()> {
+    sqlx::query(
+        "INSERT INTO analytics_licences (status, item_code, valid_until, n)
+         SELECT status, item_code, COALESCE(valid_until, ''), count(*) FROM licences
+         GROUP BY status, item_code, COALESCE(valid_until, '')",
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Moves the figures' licence count of (status, item, last valid day) by
 /// `delta`, inside the caller's transaction.
 async fn count(

@@ -7,9 +7,10 @@
 //! `onestamp_kiosk_session` the kiosk session's token; both `HttpOnly;
 //! SameSite=Strict`. Every kiosk form carries a CSRF token derived from the
 //! device token, which another site cannot read; the binding form, before
-//! there is a device token, a double-submit nonce (`onestamp_kiosk_setup`). The session is the store's
-//! and ends after `kiosk_idle_secs` without a request (`static/kiosk.js`
-//! counts down and signs out before that on the page).
+//! there is a device token, a double-submit nonce (`onestamp_kiosk_setup`).
+//! The session is the store's and ends after `kiosk_idle_secs` without a
+//! request (`static/kiosk.js` counts down and signs out before that on the
+//! page).
 
 use axum::extract::{Form, FromRequestParts, Path, State};
 use axum::http::request::Parts;
@@ -25,7 +26,7 @@ use onestamp_domain::case::{CaseStatus, Channel};
 
 use super::apply::{FieldView, form_values, place, problems_of, read_posted};
 use super::catalogue::material_lines;
-use super::session::cookie;
+use super::session::{cookie, form_nonce, form_nonce_cleared, form_nonce_matches};
 use super::{Template, render};
 use crate::error::ApiError;
 
@@ -208,7 +209,7 @@ const SETUP_COOKIE: &str = "onestamp_kiosk_setup";
 
 /// The binding form with a fresh nonce.
 fn setup_page(app: &App, status: StatusCode, error: Option<String>) -> Response {
-    let (set_nonce, nonce) = super::session::form_nonce(SETUP_COOKIE, "/kiosk/setup");
+    let (set_nonce, nonce) = form_nonce(SETUP_COOKIE, "/kiosk/setup");
     let page = render(
         SetupPage {
             k: public_frame(app),
@@ -241,7 +242,7 @@ pub async fn setup(
     headers: HeaderMap,
     Form(form): Form<SetupForm>,
 ) -> Response {
-    if !super::session::form_nonce_matches(&headers, SETUP_COOKIE, form.csrf.as_deref()) {
+    if !form_nonce_matches(&headers, SETUP_COOKIE, form.csrf.as_deref()) {
         return setup_page(
             &app,
             StatusCode::FORBIDDEN,
@@ -261,10 +262,7 @@ pub async fn setup(
                     (header::SET_COOKIE, set_cookie(&app, SESSION_COOKIE, "", 0)),
                     (
                         header::SET_COOKIE,
-                        format!(
-                            "{SETUP_COOKIE}=; HttpOnly; SameSite=Strict; Path=/kiosk/setup; \
-                             Max-Age=0"
-                        ),
+                        form_nonce_cleared(SETUP_COOKIE, "/kiosk/setup"),
                     ),
                 ]),
                 Redirect::to("/kiosk"),

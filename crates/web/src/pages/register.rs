@@ -9,12 +9,13 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use onestamp_app::auth::{csrf_matches, csrf_token, random_token};
 use onestamp_app::register::Registration;
 use onestamp_app::{App, AppError};
 use onestamp_domain::case::ApplicantKind;
 
-use super::session::{MaybeUser, cookie, session_cookie};
+use super::session::{
+    MaybeUser, form_nonce, form_nonce_cleared, form_nonce_matches, session_cookie,
+};
 use super::{Chrome, PageQuery, Template, render};
 use crate::error::ApiError;
 
@@ -51,7 +52,7 @@ fn page(
     typed: Typed,
     error: Option<(String, String)>,
 ) -> Response {
-    let nonce = random_token();
+    let (set_nonce, csrf) = form_nonce(REGISTER_COOKIE, "/register");
     let (error, error_field) = match error {
         Some((field, message)) => (Some(message), field),
         None => (None, String::new()),
@@ -60,23 +61,14 @@ fn page(
         RegisterPage {
             chrome: Chrome::public(app),
             organisation,
-            csrf: csrf_token(&nonce),
+            csrf,
             typed,
             error,
             error_field,
         },
         status,
     );
-    (
-        [(
-            header::SET_COOKIE,
-            format!(
-                "{REGISTER_COOKIE}={nonce}; HttpOnly; SameSite=Strict; Path=/register; Max-Age=3600"
-            ),
-        )],
-        body,
-    )
-        .into_response()
+    ([(header::SET_COOKIE, set_nonce)], body).into_response()
 }
 
 #[derive(Deserialize)]
@@ -148,11 +140,7 @@ pub async fn register(
         legal_rep: form.legal_rep.chars().take(100).collect(),
         contact_name: form.contact_name.chars().take(100).collect(),
     };
-    let nonce_ok = match (cookie(&headers, REGISTER_COOKIE), form.csrf.as_deref()) {
-        (Some(nonce), Some(given)) => csrf_matches(nonce, given),
-        _ => false,
-    };
-    if !nonce_ok {
+    if !form_nonce_matches(&headers, REGISTER_COOKIE, form.csrf.as_deref()) {
         return page(
             &app,
             StatusCode::FORBIDDEN,
@@ -217,9 +205,7 @@ pub async fn register(
                     (header::SET_COOKIE, session_cookie(&app, &token, max_age)),
                     (
                         header::SET_COOKIE,
-                        format!(
-                            "{REGISTER_COOKIE}=; HttpOnly; SameSite=Strict; Path=/register; Max-Age=0"
-                        ),
+                        form_nonce_cleared(REGISTER_COOKIE, "/register"),
                     ),
                 ]),
                 Redirect::to("/?registered=1"),

@@ -242,6 +242,12 @@ pub(crate) fn form_nonce(name: &str, path: &str) -> (String, String) {
     )
 }
 
+/// The `Set-Cookie` value that removes the nonce cookie `name` of `path`,
+/// once its form has done its work.
+pub(crate) fn form_nonce_cleared(name: &str, path: &str) -> String {
+    format!("{name}=; HttpOnly; SameSite=Strict; Path={path}; Max-Age=0")
+}
+
 /// Whether the form's `given` token is the one of the nonce cookie `name`.
 pub(crate) fn form_nonce_matches(headers: &HeaderMap, name: &str, given: Option<&str>) -> bool {
     match (cookie(headers, name), given) {
@@ -348,9 +354,7 @@ pub async fn login(
                     (header::SET_COOKIE, session_cookie(&app, &token, max_age)),
                     (
                         header::SET_COOKIE,
-                        format!(
-                            "{LOGIN_COOKIE}=; HttpOnly; SameSite=Strict; Path=/login; Max-Age=0"
-                        ),
+                        form_nonce_cleared(LOGIN_COOKIE, "/login"),
                     ),
                 ]),
                 Redirect::to(&landing(&session, next)),
